@@ -1,0 +1,49 @@
+"""trendcast: forecast consumer demand per category and flag where supply lags it.
+
+Examples
+--------
+>>> import trendcast as tc
+>>> sales = tc.datasets.load_us_retail(categories=["448"])
+>>> forecast = tc.TrendForecaster(models=tc.models.SeasonalNaive()).fit(sales).predict(h=12)
+>>> forecast["mean"].ge(0).all()
+np.True_
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from trendcast import datasets, metrics, models
+from trendcast.adaptation import summarize_gaps, supply_gaps
+from trendcast.exceptions import (
+    ConvergenceWarning,
+    DataValidationError,
+    FallbackWarning,
+    MissingDependencyError,
+    ModelFitError,
+    NotFittedError,
+    TrendcastError,
+)
+from trendcast.forecaster import TrendForecaster
+from trendcast.io import read_sales
+
+try:
+    __version__ = version("trendcast")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "ConvergenceWarning",
+    "DataValidationError",
+    "FallbackWarning",
+    "MissingDependencyError",
+    "ModelFitError",
+    "NotFittedError",
+    "TrendForecaster",
+    "TrendcastError",
+    "__version__",
+    "datasets",
+    "metrics",
+    "models",
+    "read_sales",
+    "summarize_gaps",
+    "supply_gaps",
+]

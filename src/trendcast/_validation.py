@@ -1,0 +1,105 @@
+"""One place that builds validation messages, so every error reads the same.
+
+Messages follow one shape::
+
+    <where>: <problem>. Expected <expected>; found <found>: <examples>. Fix: <fix>
+
+where ``<where>`` names the file (if any) and the column, and ``<examples>``
+lists at most five offending rows or categories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trendcast.exceptions import DataValidationError
+
+MAX_EXAMPLES = 5
+
+
+def describe_source(source: object) -> str | None:
+    """Return a printable name for a data source, or None for in-memory frames."""
+    if isinstance(source, pd.DataFrame) or source is None:
+        return None
+    return str(source)
+
+
+def where(source: str | None, column: str | None = None) -> str:
+    """Return the '<file>, column <c>' prefix of a message."""
+    parts = []
+    if source:
+        parts.append(f"in file '{source}'")
+    if column is not None:
+        parts.append(f"column '{column}'")
+    text = ", ".join(parts) if parts else "in the input frame"
+    return text[0].upper() + text[1:]
+
+
+def format_rows(
+    frame: pd.DataFrame,
+    positions: Sequence[int] | np.ndarray,
+    columns: Sequence[str],
+    *,
+    source: str | None = None,
+    header_lines: int = 1,
+) -> str:
+    """Describe up to five rows by position, with the values of ``columns``.
+
+    ``positions`` are 0-based positions in the caller's frame. For a CSV file the
+    line number (1-based, counting the header) is added.
+    """
+    shown = []
+    for pos in list(positions)[:MAX_EXAMPLES]:
+        values = ", ".join(
+            f"{c}={_short(frame[c].iloc[pos])}" for c in columns if c in frame.columns
+        )
+        line = f" (line {pos + 1 + header_lines})" if source and source.endswith(".csv") else ""
+        shown.append(f"row {pos}{line}: {values}")
+    more = len(positions) - len(shown)
+    tail = f"; and {more} more" if more > 0 else ""
+    return "; ".join(shown) + tail
+
+
+def format_items(items: Iterable[Any]) -> str:
+    """List up to five items (categories, dates...) and say how many more."""
+    items = list(items)
+    shown = ", ".join(repr(_plain(i)) for i in items[:MAX_EXAMPLES])
+    more = len(items) - MAX_EXAMPLES
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def fail(
+    problem: str,
+    *,
+    source: str | None = None,
+    column: str | None = None,
+    expected: str | None = None,
+    found: str | None = None,
+    fix: str,
+) -> DataValidationError:
+    """Build (not raise) a :class:`DataValidationError` with the standard message."""
+    text = f"{where(source, column)}: {problem}."
+    if expected:
+        text += f" Expected {expected}"
+        text += f"; found {found}." if found else "."
+    elif found:
+        text += f" Found {found}."
+    text += f" Fix: {fix}"
+    return DataValidationError(text)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return str(value.date()) if value == value.normalize() else str(value)
+    return value
+
+
+def _short(value: Any) -> str:
+    text = repr(_plain(value))
+    return text if len(text) <= 40 else text[:37] + "..."

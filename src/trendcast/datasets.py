@@ -1,0 +1,179 @@
+"""Real example data shipped with trendcast.
+
+The US Census Bureau's Monthly Retail Trade Survey (MRTS) is packaged as tidy,
+long-format CSV files (public domain): monthly retail sales by kind of business
+and, for nine of those categories, end-of-month inventories. All values are in
+millions of US dollars and **not seasonally adjusted**. See
+``trendcast/data/README.md`` for the source, coverage and what was trimmed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from typing import Literal, overload
+
+import pandas as pd
+
+from trendcast.exceptions import DataValidationError
+
+__all__ = ["load_us_retail", "load_us_retail_categories"]
+
+_SALES_FILE = "us_retail_sales.csv"
+_INVENTORIES_FILE = "us_retail_inventories.csv"
+_CATEGORIES_FILE = "us_retail_categories.csv"
+
+
+def _read_packaged_csv(name: str, value_column: str | None) -> pd.DataFrame:
+    """Read one packaged CSV with fixed dtypes (works from a wheel or a zip)."""
+    resource = resources.files("trendcast") / "data" / name
+    with resource.open("r", encoding="utf-8") as fh:
+        if value_column is None:
+            frame = pd.read_csv(fh, dtype="string", keep_default_na=False)
+        else:
+            frame = pd.read_csv(
+                fh,
+                dtype={"unique_id": "string", "ds": "string", value_column: "float64"},
+                keep_default_na=False,
+            )
+    if value_column is not None:
+        frame["ds"] = pd.to_datetime(frame["ds"], format="%Y-%m-%d").astype("datetime64[ns]")
+    return frame
+
+
+def _normalize_categories(categories: Sequence[str] | None, valid: list[str]) -> list[str] | None:
+    """Validate the requested category codes; return them without duplicates."""
+    if categories is None:
+        return None
+    requested = [categories] if isinstance(categories, str) else list(categories)
+    wanted = list(dict.fromkeys(str(code) for code in requested))
+    unknown = [code for code in wanted if code not in set(valid)]
+    if unknown:
+        raise DataValidationError(
+            f"Argument 'categories': unknown US retail category code(s) {unknown!r}. "
+            f"Expected codes of the packaged Census MRTS data; valid codes are: "
+            f"{', '.join(valid)}. "
+            "Fix: pass codes as text exactly as listed (e.g. '441', '4411', '44000'); "
+            "see trendcast.datasets.load_us_retail_categories() for descriptions."
+        )
+    return wanted
+
+
+@overload
+def load_us_retail(
+    *, with_inventories: Literal[False] = ..., categories: Sequence[str] | None = ...
+) -> pd.DataFrame: ...
+
+
+@overload
+def load_us_retail(
+    *, with_inventories: Literal[True], categories: Sequence[str] | None = ...
+) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+
+@overload
+def load_us_retail(
+    *, with_inventories: bool = ..., categories: Sequence[str] | None = ...
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]: ...
+
+
+def load_us_retail(
+    *, with_inventories: bool = False, categories: Sequence[str] | None = None
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    """Load monthly US retail sales (and optionally inventories) by kind of business.
+
+    Real data of the US Census Bureau Monthly Retail Trade Survey (MRTS), not
+    seasonally adjusted, in millions of US dollars (public domain; data updated
+    15-Nov-2024). There are 64 sales series (Census category codes such as
+    ``"44X72"`` retail and food services total, ``"441"`` motor vehicle and parts
+    dealers, ``"4541"`` electronic shopping), most covering 1992-01 to 2024-09
+    without gaps; a few start later or stop early where Census suppresses the
+    values (see ``trendcast/data/README.md``). Inventories exist for nine
+    categories.
+
+    Parameters
+    ----------
+    with_inventories : bool, default False
+        If True, also return the end-of-month inventories frame.
+    categories : sequence of str, optional
+        Census category codes to keep (a single code as ``str`` is accepted too).
+        ``None`` (default) keeps every category. The inventories frame is filtered
+        to the same codes, so it is empty when none of them has inventories.
+
+    Returns
+    -------
+    pandas.DataFrame or tuple of pandas.DataFrame
+        The sales frame in long format with columns ``unique_id`` (string, the
+        Census category code), ``ds`` (datetime64, first day of the month) and
+        ``y`` (float64, sales of that month in millions of USD). With
+        ``with_inventories=True`` a tuple ``(sales, inventories)``, where
+        ``inventories`` has columns ``unique_id``, ``ds`` and ``inventory``
+        (float64, millions of USD). ``inventory`` is the stock at the **end** of
+        the month ``ds`` (the row dated 2024-09-01 holds the inventory of
+        2024-09-30). Rows are ordered by category (Census order), then by month;
+        within each series the months are consecutive.
+
+    Raises
+    ------
+    trendcast.exceptions.DataValidationError
+        If ``categories`` contains a code that is not in the data. The message
+        names the unknown codes and lists the valid ones.
+
+    See Also
+    --------
+    load_us_retail_categories : Descriptions and parents of the category codes.
+
+    Examples
+    --------
+    >>> from trendcast.datasets import load_us_retail
+    >>> sales = load_us_retail(categories=["441", "4541"])
+    >>> list(sales.columns)
+    ['unique_id', 'ds', 'y']
+    >>> sales.groupby("unique_id")["ds"].min().dt.strftime("%Y-%m").to_dict()
+    {'441': '1992-01', '4541': '1992-01'}
+    >>> sales, inventories = load_us_retail(with_inventories=True, categories=["452"])
+    >>> list(inventories.columns)
+    ['unique_id', 'ds', 'inventory']
+    """
+    sales = _read_packaged_csv(_SALES_FILE, "y")
+    valid = list(pd.unique(sales["unique_id"]))
+    wanted = _normalize_categories(categories, valid)
+    if wanted is not None:
+        sales = sales[sales["unique_id"].isin(wanted)].reset_index(drop=True)
+    if not with_inventories:
+        return sales
+    inventories = _read_packaged_csv(_INVENTORIES_FILE, "inventory")
+    if wanted is not None:
+        inventories = inventories[inventories["unique_id"].isin(wanted)].reset_index(drop=True)
+    return sales, inventories
+
+
+def load_us_retail_categories() -> pd.DataFrame:
+    """Describe the category codes of :func:`load_us_retail`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sales series, in Census order, with string columns
+        ``unique_id`` (Census category code), ``description`` (Census label
+        without the code prefix, e.g. ``"Motor Vehicle and Parts Dealers"``) and
+        ``parent`` (the enclosing category by NAICS code prefix, e.g. ``"441"``
+        for ``"4411"``; empty string for totals, aggregates and 3-digit codes).
+        Parent links express nesting only: the published children of a category
+        do not necessarily add up to it.
+
+    See Also
+    --------
+    load_us_retail : The sales and inventories themselves.
+
+    Examples
+    --------
+    >>> from trendcast.datasets import load_us_retail_categories
+    >>> cats = load_us_retail_categories()
+    >>> list(cats.columns)
+    ['unique_id', 'description', 'parent']
+    >>> row = cats.set_index("unique_id").loc["4411"]
+    >>> row["description"], row["parent"]
+    ('Automobile Dealers', '441')
+    """
+    return _read_packaged_csv(_CATEGORIES_FILE, None)

@@ -1,0 +1,53 @@
+"""The one exception and warning tree of trendcast.
+
+Every error raised on purpose by trendcast derives from :class:`TrendcastError`,
+so ``except trendcast.TrendcastError`` catches them all.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConvergenceWarning",
+    "DataValidationError",
+    "FallbackWarning",
+    "MissingDependencyError",
+    "ModelFitError",
+    "NotFittedError",
+    "TrendcastError",
+]
+
+
+class TrendcastError(Exception):
+    """Base class of every error trendcast raises on purpose."""
+
+
+class DataValidationError(TrendcastError, ValueError):
+    """Input data is malformed.
+
+    The message names the file (if any), the column, up to five offending rows
+    or categories, what was expected, what was found and how to fix it.
+    """
+
+
+class ModelFitError(TrendcastError, RuntimeError):
+    """A model cannot be fitted to a series (too short, constant, non-finite...).
+
+    The forecaster catches it, falls back along the declared chain and records
+    the reason in ``fit_report_``.
+    """
+
+
+class NotFittedError(TrendcastError, AttributeError):
+    """A method that needs a fitted object was called before ``fit``."""
+
+
+class MissingDependencyError(TrendcastError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""
+
+
+class FallbackWarning(UserWarning):
+    """A category was forecast with a fallback model instead of the one asked for."""
+
+
+class ConvergenceWarning(UserWarning):
+    """An optimizer did not converge; the result may be less accurate."""

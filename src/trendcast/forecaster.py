@@ -1,0 +1,585 @@
+"""TrendForecaster: per-category fitting, selection, fallbacks and forecasts."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from threadpoolctl import threadpool_limits
+
+from trendcast import _frequency as freqs
+from trendcast.backtest import cutoffs, score_models
+from trendcast.exceptions import (
+    FallbackWarning,
+    ModelFitError,
+    NotFittedError,
+)
+from trendcast.io.sales import FillPolicy, validate_sales
+from trendcast.models import ETS, LocalModel, ModelForecast, Naive, SeasonalNaive, Theta
+from trendcast.models.base import check_levels
+
+__all__ = ["TrendForecaster"]
+
+logger = logging.getLogger(__name__)
+
+_FIT_ERRORS = (ModelFitError, ValueError, ArithmeticError, np.linalg.LinAlgError)
+
+
+@dataclass
+class _SeriesFit:
+    """What fitting one category produced."""
+
+    model: LocalModel | None
+    tried: str
+    used: str
+    fell_back: bool = False
+    reasons: list[str] = field(default_factory=list)
+    scores: list[tuple[str, float, str]] = field(default_factory=list)
+    chain: list[LocalModel] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to fit one category: the candidates, the fallbacks, the backtest."""
+
+    candidates: tuple[LocalModel, ...]
+    fallbacks: tuple[LocalModel, ...]
+    season_length: int
+    backtest_horizon: int
+    backtest_windows: int
+
+
+def _with_season(model: LocalModel, m: int) -> LocalModel:
+    model = clone(model)
+    if "season_length" in model.get_params() and model.get_params()["season_length"] is None:
+        model.set_params(season_length=m)
+    return model
+
+
+def _fit_series(y: np.ndarray, plan: _Plan) -> _SeriesFit:
+    """Select (if several candidates), fit, and fall back along the chain."""
+    reasons: list[str] = []
+    scores: list[tuple[str, float, str]] = []
+    order: list[LocalModel] = list(plan.candidates)
+    if len(plan.candidates) > 1:
+        enough = len(cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)) == (
+            plan.backtest_windows
+        ) and cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)[0] >= 4
+        if enough:
+            results = score_models(
+                y,
+                plan.candidates,
+                h=plan.backtest_horizon,
+                n_windows=plan.backtest_windows,
+                season_length=plan.season_length,
+            )
+            scores = [(r.model, r.mase, r.error) for r in results]
+            ranking = sorted(range(len(results)), key=lambda i: (results[i].mase, i))
+            order = [plan.candidates[i] for i in ranking if np.isfinite(results[i].mase)]
+            order += [plan.candidates[i] for i in ranking if not np.isfinite(results[i].mase)]
+        else:
+            reasons.append(
+                f"{y.size} observations are too few to backtest "
+                f"{plan.backtest_windows} windows of {plan.backtest_horizon}; "
+                "chose the first candidate that fits"
+            )
+    tried = order[0].family if order else "none"
+    chain: list[LocalModel] = list(order)
+    for fb in plan.fallbacks:
+        if all(type(fb) is not type(c) or fb.get_params() != c.get_params() for c in chain):
+            chain.append(fb)
+    for position, proto in enumerate(chain):
+        model = clone(proto)
+        try:
+            model.fit(y)
+        except _FIT_ERRORS as exc:
+            reasons.append(f"{proto.name}: {exc}")
+            continue
+        return _SeriesFit(model, tried, model.name, position > 0, reasons, scores, chain)
+    return _SeriesFit(None, tried, "none", True, reasons, scores, chain)
+
+
+def _predict_series(
+    fit: _SeriesFit, y: np.ndarray, h: int, levels: tuple[int, ...]
+) -> tuple[ModelForecast, _SeriesFit | None]:
+    """Forecast with the fitted model; fall back if it cannot forecast.
+
+    Returns the forecast and, only when a fallback replaced the model, the new fit.
+    """
+    assert fit.model is not None
+    try:
+        return fit.model.predict(h, level=levels), None
+    except _FIT_ERRORS as exc:
+        reasons = [*fit.reasons, f"{fit.model.name} at predict: {exc}"]
+    start = next(
+        (i + 1 for i, p in enumerate(fit.chain) if type(p) is type(fit.model)), len(fit.chain)
+    )
+    for proto in fit.chain[start:]:
+        model = clone(proto)
+        try:
+            model.fit(y)
+            fc = model.predict(h, level=levels)
+        except _FIT_ERRORS as exc2:
+            reasons.append(f"{proto.name}: {exc2}")
+            continue
+        return fc, _SeriesFit(model, fit.tried, model.name, True, reasons, fit.scores, fit.chain)
+    model = Naive().fit(y)
+    reasons.append("every model in the chain failed; used Naive")
+    return model.predict(h, level=levels), _SeriesFit(
+        model, fit.tried, model.name, True, reasons, fit.scores, fit.chain
+    )
+
+
+def _run_batch(func: Callable[..., Any], items: list[Any], *args: Any) -> list[Any]:
+    with threadpool_limits(limits=1):
+        return [func(*item, *args) for item in items]
+
+
+class TrendForecaster:
+    """Forecast demand for every category of a long sales frame.
+
+    Parameters
+    ----------
+    models : "auto", a model, or a list of models
+        ``"auto"`` chooses per category between ETS, Theta, seasonal naive and
+        naive by a rolling-origin backtest (MASE) on the training data. A list
+        of model instances is chosen from the same way; a single instance is
+        used for every category.
+    freq : str, optional
+        Frequency alias (``"MS"``, ``"W-SUN"``...); inferred when omitted.
+    season_length : int, optional
+        Periods per season; by default 7 (daily), 52 (weekly), 12 (monthly),
+        4 (quarterly), 1 (yearly).
+    n_jobs : int
+        Categories are fitted in parallel in this many processes (-1: all
+        cores). Output order does not depend on it.
+    fallback_model : LocalModel, optional
+        Model to use when the chosen one cannot be fitted; by default the
+        chain is Theta, then seasonal naive, then naive (which cannot fail).
+    id_col, time_col, target_col : str
+        Column names in the caller's frames; forecasts use the same names.
+    fill : {"error", "zero", "ffill", "interpolate"}
+        Gap policy passed to validation (see :func:`trendcast.read_sales`).
+    allow_negative : bool
+        Accept negative demand and stop clipping forecasts at zero.
+    backtest_horizon : int, optional
+        Horizon of the selection backtest; default: the season length, at
+        most 13 (and at least 1).
+    backtest_windows : int
+        Number of rolling origins in the selection backtest.
+    progress : bool
+        Show a progress bar while fitting.
+
+    Attributes
+    ----------
+    fit_report_ : DataFrame
+        One row per category: ``model_tried``, ``reason`` (empty when nothing
+        went wrong), ``model_used``, ``status`` (``ok``, ``fallback``,
+        ``skipped``).
+    selection_report_ : DataFrame
+        Backtest MASE of every candidate for every category (auto selection).
+    freq_, season_length_ : str, int
+        The frequency and season length used.
+
+    Examples
+    --------
+    >>> import trendcast as tc
+    >>> sales = tc.datasets.load_us_retail(categories=["441", "448"])
+    >>> fc = tc.TrendForecaster(models=[tc.models.SeasonalNaive(), tc.models.Naive()])
+    >>> forecast = fc.fit(sales).predict(h=3)
+    >>> list(forecast.columns)
+    ['unique_id', 'ds', 'model', 'mean', 'lo-80', 'hi-80', 'lo-95', 'hi-95']
+    >>> len(forecast)
+    6
+    """
+
+    def __init__(
+        self,
+        models: str | LocalModel | Sequence[LocalModel] = "auto",
+        freq: str | None = None,
+        season_length: int | None = None,
+        n_jobs: int = 1,
+        fallback_model: LocalModel | None = None,
+        id_col: str = "unique_id",
+        time_col: str = "ds",
+        target_col: str = "y",
+        fill: FillPolicy = "error",
+        allow_negative: bool = False,
+        backtest_horizon: int | None = None,
+        backtest_windows: int = 2,
+        progress: bool = False,
+    ) -> None:
+        self.models = models
+        self.freq = freq
+        self.season_length = season_length
+        self.n_jobs = n_jobs
+        self.fallback_model = fallback_model
+        self.id_col = id_col
+        self.time_col = time_col
+        self.target_col = target_col
+        self.fill = fill
+        self.allow_negative = allow_negative
+        self.backtest_horizon = backtest_horizon
+        self.backtest_windows = backtest_windows
+        self.progress = progress
+
+    def __repr__(self) -> str:
+        return f"TrendForecaster(models={self.models!r}, freq={self.freq!r}, n_jobs={self.n_jobs})"
+
+    # ------------------------------------------------------------------ set-up
+    def _validate(self, df: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
+        validated = validate_sales(
+            df,
+            id_col=self.id_col,
+            time_col=self.time_col,
+            target_col=self.target_col,
+            freq=self.freq,
+            fill=self.fill,
+            allow_negative=self.allow_negative,
+        )
+        self._freq = validated.freq
+        return validated.frame
+
+    def _plan(self, freq: str) -> _Plan:
+        m = self.season_length if self.season_length is not None else freqs.season_length_of(freq)
+        if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+            raise ValueError(f"season_length must be a positive integer, got {m!r}")
+        m = int(m)
+        if isinstance(self.models, str):
+            if self.models != "auto":
+                raise ValueError(
+                    f"models={self.models!r} is not understood; pass 'auto', a model "
+                    "instance or a list of model instances (see trendcast.models)"
+                )
+            candidates: list[LocalModel] = [ETS(), Theta(), SeasonalNaive(), Naive()]
+        elif isinstance(self.models, LocalModel):
+            candidates = [self.models]
+        else:
+            candidates = list(self.models)
+            if not candidates or not all(isinstance(c, LocalModel) for c in candidates):
+                raise ValueError(
+                    "models must be 'auto', a model instance or a non-empty list of model "
+                    f"instances from trendcast.models; got {self.models!r}"
+                )
+        fallbacks: list[LocalModel] = (
+            [self.fallback_model, Naive()]
+            if self.fallback_model is not None
+            else [Theta(), SeasonalNaive(), Naive()]
+        )
+        h_bt = self.backtest_horizon if self.backtest_horizon is not None else min(max(m, 1), 13)
+        return _Plan(
+            candidates=tuple(_with_season(c, m) for c in candidates),
+            fallbacks=tuple(_with_season(f, m) for f in fallbacks),
+            season_length=m,
+            backtest_horizon=int(h_bt),
+            backtest_windows=int(self.backtest_windows),
+        )
+
+    def _map(self, func: Callable[..., Any], items: list[Any], *args: Any, desc: str) -> list[Any]:
+        """Apply ``func`` to every item in batches, in parallel, keeping order."""
+        n_jobs = self.n_jobs if self.n_jobs != -1 else (os.cpu_count() or 1)
+        n_jobs = max(1, min(int(n_jobs), len(items) or 1))
+        n_batches = 1 if n_jobs == 1 else min(len(items), n_jobs * 8)
+        size = max(1, math.ceil(len(items) / max(n_batches, 1)))
+        batches = [items[i : i + size] for i in range(0, len(items), size)]
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(items), desc=desc, unit="category")
+        out: list[Any] = []
+        if n_jobs == 1:
+            for batch in batches:
+                out.extend(_run_batch(func, batch, *args))
+                if bar is not None:
+                    bar.update(len(batch))
+        else:
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+            for batch, result in zip(
+                batches,
+                parallel(delayed(_run_batch)(func, b, *args) for b in batches),
+                strict=True,
+            ):
+                out.extend(result)
+                if bar is not None:
+                    bar.update(len(batch))
+        if bar is not None:
+            bar.close()
+        return out
+
+    def _series(self, df: pd.DataFrame) -> list[tuple[Any, np.ndarray, pd.Timestamp]]:
+        out = []
+        for key, group in df.groupby(self.id_col, sort=False):
+            out.append(
+                (
+                    key,
+                    group[self.target_col].to_numpy(dtype=float),
+                    group[self.time_col].to_numpy(),
+                )
+            )
+        return out
+
+    # ------------------------------------------------------------------ public API
+    def fit(self, df: pd.DataFrame | str | os.PathLike[str]) -> TrendForecaster:
+        """Validate ``df``, then fit (and select) a model for every category.
+
+        Parameters
+        ----------
+        df : DataFrame or path
+            Long sales frame with the id, time and target columns.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        DataValidationError
+            When the data is malformed (see :func:`trendcast.read_sales`).
+        """
+        data = self._validate(df)
+        plan = self._plan(self._freq)
+        series = self._series(data)
+        items = [(y,) for _, y, _ in series]
+        fits = self._map(_fit_one_item, items, plan, desc="fitting")
+        self._store(series, fits, plan)
+        return self
+
+    def _store(self, series: list, fits: list[_SeriesFit], plan: _Plan) -> None:
+        self.freq_ = self._freq
+        self.season_length_ = plan.season_length
+        self._plan_ = plan
+        self.models_: dict[Any, LocalModel] = {}
+        self._fits: dict[Any, _SeriesFit] = {}
+        self._y: dict[Any, np.ndarray] = {}
+        self.last_dates_: dict[Any, pd.Timestamp] = {}
+        rows, score_rows = [], []
+        for (key, y, dates), fit in zip(series, fits, strict=True):
+            status = "skipped" if fit.model is None else ("fallback" if fit.fell_back else "ok")
+            rows.append(
+                {
+                    self.id_col: key,
+                    "model_tried": fit.tried,
+                    "reason": "; ".join(fit.reasons),
+                    "model_used": fit.used,
+                    "status": status,
+                }
+            )
+            for name, score, error in fit.scores:
+                score_rows.append(
+                    {self.id_col: key, "model": name, "mase": score, "error": error,
+                     "selected": False}
+                )
+            if fit.scores and fit.model is not None:
+                best = min(range(len(fit.scores)), key=lambda i: (fit.scores[i][1], i))
+                score_rows[len(score_rows) - len(fit.scores) + best]["selected"] = True
+            if fit.model is None:
+                continue
+            self.models_[key] = fit.model
+            self._fits[key] = fit
+            self._y[key] = y
+            self.last_dates_[key] = pd.Timestamp(dates[-1])
+        self.fit_report_ = pd.DataFrame(
+            rows, columns=[self.id_col, "model_tried", "reason", "model_used", "status"]
+        )
+        self.selection_report_ = pd.DataFrame(
+            score_rows, columns=[self.id_col, "model", "mase", "error", "selected"]
+        )
+        fell = self.fit_report_[self.fit_report_["status"] != "ok"]
+        if len(fell):
+            skipped = int((fell["status"] == "skipped").sum())
+            message = (
+                f"{len(fell) - skipped} categories fell back to another model and {skipped} "
+                f"were skipped; see fit_report_ (first: "
+                f"{fell[self.id_col].iloc[0]!r}: {fell['reason'].iloc[0]})"
+            )
+            logger.warning(message)
+            warnings.warn(message, FallbackWarning, stacklevel=3)
+
+    def _record_predict_fallback(self, key: Any, fit: _SeriesFit) -> None:
+        """A model that failed at predict time was replaced: keep and report it."""
+        self._fits[key] = fit
+        self.models_[key] = fit.model  # type: ignore[assignment]
+        mask = self.fit_report_[self.id_col] == key
+        self.fit_report_.loc[mask, ["reason", "model_used", "status"]] = [
+            "; ".join(fit.reasons), fit.used, "fallback"]
+        message = f"category {key!r} fell back at predict time: {fit.reasons[-1]}"
+        logger.warning(message)
+        warnings.warn(message, FallbackWarning, stacklevel=3)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise NotFittedError("This TrendForecaster is not fitted yet; call fit(df) first.")
+
+    def predict(self, h: int, level: Sequence[int] = (80, 95)) -> pd.DataFrame:
+        """Forecast ``h`` periods for every fitted category.
+
+        Parameters
+        ----------
+        h : int
+            Number of periods ahead.
+        level : sequence of int
+            Interval levels in percent; every forecast carries them.
+
+        Returns
+        -------
+        DataFrame
+            ``<id_col>, <time_col>, model, mean, lo-<l>, hi-<l>...`` sorted by
+            category and date. Demand and bounds are at least zero unless
+            ``allow_negative=True``.
+        """
+        self._check_fitted()
+        if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
+            raise ValueError(f"h must be a positive integer, got {h!r}")
+        try:
+            levels = check_levels(level)
+        except ValueError as exc:
+            raise ValueError(f"level={level!r}: {exc}") from exc
+        keys = list(self.models_)
+        items = [(self._fits[k], self._y[k]) for k in keys]
+        results = self._map(_predict_one_item, items, int(h), levels, desc="forecasting")
+        frames = []
+        for key, (fc, replaced) in zip(keys, results, strict=True):
+            if replaced is not None:
+                self._record_predict_fallback(key, replaced)
+            fit = self._fits[key]
+            dates = freqs.future_dates(self.last_dates_[key], int(h), self.freq_)
+            frames.append(self._frame(key, dates, fit.used, fc, levels))
+        return self._concat(frames, levels)
+
+    def _frame(
+        self, key: Any, dates: Iterable, model: str, fc: ModelForecast, levels: tuple[int, ...]
+    ) -> dict[str, Any]:
+        if not self.allow_negative:
+            fc = fc.clip(0.0)
+        cols: dict[str, Any] = {
+            self.id_col: [key] * len(fc.mean),
+            self.time_col: list(dates),
+            "model": [model] * len(fc.mean),
+            "mean": fc.mean,
+        }
+        for lv in levels:
+            cols[f"lo-{lv}"] = fc.lower[lv]
+            cols[f"hi-{lv}"] = fc.upper[lv]
+        return cols
+
+    def _concat(self, frames: list[dict[str, Any]], levels: tuple[int, ...]) -> pd.DataFrame:
+        columns = [self.id_col, self.time_col, "model", "mean"]
+        for lv in levels:
+            columns += [f"lo-{lv}", f"hi-{lv}"]
+        if not frames:
+            return pd.DataFrame(columns=columns)
+        merged: dict[str, list[Any] | np.ndarray] = {}
+        for c in columns:
+            parts = [f[c] for f in frames]
+            merged[c] = (
+                np.concatenate(parts)
+                if isinstance(parts[0], np.ndarray)
+                else [v for p in parts for v in p]
+            )
+        out = pd.DataFrame(merged, columns=columns)
+        out[self.time_col] = pd.to_datetime(out[self.time_col])
+        return out
+
+    def cross_validation(
+        self,
+        df: pd.DataFrame | str | os.PathLike[str],
+        h: int,
+        n_windows: int = 3,
+        step_size: int | None = None,
+        level: Sequence[int] = (80, 95),
+    ) -> pd.DataFrame:
+        """Rolling-origin evaluation of the whole strategy (selection included).
+
+        At each cutoff, every category is fitted on the data up to the cutoff
+        exactly as :meth:`fit` would, and forecast ``h`` periods.
+
+        Parameters
+        ----------
+        df : DataFrame or path
+            Long sales frame.
+        h : int
+            Horizon of each window.
+        n_windows : int
+            Number of cutoffs; the last window ends with the data.
+        step_size : int, optional
+            Periods between cutoffs; default ``h``.
+        level : sequence of int
+            Interval levels in percent.
+
+        Returns
+        -------
+        DataFrame
+            The forecast columns plus ``cutoff`` (the last training date) and
+            the actual ``<target_col>``. Categories too short for a window are
+            left out of it and reported in ``cv_report_``.
+        """
+        if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
+            raise ValueError(f"h must be a positive integer, got {h!r}")
+        if not isinstance(n_windows, int | np.integer) or n_windows < 1:
+            raise ValueError(f"n_windows must be a positive integer, got {n_windows!r}")
+        levels = check_levels(level)
+        data = self._validate(df)
+        plan = self._plan(self._freq)
+        series = self._series(data)
+        items = [(y, h, n_windows, step_size, levels) for _, y, _ in series]
+        results = self._map(_cv_one_item, items, plan, desc="cross-validating")
+        frames, actual, cut_col, report = [], [], [], []
+        for (key, y, dates), windows in zip(series, results, strict=True):
+            if not windows:
+                report.append({self.id_col: key, "reason": f"{y.size} observations are too few "
+                               f"for {n_windows} windows of {h}"})
+            for c, fc, fit in windows:
+                frames.append(self._frame(key, dates[c : c + h], fit.used, fc, levels))
+                actual.append(y[c : c + h])
+                cut_col.extend([dates[c - 1]] * h)
+                if fit.reasons:
+                    report.append({self.id_col: key, "reason": "; ".join(fit.reasons),
+                                   "cutoff": pd.Timestamp(dates[c - 1])})
+        out = self._concat(frames, levels)
+        out.insert(2, "cutoff", pd.to_datetime(pd.Series(cut_col, dtype="datetime64[ns]")))
+        out[self.target_col] = np.concatenate(actual) if actual else np.array([], dtype=float)
+        self.cv_report_ = pd.DataFrame(report, columns=[self.id_col, "cutoff", "reason"])
+        return out.sort_values([self.id_col, "cutoff", self.time_col], kind="stable").reset_index(
+            drop=True
+        )
+
+
+def _fit_one_item(y: np.ndarray, plan: _Plan) -> _SeriesFit:
+    return _fit_series(y, plan)
+
+
+def _predict_one_item(
+    fit: _SeriesFit, y: np.ndarray, h: int, levels: tuple[int, ...]
+) -> tuple[ModelForecast, _SeriesFit | None]:
+    return _predict_series(fit, y, h, levels)
+
+
+def _cv_one_item(
+    y: np.ndarray,
+    h: int,
+    n_windows: int,
+    step_size: int | None,
+    levels: tuple[int, ...],
+    plan: _Plan,
+) -> list[tuple[int, ModelForecast, _SeriesFit]]:
+    windows = []
+    points = cutoffs(y.size, h, n_windows, step_size)
+    if len(points) < n_windows or points[0] < 2:
+        return []
+    for c in points:
+        fit = _fit_series(y[:c], plan)
+        if fit.model is None:
+            continue
+        fc, replaced = _predict_series(fit, y[:c], h, levels)
+        windows.append((c, fc, replaced or fit))
+    return windows

@@ -1,0 +1,20 @@
+"""Local models: one series at a time, one contract (see :class:`LocalModel`)."""
+
+from trendcast.models.base import LocalModel, ModelForecast, ModelTags
+from trendcast.models.ets import ETS
+from trendcast.models.naive import Naive, SeasonalNaive
+from trendcast.models.theta import Theta
+
+#: every model class shipped, for the contract test and the docs
+REGISTRY: tuple[type[LocalModel], ...] = (Naive, SeasonalNaive, ETS, Theta)
+
+__all__ = [
+    "ETS",
+    "REGISTRY",
+    "LocalModel",
+    "ModelForecast",
+    "ModelTags",
+    "Naive",
+    "SeasonalNaive",
+    "Theta",
+]

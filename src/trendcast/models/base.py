@@ -1,0 +1,225 @@
+"""The local-model contract: one series at a time, as NumPy arrays.
+
+A local model knows nothing of dates, grouping or pandas; ``TrendForecaster``
+owns those. Constructors only store their keyword arguments (so scikit-learn's
+``get_params``, ``set_params``, ``clone`` and ``repr`` work); ``fit`` validates
+once and calls the private ``_fit`` a model author writes; learned state ends
+in ``_``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.stats import norm
+from sklearn.base import BaseEstimator
+
+from trendcast.exceptions import ModelFitError, NotFittedError
+
+__all__ = ["LocalModel", "ModelForecast", "ModelTags", "check_levels"]
+
+
+@dataclass(frozen=True)
+class ModelTags:
+    """What a model can do, declared once per model class.
+
+    Attributes
+    ----------
+    min_length : int
+        Fewest observations ``fit`` accepts (for the season length given).
+    supports_exogenous : bool
+        Accepts covariates ``X``.
+    requires_exogenous : bool
+        Cannot fit without covariates.
+    supports_update : bool
+        ``update`` absorbs new observations without re-estimating parameters.
+    produces_intervals : bool
+        ``predict`` returns bounds for every level asked for.
+    produces_samples : bool
+        ``sample_paths`` returns joint draws over the horizon.
+    requires_positive : bool
+        Only fits strictly positive series (e.g. multiplicative models).
+    """
+
+    min_length: int = 2
+    supports_exogenous: bool = False
+    requires_exogenous: bool = False
+    supports_update: bool = False
+    produces_intervals: bool = True
+    produces_samples: bool = False
+    requires_positive: bool = False
+
+
+@dataclass
+class ModelForecast:
+    """A forecast for one series: the mean and the bounds for each level.
+
+    ``lower[level]`` and ``upper[level]`` are arrays of the same length as
+    ``mean``; levels are percentages (80 means the 10% and 90% quantiles).
+    """
+
+    mean: np.ndarray
+    lower: dict[int, np.ndarray] = field(default_factory=dict)
+    upper: dict[int, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def from_normal(
+        cls, mean: np.ndarray, sigma: np.ndarray, levels: Sequence[int]
+    ) -> ModelForecast:
+        """Symmetric Gaussian bounds around ``mean`` with standard deviations ``sigma``."""
+        out = cls(mean=np.asarray(mean, dtype=float))
+        sigma = np.asarray(sigma, dtype=float)
+        for level in levels:
+            z = norm.ppf(0.5 + level / 200.0)
+            out.lower[level] = out.mean - z * sigma
+            out.upper[level] = out.mean + z * sigma
+        return out
+
+    def clip(self, lower: float = 0.0) -> ModelForecast:
+        """Return a copy with the mean and every bound at least ``lower``."""
+        return ModelForecast(
+            mean=np.maximum(self.mean, lower),
+            lower={k: np.maximum(v, lower) for k, v in self.lower.items()},
+            upper={k: np.maximum(v, lower) for k, v in self.upper.items()},
+        )
+
+
+def check_levels(level: Sequence[int] | int) -> tuple[int, ...]:
+    """Validate interval levels: integers strictly between 0 and 100."""
+    levels = (level,) if isinstance(level, int | float) else tuple(level)
+    out = []
+    for lv in levels:
+        if isinstance(lv, bool) or not isinstance(lv, int | float | np.integer | np.floating):
+            raise ValueError(f"level {lv!r} is not a number; pass percentages like (80, 95)")
+        if not 0 < float(lv) < 100 or float(lv) != int(lv):
+            raise ValueError(f"level {lv!r} must be a whole percentage between 1 and 99")
+        out.append(int(lv))
+    return tuple(sorted(set(out)))
+
+
+class LocalModel(BaseEstimator):
+    """Base class of the per-series models.
+
+    Subclasses implement ``_fit(y, X)`` and ``_predict(h, X_future, levels)``,
+    and may override ``_update`` and ``tags``. The public methods validate the
+    input and keep the fitted state consistent.
+    """
+
+    #: short family name used in reports, e.g. "ETS"
+    family: str = "model"
+
+    def tags(self) -> ModelTags:
+        """The capabilities of this model with its current parameters."""
+        return ModelTags()
+
+    # -- public template methods ------------------------------------------------------
+    def fit(self, y: np.ndarray, X: np.ndarray | None = None) -> LocalModel:
+        """Fit the model to one series.
+
+        Parameters
+        ----------
+        y : array of shape (n,)
+            Observations in time order, finite.
+        X : array of shape (n, k), optional
+            Covariates aligned with ``y``.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ModelFitError
+            When the series is too short, not finite, or the model cannot be
+            estimated on it; the message says why.
+        """
+        y = self._check_y(y)
+        tags = self.tags()
+        if X is not None and not tags.supports_exogenous:
+            raise ModelFitError(f"{self.family} does not take covariates")
+        if X is None and tags.requires_exogenous:
+            raise ModelFitError(f"{self.family} needs covariates X")
+        if y.size < tags.min_length:
+            raise ModelFitError(
+                f"{self.family} needs at least {tags.min_length} observations, got {y.size}"
+            )
+        if tags.requires_positive and np.any(y <= 0):
+            raise ModelFitError(f"{self.family} needs strictly positive values")
+        self._fit(y, X)
+        self.y_ = y
+        self.n_obs_ = int(y.size)
+        return self
+
+    def predict(
+        self,
+        h: int,
+        X_future: np.ndarray | None = None,
+        level: Sequence[int] = (80, 95),
+    ) -> ModelForecast:
+        """Forecast ``h`` periods ahead with bounds for each ``level`` (percent).
+
+        Bounds are ordered (wider levels contain narrower ones) and unclipped;
+        ``TrendForecaster`` clips demand at zero.
+        """
+        self._check_fitted()
+        if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
+            raise ValueError(f"h must be a positive integer, got {h!r}")
+        levels = check_levels(level)
+        return self._predict(int(h), X_future, levels)
+
+    def update(self, y_new: np.ndarray, X_new: np.ndarray | None = None) -> LocalModel:
+        """Absorb observations that follow the training data.
+
+        Models whose tags say ``supports_update`` keep their estimated
+        parameters and only run the state forward; the others refit on the
+        whole history.
+        """
+        self._check_fitted()
+        y_new = self._check_y(y_new, allow_empty=True)
+        if y_new.size == 0:
+            return self
+        y_all = np.concatenate([self.y_, y_new])
+        if self.tags().supports_update:
+            self._update(y_all)
+            self.y_ = y_all
+            self.n_obs_ = int(y_all.size)
+            return self
+        return self.fit(y_all)
+
+    # -- hooks for model authors -------------------------------------------------------
+    def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
+        raise NotImplementedError
+
+    def _predict(self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]) -> ModelForecast:
+        raise NotImplementedError
+
+    def _update(self, y_all: np.ndarray) -> None:
+        raise NotImplementedError
+
+    # -- helpers ---------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """Name shown in forecasts and reports (may include the chosen form)."""
+        return self.family
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "y_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet; call fit(y) before predict."
+            )
+
+    @staticmethod
+    def _check_y(y: np.ndarray, allow_empty: bool = False) -> np.ndarray:
+        try:
+            arr = np.asarray(y, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ModelFitError(f"y must be numeric: {exc}") from exc
+        if arr.ndim != 1:
+            raise ModelFitError(f"y must be one-dimensional, got shape {arr.shape}")
+        if arr.size == 0 and not allow_empty:
+            raise ModelFitError("y is empty")
+        if not np.all(np.isfinite(arr)):
+            raise ModelFitError("y contains missing or infinite values")
+        return arr.copy()

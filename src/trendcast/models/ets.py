@@ -1,0 +1,185 @@
+"""Exponential smoothing (ETS) with automatic choice of form, in the spirit of R's ``ets()``.
+
+Each candidate form (error, trend, damping, season) is estimated with
+statsmodels' ``ETSModel`` and the one with the lowest AICc is kept. As in R,
+multiplicative components are only tried on strictly positive data, additive
+error is not combined with multiplicative season, and multiplicative trend is
+not tried.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trendcast.exceptions import ModelFitError
+from trendcast.models.base import LocalModel, ModelForecast, ModelTags
+
+__all__ = ["ETS"]
+
+_LETTER = {"A": "add", "M": "mul", "N": None}
+
+
+def _candidates(spec: str, damped: bool | None, m: int, n: int, positive: bool) -> list[tuple]:
+    error_l, trend_l, season_l = spec.upper()
+    errors = ["A", "M"] if error_l == "Z" else [error_l]
+    trends = ["N", "A"] if trend_l == "Z" else [trend_l]
+    seasons = ["N", "A", "M"] if season_l == "Z" else [season_l]
+    if m <= 1 or n < 2 * m + 2:
+        seasons = [s for s in seasons if s == "N"] if season_l == "Z" else seasons
+    if not positive:
+        errors = [e for e in errors if e != "M"] if error_l == "Z" else errors
+        seasons = [s for s in seasons if s != "M"] if season_l == "Z" else seasons
+    out = []
+    for e in errors:
+        for t in trends:
+            dampings = [False, True] if (t == "A" and damped is None) else [bool(damped and t == "A")]
+            for d in dampings:
+                for s in seasons:
+                    if season_l == "Z" and e == "A" and s == "M":
+                        continue  # R's restrict=TRUE: unstable combination
+                    out.append((e, t, d, s))
+    return out
+
+
+class ETS(LocalModel):
+    """Exponential smoothing state-space model with automatic form selection.
+
+    Parameters
+    ----------
+    season_length : int, optional
+        Periods per season. ``None`` lets ``TrendForecaster`` set it from the
+        frequency; a bare model then treats the series as non-seasonal.
+    model : str
+        Three letters for error, trend and season, each ``A`` (additive),
+        ``M`` (multiplicative), ``N`` (none) or ``Z`` (choose by AICc), as in
+        R's ``ets()``. Default ``"ZZZ"``.
+    damped : bool, optional
+        Damp the trend; ``None`` tries both.
+    n_simulations : int
+        Sample paths used for intervals of forms without closed-form variance.
+    random_state : int
+        Seed for those simulations: same seed, same intervals.
+
+    Examples
+    --------
+    >>> import trendcast as tc
+    >>> y = tc.datasets.load_us_retail(categories=["448"])["y"].to_numpy()
+    >>> ets = tc.models.ETS(season_length=12).fit(y)
+    >>> ets.name
+    'ETS(M,A,M)'
+    """
+
+    family = "ETS"
+
+    def __init__(
+        self,
+        season_length: int | None = None,
+        model: str = "ZZZ",
+        damped: bool | None = None,
+        n_simulations: int = 500,
+        random_state: int = 0,
+    ) -> None:
+        self.season_length = season_length
+        self.model = model
+        self.damped = damped
+        self.n_simulations = n_simulations
+        self.random_state = random_state
+
+    def tags(self) -> ModelTags:
+        m = max(int(self.season_length or 1), 1)
+        seasonal_forced = len(self.model) == 3 and self.model[2].upper() in "AM"
+        return ModelTags(
+            min_length=2 * m + 2 if seasonal_forced and m > 1 else 4,
+            supports_update=True,
+            requires_positive=self.model.upper()[:1] == "M",
+        )
+
+    @property
+    def name(self) -> str:
+        if not hasattr(self, "form_"):
+            return self.family
+        e, t, d, s = self.form_
+        return f"ETS({e},{t}{'d' if d else ''},{s})"
+
+    def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
+        spec = str(self.model).upper()
+        if len(spec) != 3 or any(c not in "AMNZ" for c in spec) or spec[1] == "M":
+            raise ModelFitError(
+                f"model={self.model!r} is not an ETS form; use three letters from A, M, N, Z "
+                "(error, trend, season), e.g. 'ZZZ' or 'MAM' (multiplicative trend unsupported)"
+            )
+        if np.ptp(y) == 0:
+            raise ModelFitError("the series is constant; ETS cannot be estimated")
+        m = max(int(self.season_length or 1), 1)
+        cands = _candidates(spec, self.damped, m, y.size, bool(np.all(y > 0)))
+        if not cands:
+            raise ModelFitError("no ETS form is admissible for this series")
+        best: tuple[float, tuple, Any] | None = None
+        reasons = []
+        for form in cands:
+            try:
+                res = self._estimate(y, form, m)
+            except (ValueError, np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError) as exc:
+                reasons.append(f"{form}: {exc}")
+                continue
+            aicc = float(res.aicc)
+            if not np.isfinite(aicc) or not np.all(np.isfinite(res.params)):
+                reasons.append(f"{form}: non-finite fit")
+                continue
+            if best is None or aicc < best[0]:
+                best = (aicc, form, res)
+        if best is None:
+            raise ModelFitError("every ETS form failed: " + "; ".join(reasons[:3]))
+        self.aicc_, self.form_, self.results_ = best
+        self.params_ = np.asarray(self.results_.params, dtype=float)
+
+    @staticmethod
+    def _build(y: np.ndarray, form: tuple, m: int) -> Any:
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        e, t, d, s = form
+        # A pandas endog: statsmodels 0.15's get_prediction fails on a bare ndarray.
+        return ETSModel(
+            pd.Series(y),
+            error=_LETTER[e],
+            trend=_LETTER[t],
+            damped_trend=d,
+            seasonal=_LETTER[s],
+            seasonal_periods=m if s != "N" else None,
+            initialization_method="estimated",
+        )
+
+    def _estimate(self, y: np.ndarray, form: tuple, m: int) -> Any:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return self._build(y, form, m).fit(disp=False)
+
+    def _update(self, y_all: np.ndarray) -> None:
+        m = max(int(self.season_length or 1), 1)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            self.results_ = self._build(y_all, self.form_, m).smooth(self.params_)
+
+    def _predict(self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]) -> ModelForecast:
+        n = self.results_.nobs
+        kwargs: dict[str, Any] = {"simulate_repetitions": self.n_simulations}
+        sim_params = inspect.signature(self.results_.simulate).parameters
+        seed_name = "rng" if "rng" in sim_params else "random_state"
+        kwargs[seed_name] = np.random.default_rng(self.random_state)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            pred = self.results_.get_prediction(start=n, end=n + h - 1, **kwargs)
+            mean = np.asarray(self.results_.forecast(h), dtype=float)
+            out = ModelForecast(mean=mean)
+            for level in levels:
+                bounds = np.asarray(pred.pred_int(alpha=1 - level / 100.0), dtype=float)
+                out.lower[level] = np.minimum(bounds[:, 0], mean)
+                out.upper[level] = np.maximum(bounds[:, 1], mean)
+        if not (np.all(np.isfinite(out.mean)) and all(np.all(np.isfinite(v)) for v in out.upper.values())):
+            raise ModelFitError("ETS produced non-finite forecasts")
+        return out
