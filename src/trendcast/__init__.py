@@ -9,6 +9,7 @@ Examples
 np.True_
 """
 
+import logging
 from importlib.metadata import PackageNotFoundError, version
 
 from trendcast import datasets, metrics, models
@@ -24,6 +25,8 @@ from trendcast.exceptions import (
 )
 from trendcast.forecaster import TrendForecaster
 from trendcast.io import read_sales
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 try:
     __version__ = version("trendcast")

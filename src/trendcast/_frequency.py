@@ -70,7 +70,7 @@ def infer_freq(dates: pd.Series, ids: pd.Series) -> str | None:
     if step <= 1.5:
         return "D"
     if 6 <= step <= 8:
-        weekday = int(pd.Series(idx.weekday).mode().iloc[0])
+        weekday = int(pd.Series(idx.day_of_week).mode().iloc[0])
         return f"W-{_WEEKDAYS[weekday]}"
     start = int((idx.day == 1).sum())
     end = int(idx.is_month_end.sum())

@@ -1,0 +1,51 @@
+# The two commands of the Quick start: `make demo` and `make test`.
+# Each creates .venv if missing and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+BENCH := .venv-bench
+
+.PHONY: demo test lint typecheck docs bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# the demo uses a regular (non-editable) install, as a user would
+demo: $(BIN)/python
+	$(PIP) install --quiet .
+	$(BIN)/trendcast demo --out trendcast-output
+
+$(VENV)/.dev-installed: $(BIN)/python pyproject.toml
+	$(PIP) install --quiet -e ".[dev]"
+	touch $@
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests examples benchmarks tools
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy src
+
+docs: $(VENV)/.dev-installed
+	$(BIN)/mkdocs build --strict --site-dir site
+
+test: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests examples benchmarks tools
+	$(BIN)/mypy src
+	$(BIN)/mkdocs build --strict --quiet --site-dir site
+	$(BIN)/python -m pytest -n 2 --durations=10
+
+# Side-by-side benchmarks against peers live in their own environment:
+# statsforecast caps pandas below 3, which must never reach .venv.
+$(BENCH)/bin/python:
+	$(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install --quiet --upgrade pip
+
+bench: $(BENCH)/bin/python
+	$(BENCH)/bin/python -m pip install --quiet -r benchmarks/requirements.txt
+	$(BENCH)/bin/python -m pip install --quiet -e .
+	$(BENCH)/bin/python benchmarks/accuracy.py
+
+clean:
+	rm -rf $(VENV) $(BENCH) site trendcast-output .pytest_cache .mypy_cache .ruff_cache

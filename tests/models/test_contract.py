@@ -1,0 +1,187 @@
+"""The contract every local model must pass (STYLE.md, Tests).
+
+Known exceptions are declared here with their reason, never skipped silently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+import trendcast as tc
+from tests.conftest import make_panel
+from trendcast.models import REGISTRY, LocalModel, ModelTags
+
+SEASON = 12
+
+
+def _instances() -> list[LocalModel]:
+    out = []
+    for cls in REGISTRY:
+        params = cls().get_params()
+        out.append(cls(season_length=SEASON) if "season_length" in params else cls())
+    return out
+
+
+MODELS = _instances()
+IDS = [type(m).__name__ for m in MODELS]
+
+
+def series(n: int = 60, seed: int = 0) -> np.ndarray:
+    return make_panel(n_series=1, n=n, seed=seed)["y"].to_numpy(copy=True)
+
+
+def test_registry_covers_every_exported_model():
+    exported = {
+        obj for name in tc.models.__all__
+        if isinstance(obj := getattr(tc.models, name), type)
+        and issubclass(obj, LocalModel) and obj is not LocalModel
+    }
+    assert exported == set(REGISTRY)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=IDS)
+class TestContract:
+    def test_tags_are_a_frozen_dataclass(self, model):
+        tags = model.tags()
+        assert isinstance(tags, ModelTags)
+        with pytest.raises(AttributeError):
+            tags.min_length = 0  # type: ignore[misc]
+
+    def test_constructor_only_stores_and_clone_round_trips(self, model):
+        params = model.get_params()
+        twin = clone(model)
+        assert twin.get_params() == params
+        assert not any(k.endswith("_") for k in vars(model))
+        assert type(model).__name__ in repr(model)
+
+    def test_not_fitted_error_before_fit(self, model):
+        with pytest.raises(tc.NotFittedError):
+            clone(model).predict(3)
+        assert issubclass(tc.NotFittedError, tc.TrendcastError)
+
+    def test_fit_returns_self_and_does_not_mutate_input(self, model):
+        y = series()
+        before = y.copy()
+        m = clone(model)
+        assert m.fit(y) is m
+        np.testing.assert_array_equal(y, before)
+        y[:] = 0  # learned state must not alias the caller's array
+        np.testing.assert_array_equal(m.y_, before)
+
+    def test_output_length_and_nested_ordered_intervals(self, model):
+        fc = clone(model).fit(series()).predict(18, level=(50, 80, 95))
+        assert fc.mean.shape == (18,)
+        for lv in (50, 80, 95):
+            assert fc.lower[lv].shape == fc.upper[lv].shape == (18,)
+            assert np.all(fc.lower[lv] <= fc.mean + 1e-9)
+            assert np.all(fc.upper[lv] >= fc.mean - 1e-9)
+        assert np.all(fc.lower[95] <= fc.lower[80] + 1e-9)
+        assert np.all(fc.lower[80] <= fc.lower[50] + 1e-9)
+        assert np.all(fc.upper[95] >= fc.upper[80] - 1e-9)
+        assert np.all(fc.upper[80] >= fc.upper[50] - 1e-9)
+        assert np.all(fc.upper[95] - fc.lower[95] > 0)
+
+    def test_same_seed_same_output(self, model):
+        a = clone(model).fit(series()).predict(6)
+        b = clone(model).fit(series()).predict(6)
+        np.testing.assert_array_equal(a.mean, b.mean)
+        np.testing.assert_array_equal(a.upper[95], b.upper[95])
+
+    def test_refuses_exogenous_as_tags_say(self, model):
+        y = series()
+        X = np.ones((y.size, 1))
+        if model.tags().supports_exogenous:
+            clone(model).fit(y, X)
+        else:
+            with pytest.raises(tc.ModelFitError, match="covariates"):
+                clone(model).fit(y, X)
+
+    def test_too_short_raises_model_fit_error(self, model):
+        n = model.tags().min_length - 1
+        with pytest.raises(tc.ModelFitError):
+            clone(model).fit(series()[: max(n, 0)])
+
+    def test_non_finite_raises_model_fit_error(self, model):
+        y = series()
+        y[10] = np.nan
+        with pytest.raises(tc.ModelFitError, match="missing or infinite"):
+            clone(model).fit(y)
+
+    def test_update_absorbs_new_observations(self, model):
+        y = series(72)
+        m = clone(model).fit(y[:60])
+        m.update(y[60:])
+        assert m.n_obs_ == 72
+        fc = m.predict(3)
+        assert np.all(np.isfinite(fc.mean))
+        if model.tags().supports_update:
+            # parameters are kept: the fitted params do not change on update
+            for key, value in vars(m).items():
+                if key.endswith("params_"):
+                    np.testing.assert_array_equal(value, vars(clone(model).fit(y[:60]))[key])
+
+    def test_bad_horizon_and_level(self, model):
+        m = clone(model).fit(series())
+        with pytest.raises(ValueError):
+            m.predict(0)
+        with pytest.raises(ValueError):
+            m.predict(3, level=(120,))
+
+    def test_non_negative_through_the_forecaster(self, model):
+        # a series heading to zero: raw forecasts go negative, demand must not
+        rng = np.random.default_rng(3)
+        y = np.maximum(np.linspace(50, 1, 48) + rng.normal(0, 3, 48), 0.5)
+        df = pd.DataFrame({"unique_id": "a",
+                           "ds": pd.date_range("2020-01-01", periods=48, freq="MS"), "y": y})
+        out = tc.TrendForecaster(models=clone(model)).fit(df).predict(12)
+        cols = ["mean", "lo-80", "hi-80", "lo-95", "hi-95"]
+        assert (out[cols].to_numpy() >= 0).all()
+
+
+def test_seasonal_naive_repeats_last_season_exactly():
+    y = np.arange(1.0, 25.0)
+    fc = tc.models.SeasonalNaive(season_length=12).fit(y).predict(14)
+    np.testing.assert_array_equal(fc.mean, np.r_[y[-12:], y[-12:-10]])
+
+
+def test_naive_interval_width_grows_with_sqrt_h():
+    y = np.cumsum(np.random.default_rng(0).normal(size=200)) + 100
+    fc = tc.models.Naive().fit(y).predict(9, level=(95,))
+    width = fc.upper[95] - fc.lower[95]
+    np.testing.assert_allclose(width / width[0], np.sqrt(np.arange(1, 10)))
+
+
+def test_ets_recovers_the_form_of_a_multiplicative_seasonal_series(retail_small):
+    y = retail_small.loc[retail_small["unique_id"] == "448", "y"].to_numpy()
+    ets = tc.models.ETS(season_length=12).fit(y)
+    assert ets.form_[3] == "M"  # clothing sales: seasonality grows with the level
+    assert ets.name.startswith("ETS(")
+
+
+def test_ets_only_additive_forms_on_series_with_zeros():
+    y = np.abs(series()) - 100
+    y[y < 0] = 0
+    ets = tc.models.ETS(season_length=12).fit(y)
+    assert ets.form_[0] == "A" and ets.form_[3] in {"A", "N"}
+
+
+def test_ets_rejects_bad_spec_and_constant_series():
+    with pytest.raises(tc.ModelFitError, match="not an ETS form"):
+        tc.models.ETS(model="XYZ").fit(series())
+    with pytest.raises(tc.ModelFitError, match="constant"):
+        tc.models.ETS().fit(np.full(40, 3.0))
+    with pytest.raises(tc.ModelFitError, match="constant"):
+        tc.models.Theta().fit(np.full(40, 3.0))
+
+
+def test_ets_update_keeps_parameters_and_moves_the_state():
+    y = series(72)
+    fitted = tc.models.ETS(season_length=12).fit(y[:60])
+    params = fitted.params_.copy()
+    before = fitted.predict(1).mean[0]
+    fitted.update(y[60:])
+    np.testing.assert_array_equal(fitted.params_, params)
+    assert fitted.predict(1).mean[0] != before

@@ -1,0 +1,239 @@
+"""TrendForecaster: selection, fallbacks, output shape, parallel determinism, CV."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import trendcast as tc
+from tests.conftest import make_panel
+from trendcast.models import LocalModel, ModelForecast, ModelTags
+
+COLS = ["unique_id", "ds", "model", "mean", "lo-80", "hi-80", "lo-95", "hi-95"]
+
+
+def fast_models():
+    return [tc.models.SeasonalNaive(), tc.models.Naive()]
+
+
+def test_predict_output_columns_dates_and_order(panel):
+    fc = tc.TrendForecaster(models=fast_models()).fit(panel)
+    out = fc.predict(h=6)
+    assert list(out.columns) == COLS
+    assert len(out) == 3 * 6
+    assert out["unique_id"].tolist() == sorted(out["unique_id"].tolist())
+    first = out[out["unique_id"] == "s0"]["ds"]
+    assert first.iloc[0] == panel["ds"].max() + pd.offsets.MonthBegin(1)
+    assert (first.diff().dropna().dt.days.between(28, 31)).all()
+    assert pd.api.types.is_datetime64_any_dtype(out["ds"])
+
+
+def test_levels_asked_for_are_the_columns(panel):
+    out = tc.TrendForecaster(models=tc.models.Naive()).fit(panel).predict(3, level=[50, 99])
+    assert list(out.columns)[3:] == ["mean", "lo-50", "hi-50", "lo-99", "hi-99"]
+    with pytest.raises(ValueError, match="level"):
+        tc.TrendForecaster(models=tc.models.Naive()).fit(panel).predict(3, level=[100])
+
+
+def test_caller_column_names_in_output(panel):
+    df = panel.rename(columns={"unique_id": "category", "ds": "month", "y": "sales"})
+    fc = tc.TrendForecaster(models=tc.models.Naive(), id_col="category", time_col="month",
+                            target_col="sales")
+    out = fc.fit(df).predict(2)
+    assert list(out.columns[:2]) == ["category", "month"]
+    assert "category" in fc.fit_report_.columns
+
+
+def test_weekly_anchor_is_kept_in_future_dates():
+    df = make_panel(n_series=1, n=120, freq="W-WED", start="2022-01-05", season_length=52)
+    out = tc.TrendForecaster(models=tc.models.SeasonalNaive()).fit(df).predict(4)
+    assert (out["ds"].dt.day_name() == "Wednesday").all()
+    assert out["ds"].iloc[0] == df["ds"].max() + pd.Timedelta(days=7)
+
+
+def test_same_output_whatever_n_jobs(panel):
+    big = pd.concat([make_panel(n_series=3, seed=s).assign(
+        unique_id=lambda d, s=s: d["unique_id"] + f"-{s}") for s in range(3)])
+    a = tc.TrendForecaster(models="auto", n_jobs=1).fit(big).predict(4)
+    b = tc.TrendForecaster(models="auto", n_jobs=2).fit(big).predict(4)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_selection_picks_the_known_best_model():
+    rng = np.random.default_rng(0)
+    n = 96
+    t = np.arange(n)
+    periodic = 100 + 30 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, n)
+    walk = 500 + np.cumsum(rng.normal(0, 5, n))
+    df = pd.concat([
+        pd.DataFrame({"unique_id": "periodic", "ds": pd.date_range("2015-01-01", periods=n,
+                                                                    freq="MS"), "y": periodic}),
+        pd.DataFrame({"unique_id": "walk", "ds": pd.date_range("2015-01-01", periods=n,
+                                                                freq="MS"), "y": walk}),
+    ])
+    fc = tc.TrendForecaster(models=fast_models()).fit(df)
+    used = fc.fit_report_.set_index("unique_id")["model_used"]
+    assert used["periodic"] == "SeasonalNaive"
+    assert used["walk"] == "Naive"
+    rep = fc.selection_report_
+    assert set(rep.columns) == {"unique_id", "model", "mase", "error", "selected"}
+    assert rep.groupby("unique_id")["selected"].sum().eq(1).all()
+    chosen = rep[rep["selected"]].set_index("unique_id")["mase"]
+    assert (rep.groupby("unique_id")["mase"].min() == chosen).all()
+
+
+def test_auto_uses_the_four_families_and_reports_scores(retail_small):
+    fc = tc.TrendForecaster(models="auto", n_jobs=2).fit(retail_small)
+    rep = fc.selection_report_
+    families = set(rep["model"].str.split("(").str[0])
+    assert families == {"ETS", "Theta", "SeasonalNaive", "Naive"}
+    assert (fc.fit_report_["status"] == "ok").all()
+
+
+def test_short_series_fall_back_and_are_reported(panel):
+    short = pd.DataFrame({"unique_id": "short",
+                          "ds": pd.date_range("2023-01-01", periods=3, freq="MS"),
+                          "y": [5.0, 6.0, 7.0]})
+    df = pd.concat([panel, short], ignore_index=True)
+    with pytest.warns(tc.FallbackWarning, match="1 categories fell back"):
+        fc = tc.TrendForecaster(models=tc.models.ETS()).fit(df)
+    rep = fc.fit_report_.set_index("unique_id")
+    assert rep.loc["short", "status"] == "fallback"
+    assert rep.loc["short", "model_tried"] == "ETS"
+    assert rep.loc["short", "model_used"] == "Naive"
+    assert "at least" in rep.loc["short", "reason"]
+    assert (rep.drop(index="short")["status"] == "ok").all()
+    out = fc.predict(2)
+    assert out[out["unique_id"] == "short"]["model"].eq("Naive").all()
+
+
+def test_constant_series_fall_back_along_the_chain(panel):
+    flat = pd.DataFrame({"unique_id": "flat",
+                         "ds": pd.date_range("2019-01-01", periods=40, freq="MS"), "y": 7.0})
+    with pytest.warns(tc.FallbackWarning):
+        fc = tc.TrendForecaster(models=tc.models.ETS()).fit(pd.concat([panel, flat]))
+    row = fc.fit_report_.set_index("unique_id").loc["flat"]
+    assert row["model_used"] == "SeasonalNaive"
+    assert "ETS" in row["reason"] and "Theta" in row["reason"] and "constant" in row["reason"]
+    out = fc.predict(3)
+    assert np.allclose(out[out["unique_id"] == "flat"][["mean", "lo-95", "hi-95"]], 7.0)
+
+
+def test_single_observation_is_skipped_not_fatal(panel):
+    one = pd.DataFrame({"unique_id": "one", "ds": [pd.Timestamp("2023-01-01")], "y": [3.0]})
+    with pytest.warns(tc.FallbackWarning, match="1 were skipped"):
+        fc = tc.TrendForecaster(models="auto").fit(pd.concat([panel, one]))
+    assert fc.fit_report_.set_index("unique_id").loc["one", "status"] == "skipped"
+    out = fc.predict(2)
+    assert "one" not in set(out["unique_id"]) and out["unique_id"].nunique() == 3
+
+
+def test_fallback_model_parameter_is_used(panel):
+    short = pd.DataFrame({"unique_id": "short",
+                          "ds": pd.date_range("2023-01-01", periods=5, freq="MS"),
+                          "y": [5.0, 6.0, 7.0, 6.0, 8.0]})
+    with pytest.warns(tc.FallbackWarning):
+        fc = tc.TrendForecaster(models=tc.models.SeasonalNaive(),
+                                fallback_model=tc.models.Theta()).fit(pd.concat([panel, short]))
+    assert fc.fit_report_.set_index("unique_id").loc["short", "model_used"] == "Theta"
+
+
+class _BreaksAtPredict(LocalModel):
+    """A real (if unhelpful) model: fits, then cannot forecast beyond 2 steps."""
+
+    family = "Fragile"
+
+    def tags(self) -> ModelTags:
+        return ModelTags(min_length=2)
+
+    def _fit(self, y, X):
+        self.level_ = float(y[-1])
+
+    def _predict(self, h, X_future, levels):
+        if h > 2:
+            raise tc.ModelFitError("cannot forecast beyond 2 steps")
+        return ModelForecast.from_normal(np.full(h, self.level_), np.ones(h), levels)
+
+
+def test_a_model_failing_at_predict_falls_back_and_is_recorded(panel):
+    fc = tc.TrendForecaster(models=_BreaksAtPredict()).fit(panel)
+    assert (fc.fit_report_["status"] == "ok").all()
+    assert fc.predict(2)["model"].eq("Fragile").all()
+    with pytest.warns(tc.FallbackWarning, match="at predict time"):
+        out = fc.predict(6)
+    assert out["model"].eq("Theta").all()
+    assert fc.fit_report_["status"].eq("fallback").all()
+    assert fc.fit_report_["reason"].str.contains("beyond 2 steps").all()
+
+
+def test_forecasts_are_clipped_at_zero_unless_negative_allowed():
+    y = np.r_[np.linspace(40, 2, 30)]
+    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2020-01-01", periods=30,
+                                                              freq="MS"), "y": y})
+    clipped = tc.TrendForecaster(models=tc.models.Theta()).fit(df).predict(12)
+    assert clipped[["mean", "lo-95"]].min().min() == 0.0
+    free = tc.TrendForecaster(models=tc.models.Theta(), allow_negative=True).fit(df).predict(12)
+    assert free["lo-95"].min() < 0
+
+
+def test_not_fitted_and_bad_arguments(panel):
+    with pytest.raises(tc.NotFittedError):
+        tc.TrendForecaster().predict(3)
+    with pytest.raises(ValueError, match="models="):
+        tc.TrendForecaster(models="best").fit(panel)
+    with pytest.raises(ValueError, match="model instances"):
+        tc.TrendForecaster(models=["ETS"]).fit(panel)  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="h must be"):
+        tc.TrendForecaster(models=tc.models.Naive()).fit(panel).predict(0)
+
+
+def test_fit_validates_like_read_sales(panel):
+    bad = panel.copy()
+    bad.loc[3, "y"] = -1.0
+    with pytest.raises(tc.DataValidationError, match="negative"):
+        tc.TrendForecaster().fit(bad)
+
+
+def test_fit_does_not_mutate_the_callers_frame(panel):
+    before = panel.copy()
+    tc.TrendForecaster(models=fast_models()).fit(panel)
+    pd.testing.assert_frame_equal(panel, before)
+
+
+def test_cross_validation_windows_actuals_and_no_leakage(panel):
+    fc = tc.TrendForecaster(models=tc.models.Naive())
+    cv = fc.cross_validation(panel, h=4, n_windows=3)
+    assert list(cv.columns) == ["unique_id", "ds", "cutoff", "model", "mean", "lo-80", "hi-80",
+                                "lo-95", "hi-95", "y"]
+    assert len(cv) == 3 * 3 * 4
+    s0 = panel[panel["unique_id"] == "s0"].set_index("ds")["y"]
+    for cutoff, w in cv[cv["unique_id"] == "s0"].groupby("cutoff"):
+        assert (w["ds"] > cutoff).all()
+        np.testing.assert_allclose(w["y"], s0.loc[w["ds"]].to_numpy())
+        # naive forecast = last value at the cutoff: only data up to the cutoff was used
+        np.testing.assert_allclose(w["mean"], s0.loc[cutoff])
+    last_cut = cv["cutoff"].max()
+    assert last_cut == panel["ds"].max() - pd.DateOffset(months=4)
+
+
+def test_cross_validation_step_size_and_short_series(panel):
+    short = pd.DataFrame({"unique_id": "short",
+                          "ds": pd.date_range("2023-01-01", periods=5, freq="MS"), "y": 1.0})
+    fc = tc.TrendForecaster(models=tc.models.Naive())
+    cv = fc.cross_validation(pd.concat([panel, short]), h=3, n_windows=2, step_size=1)
+    cuts = sorted(cv[cv["unique_id"] == "s0"]["cutoff"].unique())
+    assert (cuts[1] - cuts[0]).days in range(28, 32)
+    assert "short" not in set(cv["unique_id"])
+    assert "short" in set(fc.cv_report_["unique_id"])
+
+
+def test_progress_bar_does_not_change_results(panel, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = tc.TrendForecaster(models=fast_models(), progress=True).fit(panel).predict(3)
+    b = tc.TrendForecaster(models=fast_models()).fit(panel).predict(3)
+    pd.testing.assert_frame_equal(a, b)
+    assert "fitting" in capsys.readouterr().err
