@@ -30,12 +30,7 @@ def make_panel(
     t = np.arange(n)
     for i in range(n_series):
         level = 100 + 20 * i
-        y = (
-            level
-            + 0.5 * t
-            + 10 * np.sin(2 * np.pi * t / season_length)
-            + rng.normal(0, 2, n)
-        )
+        y = level + 0.5 * t + 10 * np.sin(2 * np.pi * t / season_length) + rng.normal(0, 2, n)
         frames.append(pd.DataFrame({"unique_id": f"s{i}", "ds": dates, "y": y}))
     return pd.concat(frames, ignore_index=True)
 

@@ -14,8 +14,14 @@ def normal_forecast(mu, sigma, ids=None, start="2025-01-01"):
     mu, sigma = np.atleast_1d(mu).astype(float), np.atleast_1d(sigma).astype(float)
     n = mu.size
     ids = ids or ["a"] * n
-    out = pd.DataFrame({"unique_id": ids, "ds": pd.date_range(start, periods=n, freq="MS"),
-                        "model": "test", "mean": mu})
+    out = pd.DataFrame(
+        {
+            "unique_id": ids,
+            "ds": pd.date_range(start, periods=n, freq="MS"),
+            "model": "test",
+            "mean": mu,
+        }
+    )
     for lv in (80, 95):
         z = norm.ppf(0.5 + lv / 200)
         out[f"lo-{lv}"] = mu - z * sigma
@@ -69,8 +75,9 @@ def test_only_matching_periods_are_compared_and_none_is_an_error():
     fc = normal_forecast([100, 100], [10, 10])
     gaps = tc.supply_gaps(fc, plan_for(fc, [90.0, 90.0]).iloc[:1])
     assert len(gaps) == 1
-    far = plan_for(fc, [90.0, 90.0]).assign(ds=pd.Timestamp("2030-01-01") + pd.to_timedelta(
-        [0, 31], unit="D"))
+    far = plan_for(fc, [90.0, 90.0]).assign(
+        ds=pd.Timestamp("2030-01-01") + pd.to_timedelta([0, 31], unit="D")
+    )
     with pytest.raises(tc.DataValidationError, match="no supply row matches"):
         tc.supply_gaps(fc, far)
 
@@ -93,8 +100,9 @@ def test_bad_supply_frames():
 
 def test_stock_cover_in_periods_of_forecast_demand():
     fc = normal_forecast([100, 50, 200], [10, 10, 10])
-    stock = pd.DataFrame({"unique_id": ["a"], "ds": [pd.Timestamp("2024-12-01")],
-                          "supply": [125.0]})
+    stock = pd.DataFrame(
+        {"unique_id": ["a"], "ds": [pd.Timestamp("2024-12-01")], "supply": [125.0]}
+    )
     gaps = tc.supply_gaps(fc, stock, kind="stock", min_cover=2.0)
     row = gaps.iloc[0]
     assert row["cover"] == pytest.approx(1.5)  # 100 covered, then 25 of 50
@@ -107,14 +115,18 @@ def test_stock_cover_in_periods_of_forecast_demand():
 
 
 def test_summary_ranks_worst_first():
-    fc = pd.concat([
-        normal_forecast([100] * 3, [10] * 3, ids=["small"] * 3),
-        normal_forecast([1000] * 3, [50] * 3, ids=["big"] * 3),
-        normal_forecast([100] * 3, [10] * 3, ids=["fine"] * 3),
-        normal_forecast([100] * 3, [10] * 3, ids=["over"] * 3),
-    ], ignore_index=True)
+    fc = pd.concat(
+        [
+            normal_forecast([100] * 3, [10] * 3, ids=["small"] * 3),
+            normal_forecast([1000] * 3, [50] * 3, ids=["big"] * 3),
+            normal_forecast([100] * 3, [10] * 3, ids=["fine"] * 3),
+            normal_forecast([100] * 3, [10] * 3, ids=["over"] * 3),
+        ],
+        ignore_index=True,
+    )
     supply = fc[["unique_id", "ds"]].assign(
-        supply=np.r_[[70] * 3, [850] * 3, [100] * 3, [150] * 3].astype(float))
+        supply=np.r_[[70] * 3, [850] * 3, [100] * 3, [150] * 3].astype(float)
+    )
     summary = tc.summarize_gaps(tc.supply_gaps(fc, supply))
     assert summary["unique_id"].tolist() == ["big", "small", "fine", "over"]
     assert summary["flag"].tolist() == ["short", "short", "ok", "long"]

@@ -40,8 +40,9 @@ def test_levels_asked_for_are_the_columns(panel):
 
 def test_caller_column_names_in_output(panel):
     df = panel.rename(columns={"unique_id": "category", "ds": "month", "y": "sales"})
-    fc = tc.TrendForecaster(models=tc.models.Naive(), id_col="category", time_col="month",
-                            target_col="sales")
+    fc = tc.TrendForecaster(
+        models=tc.models.Naive(), id_col="category", time_col="month", target_col="sales"
+    )
     out = fc.fit(df).predict(2)
     assert list(out.columns[:2]) == ["category", "month"]
     assert "category" in fc.fit_report_.columns
@@ -55,8 +56,12 @@ def test_weekly_anchor_is_kept_in_future_dates():
 
 
 def test_same_output_whatever_n_jobs(panel):
-    big = pd.concat([make_panel(n_series=3, seed=s).assign(
-        unique_id=lambda d, s=s: d["unique_id"] + f"-{s}") for s in range(3)])
+    big = pd.concat(
+        [
+            make_panel(n_series=3, seed=s).assign(unique_id=lambda d, s=s: d["unique_id"] + f"-{s}")
+            for s in range(3)
+        ]
+    )
     a = tc.TrendForecaster(models="auto", n_jobs=1).fit(big).predict(4)
     b = tc.TrendForecaster(models="auto", n_jobs=2).fit(big).predict(4)
     pd.testing.assert_frame_equal(a, b)
@@ -68,12 +73,24 @@ def test_selection_picks_the_known_best_model():
     t = np.arange(n)
     periodic = 100 + 30 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, n)
     walk = 500 + np.cumsum(rng.normal(0, 5, n))
-    df = pd.concat([
-        pd.DataFrame({"unique_id": "periodic", "ds": pd.date_range("2015-01-01", periods=n,
-                                                                    freq="MS"), "y": periodic}),
-        pd.DataFrame({"unique_id": "walk", "ds": pd.date_range("2015-01-01", periods=n,
-                                                                freq="MS"), "y": walk}),
-    ])
+    df = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "unique_id": "periodic",
+                    "ds": pd.date_range("2015-01-01", periods=n, freq="MS"),
+                    "y": periodic,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "unique_id": "walk",
+                    "ds": pd.date_range("2015-01-01", periods=n, freq="MS"),
+                    "y": walk,
+                }
+            ),
+        ]
+    )
     fc = tc.TrendForecaster(models=fast_models()).fit(df)
     used = fc.fit_report_.set_index("unique_id")["model_used"]
     assert used["periodic"] == "SeasonalNaive"
@@ -94,9 +111,13 @@ def test_auto_uses_the_four_families_and_reports_scores(retail_small):
 
 
 def test_short_series_fall_back_and_are_reported(panel):
-    short = pd.DataFrame({"unique_id": "short",
-                          "ds": pd.date_range("2023-01-01", periods=3, freq="MS"),
-                          "y": [5.0, 6.0, 7.0]})
+    short = pd.DataFrame(
+        {
+            "unique_id": "short",
+            "ds": pd.date_range("2023-01-01", periods=3, freq="MS"),
+            "y": [5.0, 6.0, 7.0],
+        }
+    )
     df = pd.concat([panel, short], ignore_index=True)
     with pytest.warns(tc.FallbackWarning, match="1 categories fell back"):
         fc = tc.TrendForecaster(models=tc.models.ETS()).fit(df)
@@ -111,8 +132,9 @@ def test_short_series_fall_back_and_are_reported(panel):
 
 
 def test_constant_series_fall_back_along_the_chain(panel):
-    flat = pd.DataFrame({"unique_id": "flat",
-                         "ds": pd.date_range("2019-01-01", periods=40, freq="MS"), "y": 7.0})
+    flat = pd.DataFrame(
+        {"unique_id": "flat", "ds": pd.date_range("2019-01-01", periods=40, freq="MS"), "y": 7.0}
+    )
     with pytest.warns(tc.FallbackWarning):
         fc = tc.TrendForecaster(models=tc.models.ETS()).fit(pd.concat([panel, flat]))
     row = fc.fit_report_.set_index("unique_id").loc["flat"]
@@ -132,12 +154,17 @@ def test_single_observation_is_skipped_not_fatal(panel):
 
 
 def test_fallback_model_parameter_is_used(panel):
-    short = pd.DataFrame({"unique_id": "short",
-                          "ds": pd.date_range("2023-01-01", periods=5, freq="MS"),
-                          "y": [5.0, 6.0, 7.0, 6.0, 8.0]})
+    short = pd.DataFrame(
+        {
+            "unique_id": "short",
+            "ds": pd.date_range("2023-01-01", periods=5, freq="MS"),
+            "y": [5.0, 6.0, 7.0, 6.0, 8.0],
+        }
+    )
     with pytest.warns(tc.FallbackWarning):
-        fc = tc.TrendForecaster(models=tc.models.SeasonalNaive(),
-                                fallback_model=tc.models.Theta()).fit(pd.concat([panel, short]))
+        fc = tc.TrendForecaster(
+            models=tc.models.SeasonalNaive(), fallback_model=tc.models.Theta()
+        ).fit(pd.concat([panel, short]))
     assert fc.fit_report_.set_index("unique_id").loc["short", "model_used"] == "Theta"
 
 
@@ -171,8 +198,9 @@ def test_a_model_failing_at_predict_falls_back_and_is_recorded(panel):
 
 def test_forecasts_are_clipped_at_zero_unless_negative_allowed():
     y = np.r_[np.linspace(40, 2, 30)]
-    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2020-01-01", periods=30,
-                                                              freq="MS"), "y": y})
+    df = pd.DataFrame(
+        {"unique_id": "a", "ds": pd.date_range("2020-01-01", periods=30, freq="MS"), "y": y}
+    )
     clipped = tc.TrendForecaster(models=tc.models.Theta()).fit(df).predict(12)
     assert clipped[["mean", "lo-95"]].min().min() == 0.0
     free = tc.TrendForecaster(models=tc.models.Theta(), allow_negative=True).fit(df).predict(12)
@@ -206,8 +234,18 @@ def test_fit_does_not_mutate_the_callers_frame(panel):
 def test_cross_validation_windows_actuals_and_no_leakage(panel):
     fc = tc.TrendForecaster(models=tc.models.Naive())
     cv = fc.cross_validation(panel, h=4, n_windows=3)
-    assert list(cv.columns) == ["unique_id", "ds", "cutoff", "model", "mean", "lo-80", "hi-80",
-                                "lo-95", "hi-95", "y"]
+    assert list(cv.columns) == [
+        "unique_id",
+        "ds",
+        "cutoff",
+        "model",
+        "mean",
+        "lo-80",
+        "hi-80",
+        "lo-95",
+        "hi-95",
+        "y",
+    ]
     assert len(cv) == 3 * 3 * 4
     s0 = panel[panel["unique_id"] == "s0"].set_index("ds")["y"]
     for cutoff, w in cv[cv["unique_id"] == "s0"].groupby("cutoff"):
@@ -220,8 +258,9 @@ def test_cross_validation_windows_actuals_and_no_leakage(panel):
 
 
 def test_cross_validation_step_size_and_short_series(panel):
-    short = pd.DataFrame({"unique_id": "short",
-                          "ds": pd.date_range("2023-01-01", periods=5, freq="MS"), "y": 1.0})
+    short = pd.DataFrame(
+        {"unique_id": "short", "ds": pd.date_range("2023-01-01", periods=5, freq="MS"), "y": 1.0}
+    )
     fc = tc.TrendForecaster(models=tc.models.Naive())
     cv = fc.cross_validation(pd.concat([panel, short]), h=3, n_windows=2, step_size=1)
     cuts = sorted(cv[cv["unique_id"] == "s0"]["cutoff"].unique())

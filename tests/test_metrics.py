@@ -11,23 +11,27 @@ from trendcast import DataValidationError, metrics
 
 @pytest.fixture
 def cv():
-    return pd.DataFrame({
-        "unique_id": ["a", "a", "b", "b"],
-        "ds": pd.to_datetime(["2020-05-01", "2020-06-01"] * 2),
-        "y": [10.0, 20.0, 0.0, 4.0],
-        "mean": [12.0, 18.0, 0.0, 2.0],
-        "lo-80": [11.0, 15.0, 0.0, 1.0],
-        "hi-80": [13.0, 19.0, 1.0, 3.0],
-    })
+    return pd.DataFrame(
+        {
+            "unique_id": ["a", "a", "b", "b"],
+            "ds": pd.to_datetime(["2020-05-01", "2020-06-01"] * 2),
+            "y": [10.0, 20.0, 0.0, 4.0],
+            "mean": [12.0, 18.0, 0.0, 2.0],
+            "lo-80": [11.0, 15.0, 0.0, 1.0],
+            "hi-80": [13.0, 19.0, 1.0, 3.0],
+        }
+    )
 
 
 @pytest.fixture
 def train():
-    return pd.DataFrame({
-        "unique_id": ["a"] * 4 + ["b"] * 4,
-        "ds": pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01", "2020-04-01"] * 2),
-        "y": [1.0, 3.0, 6.0, 10.0, 2.0, 2.0, 4.0, 4.0],
-    })
+    return pd.DataFrame(
+        {
+            "unique_id": ["a"] * 4 + ["b"] * 4,
+            "ds": pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01", "2020-04-01"] * 2),
+            "y": [1.0, 3.0, 6.0, 10.0, 2.0, 2.0, 4.0, 4.0],
+        }
+    )
 
 
 def by_id(frame, col):
@@ -78,8 +82,17 @@ def test_coverage_and_pinball(cv):
 
 def test_evaluate_merges_everything(cv, train):
     table = metrics.evaluate(cv, train, season_length=1, level=[80])
-    assert set(table.columns) == {"unique_id", "mae", "rmse", "smape", "wape", "mase", "rmsse",
-                                  "coverage-80", "pinball-80"}
+    assert set(table.columns) == {
+        "unique_id",
+        "mae",
+        "rmse",
+        "smape",
+        "wape",
+        "mase",
+        "rmsse",
+        "coverage-80",
+        "pinball-80",
+    }
     assert len(table) == 2
 
 

@@ -15,7 +15,10 @@ from pandas.tseries.frequencies import to_offset
 _WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
-SUPPORTED = "daily 'D', weekly 'W-SUN'..'W-SAT', monthly 'MS'/'ME', quarterly 'QS-JAN'/'QE-DEC', yearly 'YS'/'YE'"
+SUPPORTED = (
+    "daily 'D', weekly 'W-SUN'..'W-SAT', monthly 'MS'/'ME', quarterly 'QS-JAN'/'QE-DEC', "
+    "yearly 'YS'/'YE'"
+)
 
 
 def kind_of(freq: str) -> str:

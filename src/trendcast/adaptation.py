@@ -38,7 +38,9 @@ def _levels_in(forecast: pd.DataFrame) -> list[int]:
     return levels
 
 
-def _quantile_grid(forecast: pd.DataFrame, levels: Sequence[int], floor: float | None) -> np.ndarray:
+def _quantile_grid(
+    forecast: pd.DataFrame, levels: Sequence[int], floor: float | None
+) -> np.ndarray:
     """Demand quantiles on the fixed probability grid, one row per forecast row."""
     z_knots = [0.0]
     v_cols = ["mean"]
@@ -243,17 +245,28 @@ def supply_gaps(
         merged = pd.concat([merged, stats], axis=1)
         mean = merged["mean"].to_numpy(float)
         merged["shortfall_share"] = np.divide(
-            merged["expected_shortfall"].to_numpy(float), mean,
-            out=np.zeros_like(mean), where=mean > 0,
+            merged["expected_shortfall"].to_numpy(float),
+            mean,
+            out=np.zeros_like(mean),
+            where=mean > 0,
         )
         p_long = 1.0 - merged["p_short"]
         merged["flag"] = np.select(
             [merged["p_short"] >= threshold, p_long >= threshold], ["short", "long"], "ok"
         )
-        keep = [id_col, time_col] + (["model"] if "model" in merged.columns else []) + [
-            "mean", supply_col, "p_short", "expected_shortfall", "shortfall_share",
-            "expected_excess", "flag",
-        ]
+        keep = (
+            [id_col, time_col]
+            + (["model"] if "model" in merged.columns else [])
+            + [
+                "mean",
+                supply_col,
+                "p_short",
+                "expected_shortfall",
+                "shortfall_share",
+                "expected_excess",
+                "flag",
+            ]
+        )
         return merged[keep].sort_values([id_col, time_col], kind="stable").reset_index(drop=True)
     return _stock_gaps(fc, plan, id_col, time_col, supply_col, min_cover, max_cover, nonnegative)
 
@@ -281,6 +294,7 @@ def _stock_gaps(
         demand = after["mean"].to_numpy(float)
         cum = np.concatenate([[0.0], np.cumsum(demand)])
         k = int(np.searchsorted(cum, stock, side="right")) - 1
+        cover: float
         if k >= demand.size:
             cover = float("inf")
         else:
@@ -297,21 +311,28 @@ def _stock_gaps(
                 "expected_shortfall": float(stats["expected_shortfall"].iloc[0]),
             }
         )
-    cols = [id_col, time_col, supply_col, "next_demand", "cover", "p_short",
-            "expected_shortfall", "flag"]
+    cols = [
+        id_col,
+        time_col,
+        supply_col,
+        "next_demand",
+        "cover",
+        "p_short",
+        "expected_shortfall",
+        "flag",
+    ]
     if not rows:
         raise fail(
             "no stock row is followed by forecast periods of the same category",
             column=time_col,
-            expected="stock dated at or before the forecast periods (e.g. the last observed "
-            "month)",
+            expected="stock dated at or before the forecast periods (e.g. the last observed month)",
             found=f"stock dates {plan[time_col].min().date()} to {plan[time_col].max().date()}",
             fix="pass the inventory at the forecast origin",
         )
     out = pd.DataFrame(rows)
-    cover = out["cover"].to_numpy(float)
-    long = cover > max_cover if max_cover is not None else np.zeros(len(out), dtype=bool)
-    out["flag"] = np.select([cover < min_cover, long], ["short", "long"], "ok")
+    covers = out["cover"].to_numpy(float)
+    long = covers > max_cover if max_cover is not None else np.zeros(len(out), dtype=bool)
+    out["flag"] = np.select([covers < min_cover, long], ["short", "long"], "ok")
     return out[cols].sort_values([id_col, time_col], kind="stable").reset_index(drop=True)
 
 
@@ -342,12 +363,18 @@ def summarize_gaps(
     if id_col not in gaps.columns:
         raise ValueError(f"gaps has no column {id_col!r}")
     if "cover" in gaps.columns:
-        first = gaps.sort_values(list(gaps.columns[:2]), kind="stable").groupby(
-            id_col, sort=False).head(1)
+        first = (
+            gaps.sort_values(list(gaps.columns[:2]), kind="stable")
+            .groupby(id_col, sort=False)
+            .head(1)
+        )
         order = {"short": 0, "ok": 1, "long": 2}
-        return first.assign(_o=first["flag"].map(order)).sort_values(
-            ["_o", "cover", "p_short"], ascending=[True, True, False], kind="stable"
-        ).drop(columns="_o").reset_index(drop=True)
+        return (
+            first.assign(_o=first["flag"].map(order))
+            .sort_values(["_o", "cover", "p_short"], ascending=[True, True, False], kind="stable")
+            .drop(columns="_o")
+            .reset_index(drop=True)
+        )
     time_col = gaps.columns[1]
     rows = []
     for key, g in gaps.groupby(id_col, sort=False):
@@ -374,7 +401,12 @@ def summarize_gaps(
     out = pd.DataFrame(rows)
     order = {"short": 0, "ok": 1, "long": 2}
     out["_o"] = out["flag"].map(order)
-    return out.sort_values(
-        ["_o", "expected_shortfall", "max_p_short"], ascending=[True, False, False],
-        kind="stable",
-    ).drop(columns="_o").reset_index(drop=True)
+    return (
+        out.sort_values(
+            ["_o", "expected_shortfall", "max_p_short"],
+            ascending=[True, False, False],
+            kind="stable",
+        )
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )

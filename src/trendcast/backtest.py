@@ -64,8 +64,9 @@ def score_models(
     points = cutoffs(y.size, h, n_windows)
     scores = []
     if not points:
-        return [BacktestScore(m.family, float("inf"), "series too short to backtest")
-                for m in models]
+        return [
+            BacktestScore(m.family, float("inf"), "series too short to backtest") for m in models
+        ]
     scale = mase_scale(y[: points[0]], season_length)
     if not np.isfinite(scale) or scale <= 0:
         scale = float(np.mean(np.abs(y[: points[0]]))) or 1.0

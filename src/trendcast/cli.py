@@ -6,6 +6,7 @@ import logging
 import time
 import warnings
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -27,12 +28,22 @@ def version() -> None:
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("trendcast-output"), help="Folder for the CSV files and chart."),
-    horizon: int = typer.Option(12, min=1, max=24, help="Months to forecast."),
-    n_jobs: int = typer.Option(2, help="Parallel processes (-1: all cores)."),
-    top: int = typer.Option(10, min=1, help="Rows in the printed tables."),
-    growth: float = typer.Option(0.02, help="Growth in the naive plan: last year's month x (1+g)."),
-    threshold: float = typer.Option(0.8, help="p_short at which a month is flagged short."),
+    out: Annotated[Path, typer.Option(help="Folder for the CSV files and chart.")] = Path(
+        "trendcast-output"
+    ),
+    horizon: Annotated[int, typer.Option(min=1, max=24, help="Months to forecast.")] = 12,
+    n_jobs: Annotated[int, typer.Option(help="Parallel processes (-1: all cores).")] = 2,
+    top: Annotated[int, typer.Option(min=1, help="Rows in the printed tables.")] = 10,
+    growth: Annotated[
+        float, typer.Option(help="Growth in the naive plan: last year's month x (1+g).")
+    ] = 0.02,
+    threshold: Annotated[
+        float, typer.Option(help="p_short at which a month is flagged short.")
+    ] = 0.8,
+    category: Annotated[
+        list[str] | None,
+        typer.Option(help="Census category code to include (repeat; default: all)."),
+    ] = None,
 ) -> None:
     """Forecast US retail sales by kind of business and flag supply gaps.
 
@@ -46,8 +57,15 @@ def demo(
     logging.basicConfig(level=logging.ERROR)
     warnings.simplefilter("ignore")
     start = time.perf_counter()
-    result = run_demo(out=out, horizon=horizon, n_jobs=n_jobs, growth=growth,
-                      threshold=threshold, progress=True)
+    result = run_demo(
+        out=out,
+        horizon=horizon,
+        n_jobs=n_jobs,
+        growth=growth,
+        threshold=threshold,
+        categories=category or None,
+        progress=True,
+    )
     pd.set_option("display.width", 160)
     pd.set_option("display.max_columns", 20)
     typer.echo("")
@@ -58,30 +76,42 @@ def demo(
 
 @app.command()
 def forecast(
-    sales: Path = typer.Argument(..., help="CSV or Parquet file of sales in long format."),
-    horizon: int = typer.Option(12, "--horizon", "-h", min=1, help="Periods to forecast."),
-    out: Path = typer.Option(Path("forecast.csv"), help="Where to write the forecast CSV."),
-    id_col: str = typer.Option("unique_id", help="Category column."),
-    time_col: str = typer.Option("ds", help="Period column."),
-    target_col: str = typer.Option("y", help="Demand column."),
-    freq: str | None = typer.Option(None, help="Frequency alias (inferred if omitted)."),
-    n_jobs: int = typer.Option(1, help="Parallel processes."),
+    sales: Annotated[Path, typer.Argument(help="CSV or Parquet file of sales in long format.")],
+    horizon: Annotated[
+        int, typer.Option("--horizon", "-h", min=1, help="Periods to forecast.")
+    ] = 12,
+    out: Annotated[Path, typer.Option(help="Where to write the forecast CSV.")] = Path(
+        "forecast.csv"
+    ),
+    id_col: Annotated[str, typer.Option(help="Category column.")] = "unique_id",
+    time_col: Annotated[str, typer.Option(help="Period column.")] = "ds",
+    target_col: Annotated[str, typer.Option(help="Demand column.")] = "y",
+    freq: Annotated[str | None, typer.Option(help="Frequency alias (inferred if omitted).")] = None,
+    n_jobs: Annotated[int, typer.Option(help="Parallel processes.")] = 1,
 ) -> None:
     """Fit models="auto" to a sales file and write the forecast with intervals."""
     from trendcast.exceptions import TrendcastError
     from trendcast.forecaster import TrendForecaster
 
     try:
-        fc = TrendForecaster(freq=freq, n_jobs=n_jobs, id_col=id_col, time_col=time_col,
-                             target_col=target_col, progress=True)
+        fc = TrendForecaster(
+            freq=freq,
+            n_jobs=n_jobs,
+            id_col=id_col,
+            time_col=time_col,
+            target_col=target_col,
+            progress=True,
+        )
         result = fc.fit(sales).predict(horizon)
     except TrendcastError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     result.to_csv(out, index=False)
     fell = fc.fit_report_[fc.fit_report_["status"] != "ok"]
-    typer.echo(f"Wrote {len(result)} rows for {result[id_col].nunique()} categories to {out}"
-               + (f"; {len(fell)} fell back (see the log)" if len(fell) else ""))
+    typer.echo(
+        f"Wrote {len(result)} rows for {result[id_col].nunique()} categories to {out}"
+        + (f"; {len(fell)} fell back (see the log)" if len(fell) else "")
+    )
 
 
 def main() -> None:

@@ -44,8 +44,17 @@ class DemoResult:
         if short.empty:
             lines.append("  none")
         else:
-            table = short[["unique_id", "description", "periods_short", "first_short",
-                           "max_p_short", "expected_shortfall", "shortfall_share"]].copy()
+            table = short[
+                [
+                    "unique_id",
+                    "description",
+                    "periods_short",
+                    "first_short",
+                    "max_p_short",
+                    "expected_shortfall",
+                    "shortfall_share",
+                ]
+            ].copy()
             table["first_short"] = table["first_short"].dt.strftime("%Y-%m")
             table["max_p_short"] = table["max_p_short"].round(2)
             table["expected_shortfall"] = table["expected_shortfall"].round(0)
@@ -54,8 +63,9 @@ class DemoResult:
             lines.append(table.to_string(index=False))
         st = self.stock_gaps
         lines += ["", "Inventory cover at the forecast origin (months of forecast sales):"]
-        cover = st[["unique_id", "description", "ds", "supply", "next_demand", "cover",
-                    "p_short", "flag"]].copy()
+        cover = st[
+            ["unique_id", "description", "ds", "supply", "next_demand", "cover", "p_short", "flag"]
+        ].copy()
         cover["ds"] = cover["ds"].dt.strftime("%Y-%m")
         cover["description"] = cover["description"].str.slice(0, 38)
         lines.append(cover.round(2).to_string(index=False))
@@ -76,8 +86,9 @@ def naive_supply_plan(
     year-earlier observed month if there is one; others are left out.
     """
     last_year = sales.assign(ds=sales["ds"] + pd.DateOffset(years=1))
-    plan = forecast[["unique_id", "ds"]].merge(last_year[["unique_id", "ds", "y"]],
-                                               on=["unique_id", "ds"], how="inner")
+    plan = forecast[["unique_id", "ds"]].merge(
+        last_year[["unique_id", "ds", "y"]], on=["unique_id", "ds"], how="inner"
+    )
     plan["supply"] = plan.pop("y") * (1 + growth)
     return plan
 
@@ -134,15 +145,15 @@ def run_demo(
     summary = summarize_gaps(plan_gaps)
     summary.insert(1, "description", summary["unique_id"].map(names))
 
-    stock = inventories[inventories["ds"] == inventories.groupby("unique_id")["ds"].transform(
-        "max")].rename(columns={"inventory": "supply"})
+    stock = inventories[
+        inventories["ds"] == inventories.groupby("unique_id")["ds"].transform("max")
+    ].rename(columns={"inventory": "supply"})
     stock = stock[stock["unique_id"].isin(forecast["unique_id"])]
     stock_gaps = supply_gaps(forecast, stock, kind="stock", min_cover=1.0)
     stock_gaps = summarize_gaps(stock_gaps)
     stock_gaps.insert(1, "description", stock_gaps["unique_id"].map(names))
 
-    result = DemoResult(forecast, plan_gaps, summary, stock_gaps, fc.fit_report_, dropped,
-                        seconds)
+    result = DemoResult(forecast, plan_gaps, summary, stock_gaps, fc.fit_report_, dropped, seconds)
     files = {
         "forecast.csv": forecast,
         "gaps_plan.csv": plan_gaps,
@@ -179,10 +190,9 @@ def _chart(
         worst = summary["unique_id"].head(6).tolist()
     titles = {k: f"{k}: {str(names.get(k, ''))[:45]}" for k in worst}
     fig = plot_forecast(sales, forecast, ids=worst, supply=plan, titles=titles, n_history=36)
-    fig.suptitle("US retail sales ($M, NSA): forecast vs naive plan, worst shortfalls",
-                 fontsize=11, y=1.01)
+    fig.suptitle(
+        "US retail sales ($M, NSA): forecast vs naive plan, worst shortfalls", fontsize=11, y=1.01
+    )
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
-
-

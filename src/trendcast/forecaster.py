@@ -71,9 +71,11 @@ def _fit_series(y: np.ndarray, plan: _Plan) -> _SeriesFit:
     scores: list[tuple[str, float, str]] = []
     order: list[LocalModel] = list(plan.candidates)
     if len(plan.candidates) > 1:
-        enough = len(cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)) == (
-            plan.backtest_windows
-        ) and cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)[0] >= 4
+        enough = (
+            len(cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows))
+            == (plan.backtest_windows)
+            and cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)[0] >= 4
+        )
         if enough:
             results = score_models(
                 y,
@@ -316,8 +318,8 @@ class TrendForecaster:
             bar.close()
         return out
 
-    def _series(self, df: pd.DataFrame) -> list[tuple[Any, np.ndarray, pd.Timestamp]]:
-        out = []
+    def _series(self, df: pd.DataFrame) -> list[tuple[Any, np.ndarray, np.ndarray]]:
+        out: list[tuple[Any, np.ndarray, np.ndarray]] = []
         for key, group in df.groupby(self.id_col, sort=False):
             out.append(
                 (
@@ -376,8 +378,13 @@ class TrendForecaster:
             )
             for name, score, error in fit.scores:
                 score_rows.append(
-                    {self.id_col: key, "model": name, "mase": score, "error": error,
-                     "selected": False}
+                    {
+                        self.id_col: key,
+                        "model": name,
+                        "mase": score,
+                        "error": error,
+                        "selected": False,
+                    }
                 )
             if fit.scores and fit.model is not None:
                 best = min(range(len(fit.scores)), key=lambda i: (fit.scores[i][1], i))
@@ -411,7 +418,10 @@ class TrendForecaster:
         self.models_[key] = fit.model  # type: ignore[assignment]
         mask = self.fit_report_[self.id_col] == key
         self.fit_report_.loc[mask, ["reason", "model_used", "status"]] = [
-            "; ".join(fit.reasons), fit.used, "fallback"]
+            "; ".join(fit.reasons),
+            fit.used,
+            "fallback",
+        ]
         message = f"category {key!r} fell back at predict time: {fit.reasons[-1]}"
         logger.warning(message)
         warnings.warn(message, FallbackWarning, stacklevel=3)
@@ -536,15 +546,25 @@ class TrendForecaster:
         frames, actual, cut_col, report = [], [], [], []
         for (key, y, dates), windows in zip(series, results, strict=True):
             if not windows:
-                report.append({self.id_col: key, "reason": f"{y.size} observations are too few "
-                               f"for {n_windows} windows of {h}"})
+                report.append(
+                    {
+                        self.id_col: key,
+                        "reason": f"{y.size} observations are too few "
+                        f"for {n_windows} windows of {h}",
+                    }
+                )
             for c, fc, fit in windows:
                 frames.append(self._frame(key, dates[c : c + h], fit.used, fc, levels))
                 actual.append(y[c : c + h])
                 cut_col.extend([dates[c - 1]] * h)
                 if fit.reasons:
-                    report.append({self.id_col: key, "reason": "; ".join(fit.reasons),
-                                   "cutoff": pd.Timestamp(dates[c - 1])})
+                    report.append(
+                        {
+                            self.id_col: key,
+                            "reason": "; ".join(fit.reasons),
+                            "cutoff": pd.Timestamp(dates[c - 1]),
+                        }
+                    )
         out = self._concat(frames, levels)
         out.insert(2, "cutoff", pd.to_datetime(pd.Series(cut_col, dtype="datetime64[ns]")))
         out[self.target_col] = np.concatenate(actual) if actual else np.array([], dtype=float)

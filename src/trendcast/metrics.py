@@ -63,8 +63,7 @@ def mae(
 ) -> pd.DataFrame:
     """Mean absolute error per category."""
     _check(df, [id_col, target_col, pred_col])
-    return _per_id(df, id_col, "mae",
-                   lambda g: float(np.mean(np.abs(g[target_col] - g[pred_col]))))
+    return _per_id(df, id_col, "mae", lambda g: float(np.mean(np.abs(g[target_col] - g[pred_col]))))
 
 
 def rmse(
@@ -72,8 +71,9 @@ def rmse(
 ) -> pd.DataFrame:
     """Root mean squared error per category."""
     _check(df, [id_col, target_col, pred_col])
-    return _per_id(df, id_col, "rmse",
-                   lambda g: float(np.sqrt(np.mean((g[target_col] - g[pred_col]) ** 2))))
+    return _per_id(
+        df, id_col, "rmse", lambda g: float(np.sqrt(np.mean((g[target_col] - g[pred_col]) ** 2)))
+    )
 
 
 def smape(
@@ -202,8 +202,11 @@ def pinball_loss(
 
     def one(g: pd.DataFrame) -> float:
         y = g[target_col].to_numpy(float)
-        return float(np.mean((loss(y, g[lo].to_numpy(float), q_lo)
-                              + loss(y, g[hi].to_numpy(float), q_hi)) / 2))
+        return float(
+            np.mean(
+                (loss(y, g[lo].to_numpy(float), q_lo) + loss(y, g[hi].to_numpy(float), q_hi)) / 2
+            )
+        )
 
     return _per_id(df, id_col, f"pinball-{level}", one)
 
@@ -243,8 +246,9 @@ def evaluate(
     ]
     if train_df is not None and season_length is not None:
         tables.append(mase(df, train_df, season_length, time_col=time_col, pred_col=pred_col, **kw))
-        tables.append(rmsse(df, train_df, season_length, time_col=time_col, pred_col=pred_col,
-                            **kw))
+        tables.append(
+            rmsse(df, train_df, season_length, time_col=time_col, pred_col=pred_col, **kw)
+        )
     for lv in level:
         tables.append(coverage(df, lv, **kw))
         tables.append(pinball_loss(df, lv, **kw))

@@ -73,21 +73,34 @@ def plot_forecast(
         fc = forecast[forecast[id_col] == key].sort_values(time_col)
         ax.plot(hist[time_col], hist[target_col], color="black", lw=1.2, label="sales")
         for i, lv in enumerate(levels):
-            ax.fill_between(fc[time_col], fc[f"lo-{lv}"], fc[f"hi-{lv}"], color="tab:blue",
-                            alpha=0.15 + 0.15 * i, lw=0, label=f"{lv}% interval")
+            ax.fill_between(
+                fc[time_col],
+                fc[f"lo-{lv}"],
+                fc[f"hi-{lv}"],
+                color="tab:blue",
+                alpha=0.15 + 0.15 * i,
+                lw=0,
+                label=f"{lv}% interval",
+            )
         model = fc["model"].iloc[0] if "model" in fc.columns and len(fc) else ""
         ax.plot(fc[time_col], fc["mean"], color="tab:blue", lw=1.5, label=f"forecast {model}")
         if supply is not None:
             sp = supply[supply[id_col] == key].sort_values(time_col)
             sp = sp[sp[time_col] >= fc[time_col].min()] if len(fc) else sp
             if len(sp):
-                ax.step(sp[time_col], sp[supply_col], where="mid", color="tab:red", lw=1.4,
-                        label="supply plan")
+                ax.step(
+                    sp[time_col],
+                    sp[supply_col],
+                    where="mid",
+                    color="tab:red",
+                    lw=1.4,
+                    label="supply plan",
+                )
         title = titles.get(key, str(key)) if titles else str(key)
         ax.set_title(title, fontsize=10)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(ids):]:
+    for ax in list(axes.flat)[len(ids) :]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7, loc="upper left")
     fig.tight_layout()

@@ -250,8 +250,9 @@ def test_times_of_day_refused():
 
 
 def test_single_date_per_series_needs_freq():
-    df = pd.DataFrame({"unique_id": ["a", "b"], "ds": pd.to_datetime(["2020-01-01"] * 2),
-                       "y": [1.0, 2.0]})
+    df = pd.DataFrame(
+        {"unique_id": ["a", "b"], "ds": pd.to_datetime(["2020-01-01"] * 2), "y": [1.0, 2.0]}
+    )
     with pytest.raises(tc.DataValidationError, match="pass freq="):
         tc.read_sales(df)
     assert tc.read_sales(df, freq="MS").attrs["freq"] == "MS"

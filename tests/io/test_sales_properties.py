@@ -19,8 +19,9 @@ ids = st.one_of(
     st.text(max_size=3),
 )
 dates = st.one_of(
-    st.dates(min_value=pd.Timestamp("1990-01-01").date(), max_value=pd.Timestamp("2030-12-31").date())
-    .map(pd.Timestamp),
+    st.dates(
+        min_value=pd.Timestamp("1990-01-01").date(), max_value=pd.Timestamp("2030-12-31").date()
+    ).map(pd.Timestamp),
     st.sampled_from(["2020-01-01", "2020-02-01", "2020-03-01", "2020-02-30", "soon", ""]),
     st.none(),
     st.integers(min_value=-(10**12), max_value=10**12),
@@ -86,7 +87,6 @@ def test_any_frame_validates_or_raises_data_validation_error(df):
 
 
 @settings(max_examples=200, deadline=None)
-@given(regular_frames(), st.sampled_from(["error", "zero", "ffill", "interpolate"]),
-       st.booleans())
+@given(regular_frames(), st.sampled_from(["error", "zero", "ffill", "interpolate"]), st.booleans())
 def test_regular_panels_with_holes(df, fill, allow_negative):
     _check(df, fill=fill, allow_negative=allow_negative)

@@ -35,9 +35,11 @@ def series(n: int = 60, seed: int = 0) -> np.ndarray:
 
 def test_registry_covers_every_exported_model():
     exported = {
-        obj for name in tc.models.__all__
+        obj
+        for name in tc.models.__all__
         if isinstance(obj := getattr(tc.models, name), type)
-        and issubclass(obj, LocalModel) and obj is not LocalModel
+        and issubclass(obj, LocalModel)
+        and obj is not LocalModel
     }
     assert exported == set(REGISTRY)
 
@@ -134,8 +136,9 @@ class TestContract:
         # a series heading to zero: raw forecasts go negative, demand must not
         rng = np.random.default_rng(3)
         y = np.maximum(np.linspace(50, 1, 48) + rng.normal(0, 3, 48), 0.5)
-        df = pd.DataFrame({"unique_id": "a",
-                           "ds": pd.date_range("2020-01-01", periods=48, freq="MS"), "y": y})
+        df = pd.DataFrame(
+            {"unique_id": "a", "ds": pd.date_range("2020-01-01", periods=48, freq="MS"), "y": y}
+        )
         out = tc.TrendForecaster(models=clone(model)).fit(df).predict(12)
         cols = ["mean", "lo-80", "hi-80", "lo-95", "hi-95"]
         assert (out[cols].to_numpy() >= 0).all()

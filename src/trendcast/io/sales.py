@@ -129,10 +129,18 @@ def load_frame(source: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
                 raise MissingDependencyError(
                     'Reading Parquet needs pyarrow. Fix: pip install "trendcast[parquet]"'
                 ) from exc
-        return pd.read_csv(path, sep=None if suffix not in {".csv", ".txt"} else ",",
-                           engine="python" if suffix not in {".csv", ".txt"} else "c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
-            ValueError, OSError) as exc:
+        return pd.read_csv(
+            path,
+            sep=None if suffix not in {".csv", ".txt"} else ",",
+            engine="python" if suffix not in {".csv", ".txt"} else "c",
+        )
+    except (
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+        ValueError,
+        OSError,
+    ) as exc:
         if isinstance(exc, DataValidationError):
             raise
         raise DataValidationError(
@@ -349,22 +357,23 @@ def _parse_dates(df: pd.DataFrame, time_col: str, id_col: str, name: str | None)
             found=format_rows(df, bad, [id_col, time_col], source=name),
             fix="fill or drop those rows, or write the dates in ISO format (YYYY-MM-DD)",
         )
-    parsed = pd.DatetimeIndex(parsed)
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        parsed = parsed.tz_localize(None)
-    intraday = np.flatnonzero(np.asarray(parsed != parsed.normalize()))
+    index = pd.DatetimeIndex(parsed)
+    if isinstance(index.dtype, pd.DatetimeTZDtype):
+        index = index.tz_localize(None)
+    intraday = np.flatnonzero(np.asarray(index != index.normalize()))
     if intraday.size:
         raise fail(
             f"{intraday.size} dates carry a time of day",
             source=name,
             column=time_col,
             expected="one date per period (daily or coarser)",
-            found=format_rows(df.assign(**{time_col: parsed}), intraday, [id_col, time_col],
-                              source=name),
+            found=format_rows(
+                df.assign(**{time_col: index}), intraday, [id_col, time_col], source=name
+            ),
             fix="aggregate sub-daily data to days first, or normalize the dates "
             "(df[time_col].dt.normalize())",
         )
-    return pd.Series(parsed.astype("datetime64[ns]"), index=df.index)
+    return pd.Series(index.astype("datetime64[ns]"), index=df.index)
 
 
 def _one_date(value: Any) -> pd.Timestamp | None:
@@ -497,9 +506,9 @@ def _handle_gaps(
             source=name,
             column=time_col,
             expected=f"one row per {freq!r} period from each series' first to last date",
-            found="gaps in " + "; ".join(examples) + (
-                f"; and {gap_at.size - 5} more gaps" if gap_at.size > 5 else ""
-            ),
+            found="gaps in "
+            + "; ".join(examples)
+            + (f"; and {gap_at.size - 5} more gaps" if gap_at.size > 5 else ""),
             fix="pass fill='zero' (no sales in those periods), 'ffill' or 'interpolate', "
             "or add the missing rows yourself",
         )

@@ -192,7 +192,9 @@ class LocalModel(BaseEstimator):
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         raise NotImplementedError
 
-    def _predict(self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]) -> ModelForecast:
+    def _predict(
+        self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
+    ) -> ModelForecast:
         raise NotImplementedError
 
     def _update(self, y_all: np.ndarray) -> None:

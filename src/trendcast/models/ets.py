@@ -25,7 +25,7 @@ _LETTER = {"A": "add", "M": "mul", "N": None}
 
 
 def _candidates(spec: str, damped: bool | None, m: int, n: int, positive: bool) -> list[tuple]:
-    error_l, trend_l, season_l = spec.upper()
+    error_l, trend_l, season_l = spec[0], spec[1], spec[2]
     errors = ["A", "M"] if error_l == "Z" else [error_l]
     trends = ["N", "A"] if trend_l == "Z" else [trend_l]
     seasons = ["N", "A", "M"] if season_l == "Z" else [season_l]
@@ -37,7 +37,9 @@ def _candidates(spec: str, damped: bool | None, m: int, n: int, positive: bool) 
     out = []
     for e in errors:
         for t in trends:
-            dampings = [False, True] if (t == "A" and damped is None) else [bool(damped and t == "A")]
+            dampings = (
+                [False, True] if (t == "A" and damped is None) else [bool(damped and t == "A")]
+            )
             for d in dampings:
                 for s in seasons:
                     if season_l == "Z" and e == "A" and s == "M":
@@ -124,7 +126,12 @@ class ETS(LocalModel):
         for form in cands:
             try:
                 res = self._estimate(y, form, m)
-            except (ValueError, np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError) as exc:
+            except (
+                ValueError,
+                np.linalg.LinAlgError,
+                ZeroDivisionError,
+                FloatingPointError,
+            ) as exc:
                 reasons.append(f"{form}: {exc}")
                 continue
             aicc = float(res.aicc)
@@ -165,7 +172,9 @@ class ETS(LocalModel):
             warnings.simplefilter("ignore")
             self.results_ = self._build(y_all, self.form_, m).smooth(self.params_)
 
-    def _predict(self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]) -> ModelForecast:
+    def _predict(
+        self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
+    ) -> ModelForecast:
         n = self.results_.nobs
         kwargs: dict[str, Any] = {"simulate_repetitions": self.n_simulations}
         sim_params = inspect.signature(self.results_.simulate).parameters
@@ -180,6 +189,9 @@ class ETS(LocalModel):
                 bounds = np.asarray(pred.pred_int(alpha=1 - level / 100.0), dtype=float)
                 out.lower[level] = np.minimum(bounds[:, 0], mean)
                 out.upper[level] = np.maximum(bounds[:, 1], mean)
-        if not (np.all(np.isfinite(out.mean)) and all(np.all(np.isfinite(v)) for v in out.upper.values())):
+        if not (
+            np.all(np.isfinite(out.mean))
+            and all(np.all(np.isfinite(v)) for v in out.upper.values())
+        ):
             raise ModelFitError("ETS produced non-finite forecasts")
         return out

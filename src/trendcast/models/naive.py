@@ -34,7 +34,9 @@ class Naive(LocalModel):
     def _update(self, y_all: np.ndarray) -> None:
         """Keep ``sigma_``; the forecast follows the newest observation."""
 
-    def _predict(self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]) -> ModelForecast:
+    def _predict(
+        self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
+    ) -> ModelForecast:
         steps = np.arange(1, h + 1)
         mean = np.full(h, self.y_[-1])
         return ModelForecast.from_normal(mean, self.sigma_ * np.sqrt(steps), levels)
@@ -77,7 +79,9 @@ class SeasonalNaive(LocalModel):
     def _update(self, y_all: np.ndarray) -> None:
         """Keep ``sigma_``; the forecast repeats the newest season."""
 
-    def _predict(self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]) -> ModelForecast:
+    def _predict(
+        self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
+    ) -> ModelForecast:
         m = self._m()
         last = self.y_[-m:]
         steps = np.arange(h)

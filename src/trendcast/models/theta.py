@@ -61,7 +61,9 @@ class Theta(LocalModel):
             except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
                 raise ModelFitError(f"Theta could not be estimated: {exc}") from exc
 
-    def _predict(self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]) -> ModelForecast:
+    def _predict(
+        self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
+    ) -> ModelForecast:
         # statsmodels' own prediction_intervals uses sigma2 * (1 + (h-1)(1 + (alpha-1)^2))
         # on the seasonally adjusted scale and does not re-seasonalize the bounds, which
         # gave intervals several times too wide on monthly retail data. Like R's thetaf(),

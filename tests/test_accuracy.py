@@ -1,0 +1,58 @@
+"""Accuracy regression table on real data, like darts: (model, dataset, max error).
+
+Dataset: 12 US Census retail categories (bundled), cut at 2019-12 so the test
+windows are pre-COVID; two rolling 12-month windows (2018, 2019).
+Limits are the values measured when the table was written (2026-11-28) plus
+about 5%; a change that loses accuracy fails here. Measured then:
+
+| model | MASE | sMAPE | cov-80 | cov-95 |
+|---|---|---|---|---|
+| SeasonalNaive | 1.209 | 4.33 | 0.72 | 0.88 |
+| ETS | 0.784 | 2.86 | 0.85 | 0.96 |
+| Theta | 1.285 | 4.45 | 0.98 | 1.00 |
+| auto | 0.821 | 2.94 | 0.89 | 0.97 |
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import trendcast as tc
+
+CATEGORIES = ["441", "4421", "443", "444", "445", "446", "447", "448", "451", "452", "454", "722"]
+
+TABLE = [
+    # model, max MASE, max sMAPE, min coverage-95
+    ("SeasonalNaive", 1.25, 4.5, 0.85),
+    ("ETS", 0.82, 3.0, 0.92),
+    ("Theta", 1.33, 4.65, 0.95),
+    ("auto", 0.86, 3.1, 0.92),
+]
+
+
+@pytest.fixture(scope="module")
+def sales():
+    s = tc.datasets.load_us_retail(categories=CATEGORIES)
+    return s[s["ds"] < "2020-01-01"].reset_index(drop=True)
+
+
+def _model(name):
+    return "auto" if name == "auto" else getattr(tc.models, name)()
+
+
+@pytest.mark.parametrize(("name", "max_mase", "max_smape", "min_cov95"), TABLE)
+def test_accuracy_does_not_regress(sales, name, max_mase, max_smape, min_cov95):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tc.FallbackWarning)
+        cv = tc.TrendForecaster(models=_model(name), n_jobs=1).cross_validation(
+            sales, h=12, n_windows=2
+        )
+    assert cv["unique_id"].nunique() == len(CATEGORIES)
+    mase = tc.metrics.mase(cv, sales, 12)["mase"].mean()
+    smape = tc.metrics.smape(cv)["smape"].mean()
+    cov95 = tc.metrics.coverage(cv, 95)["coverage-95"].mean()
+    assert mase <= max_mase, f"{name}: MASE {mase:.3f} > {max_mase}"
+    assert smape <= max_smape, f"{name}: sMAPE {smape:.2f} > {max_smape}"
+    assert cov95 >= min_cov95, f"{name}: 95% coverage {cov95:.3f} < {min_cov95}"

@@ -1,0 +1,81 @@
+"""The command line and the demo job, end to end on the bundled real data."""
+
+from __future__ import annotations
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from tests.conftest import make_panel
+from trendcast.cli import app
+from trendcast.demo import naive_supply_plan, run_demo
+
+runner = CliRunner()
+CATS = ["441", "445", "448", "452", "4541"]
+
+
+def test_run_demo_writes_forecasts_gaps_and_chart(tmp_path):
+    result = run_demo(tmp_path, categories=CATS, horizon=6, n_jobs=2)
+    names = {p.name for p in result.files}
+    assert names == {"forecast.csv", "gaps_plan.csv", "gaps_summary.csv", "inventory_cover.csv",
+                     "fit_report.csv", "selection_report.csv", "worst_gaps.png"}
+    for p in result.files:
+        assert p.stat().st_size > 0
+    assert (tmp_path / "worst_gaps.png").read_bytes()[:4] == b"\x89PNG"
+    fc = pd.read_csv(tmp_path / "forecast.csv", parse_dates=["ds"])
+    assert fc["unique_id"].nunique() == 5 and len(fc) == 30
+    assert fc["ds"].min() == pd.Timestamp("2024-10-01")  # data end 2024-09
+    summary = result.plan_summary
+    assert set(summary["flag"]) <= {"short", "ok", "long"}
+    assert summary["description"].notna().all()
+    # worst first: short flags lead, ordered by expected shortfall
+    shorts = summary[summary["flag"] == "short"]["expected_shortfall"].tolist()
+    assert shorts == sorted(shorts, reverse=True)
+    # inventories exist for 441, 445, 448, 452 (not 4541)
+    assert set(result.stock_gaps["unique_id"]) == {"441", "445", "448", "452"}
+    assert (result.stock_gaps["ds"] == pd.Timestamp("2024-09-01")).all()
+    text = result.describe()
+    assert "naive plan" in text and "Inventory cover" in text
+
+
+def test_naive_plan_is_last_year_plus_growth():
+    sales = make_panel(n_series=1, n=24)
+    fc = pd.DataFrame({"unique_id": "s0", "ds": pd.date_range("2021-01-01", periods=3,
+                                                                freq="MS")})
+    plan = naive_supply_plan(sales, fc, growth=0.02)
+    expected = sales.set_index("ds").loc[pd.date_range("2020-01-01", periods=3, freq="MS"), "y"]
+    assert plan["supply"].tolist() == (expected * 1.02).tolist()
+
+
+def test_cli_demo_prints_ranked_table(tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["demo", "--out", str(out), "--horizon", "3", "--n-jobs", "1",
+                              "--category", "448", "--category", "445"])
+    assert res.exit_code == 0, res.output
+    assert "max_p_short" in res.output or "none" in res.output
+    assert "Inventory cover" in res.output
+    assert (out / "forecast.csv").exists()
+
+
+def test_cli_forecast_writes_csv(tmp_path):
+    src = tmp_path / "sales.csv"
+    make_panel(n_series=2, n=36).to_csv(src, index=False)
+    dest = tmp_path / "fc.csv"
+    res = runner.invoke(app, ["forecast", str(src), "--horizon", "4", "--out", str(dest)])
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(dest)
+    assert len(out) == 8 and {"lo-95", "hi-95"} <= set(out.columns)
+
+
+def test_cli_forecast_bad_input_exits_2_with_message(tmp_path):
+    src = tmp_path / "sales.csv"
+    df = make_panel(n_series=1, n=12)
+    df.loc[3, "y"] = -5
+    df.to_csv(src, index=False)
+    res = runner.invoke(app, ["forecast", str(src)])
+    assert res.exit_code == 2
+    assert "negative" in res.output and "sales.csv" in res.output
+
+
+def test_cli_version():
+    res = runner.invoke(app, ["version"])
+    assert res.exit_code == 0 and res.output.strip()
