@@ -28,12 +28,12 @@ typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy src
 
 docs: $(VENV)/.dev-installed
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests examples benchmarks tools
 	$(BIN)/mypy src
-	$(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 	$(BIN)/python -m pytest -n 2 --durations=10
 
 # Side-by-side benchmarks against peers live in their own environment:

@@ -16,8 +16,15 @@ CATS = ["441", "445", "448", "452", "4541"]
 def test_run_demo_writes_forecasts_gaps_and_chart(tmp_path):
     result = run_demo(tmp_path, categories=CATS, horizon=6, n_jobs=2)
     names = {p.name for p in result.files}
-    assert names == {"forecast.csv", "gaps_plan.csv", "gaps_summary.csv", "inventory_cover.csv",
-                     "fit_report.csv", "selection_report.csv", "worst_gaps.png"}
+    assert names == {
+        "forecast.csv",
+        "gaps_plan.csv",
+        "gaps_summary.csv",
+        "inventory_cover.csv",
+        "fit_report.csv",
+        "selection_report.csv",
+        "worst_gaps.png",
+    }
     for p in result.files:
         assert p.stat().st_size > 0
     assert (tmp_path / "worst_gaps.png").read_bytes()[:4] == b"\x89PNG"
@@ -39,8 +46,7 @@ def test_run_demo_writes_forecasts_gaps_and_chart(tmp_path):
 
 def test_naive_plan_is_last_year_plus_growth():
     sales = make_panel(n_series=1, n=24)
-    fc = pd.DataFrame({"unique_id": "s0", "ds": pd.date_range("2021-01-01", periods=3,
-                                                                freq="MS")})
+    fc = pd.DataFrame({"unique_id": "s0", "ds": pd.date_range("2021-01-01", periods=3, freq="MS")})
     plan = naive_supply_plan(sales, fc, growth=0.02)
     expected = sales.set_index("ds").loc[pd.date_range("2020-01-01", periods=3, freq="MS"), "y"]
     assert plan["supply"].tolist() == (expected * 1.02).tolist()
@@ -48,8 +54,22 @@ def test_naive_plan_is_last_year_plus_growth():
 
 def test_cli_demo_prints_ranked_table(tmp_path):
     out = tmp_path / "out"
-    res = runner.invoke(app, ["demo", "--out", str(out), "--horizon", "3", "--n-jobs", "1",
-                              "--category", "448", "--category", "445"])
+    res = runner.invoke(
+        app,
+        [
+            "demo",
+            "--out",
+            str(out),
+            "--horizon",
+            "3",
+            "--n-jobs",
+            "1",
+            "--category",
+            "448",
+            "--category",
+            "445",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "max_p_short" in res.output or "none" in res.output
     assert "Inventory cover" in res.output

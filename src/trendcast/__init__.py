@@ -12,11 +12,12 @@ np.True_
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
-from trendcast import datasets, metrics, models
+from trendcast import datasets, metrics, models, plotting
 from trendcast.adaptation import summarize_gaps, supply_gaps
 from trendcast.exceptions import (
     ConvergenceWarning,
     DataValidationError,
+    DataWarning,
     FallbackWarning,
     MissingDependencyError,
     ModelFitError,
@@ -36,6 +37,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "ConvergenceWarning",
     "DataValidationError",
+    "DataWarning",
     "FallbackWarning",
     "MissingDependencyError",
     "ModelFitError",
@@ -46,6 +48,7 @@ __all__ = [
     "datasets",
     "metrics",
     "models",
+    "plotting",
     "read_sales",
     "summarize_gaps",
     "supply_gaps",

@@ -92,6 +92,16 @@ def fail(
     return DataValidationError(text)
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 row', '2 rows' (or the given plural)."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def verb(n: int, singular: str, plural: str) -> str:
+    """Agree a verb with a count: verb(1, 'is', 'are') -> 'is'."""
+    return singular if n == 1 else plural
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from trendcast._validation import fail, format_items, format_rows
+from trendcast._validation import count, fail, format_items, format_rows, verb
 from trendcast.exceptions import DataValidationError
 
 __all__ = ["shortfall_stats", "summarize_gaps", "supply_gaps"]
@@ -135,7 +135,8 @@ def _validate_supply(
     bad = np.flatnonzero(~np.isfinite(values.to_numpy()) | (values.to_numpy() < 0))
     if bad.size:
         raise fail(
-            f"{bad.size} supply values are missing, not numbers, infinite or negative",
+            f"{count(bad.size, 'supply value')} "
+            f"{verb(bad.size, 'is', 'are')} missing, not a number, infinite or negative",
             column=supply_col,
             expected="a finite supply of zero or more on every row",
             found=format_rows(supply.reset_index(drop=True), bad, [id_col, time_col, supply_col]),
@@ -145,7 +146,8 @@ def _validate_supply(
     dup = np.flatnonzero(out.duplicated([id_col, time_col], keep=False).to_numpy())
     if dup.size:
         raise fail(
-            f"{dup.size} supply rows share a (category, period)",
+            f"{count(dup.size, 'supply row')} "
+            f"{verb(dup.size, 'shares', 'share')} a (category, period)",
             column=time_col,
             expected="one supply value per category and period",
             found=format_rows(out, dup, [id_col, time_col, supply_col]),
@@ -172,7 +174,8 @@ def supply_gaps(
     Parameters
     ----------
     forecast : DataFrame
-        Output of :meth:`TrendForecaster.predict` (mean and interval bounds).
+        Output of [`TrendForecaster.predict`][trendcast.TrendForecaster.predict] (mean and
+        interval bounds).
     supply : DataFrame
         Long frame ``id_col, time_col, supply_col``.
     kind : {"flow", "stock"}
@@ -182,12 +185,18 @@ def supply_gaps(
     threshold : float
         A flow period is ``"short"`` when ``p_short >= threshold`` and
         ``"long"`` (oversupplied) when ``P(demand < supply) >= threshold``.
-    min_cover, max_cover : float
+    min_cover : float
         For stock: flag ``"short"`` when the stock covers fewer than
-        ``min_cover`` periods of mean forecast demand, ``"long"`` when it
-        covers more than ``max_cover`` (if given).
-    id_col, time_col, supply_col : str
-        Column names.
+        ``min_cover`` periods of mean forecast demand.
+    max_cover : float, optional
+        For stock: flag ``"long"`` when the stock covers more than
+        ``max_cover`` periods (never, if not given).
+    id_col : str
+        Category column, in both frames.
+    time_col : str
+        Period column, in both frames.
+    supply_col : str
+        Supply column of ``supply``.
     nonnegative : bool
         Demand cannot be negative (the default).
 
@@ -212,7 +221,7 @@ def supply_gaps(
     ...                      "supply": [70.0]})
     >>> gaps = tc.supply_gaps(fc, plan)
     >>> gaps[["p_short", "flag"]].round(2).to_dict("records")
-    [{'p_short': 0.93, 'flag': 'short'}]
+    [{'p_short': 0.97, 'flag': 'short'}]
     """
     if kind not in ("flow", "stock"):
         raise ValueError(f"kind must be 'flow' or 'stock', got {kind!r}")
@@ -344,7 +353,7 @@ def summarize_gaps(
     Parameters
     ----------
     gaps : DataFrame
-        Output of :func:`supply_gaps` (flow or stock).
+        Output of [`supply_gaps`][trendcast.supply_gaps] (flow or stock).
     id_col : str
         Category column.
     min_periods : int

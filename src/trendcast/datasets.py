@@ -149,7 +149,7 @@ def load_us_retail(
 
 
 def load_us_retail_categories() -> pd.DataFrame:
-    """Describe the category codes of :func:`load_us_retail`.
+    """Describe the category codes of [`load_us_retail`][trendcast.datasets.load_us_retail].
 
     Returns
     -------

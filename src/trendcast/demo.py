@@ -11,7 +11,11 @@ from trendcast.adaptation import summarize_gaps, supply_gaps
 from trendcast.datasets import load_us_retail, load_us_retail_categories
 from trendcast.forecaster import TrendForecaster
 
-__all__ = ["DemoResult", "naive_supply_plan", "run_demo"]
+__all__ = ["NATIONAL_TOTALS", "DemoResult", "naive_supply_plan", "run_demo"]
+
+#: Census codes that are national totals of other categories, not kinds of business:
+#: forecast and written out, but left out of the printed ranking.
+NATIONAL_TOTALS = ("44X72", "44Y72", "44Z72", "44W72", "44000", "4400A", "4400C")
 
 
 @dataclass
@@ -29,7 +33,7 @@ class DemoResult:
 
     def describe(self, top: int = 10) -> str:
         """The text the command prints: ranked shortfalls, inventory cover, fallbacks."""
-        s = self.plan_summary
+        s = self.plan_summary[~self.plan_summary["unique_id"].isin(NATIONAL_TOTALS)]
         short = s[s["flag"] == "short"].head(top)
         lines = [
             f"Forecast {self.forecast['unique_id'].nunique()} categories "
@@ -38,7 +42,7 @@ class DemoResult:
             "",
             f"Categories where the naive plan (same month last year +2%) lags forecast demand "
             f"({int((s['flag'] == 'short').sum())} flagged short, "
-            f"{int((s['flag'] == 'long').sum())} long), worst first "
+            f"{int((s['flag'] == 'long').sum())} long; national totals left out), worst first "
             "(expected shortfall in $ millions over the horizon):",
         ]
         if short.empty:

@@ -1,7 +1,8 @@
 """The one exception and warning tree of trendcast.
 
-Every error raised on purpose by trendcast derives from :class:`TrendcastError`,
-so ``except trendcast.TrendcastError`` catches them all.
+Every error raised on purpose by trendcast derives from
+[`TrendcastError`][trendcast.exceptions.TrendcastError], so
+``except trendcast.TrendcastError`` catches them all.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "ConvergenceWarning",
     "DataValidationError",
+    "DataWarning",
     "FallbackWarning",
     "MissingDependencyError",
     "ModelFitError",
@@ -43,6 +45,10 @@ class NotFittedError(TrendcastError, AttributeError):
 
 class MissingDependencyError(TrendcastError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class DataWarning(UserWarning):
+    """Input data was changed on the caller's request (for example gaps filled)."""
 
 
 class FallbackWarning(UserWarning):

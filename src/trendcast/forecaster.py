@@ -17,6 +17,7 @@ from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
 from trendcast import _frequency as freqs
+from trendcast._validation import count, verb
 from trendcast.backtest import cutoffs, score_models
 from trendcast.exceptions import (
     FallbackWarning,
@@ -167,10 +168,14 @@ class TrendForecaster:
     fallback_model : LocalModel, optional
         Model to use when the chosen one cannot be fitted; by default the
         chain is Theta, then seasonal naive, then naive (which cannot fail).
-    id_col, time_col, target_col : str
-        Column names in the caller's frames; forecasts use the same names.
+    id_col : str
+        Category column in the caller's frames; forecasts use the same name.
+    time_col : str
+        Period column in the caller's frames; forecasts use the same name.
+    target_col : str
+        Demand column in the caller's frames.
     fill : {"error", "zero", "ffill", "interpolate"}
-        Gap policy passed to validation (see :func:`trendcast.read_sales`).
+        Gap policy passed to validation (see [`read_sales`][trendcast.read_sales]).
     allow_negative : bool
         Accept negative demand and stop clipping forecasts at zero.
     backtest_horizon : int, optional
@@ -189,8 +194,10 @@ class TrendForecaster:
         ``skipped``).
     selection_report_ : DataFrame
         Backtest MASE of every candidate for every category (auto selection).
-    freq_, season_length_ : str, int
-        The frequency and season length used.
+    freq_ : str
+        The frequency used.
+    season_length_ : int
+        The season length used.
 
     Examples
     --------
@@ -346,7 +353,7 @@ class TrendForecaster:
         Raises
         ------
         DataValidationError
-            When the data is malformed (see :func:`trendcast.read_sales`).
+            When the data is malformed (see [`read_sales`][trendcast.read_sales]).
         """
         data = self._validate(df)
         plan = self._plan(self._freq)
@@ -404,9 +411,11 @@ class TrendForecaster:
         fell = self.fit_report_[self.fit_report_["status"] != "ok"]
         if len(fell):
             skipped = int((fell["status"] == "skipped").sum())
+            fallen = len(fell) - skipped
             message = (
-                f"{len(fell) - skipped} categories fell back to another model and {skipped} "
-                f"were skipped; see fit_report_ (first: "
+                f"{count(fallen, 'category', 'categories')} fell back to another model and "
+                f"{count(skipped, 'category', 'categories')} {verb(skipped, 'was', 'were')} "
+                f"skipped; see fit_report_ (first: "
                 f"{fell[self.id_col].iloc[0]!r}: {fell['reason'].iloc[0]})"
             )
             logger.warning(message)
@@ -511,7 +520,7 @@ class TrendForecaster:
         """Rolling-origin evaluation of the whole strategy (selection included).
 
         At each cutoff, every category is fitted on the data up to the cutoff
-        exactly as :meth:`fit` would, and forecast ``h`` periods.
+        exactly as [`fit`][trendcast.TrendForecaster.fit] would, and forecast ``h`` periods.
 
         Parameters
         ----------

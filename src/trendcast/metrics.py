@@ -2,8 +2,9 @@
 
 Every function takes a frame with the actual values (``target_col``) beside
 the forecast (``pred_col``, bounds ``lo-<level>``/``hi-<level>``), such as
-the output of :meth:`TrendForecaster.cross_validation`, and returns one row
-per category. Scaled metrics (MASE, RMSSE) also take the training frame; when
+the output of
+[`TrendForecaster.cross_validation`][trendcast.TrendForecaster.cross_validation],
+and returns one row per category. Scaled metrics (MASE, RMSSE) also take the training frame; when
 the frame has a ``cutoff`` column, each window is scaled by the training data
 up to its cutoff.
 

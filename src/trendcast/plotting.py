@@ -36,7 +36,7 @@ def plot_forecast(
     history : DataFrame
         Sales in long format.
     forecast : DataFrame
-        Output of :meth:`TrendForecaster.predict`.
+        Output of [`TrendForecaster.predict`][trendcast.TrendForecaster.predict].
     ids : sequence, optional
         Categories to draw (default: the first six of the forecast).
     supply : DataFrame, optional

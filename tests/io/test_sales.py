@@ -10,7 +10,7 @@ import pytest
 
 import trendcast as tc
 from tests.conftest import make_panel
-from trendcast.io.sales import DataWarning
+from trendcast import DataWarning
 
 
 def test_valid_panel_is_sorted_typed_and_keeps_extra_columns():
@@ -129,7 +129,7 @@ def test_non_numeric_target():
     df.loc[5, "y"] = "12,5 units"
     with pytest.raises(tc.DataValidationError) as err:
         tc.read_sales(df)
-    assert "not numbers" in str(err.value) and "row 5" in str(err.value)
+    assert "is not a number" in str(err.value) and "row 5" in str(err.value)
     assert "'12,5 units'" in str(err.value)
 
 
@@ -145,7 +145,7 @@ def test_missing_target():
     df.loc[15, "y"] = np.nan
     with pytest.raises(tc.DataValidationError) as err:
         tc.read_sales(df)
-    assert "1 demand values are missing" in str(err.value)
+    assert "1 demand value is missing" in str(err.value)
     assert "row 15" in str(err.value) and "unique_id='s1'" in str(err.value)
 
 
@@ -181,7 +181,7 @@ def test_daily_row_inside_monthly_data():
     with pytest.raises(tc.DataValidationError) as err:
         tc.read_sales(df)
     msg = str(err.value)
-    assert "1 dates do not sit on the frequency 'MS'" in msg
+    assert "1 date does not sit on the frequency 'MS'" in msg
     assert "row 48" in msg and "2019-03-15" in msg
 
 
@@ -231,7 +231,7 @@ def test_missing_ids():
     df = make_panel(n_series=1, n=12)
     df["unique_id"] = df["unique_id"].astype(object)
     df.loc[4, "unique_id"] = None
-    with pytest.raises(tc.DataValidationError, match=r"1 rows have no category.*row 4"):
+    with pytest.raises(tc.DataValidationError, match=r"1 row has no category.*row 4"):
         tc.read_sales(df)
 
 
@@ -296,3 +296,26 @@ def test_at_most_five_examples_are_listed():
     df.loc[:9, "y"] = -1.0
     msg = str(pytest.raises(tc.DataValidationError, tc.read_sales, df).value)
     assert msg.count("row ") == 5 and "and 5 more" in msg
+
+
+def test_csv_ids_keep_leading_zeros(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "unique_id,ds,y\n0012,2020-01-01,1\n0012,2020-02-01,2\n12,2020-01-01,3\n12,2020-02-01,4\n"
+    )
+    out = tc.read_sales(path)
+    assert sorted(out["unique_id"].unique()) == ["0012", "12"]
+
+
+def test_csv_without_the_id_column_still_names_it(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("ds,y\n2020-01-01,1\n")
+    with pytest.raises(tc.DataValidationError, match="missing column 'unique_id'"):
+        tc.read_sales(path)
+
+
+def test_singular_wording():
+    df = make_panel(n_series=1, n=12)
+    df.loc[2, "y"] = -1.0
+    with pytest.raises(tc.DataValidationError, match="1 demand value is negative"):
+        tc.read_sales(df)

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from trendcast import _frequency as freqs
-from trendcast._validation import describe_source, fail, format_items, format_rows
-from trendcast.exceptions import DataValidationError
+from trendcast._validation import count, describe_source, fail, format_items, format_rows, verb
+from trendcast.exceptions import DataValidationError, DataWarning
 
 __all__ = ["FillPolicy", "read_sales"]
 
@@ -22,10 +22,6 @@ logger = logging.getLogger(__name__)
 
 FillPolicy = Literal["error", "zero", "ffill", "interpolate"]
 _FILLS = ("error", "zero", "ffill", "interpolate")
-
-
-class DataWarning(UserWarning):
-    """Input data was changed on the caller's request (for example gaps filled)."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +50,12 @@ def read_sales(
     source : DataFrame, or path to a CSV or Parquet file
         One row per (category, period). Other columns (prices, promotions,
         search interest) are kept unchanged.
-    id_col, time_col, target_col : str
-        Names of the category, period and demand columns in ``source``.
+    id_col : str
+        Name of the category column in ``source``.
+    time_col : str
+        Name of the period column in ``source``.
+    target_col : str
+        Name of the demand column in ``source``.
     freq : str, optional
         Force the frequency (``"D"``, ``"W-SUN"``, ``"MS"``, ``"ME"``,
         ``"QS-JAN"``, ``"QE-DEC"``...). By default it is inferred from the dates.
@@ -101,8 +101,13 @@ def read_sales(
     return validated.frame
 
 
-def load_frame(source: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a DataFrame, CSV or Parquet source into a DataFrame (a copy)."""
+def load_frame(
+    source: pd.DataFrame | str | os.PathLike[str], text_columns: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Read a DataFrame, CSV or Parquet source into a DataFrame (a copy).
+
+    ``text_columns`` of a CSV are read as text, so ids like ``0012`` keep their zeros.
+    """
     if isinstance(source, pd.DataFrame):
         return source.copy()
     if not isinstance(source, str | os.PathLike):
@@ -133,6 +138,7 @@ def load_frame(source: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
             path,
             sep=None if suffix not in {".csv", ".txt"} else ",",
             engine="python" if suffix not in {".csv", ".txt"} else "c",
+            dtype=dict.fromkeys(text_columns, "string"),
         )
     except (
         pd.errors.ParserError,
@@ -160,14 +166,14 @@ def validate_sales(
     fill: FillPolicy = "error",
     allow_negative: bool = False,
 ) -> ValidatedSales:
-    """Validate sales; see :func:`read_sales`. Returns frame, frequency, rows filled."""
+    """Validate sales; see ``read_sales``. Returns frame, frequency, rows filled."""
     name = describe_source(source)
     if fill not in _FILLS:
         raise DataValidationError(
             f"fill={fill!r} is not a fill policy. Expected one of {', '.join(_FILLS)}. "
             "Fix: pass fill='error' to be told about gaps, or a policy to fill them."
         )
-    df = load_frame(source)
+    df = load_frame(source, text_columns=(id_col,))
     df.columns = [str(c) for c in df.columns]
 
     missing = [c for c in (id_col, time_col, target_col) if c not in df.columns]
@@ -202,7 +208,7 @@ def validate_sales(
     ids_missing = np.flatnonzero(df[id_col].isna().to_numpy())
     if ids_missing.size:
         raise fail(
-            f"{ids_missing.size} rows have no category",
+            f"{count(ids_missing.size, 'row')} {verb(ids_missing.size, 'has', 'have')} no category",
             source=name,
             column=id_col,
             expected="a category id on every row",
@@ -217,12 +223,14 @@ def validate_sales(
     if dup.any():
         positions = np.flatnonzero(dup)
         raise fail(
-            f"{positions.size} rows share a (category, period) with another row",
+            f"{count(positions.size, 'row')} "
+            f"{verb(positions.size, 'shares', 'share')} a (category, period) with another row",
             source=name,
             column=time_col,
             expected="one row per category and period",
             found=format_rows(df, positions, [id_col, time_col, target_col], source=name),
-            fix="aggregate first, e.g. df.groupby([id_col, time_col], as_index=False).sum(), "
+            fix="aggregate first, e.g. "
+            f"df.groupby([{id_col!r}, {time_col!r}], as_index=False).sum(), "
             "or drop the duplicates",
         )
 
@@ -255,13 +263,14 @@ def validate_sales(
     if off.any():
         positions = np.flatnonzero(off)
         raise fail(
-            f"{positions.size} dates do not sit on the frequency {freq!r}",
+            f"{count(positions.size, 'date')} "
+            f"{verb(positions.size, 'does', 'do')} not sit on the frequency {freq!r}",
             source=name,
             column=time_col,
             expected=f"every date on the {freq!r} anchor (e.g. the same weekday for "
             "weekly data, the first of the month for 'MS')",
             found=_rows_original(df, order, positions, [id_col, time_col], name),
-            fix="align the dates (e.g. df[time_col].dt.to_period('M').dt.start_time), "
+            fix=f"align the dates (e.g. df[{time_col!r}].dt.to_period('M').dt.start_time), "
             "drop the stray rows, or pass the right freq=",
         )
 
@@ -287,7 +296,7 @@ def _rows_original(
 
 def _fmt(value: Any) -> str:
     if isinstance(value, pd.Timestamp):
-        return str(value.date()) if value == value.normalize() else str(value)
+        return repr(str(value.date()) if value == value.normalize() else str(value))
     if isinstance(value, np.generic):
         value = value.item()
     return repr(value)
@@ -350,7 +359,7 @@ def _parse_dates(df: pd.DataFrame, time_col: str, id_col: str, name: str | None)
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
         raise fail(
-            f"{bad.size} dates are missing or cannot be read",
+            f"{count(bad.size, 'date')} {verb(bad.size, 'is', 'are')} missing or cannot be read",
             source=name,
             column=time_col,
             expected="dates like '2024-01-01' in one format",
@@ -363,7 +372,8 @@ def _parse_dates(df: pd.DataFrame, time_col: str, id_col: str, name: str | None)
     intraday = np.flatnonzero(np.asarray(index != index.normalize()))
     if intraday.size:
         raise fail(
-            f"{intraday.size} dates carry a time of day",
+            f"{count(intraday.size, 'date')} "
+            f"{verb(intraday.size, 'carries', 'carry')} a time of day",
             source=name,
             column=time_col,
             expected="one date per period (daily or coarser)",
@@ -371,7 +381,7 @@ def _parse_dates(df: pd.DataFrame, time_col: str, id_col: str, name: str | None)
                 df.assign(**{time_col: index}), intraday, [id_col, time_col], source=name
             ),
             fix="aggregate sub-daily data to days first, or normalize the dates "
-            "(df[time_col].dt.normalize())",
+            f"(df[{time_col!r}].dt.normalize())",
         )
     return pd.Series(index.astype("datetime64[ns]"), index=df.index)
 
@@ -416,7 +426,8 @@ def _parse_target(
     if text_bad.any():
         pos = np.flatnonzero(text_bad)
         raise fail(
-            f"{pos.size} demand values are not numbers",
+            f"{count(pos.size, 'demand value')} "
+            f"{verb(pos.size, 'is not a number', 'are not numbers')}",
             source=name,
             column=target_col,
             expected="numbers (units or money)",
@@ -427,7 +438,7 @@ def _parse_target(
     nan = np.flatnonzero(np.isnan(arr))
     if nan.size:
         raise fail(
-            f"{nan.size} demand values are missing",
+            f"{count(nan.size, 'demand value')} {verb(nan.size, 'is', 'are')} missing",
             source=name,
             column=target_col,
             expected="a number on every row",
@@ -438,7 +449,7 @@ def _parse_target(
     inf = np.flatnonzero(np.isinf(arr))
     if inf.size:
         raise fail(
-            f"{inf.size} demand values are infinite",
+            f"{count(inf.size, 'demand value')} {verb(inf.size, 'is', 'are')} infinite",
             source=name,
             column=target_col,
             expected="finite numbers",
@@ -450,7 +461,7 @@ def _parse_target(
         neg = np.flatnonzero(arr < 0)
         if neg.size:
             raise fail(
-                f"{neg.size} demand values are negative",
+                f"{count(neg.size, 'demand value')} {verb(neg.size, 'is', 'are')} negative",
                 source=name,
                 column=target_col,
                 expected="demand of zero or more",
@@ -502,7 +513,9 @@ def _handle_gaps(
             for i in gap_at[:5]
         ]
         raise fail(
-            f"{n_missing} periods are missing inside {len(gap_ids)} series",
+            f"{count(n_missing, 'period')} "
+            f"{verb(n_missing, 'is', 'are')} missing inside "
+            f"{count(len(gap_ids), 'series', 'series')}",
             source=name,
             column=time_col,
             expected=f"one row per {freq!r} period from each series' first to last date",
@@ -535,7 +548,8 @@ def _handle_gaps(
         pieces.append(g.reset_index()[group.columns])
     out = pd.concat(pieces, ignore_index=True)
     message = (
-        f"{where_name(name)}filled {n_missing} missing periods in {len(gap_ids)} series "
+        f"{where_name(name)}filled {count(n_missing, 'missing period')} in "
+        f"{count(len(gap_ids), 'series', 'series')} "
         f"({format_items(gap_ids)}) with fill={fill!r}"
     )
     logger.warning(message)

@@ -1,4 +1,7 @@
-"""Local models: one series at a time, one contract (see :class:`LocalModel`)."""
+"""Local models: one series at a time, one contract.
+
+See [`LocalModel`][trendcast.models.LocalModel] for the contract every model follows.
+"""
 
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.ets import ETS

@@ -38,7 +38,8 @@ class ModelTags:
     produces_intervals : bool
         ``predict`` returns bounds for every level asked for.
     produces_samples : bool
-        ``sample_paths`` returns joint draws over the horizon.
+        The model can draw joint sample paths over the horizon (reserved: no
+        model of this release does).
     requires_positive : bool
         Only fits strictly positive series (e.g. multiplicative models).
     """
