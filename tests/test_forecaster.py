@@ -119,7 +119,7 @@ def test_short_series_fall_back_and_are_reported(panel):
         }
     )
     df = pd.concat([panel, short], ignore_index=True)
-    with pytest.warns(tc.FallbackWarning, match="1 categories fell back"):
+    with pytest.warns(tc.FallbackWarning, match="1 category fell back"):
         fc = tc.TrendForecaster(models=tc.models.ETS()).fit(df)
     rep = fc.fit_report_.set_index("unique_id")
     assert rep.loc["short", "status"] == "fallback"
@@ -146,7 +146,7 @@ def test_constant_series_fall_back_along_the_chain(panel):
 
 def test_single_observation_is_skipped_not_fatal(panel):
     one = pd.DataFrame({"unique_id": "one", "ds": [pd.Timestamp("2023-01-01")], "y": [3.0]})
-    with pytest.warns(tc.FallbackWarning, match="1 were skipped"):
+    with pytest.warns(tc.FallbackWarning, match="1 category was skipped"):
         fc = tc.TrendForecaster(models="auto").fit(pd.concat([panel, one]))
     assert fc.fit_report_.set_index("unique_id").loc["one", "status"] == "skipped"
     out = fc.predict(2)
