@@ -91,22 +91,51 @@ def test_selection_picks_the_known_best_model():
             ),
         ]
     )
-    fc = tc.TrendForecaster(models=fast_models()).fit(df)
+    fc = tc.TrendForecaster(models=fast_models(), selection_margin=0.0).fit(df)
     used = fc.fit_report_.set_index("unique_id")["model_used"]
     assert used["periodic"] == "SeasonalNaive"
     assert used["walk"] == "Naive"
     rep = fc.selection_report_
     assert set(rep.columns) == {"unique_id", "model", "mase", "error", "selected"}
     assert rep.groupby("unique_id")["selected"].sum().eq(1).all()
-    chosen = rep[rep["selected"]].set_index("unique_id")["mase"]
-    assert (rep.groupby("unique_id")["mase"].min() == chosen).all()
+    chosen = rep[rep["selected"]].set_index("unique_id")["model"]
+    assert chosen.to_dict() == {"periodic": "SeasonalNaive", "walk": "Naive"}
 
 
-def test_auto_uses_the_four_families_and_reports_scores(retail_small):
+def test_rank_keeps_the_default_unless_clearly_beaten():
+    from trendcast.forecaster import _rank
+
+    inf = float("inf")
+    assert _rank(np.array([1.0, 0.95, 2.0]), 0.1) == [0, 1, 2]  # 5% better: keep default
+    assert _rank(np.array([1.0, 0.85, 2.0]), 0.1) == [1, 0, 2]  # 15% better: switch
+    assert _rank(np.array([1.0, 0.95, 2.0]), 0.0) == [1, 0, 2]  # no margin: argmin
+    assert _rank(np.array([inf, 3.0, 2.0]), 0.1) == [2, 1, 0]  # failed default goes last
+
+
+def test_selection_margin_decides_between_close_candidates():
+    rng = np.random.default_rng(1)
+    n = 96
+    t = np.arange(n)
+    y = 100 + 30 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, n)
+    df = pd.DataFrame(
+        {"unique_id": "p", "ds": pd.date_range("2015-01-01", periods=n, freq="MS"), "y": y}
+    )
+    # Naive listed first is the default, but seasonal naive is far better: it wins
+    fc = tc.TrendForecaster(models=[tc.models.Naive(), tc.models.SeasonalNaive()]).fit(df)
+    assert fc.fit_report_["model_used"].iloc[0] == "SeasonalNaive"
+    # with an absurd margin the default is kept whatever the backtest says
+    fc = tc.TrendForecaster(
+        models=[tc.models.Naive(), tc.models.SeasonalNaive()], selection_margin=0.99
+    ).fit(df)
+    assert fc.fit_report_["model_used"].iloc[0] == "Naive"
+    assert fc.selection_report_.set_index("model").loc["Naive", "selected"]
+
+
+def test_auto_uses_the_five_candidates_and_reports_scores(retail_small):
     fc = tc.TrendForecaster(models="auto", n_jobs=2).fit(retail_small)
     rep = fc.selection_report_
     families = set(rep["model"].str.split("(").str[0])
-    assert families == {"ETS", "Theta", "SeasonalNaive", "Naive"}
+    assert families == {"ETS", "Theta", "Combination", "SeasonalNaive", "Naive"}
     assert (fc.fit_report_["status"] == "ok").all()
 
 

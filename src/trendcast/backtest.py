@@ -62,7 +62,6 @@ def score_models(
     with the reason in ``error``.
     """
     points = cutoffs(y.size, h, n_windows)
-    scores = []
     if not points:
         return [
             BacktestScore(m.family, float("inf"), "series too short to backtest") for m in models
@@ -70,19 +69,69 @@ def score_models(
     scale = mase_scale(y[: points[0]], season_length)
     if not np.isfinite(scale) or scale <= 0:
         scale = float(np.mean(np.abs(y[: points[0]]))) or 1.0
-    for proto in models:
-        model = clone(proto)
-        errors = []
-        try:
-            model.fit(y[: points[0]])
-            for k, c in enumerate(points):
-                if k > 0:
-                    model.update(y[points[k - 1] : c])
-                fc = model.predict(h, level=()).mean
-                errors.append(np.mean(np.abs(y[c : c + h] - fc)))
-        except (ModelFitError, ValueError, np.linalg.LinAlgError) as exc:
-            scores.append(BacktestScore(model.name, float("inf"), str(exc)))
+    # Forecasts of every window for every model that runs on its own; a
+    # combination of models already in the list reuses their forecasts.
+    runs: dict[int, tuple[str, list[np.ndarray] | None, str]] = {}
+    for i, proto in enumerate(models):
+        if _members_in(proto, models) is None:
+            runs[i] = _run_windows(proto, y, points, h)
+    scores = []
+    for i, proto in enumerate(models):
+        members = _members_in(proto, models)
+        if members is None:
+            name, paths, error = runs[i]
+        else:
+            parts = [runs[j] for j in members]
+            failed = [p[2] for p in parts if p[1] is None]
+            name = f"{proto.family}({','.join(p[0] for p in parts)})"
+            if failed:
+                paths, error = None, f"member failed: {failed[0]}"
+            else:
+                agg = np.median if getattr(proto, "method", "mean") == "median" else np.mean
+                member_paths = [p[1] for p in parts if p[1] is not None]
+                paths = [agg([mp[k] for mp in member_paths], axis=0) for k in range(len(points))]
+                error = ""
+        if paths is None:
+            scores.append(BacktestScore(name, float("inf"), error))
             continue
+        errors = [np.mean(np.abs(y[c : c + h] - f)) for c, f in zip(points, paths, strict=True)]
         value = float(np.mean(errors) / scale)
-        scores.append(BacktestScore(model.name, value if np.isfinite(value) else float("inf")))
+        scores.append(BacktestScore(name, value if np.isfinite(value) else float("inf")))
     return scores
+
+
+def _run_windows(
+    proto: LocalModel, y: np.ndarray, points: list[int], h: int
+) -> tuple[str, list[np.ndarray] | None, str]:
+    """Fit at the first cutoff, update through the others; forecasts per window."""
+    model = clone(proto)
+    paths = []
+    try:
+        model.fit(y[: points[0]])
+        for k, c in enumerate(points):
+            if k > 0:
+                model.update(y[points[k - 1] : c])
+            paths.append(model.predict(h, level=()).mean)
+    except (ModelFitError, ValueError, np.linalg.LinAlgError) as exc:
+        return model.name, None, str(exc)
+    return model.name, paths, ""
+
+
+def _members_in(proto: LocalModel, models: Sequence[LocalModel]) -> list[int] | None:
+    """Positions in ``models`` of every member of a combination, or None."""
+    if not hasattr(proto, "members"):
+        return None
+    found = []
+    for member in proto.members():
+        match = next(
+            (
+                j
+                for j, other in enumerate(models)
+                if type(other) is type(member) and other.get_params() == member.get_params()
+            ),
+            None,
+        )
+        if match is None:
+            return None
+        found.append(match)
+    return found

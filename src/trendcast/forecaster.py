@@ -25,7 +25,15 @@ from trendcast.exceptions import (
     NotFittedError,
 )
 from trendcast.io.sales import FillPolicy, validate_sales
-from trendcast.models import ETS, LocalModel, ModelForecast, Naive, SeasonalNaive, Theta
+from trendcast.models import (
+    ETS,
+    Combination,
+    LocalModel,
+    ModelForecast,
+    Naive,
+    SeasonalNaive,
+    Theta,
+)
 from trendcast.models.base import check_levels
 
 __all__ = ["TrendForecaster"]
@@ -43,6 +51,7 @@ class _SeriesFit:
     tried: str
     used: str
     fell_back: bool = False
+    chosen: int | None = None
     reasons: list[str] = field(default_factory=list)
     scores: list[tuple[str, float, str]] = field(default_factory=list)
     chain: list[LocalModel] = field(default_factory=list)
@@ -57,6 +66,7 @@ class _Plan:
     season_length: int
     backtest_horizon: int
     backtest_windows: int
+    selection_margin: float = 0.0
 
 
 def _with_season(model: LocalModel, m: int) -> LocalModel:
@@ -86,9 +96,8 @@ def _fit_series(y: np.ndarray, plan: _Plan) -> _SeriesFit:
                 season_length=plan.season_length,
             )
             scores = [(r.model, r.mase, r.error) for r in results]
-            ranking = sorted(range(len(results)), key=lambda i: (results[i].mase, i))
-            order = [plan.candidates[i] for i in ranking if np.isfinite(results[i].mase)]
-            order += [plan.candidates[i] for i in ranking if not np.isfinite(results[i].mase)]
+            ranking = _rank(np.array([r.mase for r in results]), plan.selection_margin)
+            order = [plan.candidates[i] for i in ranking]
         else:
             reasons.append(
                 f"{y.size} observations are too few to backtest "
@@ -107,8 +116,36 @@ def _fit_series(y: np.ndarray, plan: _Plan) -> _SeriesFit:
         except _FIT_ERRORS as exc:
             reasons.append(f"{proto.name}: {exc}")
             continue
-        return _SeriesFit(model, tried, model.name, position > 0, reasons, scores, chain)
-    return _SeriesFit(None, tried, "none", True, reasons, scores, chain)
+        chosen = next((i for i, c in enumerate(plan.candidates) if c is proto), None)
+        return _SeriesFit(
+            model,
+            tried,
+            model.name,
+            position > 0,
+            chosen if scores else None,
+            reasons,
+            scores,
+            chain,
+        )
+    return _SeriesFit(None, tried, "none", True, None, reasons, scores, chain)
+
+
+def _rank(mase: np.ndarray, margin: float) -> list[int]:
+    """Order candidates best first; the first candidate is the default.
+
+    Another candidate displaces the default only when its backtest MASE is
+    lower by more than ``margin`` (relative): a short backtest is noisy, and
+    the default is the choice that is robust across many series.
+    """
+    order = sorted(range(mase.size), key=lambda i: (mase[i], i))
+    order = [i for i in order if np.isfinite(mase[i])] + [
+        i for i in order if not np.isfinite(mase[i])
+    ]
+    if order and order[0] != 0 and np.isfinite(mase[0]):
+        if mase[order[0]] >= mase[0] * (1 - margin):
+            order.remove(0)
+            order.insert(0, 0)
+    return order
 
 
 def _predict_series(
@@ -134,11 +171,13 @@ def _predict_series(
         except _FIT_ERRORS as exc2:
             reasons.append(f"{proto.name}: {exc2}")
             continue
-        return fc, _SeriesFit(model, fit.tried, model.name, True, reasons, fit.scores, fit.chain)
+        return fc, _SeriesFit(
+            model, fit.tried, model.name, True, None, reasons, fit.scores, fit.chain
+        )
     model = Naive().fit(y)
     reasons.append("every model in the chain failed; used Naive")
     return model.predict(h, level=levels), _SeriesFit(
-        model, fit.tried, model.name, True, reasons, fit.scores, fit.chain
+        model, fit.tried, model.name, True, None, reasons, fit.scores, fit.chain
     )
 
 
@@ -153,8 +192,9 @@ class TrendForecaster:
     Parameters
     ----------
     models : "auto", a model, or a list of models
-        ``"auto"`` chooses per category between ETS, Theta, seasonal naive and
-        naive by a rolling-origin backtest (MASE) on the training data. A list
+        ``"auto"`` chooses per category between the mean combination of ETS
+        and Theta (the default), ETS, Theta, seasonal naive and naive by a
+        rolling-origin backtest (MASE) on the training data. A list
         of model instances is chosen from the same way; a single instance is
         used for every category.
     freq : str, optional
@@ -179,10 +219,15 @@ class TrendForecaster:
     allow_negative : bool
         Accept negative demand and stop clipping forecasts at zero.
     backtest_horizon : int, optional
-        Horizon of the selection backtest; default: the season length, at
-        most 13 (and at least 1).
+        Horizon of each window of the selection backtest; default: half the
+        season length rounded up (6 for monthly data), at most 13.
     backtest_windows : int
         Number of rolling origins in the selection backtest.
+    selection_margin : float
+        The first candidate (for ``"auto"``, the ETS+Theta combination; for a
+        list, the first model listed) is kept unless another candidate's
+        backtest MASE is lower by more than this fraction. 0 picks the lowest
+        score outright.
     progress : bool
         Show a progress bar while fitting.
 
@@ -224,7 +269,8 @@ class TrendForecaster:
         fill: FillPolicy = "error",
         allow_negative: bool = False,
         backtest_horizon: int | None = None,
-        backtest_windows: int = 2,
+        backtest_windows: int = 3,
+        selection_margin: float = 0.2,
         progress: bool = False,
     ) -> None:
         self.models = models
@@ -239,6 +285,7 @@ class TrendForecaster:
         self.allow_negative = allow_negative
         self.backtest_horizon = backtest_horizon
         self.backtest_windows = backtest_windows
+        self.selection_margin = selection_margin
         self.progress = progress
 
     def __repr__(self) -> str:
@@ -269,7 +316,13 @@ class TrendForecaster:
                     f"models={self.models!r} is not understood; pass 'auto', a model "
                     "instance or a list of model instances (see trendcast.models)"
                 )
-            candidates: list[LocalModel] = [ETS(), Theta(), SeasonalNaive(), Naive()]
+            candidates: list[LocalModel] = [
+                Combination(),
+                ETS(),
+                Theta(),
+                SeasonalNaive(),
+                Naive(),
+            ]
         elif isinstance(self.models, LocalModel):
             candidates = [self.models]
         else:
@@ -284,13 +337,14 @@ class TrendForecaster:
             if self.fallback_model is not None
             else [Theta(), SeasonalNaive(), Naive()]
         )
-        h_bt = self.backtest_horizon if self.backtest_horizon is not None else min(max(m, 1), 13)
+        h_bt = self.backtest_horizon if self.backtest_horizon is not None else min(-(-m // 2), 13)
         return _Plan(
             candidates=tuple(_with_season(c, m) for c in candidates),
             fallbacks=tuple(_with_season(f, m) for f in fallbacks),
             season_length=m,
             backtest_horizon=int(h_bt),
             backtest_windows=int(self.backtest_windows),
+            selection_margin=float(self.selection_margin),
         )
 
     def _map(self, func: Callable[..., Any], items: list[Any], *args: Any, desc: str) -> list[Any]:
@@ -393,9 +447,8 @@ class TrendForecaster:
                         "selected": False,
                     }
                 )
-            if fit.scores and fit.model is not None:
-                best = min(range(len(fit.scores)), key=lambda i: (fit.scores[i][1], i))
-                score_rows[len(score_rows) - len(fit.scores) + best]["selected"] = True
+            if fit.scores and fit.chosen is not None:
+                score_rows[len(score_rows) - len(fit.scores) + fit.chosen]["selected"] = True
             if fit.model is None:
                 continue
             self.models_[key] = fit.model

@@ -4,14 +4,16 @@ See [`LocalModel`][trendcast.models.LocalModel] for the contract every model fol
 """
 
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
+from trendcast.models.combination import Combination
 from trendcast.models.ets import ETS
 from trendcast.models.naive import Naive, SeasonalNaive
 from trendcast.models.theta import Theta
 
 #: every model class shipped, for the contract test and the docs
-REGISTRY: tuple[type[LocalModel], ...] = (Naive, SeasonalNaive, ETS, Theta)
+REGISTRY: tuple[type[LocalModel], ...] = (Naive, SeasonalNaive, ETS, Theta, Combination)
 
 __all__ = [
+    "Combination",
     "ETS",
     "REGISTRY",
     "LocalModel",

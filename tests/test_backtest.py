@@ -1,0 +1,48 @@
+"""Selection backtest: windows, scores, and reuse of member forecasts by combinations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trendcast as tc
+from trendcast.backtest import cutoffs, mase_scale, score_models
+
+
+def test_cutoffs_end_with_the_series():
+    assert cutoffs(100, 12, 3) == [64, 76, 88]
+    assert cutoffs(100, 12, 3, step_size=1) == [86, 87, 88]
+    assert cutoffs(20, 12, 3) == [8]  # too-early origins are dropped
+
+
+def test_mase_scale_is_seasonal_naive_mae():
+    y = np.arange(30.0)
+    assert mase_scale(y, 12) == 12.0
+    assert mase_scale(y[:10], 12) == 1.0  # falls back to lag 1
+
+
+def test_naive_scores_exactly():
+    y = np.arange(36.0)
+    (score,) = score_models(y, [tc.models.Naive()], h=6, n_windows=2, season_length=1)
+    # cutoffs 24 and 30; naive errors 1..6 in each window (mean 3.5); scale = 1
+    assert score.mase == pytest.approx(3.5)
+    assert score.model == "Naive" and score.error == ""
+
+
+def test_combination_reuses_member_forecasts_with_the_same_result(retail_small):
+    y = retail_small.loc[retail_small["unique_id"] == "448", "y"].to_numpy()[-120:]
+    ets, theta = tc.models.ETS(season_length=12), tc.models.Theta(season_length=12)
+    combo = tc.models.Combination(season_length=12)
+    alone = score_models(y, [combo], h=12, n_windows=2, season_length=12)[0]
+    reused = score_models(y, [ets, theta, combo], h=12, n_windows=2, season_length=12)
+    assert reused[2].model.startswith("Combination(ETS(")
+    assert reused[2].mase == pytest.approx(alone.mase, rel=1e-6)
+
+
+def test_a_failing_candidate_scores_inf_with_reason():
+    y = np.full(40, 5.0)
+    scores = score_models(
+        y, [tc.models.ETS(), tc.models.Naive()], h=4, n_windows=2, season_length=12
+    )
+    assert scores[0].mase == float("inf") and "constant" in scores[0].error
+    assert np.isfinite(scores[1].mase)
