@@ -171,6 +171,7 @@ METHODS: dict[str, Callable[[pd.DataFrame, int, int], pd.DataFrame]] = {
     "sf-AutoETS": _sf_method("AutoETS"),
     "sf-AutoTheta": _sf_method("AutoTheta"),
     "tc-auto": _tc_method("auto"),
+    "tc-Combination": _tc_method("Combination"),
     "tc-ETS": _tc_method("ETS"),
     "tc-Theta": _tc_method("Theta"),
     "tc-SeasonalNaive": _tc_method("SeasonalNaive"),

@@ -25,12 +25,14 @@ import trendcast as tc
 CATEGORIES = ["441", "4421", "443", "444", "445", "446", "447", "448", "451", "452", "454", "722"]
 
 TABLE = [
-    # model, max MASE, max sMAPE, min coverage-95
-    ("SeasonalNaive", 1.25, 4.5, 0.85),
-    ("ETS", 0.82, 3.0, 0.92),
-    ("Theta", 1.33, 4.65, 0.95),
-    ("Combination", 1.01, 3.6, 0.95),
-    ("auto", 0.86, 3.1, 0.92),
+    # model, max MASE, max sMAPE, min coverage-95, max coverage-95
+    ("SeasonalNaive", 1.25, 4.5, 0.85, 0.95),
+    ("ETS", 0.82, 3.0, 0.92, 0.99),
+    # Theta's intervals are known to be too wide on these long histories (issue 3
+    # calibrates intervals): no upper limit until then.
+    ("Theta", 1.33, 4.65, 0.95, 1.0),
+    ("Combination", 1.01, 3.6, 0.95, 1.0),
+    ("auto", 0.86, 3.1, 0.92, 0.995),
 ]
 
 
@@ -44,8 +46,8 @@ def _model(name):
     return "auto" if name == "auto" else getattr(tc.models, name)()
 
 
-@pytest.mark.parametrize(("name", "max_mase", "max_smape", "min_cov95"), TABLE)
-def test_accuracy_does_not_regress(sales, name, max_mase, max_smape, min_cov95):
+@pytest.mark.parametrize(("name", "max_mase", "max_smape", "min_cov95", "max_cov95"), TABLE)
+def test_accuracy_does_not_regress(sales, name, max_mase, max_smape, min_cov95, max_cov95):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", tc.FallbackWarning)
         cv = tc.TrendForecaster(models=_model(name), n_jobs=1).cross_validation(
@@ -57,4 +59,4 @@ def test_accuracy_does_not_regress(sales, name, max_mase, max_smape, min_cov95):
     cov95 = tc.metrics.coverage(cv, 95)["coverage-95"].mean()
     assert mase <= max_mase, f"{name}: MASE {mase:.3f} > {max_mase}"
     assert smape <= max_smape, f"{name}: sMAPE {smape:.2f} > {max_smape}"
-    assert cov95 >= min_cov95, f"{name}: 95% coverage {cov95:.3f} < {min_cov95}"
+    assert min_cov95 <= cov95 <= max_cov95, f"{name}: 95% coverage {cov95:.3f}"

@@ -71,8 +71,10 @@ def test_cli_demo_prints_ranked_table(tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "max_p_short" in res.output or "none" in res.output
-    assert "Inventory cover" in res.output
+    assert "Categories where the naive plan" in res.output
+    assert "Inventory cover" in res.output and "Model choice" in res.output
+    printed = pd.read_csv(out / "gaps_summary.csv")
+    assert set(printed["unique_id"].astype(str)) == {"448", "445"}
     assert (out / "forecast.csv").exists()
 
 
@@ -97,5 +99,7 @@ def test_cli_forecast_bad_input_exits_2_with_message(tmp_path):
 
 
 def test_cli_version():
+    import trendcast
+
     res = runner.invoke(app, ["version"])
-    assert res.exit_code == 0 and res.output.strip()
+    assert res.exit_code == 0 and res.output.strip() == trendcast.__version__

@@ -305,3 +305,17 @@ def test_progress_bar_does_not_change_results(panel, capsys):
     b = tc.TrendForecaster(models=fast_models()).fit(panel).predict(3)
     pd.testing.assert_frame_equal(a, b)
     assert "fitting" in capsys.readouterr().err
+
+
+def test_bad_selection_margin(panel):
+    with pytest.raises(ValueError, match="selection_margin"):
+        tc.TrendForecaster(selection_margin=1.5).fit(panel)
+
+
+def test_trend_forecaster_clones_like_an_estimator():
+    from sklearn.base import clone
+
+    fc = tc.TrendForecaster(models=tc.models.Theta(), n_jobs=2, selection_margin=0.3)
+    twin = clone(fc)
+    assert twin.get_params()["selection_margin"] == 0.3
+    assert "n_jobs=2" in repr(fc)

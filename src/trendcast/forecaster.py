@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
 from trendcast import _frequency as freqs
@@ -186,7 +186,7 @@ def _run_batch(func: Callable[..., Any], items: list[Any], *args: Any) -> list[A
         return [func(*item, *args) for item in items]
 
 
-class TrendForecaster:
+class TrendForecaster(BaseEstimator):
     """Forecast demand for every category of a long sales frame.
 
     Parameters
@@ -288,9 +288,6 @@ class TrendForecaster:
         self.selection_margin = selection_margin
         self.progress = progress
 
-    def __repr__(self) -> str:
-        return f"TrendForecaster(models={self.models!r}, freq={self.freq!r}, n_jobs={self.n_jobs})"
-
     # ------------------------------------------------------------------ set-up
     def _validate(self, df: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
         validated = validate_sales(
@@ -310,6 +307,10 @@ class TrendForecaster:
         if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
             raise ValueError(f"season_length must be a positive integer, got {m!r}")
         m = int(m)
+        if not 0 <= float(self.selection_margin) < 1:
+            raise ValueError(
+                f"selection_margin must be at least 0 and below 1, got {self.selection_margin!r}"
+            )
         if isinstance(self.models, str):
             if self.models != "auto":
                 raise ValueError(

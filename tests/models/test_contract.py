@@ -1,6 +1,11 @@
 """The contract every local model must pass (STYLE.md, Tests).
 
-Known exceptions are declared here with their reason, never skipped silently.
+Known exceptions are declared here with their reason, never skipped silently:
+
+- "save/load same predictions": persistence is issue 6 (``fc.save`` /
+  ``trendcast.load``); no model can be saved yet, so there is nothing to test.
+- "exogenous required": no model in this release takes covariates, so every
+  model is checked to refuse them (``test_refuses_exogenous_as_tags_say``).
 """
 
 from __future__ import annotations
@@ -62,7 +67,8 @@ class TestContract:
     def test_not_fitted_error_before_fit(self, model):
         with pytest.raises(tc.NotFittedError):
             clone(model).predict(3)
-        assert issubclass(tc.NotFittedError, tc.TrendcastError)
+        with pytest.raises(tc.NotFittedError):
+            clone(model).update(series()[:5])
 
     def test_fit_returns_self_and_does_not_mutate_input(self, model):
         y = series()
@@ -119,11 +125,20 @@ class TestContract:
         assert m.n_obs_ == 72
         fc = m.predict(3)
         assert np.all(np.isfinite(fc.mean))
-        if model.tags().supports_update:
-            # parameters are kept: the fitted params do not change on update
-            for key, value in vars(m).items():
-                if key.endswith("params_"):
-                    np.testing.assert_array_equal(value, vars(clone(model).fit(y[:60]))[key])
+        # updating with the new data forecasts like fitting on all of it when the model
+        # refits, and from the newest observation for the naive models
+        refit = clone(model).fit(y)
+        if isinstance(model, tc.models.Combination):
+            # each member updates by its own rule (ETS keeps its parameters, Theta refits)
+            members = [clone(p).fit(y[:60]) for p in model.members()]
+            for member in members:
+                member.update(y[60:])
+            expected = np.mean([mm.predict(3).mean for mm in members], axis=0)
+            np.testing.assert_allclose(fc.mean, expected)
+        elif not model.tags().supports_update:
+            np.testing.assert_allclose(fc.mean, refit.predict(3).mean)
+        elif type(model).__name__ in {"Naive", "SeasonalNaive"}:
+            np.testing.assert_allclose(fc.mean, refit.predict(3).mean)
 
     def test_bad_horizon_and_level(self, model):
         m = clone(model).fit(series())

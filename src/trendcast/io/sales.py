@@ -548,7 +548,7 @@ def _handle_gaps(
         pieces.append(g.reset_index()[group.columns])
     out = pd.concat(pieces, ignore_index=True)
     message = (
-        f"{where_name(name)}filled {count(n_missing, 'missing period')} in "
+        f"{_where_name(name)}filled {count(n_missing, 'missing period')} in "
         f"{count(len(gap_ids), 'series', 'series')} "
         f"({format_items(gap_ids)}) with fill={fill!r}"
     )
@@ -557,5 +557,5 @@ def _handle_gaps(
     return out, n_missing
 
 
-def where_name(name: str | None) -> str:
+def _where_name(name: str | None) -> str:
     return f"{name}: " if name else ""

@@ -71,7 +71,7 @@ class Combination(LocalModel):
         member_tags = [m.tags() for m in self.members()]
         return ModelTags(
             min_length=max(t.min_length for t in member_tags),
-            supports_update=True,
+            supports_update=all(t.supports_update for t in member_tags),
             requires_positive=any(t.requires_positive for t in member_tags),
         )
 
@@ -95,19 +95,30 @@ class Combination(LocalModel):
                 raise ModelFitError(f"member {member.family} failed: {exc}") from exc
         self.models_ = members
 
-    def _update(self, y_all: np.ndarray) -> None:
-        new = y_all[self.y_.size :]
+    def update(self, y_new: np.ndarray, X_new: np.ndarray | None = None) -> Combination:
+        """Pass new observations to every member; each updates by its own rule.
+
+        Members whose tags say ``supports_update`` keep their parameters (ETS);
+        the others are refitted on the whole history (Theta).
+        """
+        self._check_fitted()
+        y_new = self._check_y(y_new, allow_empty=True)
+        if y_new.size == 0:
+            return self
         for member in self.models_:
-            member.update(new)
+            member.update(y_new)
+        self.y_ = np.concatenate([self.y_, y_new])
+        self.n_obs_ = int(self.y_.size)
+        return self
 
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
         forecasts = [m.predict(h, level=levels) for m in self.models_]
-        return combine(forecasts, self.method)
+        return _combine(forecasts, self.method)
 
 
-def combine(forecasts: Sequence[ModelForecast], method: str = "mean") -> ModelForecast:
+def _combine(forecasts: Sequence[ModelForecast], method: str = "mean") -> ModelForecast:
     """Combine member forecasts (means and bounds) by their mean or median."""
     agg = np.mean if method == "mean" else np.median
     levels = forecasts[0].lower.keys()

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trendcast.exceptions import ModelFitError
+from trendcast.exceptions import ConvergenceWarning, ModelFitError
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["ETS"]
@@ -144,6 +144,15 @@ class ETS(LocalModel):
             raise ModelFitError("every ETS form failed: " + "; ".join(reasons[:3]))
         self.aicc_, self.form_, self.results_ = best
         self.params_ = np.asarray(self.results_.params, dtype=float)
+        retvals = getattr(self.results_, "mle_retvals", None) or {}
+        self.converged_ = bool(retvals.get("converged", True))
+        if not self.converged_:
+            warnings.warn(
+                f"the optimizer did not converge for {self.name}; the forecast may be less "
+                "accurate",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     @staticmethod
     def _build(y: np.ndarray, form: tuple, m: int) -> Any:
