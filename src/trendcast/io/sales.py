@@ -435,39 +435,42 @@ def _parse_target(
             fix="remove thousands separators or units, or convert with pd.to_numeric",
         )
     arr = values.to_numpy()
-    nan = np.flatnonzero(np.isnan(arr))
-    if nan.size:
-        raise fail(
-            f"{count(nan.size, 'demand value')} {verb(nan.size, 'is', 'are')} missing",
-            source=name,
-            column=target_col,
-            expected="a number on every row",
-            found=format_rows(df, nan, cols, source=name),
-            fix="drop those rows and use fill= to fill the gaps they leave, or fill them "
+    checks = [
+        (
+            np.isnan(arr),
+            "missing",
+            "a number on every row",
+            "drop those rows and use fill= to fill the gaps they leave, or fill them "
             "yourself (0 if nothing was sold)",
-        )
-    inf = np.flatnonzero(np.isinf(arr))
-    if inf.size:
-        raise fail(
-            f"{count(inf.size, 'demand value')} {verb(inf.size, 'is', 'are')} infinite",
-            source=name,
-            column=target_col,
-            expected="finite numbers",
-            found=format_rows(df, inf, cols, source=name),
-            fix="correct or drop those rows (an infinite value usually comes from a division "
+        ),
+        (
+            np.isinf(arr),
+            "infinite",
+            "finite numbers",
+            "correct or drop those rows (an infinite value usually comes from a division "
             "by zero upstream)",
-        )
+        ),
+    ]
     if not allow_negative:
-        neg = np.flatnonzero(arr < 0)
-        if neg.size:
+        checks.append(
+            (
+                arr < 0,
+                "negative",
+                "demand of zero or more",
+                "correct those rows, or pass allow_negative=True if the target can be "
+                "negative (returns, net flows)",
+            )
+        )
+    for mask, what, expected, fix in checks:
+        bad = np.flatnonzero(mask)
+        if bad.size:
             raise fail(
-                f"{count(neg.size, 'demand value')} {verb(neg.size, 'is', 'are')} negative",
+                f"{count(bad.size, 'demand value')} {verb(bad.size, 'is', 'are')} {what}",
                 source=name,
                 column=target_col,
-                expected="demand of zero or more",
-                found=format_rows(df, neg, cols, source=name),
-                fix="correct those rows, or pass allow_negative=True if the target can be "
-                "negative (returns, net flows)",
+                expected=expected,
+                found=format_rows(df, bad, cols, source=name),
+                fix=fix,
             )
     return values
 
