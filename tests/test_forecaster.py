@@ -319,3 +319,11 @@ def test_trend_forecaster_clones_like_an_estimator():
     twin = clone(fc)
     assert twin.get_params()["selection_margin"] == 0.3
     assert "n_jobs=2" in repr(fc)
+
+
+def test_yearly_data_scores_naive_once():
+    df = make_panel(n_series=1, n=30, freq="YS-JAN", start="1990-01-01", season_length=1)
+    fc = tc.TrendForecaster().fit(df)
+    assert fc.season_length_ == 1 and fc.freq_ == "YS-JAN"
+    assert "SeasonalNaive" not in set(fc.selection_report_["model"])
+    assert len(fc.predict(3)) == 3

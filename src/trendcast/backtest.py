@@ -112,7 +112,7 @@ def _run_windows(
             if k > 0:
                 model.update(y[points[k - 1] : c])
             paths.append(model.predict(h, level=()).mean)
-    except (ModelFitError, ValueError, np.linalg.LinAlgError) as exc:
+    except (ModelFitError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
         return model.name, None, str(exc)
     return model.name, paths, ""
 

@@ -113,7 +113,8 @@ def run_demo(
     ----------
     out : path
         Folder for ``forecast.csv``, ``gaps_plan.csv``, ``gaps_summary.csv``,
-        ``inventory_cover.csv``, ``fit_report.csv`` and ``worst_gaps.png``.
+        ``inventory_cover.csv``, ``fit_report.csv``, ``selection_report.csv``
+        and ``worst_gaps.png``.
     horizon : int
         Months ahead.
     n_jobs : int

@@ -324,6 +324,8 @@ class TrendForecaster(BaseEstimator):
                 SeasonalNaive(),
                 Naive(),
             ]
+            if m == 1:  # without a season, seasonal naive is naive: score it once
+                candidates = [c for c in candidates if not isinstance(c, SeasonalNaive)]
         elif isinstance(self.models, LocalModel):
             candidates = [self.models]
         else:
