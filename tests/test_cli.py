@@ -103,3 +103,10 @@ def test_cli_version():
 
     res = runner.invoke(app, ["version"])
     assert res.exit_code == 0 and res.output.strip() == trendcast.__version__
+
+
+def test_national_totals_are_forecast_but_not_ranked(tmp_path):
+    result = run_demo(tmp_path, categories=["44Y72", "448"], horizon=3, n_jobs=1)
+    assert "44Y72" in set(result.forecast["unique_id"])
+    ranking = result.describe().split("Inventory cover")[0]
+    assert "44Y72" not in ranking

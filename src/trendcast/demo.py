@@ -190,9 +190,10 @@ def _chart(
 
     from trendcast.plotting import plot_forecast
 
-    worst = summary[summary["flag"] == "short"]["unique_id"].head(6).tolist()
+    ranked = summary[~summary["unique_id"].isin(NATIONAL_TOTALS)]
+    worst = ranked[ranked["flag"] == "short"]["unique_id"].head(6).tolist()
     if not worst:
-        worst = summary["unique_id"].head(6).tolist()
+        worst = ranked["unique_id"].head(6).tolist()
     titles = {k: f"{k}: {str(names.get(k, ''))[:45]}" for k in worst}
     fig = plot_forecast(sales, forecast, ids=worst, supply=plan, titles=titles, n_history=36)
     fig.suptitle(
