@@ -106,7 +106,9 @@ def test_cli_version():
 
 
 def test_national_totals_are_forecast_but_not_ranked(tmp_path):
-    result = run_demo(tmp_path, categories=["44Y72", "448"], horizon=3, n_jobs=1)
-    assert "44Y72" in set(result.forecast["unique_id"])
+    # a plan of half last year's sales: every category is short for sure
+    result = run_demo(tmp_path, categories=["44Y72", "448"], horizon=3, n_jobs=1, growth=-0.5)
+    assert set(result.plan_summary["flag"]) == {"short"}
+    assert "44Y72" in set(result.plan_summary["unique_id"])  # kept in the CSV
     ranking = result.describe().split("Inventory cover")[0]
-    assert "44Y72" not in ranking
+    assert "448" in ranking and "44Y72" not in ranking
