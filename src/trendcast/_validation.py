@@ -46,19 +46,25 @@ def format_rows(
     *,
     source: str | None = None,
     header_lines: int = 1,
+    labels: Sequence[int] | np.ndarray | None = None,
 ) -> str:
     """Describe up to five rows by position, with the values of ``columns``.
 
-    ``positions`` are 0-based positions in the caller's frame. For a CSV file the
+    ``positions`` index ``frame``. ``labels`` are the matching 0-based row
+    numbers in the caller's frame when ``frame`` was reordered (default: the
+    positions themselves); rows are listed in that order. For a CSV file the
     line number (1-based, counting the header) is added.
     """
+    positions = np.asarray(positions, dtype=int)
+    labels = positions if labels is None else np.asarray(labels, dtype=int)
     shown = []
-    for pos in list(positions)[:MAX_EXAMPLES]:
+    for k in np.argsort(labels, kind="stable")[:MAX_EXAMPLES]:
         values = ", ".join(
-            f"{c}={_short(frame[c].iloc[pos])}" for c in columns if c in frame.columns
+            f"{c}={show(frame[c].iloc[positions[k]])}" for c in columns if c in frame.columns
         )
-        line = f" (line {pos + 1 + header_lines})" if source and source.endswith(".csv") else ""
-        shown.append(f"row {pos}{line}: {values}")
+        row = labels[k]
+        line = f" (line {row + 1 + header_lines})" if source and source.endswith(".csv") else ""
+        shown.append(f"row {row}{line}: {values}")
     more = len(positions) - len(shown)
     tail = f"; and {more} more" if more > 0 else ""
     return "; ".join(shown) + tail
@@ -110,6 +116,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _short(value: Any) -> str:
+def show(value: Any) -> str:
+    """A value as it appears in messages: repr, dates as 'YYYY-MM-DD', at most 40 chars."""
     text = repr(_plain(value))
     return text if len(text) <= 40 else text[:37] + "..."

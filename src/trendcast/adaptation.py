@@ -50,16 +50,12 @@ def _quantile_grid(
         v_cols = [f"lo-{lv}", *v_cols, f"hi-{lv}"]
     zk = np.array(z_knots)
     values = np.sort(forecast[v_cols].to_numpy(dtype=float), axis=1)
-    out = np.empty((len(values), _N_GRID))
-    for i, v in enumerate(values):
-        q = np.interp(_Z, zk, v)
-        left = _Z < zk[0]
-        right = _Z > zk[-1]
-        slope_l = (v[1] - v[0]) / (zk[1] - zk[0])
-        slope_r = (v[-1] - v[-2]) / (zk[-1] - zk[-2])
-        q[left] = v[0] + slope_l * (_Z[left] - zk[0])
-        q[right] = v[-1] + slope_r * (_Z[right] - zk[-1])
-        out[i] = q
+    # The grid is fixed, so each grid point's segment and weight are the same for
+    # every row: interpolate all rows at once. Outside the knots, the outer
+    # segments are extended linearly.
+    seg = np.clip(np.searchsorted(zk, _Z, side="right") - 1, 0, zk.size - 2)
+    weight = (_Z - zk[seg]) / (zk[seg + 1] - zk[seg])
+    out = values[:, seg] + weight * (values[:, seg + 1] - values[:, seg])
     if floor is not None:
         np.maximum(out, floor, out=out)
     return out

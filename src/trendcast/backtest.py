@@ -16,6 +16,7 @@ from sklearn.base import clone
 
 from trendcast.exceptions import ModelFitError
 from trendcast.models.base import LocalModel
+from trendcast.models.combination import Combination
 
 __all__ = ["BacktestScore", "cutoffs", "mase_scale", "score_models"]
 
@@ -71,25 +72,27 @@ def score_models(
         scale = float(np.mean(np.abs(y[: points[0]]))) or 1.0
     # Forecasts of every window for every model that runs on its own; a
     # combination of models already in the list reuses their forecasts.
-    runs: dict[int, tuple[str, list[np.ndarray] | None, str]] = {}
-    for i, proto in enumerate(models):
-        if _members_in(proto, models) is None:
-            runs[i] = _run_windows(proto, y, points, h)
+    members = [_members_in(proto, models) for proto in models]
+    runs = {
+        i: _run_windows(proto, y, points, h) for i, proto in enumerate(models) if members[i] is None
+    }
     scores = []
     for i, proto in enumerate(models):
-        members = _members_in(proto, models)
-        if members is None:
+        found = members[i]
+        if found is None:
             name, paths, error = runs[i]
         else:
-            parts = [runs[j] for j in members]
-            failed = [p[2] for p in parts if p[1] is None]
+            assert isinstance(proto, Combination)
+            parts = [runs[j] for j in found]
             name = f"{proto.family}({','.join(p[0] for p in parts)})"
+            failed = [p[2] for p in parts if p[1] is None]
+            member_paths = [p[1] for p in parts if p[1] is not None]
             if failed:
                 paths, error = None, f"member failed: {failed[0]}"
             else:
-                agg = np.median if getattr(proto, "method", "mean") == "median" else np.mean
-                member_paths = [p[1] for p in parts if p[1] is not None]
-                paths = [agg([mp[k] for mp in member_paths], axis=0) for k in range(len(points))]
+                paths = [
+                    proto.aggregate([mp[k] for mp in member_paths]) for k in range(len(points))
+                ]
                 error = ""
         if paths is None:
             scores.append(BacktestScore(name, float("inf"), error))
@@ -119,7 +122,7 @@ def _run_windows(
 
 def _members_in(proto: LocalModel, models: Sequence[LocalModel]) -> list[int] | None:
     """Positions in ``models`` of every member of a combination, or None."""
-    if not hasattr(proto, "members"):
+    if not isinstance(proto, Combination):
         return None
     found = []
     for member in proto.members():

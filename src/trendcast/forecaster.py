@@ -82,12 +82,8 @@ def _fit_series(y: np.ndarray, plan: _Plan) -> _SeriesFit:
     scores: list[tuple[str, float, str]] = []
     order: list[LocalModel] = list(plan.candidates)
     if len(plan.candidates) > 1:
-        enough = (
-            len(cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows))
-            == (plan.backtest_windows)
-            and cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)[0] >= 4
-        )
-        if enough:
+        points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
+        if len(points) == plan.backtest_windows and points[0] >= 4:
             results = score_models(
                 y,
                 plan.candidates,
@@ -416,7 +412,7 @@ class TrendForecaster(BaseEstimator):
         plan = self._plan(self._freq)
         series = self._series(data)
         items = [(y,) for _, y, _ in series]
-        fits = self._map(_fit_one_item, items, plan, desc="fitting")
+        fits = self._map(_fit_series, items, plan, desc="fitting")
         self._store(series, fits, plan)
         return self
 
@@ -521,7 +517,7 @@ class TrendForecaster(BaseEstimator):
             raise ValueError(f"level={level!r}: {exc}") from exc
         keys = list(self.models_)
         items = [(self._fits[k], self._y[k]) for k in keys]
-        results = self._map(_predict_one_item, items, int(h), levels, desc="forecasting")
+        results = self._map(_predict_series, items, int(h), levels, desc="forecasting")
         frames = []
         for key, (fc, replaced) in zip(keys, results, strict=True):
             if replaced is not None:
@@ -637,16 +633,6 @@ class TrendForecaster(BaseEstimator):
         return out.sort_values([self.id_col, "cutoff", self.time_col], kind="stable").reset_index(
             drop=True
         )
-
-
-def _fit_one_item(y: np.ndarray, plan: _Plan) -> _SeriesFit:
-    return _fit_series(y, plan)
-
-
-def _predict_one_item(
-    fit: _SeriesFit, y: np.ndarray, h: int, levels: tuple[int, ...]
-) -> tuple[ModelForecast, _SeriesFit | None]:
-    return _predict_series(fit, y, h, levels)
 
 
 def _cv_one_item(

@@ -13,7 +13,15 @@ import numpy as np
 import pandas as pd
 
 from trendcast import _frequency as freqs
-from trendcast._validation import count, describe_source, fail, format_items, format_rows, verb
+from trendcast._validation import (
+    count,
+    describe_source,
+    fail,
+    format_items,
+    format_rows,
+    show,
+    verb,
+)
 from trendcast.exceptions import DataValidationError, DataWarning
 
 __all__ = ["FillPolicy", "read_sales"]
@@ -269,7 +277,9 @@ def validate_sales(
             column=time_col,
             expected=f"every date on the {freq!r} anchor (e.g. the same weekday for "
             "weekly data, the first of the month for 'MS')",
-            found=_rows_original(df, order, positions, [id_col, time_col], name),
+            found=format_rows(
+                df, positions, [id_col, time_col], source=name, labels=order[positions]
+            ),
             fix=f"align the dates (e.g. df[{time_col!r}].dt.to_period('M').dt.start_time), "
             "drop the stray rows, or pass the right freq=",
         )
@@ -277,29 +287,6 @@ def validate_sales(
     df, n_filled = _handle_gaps(df, id_col, time_col, target_col, freq, fill, name)
     df.attrs["freq"] = freq
     return ValidatedSales(frame=df, freq=freq, n_filled=n_filled)
-
-
-def _rows_original(
-    df: pd.DataFrame, order: np.ndarray, positions: np.ndarray, cols: list[str], name: str | None
-) -> str:
-    """Describe sorted-frame rows by their position in the caller's frame."""
-    original = order[positions]
-    sort = np.argsort(original, kind="stable")
-    shown = []
-    for k in sort[:5]:
-        vals = ", ".join(f"{c}={_fmt(df[c].iloc[positions[k]])}" for c in cols)
-        line = f" (line {original[k] + 2})" if name and name.endswith(".csv") else ""
-        shown.append(f"row {original[k]}{line}: {vals}")
-    more = len(positions) - len(shown)
-    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, pd.Timestamp):
-        return repr(str(value.date()) if value == value.normalize() else str(value))
-    if isinstance(value, np.generic):
-        value = value.item()
-    return repr(value)
 
 
 def _check_ids_sortable(df: pd.DataFrame, id_col: str, name: str | None) -> None:
@@ -511,8 +498,8 @@ def _handle_gaps(
     n_missing = int((steps[gap_at] - 1).sum())
     if fill == "error":
         examples = [
-            f"{_fmt(ids[i])} between {_fmt(df[time_col].iloc[i])} and "
-            f"{_fmt(df[time_col].iloc[i + 1])}"
+            f"{show(ids[i])} between {show(df[time_col].iloc[i])} and "
+            f"{show(df[time_col].iloc[i + 1])}"
             for i in gap_at[:5]
         ]
         raise fail(
@@ -529,8 +516,9 @@ def _handle_gaps(
             "or add the missing rows yourself",
         )
     pieces = []
+    with_gaps = set(gap_ids)
     for key, group in df.groupby(id_col, sort=False):
-        if key not in set(gap_ids):
+        if key not in with_gaps:
             pieces.append(group)
             continue
         full = pd.date_range(group[time_col].iloc[0], group[time_col].iloc[-1], freq=freq)

@@ -111,19 +111,18 @@ class Combination(LocalModel):
         self.n_obs_ = int(self.y_.size)
         return self
 
+    def aggregate(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
+        """Combine member arrays (means or bounds) element-wise by ``method``."""
+        return (np.median if self.method == "median" else np.mean)(arrays, axis=0)
+
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
         forecasts = [m.predict(h, level=levels) for m in self.models_]
-        return _combine(forecasts, self.method)
-
-
-def _combine(forecasts: Sequence[ModelForecast], method: str = "mean") -> ModelForecast:
-    """Combine member forecasts (means and bounds) by their mean or median."""
-    agg = np.mean if method == "mean" else np.median
-    levels = forecasts[0].lower.keys()
-    out = ModelForecast(mean=agg([f.mean for f in forecasts], axis=0))
-    for lv in levels:
-        out.lower[lv] = np.minimum(agg([f.lower[lv] for f in forecasts], axis=0), out.mean)
-        out.upper[lv] = np.maximum(agg([f.upper[lv] for f in forecasts], axis=0), out.mean)
-    return out
+        out = ModelForecast(mean=self.aggregate([f.mean for f in forecasts]))
+        for lv in levels:
+            lower = self.aggregate([f.lower[lv] for f in forecasts])
+            upper = self.aggregate([f.upper[lv] for f in forecasts])
+            out.lower[lv] = np.minimum(lower, out.mean)
+            out.upper[lv] = np.maximum(upper, out.mean)
+        return out
