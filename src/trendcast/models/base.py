@@ -38,8 +38,7 @@ class ModelTags:
     produces_intervals : bool
         ``predict`` returns bounds for every level asked for.
     produces_samples : bool
-        The model can draw joint sample paths over the horizon (reserved: no
-        model of this release does).
+        ``sample_paths`` draws joint sample paths over the horizon.
     requires_positive : bool
         Only fits strictly positive series (e.g. multiplicative models).
     """
@@ -142,6 +141,7 @@ class LocalModel(BaseEstimator):
             raise ModelFitError(f"{self.family} does not take covariates")
         if X is None and tags.requires_exogenous:
             raise ModelFitError(f"{self.family} needs covariates X")
+        X = self._check_X(X, y.size, "X")
         if y.size < tags.min_length:
             raise ModelFitError(
                 f"{self.family} needs at least {tags.min_length} observations, got {y.size}"
@@ -150,6 +150,7 @@ class LocalModel(BaseEstimator):
             raise ModelFitError(f"{self.family} needs strictly positive values")
         self._fit(y, X)
         self.y_ = y
+        self.X_ = X
         self.n_obs_ = int(y.size)
         return self
 
@@ -168,6 +169,7 @@ class LocalModel(BaseEstimator):
         if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
             raise ValueError(f"h must be a positive integer, got {h!r}")
         levels = check_levels(level)
+        X_future = self._check_future(int(h), X_future)
         return self._predict(int(h), X_future, levels)
 
     def update(self, y_new: np.ndarray, X_new: np.ndarray | None = None) -> LocalModel:
@@ -182,12 +184,41 @@ class LocalModel(BaseEstimator):
         if y_new.size == 0:
             return self
         y_all = np.concatenate([self.y_, y_new])
+        X_all = self._append_X(y_new.size, X_new)
         if self.tags().supports_update:
-            self._update(y_all)
+            self._update(y_all, X_all)
             self.y_ = y_all
+            self.X_ = X_all
             self.n_obs_ = int(y_all.size)
             return self
-        return self.fit(y_all)
+        return self.fit(y_all, X_all)
+
+    def sample_paths(
+        self,
+        h: int,
+        n_paths: int = 1000,
+        X_future: np.ndarray | None = None,
+        random_state: int | np.random.Generator | None = None,
+    ) -> np.ndarray:
+        """Draw ``n_paths`` joint sample paths of the next ``h`` periods.
+
+        Only models whose tags say ``produces_samples`` can; adaptation uses
+        the paths for probabilities over several periods together.
+
+        Returns
+        -------
+        array of shape (n_paths, h)
+        """
+        self._check_fitted()
+        if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
+            raise ValueError(f"h must be a positive integer, got {h!r}")
+        if isinstance(n_paths, bool) or not isinstance(n_paths, int | np.integer) or n_paths < 1:
+            raise ValueError(f"n_paths must be a positive integer, got {n_paths!r}")
+        if not self.tags().produces_samples:
+            raise NotImplementedError(f"{self.family} does not draw sample paths")
+        X_future = self._check_future(int(h), X_future)
+        rng = np.random.default_rng(random_state)
+        return self._sample_paths(int(h), int(n_paths), X_future, rng)
 
     # -- hooks for model authors -------------------------------------------------------
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
@@ -198,7 +229,12 @@ class LocalModel(BaseEstimator):
     ) -> ModelForecast:
         raise NotImplementedError
 
-    def _update(self, y_all: np.ndarray) -> None:
+    def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
+        raise NotImplementedError
+
+    def _sample_paths(
+        self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
+    ) -> np.ndarray:
         raise NotImplementedError
 
     # -- helpers ---------------------------------------------------------------------
@@ -212,6 +248,63 @@ class LocalModel(BaseEstimator):
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet; call fit(y) before predict."
             )
+
+    def _check_X(self, X: np.ndarray | None, n: int, what: str) -> np.ndarray | None:
+        if X is None:
+            return None
+        try:
+            arr = np.asarray(X, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ModelFitError(f"{what} must be numeric: {exc}") from exc
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2 or arr.shape[0] != n:
+            raise ModelFitError(
+                f"{what} must have one row per observation ({n}), got shape {arr.shape}"
+            )
+        if not np.all(np.isfinite(arr)):
+            raise ModelFitError(f"{what} contains missing or infinite values")
+        return arr.copy()
+
+    def _check_future(self, h: int, X_future: np.ndarray | None) -> np.ndarray | None:
+        """Future covariates must match the training covariates, one row per period."""
+        X_train = getattr(self, "X_", None)
+        if X_train is None:
+            if X_future is not None:
+                raise ValueError(f"{self.family} was fitted without covariates; drop X_future")
+            return None
+        if X_future is None:
+            raise ValueError(
+                f"{self.family} was fitted with {X_train.shape[1]} covariate(s); "
+                f"pass X_future with {h} rows"
+            )
+        try:
+            arr = self._check_X(X_future, h, "X_future")
+        except ModelFitError as exc:
+            raise ValueError(str(exc)) from exc
+        assert arr is not None
+        if arr.shape[1] != X_train.shape[1]:
+            raise ValueError(
+                f"X_future has {arr.shape[1]} column(s); the model was fitted with "
+                f"{X_train.shape[1]}"
+            )
+        return arr
+
+    def _append_X(self, n_new: int, X_new: np.ndarray | None) -> np.ndarray | None:
+        X_train = getattr(self, "X_", None)
+        if X_train is None:
+            if X_new is not None:
+                raise ValueError(f"{self.family} was fitted without covariates; drop X_new")
+            return None
+        if X_new is None:
+            raise ValueError(f"{self.family} was fitted with covariates; pass X_new too")
+        arr = self._check_X(X_new, n_new, "X_new")
+        assert arr is not None
+        if arr.shape[1] != X_train.shape[1]:
+            raise ValueError(
+                f"X_new has {arr.shape[1]} column(s); the model was fitted with {X_train.shape[1]}"
+            )
+        return np.vstack([X_train, arr])
 
     @staticmethod
     def _check_y(y: np.ndarray, allow_empty: bool = False) -> np.ndarray:

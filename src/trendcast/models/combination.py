@@ -72,6 +72,7 @@ class Combination(LocalModel):
         return ModelTags(
             min_length=max(t.min_length for t in member_tags),
             supports_update=all(t.supports_update for t in member_tags),
+            supports_exogenous=any(t.supports_exogenous for t in member_tags),
             requires_positive=any(t.requires_positive for t in member_tags),
         )
 
@@ -90,7 +91,7 @@ class Combination(LocalModel):
             raise ModelFitError("a combination needs at least two models")
         for member in members:
             try:
-                member.fit(y)
+                member.fit(y, X if member.tags().supports_exogenous else None)
             except ModelFitError as exc:
                 raise ModelFitError(f"member {member.family} failed: {exc}") from exc
         self.models_ = members
@@ -105,9 +106,12 @@ class Combination(LocalModel):
         y_new = self._check_y(y_new, allow_empty=True)
         if y_new.size == 0:
             return self
+        X_all = self._append_X(y_new.size, X_new)
+        X_new = None if X_all is None else X_all[-y_new.size :]
         for member in self.models_:
-            member.update(y_new)
+            member.update(y_new, X_new if member.X_ is not None else None)
         self.y_ = np.concatenate([self.y_, y_new])
+        self.X_ = X_all
         self.n_obs_ = int(self.y_.size)
         return self
 
@@ -118,7 +122,10 @@ class Combination(LocalModel):
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
-        forecasts = [m.predict(h, level=levels) for m in self.models_]
+        forecasts = [
+            m.predict(h, X_future if m.X_ is not None else None, level=levels)
+            for m in self.models_
+        ]
         out = ModelForecast(mean=self.aggregate([f.mean for f in forecasts]))
         for lv in levels:
             lower = self.aggregate([f.lower[lv] for f in forecasts])

@@ -175,7 +175,7 @@ class ETS(LocalModel):
             warnings.simplefilter("ignore")
             return self._build(y, form, m).fit(disp=False)
 
-    def _update(self, y_all: np.ndarray) -> None:
+    def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
         m = max(int(self.season_length or 1), 1)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")

@@ -31,7 +31,7 @@ class Naive(LocalModel):
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         self.sigma_ = float(np.sqrt(np.mean(np.diff(y) ** 2)))
 
-    def _update(self, y_all: np.ndarray) -> None:
+    def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
         """Keep ``sigma_``; the forecast follows the newest observation."""
 
     def _predict(
@@ -76,7 +76,7 @@ class SeasonalNaive(LocalModel):
         m = self._m()
         self.sigma_ = float(np.sqrt(np.mean((y[m:] - y[:-m]) ** 2)))
 
-    def _update(self, y_all: np.ndarray) -> None:
+    def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
         """Keep ``sigma_``; the forecast repeats the newest season."""
 
     def _predict(
