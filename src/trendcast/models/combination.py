@@ -115,6 +115,13 @@ class Combination(LocalModel):
         self.n_obs_ = int(self.y_.size)
         return self
 
+    def pinned(self) -> Combination:
+        """An unfitted copy whose members repeat their fitted structural choices."""
+        twin = clone(self)
+        if hasattr(self, "models_"):
+            twin.set_params(models=[m.pinned() for m in self.models_])
+        return twin
+
     def aggregate(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
         """Combine member arrays (means or bounds) element-wise by ``method``."""
         return (np.median if self.method == "median" else np.mean)(arrays, axis=0)
@@ -123,8 +130,7 @@ class Combination(LocalModel):
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
         forecasts = [
-            m.predict(h, X_future if m.X_ is not None else None, level=levels)
-            for m in self.models_
+            m.predict(h, X_future if m.X_ is not None else None, level=levels) for m in self.models_
         ]
         out = ModelForecast(mean=self.aggregate([f.mean for f in forecasts]))
         for lv in levels:

@@ -22,6 +22,7 @@ from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 __all__ = ["ETS"]
 
 _LETTER = {"A": "add", "M": "mul", "N": None}
+_MAXITER = 1000  # statsmodels' default for ETSModel.fit
 
 
 def _candidates(spec: str, damped: bool | None, m: int, n: int, positive: bool) -> list[tuple]:
@@ -121,11 +122,11 @@ class ETS(LocalModel):
         cands = _candidates(spec, self.damped, m, y.size, bool(np.all(y > 0)))
         if not cands:
             raise ModelFitError("no ETS form is admissible for this series")
-        best: tuple[float, tuple, Any] | None = None
+        best: tuple[float, tuple, Any, np.ndarray, bool] | None = None
         reasons = []
         for form in cands:
             try:
-                res = self._estimate(y, form, m)
+                aicc, model, params, converged = self._estimate(y, form, m)
             except (
                 ValueError,
                 np.linalg.LinAlgError,
@@ -134,25 +135,34 @@ class ETS(LocalModel):
             ) as exc:
                 reasons.append(f"{form}: {exc}")
                 continue
-            aicc = float(res.aicc)
-            if not np.isfinite(aicc) or not np.all(np.isfinite(res.params)):
+            if not np.isfinite(aicc) or not np.all(np.isfinite(params)):
                 reasons.append(f"{form}: non-finite fit")
                 continue
             if best is None or aicc < best[0]:
-                best = (aicc, form, res)
+                best = (aicc, form, model, params, converged)
         if best is None:
             raise ModelFitError("every ETS form failed: " + "; ".join(reasons[:3]))
-        self.aicc_, self.form_, self.results_ = best
-        self.params_ = np.asarray(self.results_.params, dtype=float)
-        retvals = getattr(self.results_, "mle_retvals", None) or {}
-        self.converged_ = bool(retvals.get("converged", True))
+        self.aicc_, self.form_, model, self.params_, self.converged_ = best
+        # Only the chosen form gets a full results object (statsmodels computes a
+        # numerical Hessian for every one it builds).
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            self.results_ = model.smooth(self.params_)
         if not self.converged_:
             warnings.warn(
-                f"the optimizer did not converge for {self.name}; the forecast may be less "
-                "accurate",
+                f"the optimizer reached its iteration limit for {self.name}; the forecast "
+                "may be less accurate",
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    def pinned(self) -> ETS:
+        """An unfitted copy that skips the search: the chosen form, fixed."""
+        twin = super().pinned()
+        if hasattr(self, "form_"):
+            e, t, d, s = self.form_
+            twin.set_params(model=f"{e}{t}{s}", damped=bool(d))
+        return twin
 
     @staticmethod
     def _build(y: np.ndarray, form: tuple, m: int) -> Any:
@@ -170,10 +180,30 @@ class ETS(LocalModel):
             initialization_method="estimated",
         )
 
-    def _estimate(self, y: np.ndarray, form: tuple, m: int) -> Any:
+    def _estimate(self, y: np.ndarray, form: tuple, m: int) -> tuple[float, Any, np.ndarray, bool]:
+        """Estimate one form: its AICc, the model, the parameters, and convergence.
+
+        Parameters only (no results object), and AICc from the log-likelihood
+        exactly as statsmodels' results compute it: free parameters plus the
+        error variance.
+        """
+        from statsmodels.tools.eval_measures import aicc
+
+        model = self._build(y, form, m)
+        iterations = [0]
+
+        def count(_: np.ndarray) -> None:
+            iterations[0] += 1
+
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            return self._build(y, form, m).fit(disp=False)
+            params = np.asarray(
+                model.fit(disp=False, return_params=True, maxiter=_MAXITER, callback=count),
+                dtype=float,
+            )
+            llf = float(model.loglike(params))
+        k = params.size - len(getattr(model, "_fixed_params", {}) or {}) + 1
+        return float(aicc(llf, y.size, k)), model, params, iterations[0] < _MAXITER
 
     def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
         m = max(int(self.season_length or 1), 1)

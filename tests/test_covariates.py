@@ -1,0 +1,126 @@
+"""Future-known covariates through TrendForecaster: fit, predict(X_df), update, CV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import trendcast as tc
+from trendcast.models import LocalModel, ModelForecast, ModelTags
+
+
+class LinearOnX(LocalModel):
+    """Least squares of y on [1, X]: a real (if small) covariate model for these tests."""
+
+    family = "LinearOnX"
+
+    def tags(self) -> ModelTags:
+        return ModelTags(min_length=3, supports_exogenous=True, requires_exogenous=True)
+
+    def _fit(self, y, X):
+        design = np.column_stack([np.ones(y.size), X])
+        self.coef_, *_ = np.linalg.lstsq(design, y, rcond=None)
+        self.sigma_ = float(np.std(y - design @ self.coef_)) + 1e-9
+
+    def _predict(self, h, X_future, levels):
+        mean = np.column_stack([np.ones(h), X_future]) @ self.coef_
+        return ModelForecast.from_normal(mean, np.full(h, self.sigma_), levels)
+
+
+def promo_panel(n: int = 48) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    frames = []
+    for i, effect in enumerate((30.0, 50.0)):
+        promo = (rng.random(n) < 0.3).astype(float)
+        y = 200 + 20 * i + effect * promo + rng.normal(0, 1, n)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unique_id": f"c{i}",
+                    "ds": pd.date_range("2020-01-01", periods=n, freq="MS"),
+                    "y": y,
+                    "promo": promo,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def future_promo(values: dict[str, list[float]], start: str = "2024-01-01") -> pd.DataFrame:
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "unique_id": key,
+                    "ds": pd.date_range(start, periods=len(v), freq="MS"),
+                    "promo": v,
+                }
+            )
+            for key, v in values.items()
+        ],
+        ignore_index=True,
+    )
+
+
+def test_future_values_drive_the_forecast():
+    fc = tc.TrendForecaster(models=LinearOnX(), future_covariates=["promo"]).fit(promo_panel())
+    out = fc.predict(3, X_df=future_promo({"c0": [0, 1, 0], "c1": [1, 1, 0]}))
+    c0 = out.loc[out["unique_id"] == "c0", "mean"].to_numpy()
+    c1 = out.loc[out["unique_id"] == "c1", "mean"].to_numpy()
+    assert c0[1] - c0[0] == pytest.approx(30, abs=1.5)
+    assert c1[0] - c1[2] == pytest.approx(50, abs=1.5)
+
+
+def test_models_without_covariates_ignore_them_in_a_mixed_list():
+    fc = tc.TrendForecaster(
+        models=[tc.models.Naive(), LinearOnX()],
+        future_covariates=["promo"],
+        selection_margin=0.0,
+    ).fit(promo_panel())
+    # promotions explain the series, so the covariate model wins the backtest
+    assert set(fc.fit_report_["model_used"]) == {"LinearOnX"}
+    scores = fc.selection_report_.pivot(index="unique_id", columns="model", values="mase")
+    assert (scores["LinearOnX"] < scores["Naive"]).all()
+    out = fc.predict(2, X_df=future_promo({"c0": [0, 0], "c1": [0, 0]}))
+    assert len(out) == 4
+
+
+def test_missing_future_values_are_listed():
+    fc = tc.TrendForecaster(models=LinearOnX(), future_covariates=["promo"]).fit(promo_panel())
+    with pytest.raises(tc.DataValidationError, match="X_df=None"):
+        fc.predict(2)
+    with pytest.raises(tc.DataValidationError, match=r"'c1' 2024-02-01"):
+        fc.predict(2, X_df=future_promo({"c0": [0, 0], "c1": [0]}))
+    bad = future_promo({"c0": [0, 0], "c1": [0, np.nan]})
+    with pytest.raises(tc.DataValidationError, match=r"promo.*no number"):
+        fc.predict(2, X_df=bad)
+
+
+def test_covariate_columns_are_checked_at_fit():
+    df = promo_panel()
+    with pytest.raises(tc.DataValidationError, match="lacks the covariate column 'price'"):
+        tc.TrendForecaster(models=LinearOnX(), future_covariates=["price"]).fit(df)
+    df.loc[5, "promo"] = np.nan
+    with pytest.raises(tc.DataValidationError, match=r"Column 'promo'.*no number.*row 5"):
+        tc.TrendForecaster(models=LinearOnX(), future_covariates=["promo"]).fit(df)
+    with pytest.raises(ValueError, match="X_df was given"):
+        tc.TrendForecaster(models=tc.models.Naive()).fit(promo_panel()).predict(
+            1, X_df=future_promo({"c0": [0]})
+        )
+
+
+def test_update_and_cross_validation_carry_covariates():
+    df = promo_panel()
+    old = df[df["ds"] < "2023-07-01"]
+    fc = tc.TrendForecaster(models=LinearOnX(), future_covariates=["promo"]).fit(old)
+    fc.update(df)
+    assert fc.models_["c0"].X_.shape == (48, 1)
+    out = fc.predict(1, X_df=future_promo({"c0": [1], "c1": [1]}))
+    assert out["ds"].iloc[0] == pd.Timestamp("2024-01-01")
+
+    cv = tc.TrendForecaster(models=LinearOnX(), future_covariates=["promo"]).cross_validation(
+        df, h=3, n_windows=2
+    )
+    errors = (cv["y"] - cv["mean"]).abs()
+    assert errors.max() < 6  # the true promotions over each window were used
