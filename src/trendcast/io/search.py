@@ -122,10 +122,10 @@ def _validate_long(
             f"missing column{'s' if len(missing) > 1 else ''} {format_items(missing)}",
             source=name,
             expected=f"columns for the period ({time_col!r}), the search term ({term_col!r}) "
-            f"and the interest ({value_col!r})" + (f" and the place ({geo_col!r})" if geo_col else ""),
+            f"and the interest ({value_col!r})"
+            + (f" and the place ({geo_col!r})" if geo_col else ""),
             found=f"columns {format_items(df.columns)}",
-            fix="rename your columns, or name them with time_col=, term_col=, value_col=, "
-            "geo_col=",
+            fix="rename your columns, or name them with time_col=, term_col=, value_col=, geo_col=",
         )
     if len(df) == 0:
         raise fail(
@@ -163,7 +163,7 @@ def _validate_long(
             "geo": (df[geo_col].astype(str) if geo_col else pd.Series("", index=df.index)).astype(
                 object
             ),
-            "value": _parse_target(df, value_col, term_col, time_col, name, allow_negative),
+            "value": _parse_values(df, value_col, term_col, time_col, name, allow_negative),
             "below_one": False,
             "is_partial": False,
             "source": label,
@@ -226,6 +226,28 @@ def _validate_long(
     out = out[SEARCH_COLUMNS]
     out.attrs["freq"] = freq
     return out
+
+
+def _parse_values(
+    df: pd.DataFrame,
+    value_col: str,
+    term_col: str,
+    time_col: str,
+    name: str | None,
+    allow_negative: bool,
+) -> pd.Series:
+    """The checks of sales values, worded for search interest."""
+    try:
+        return _parse_target(df, value_col, term_col, time_col, name, allow_negative)
+    except DataValidationError as exc:
+        text = (
+            str(exc)
+            .replace("demand value", "search value")
+            .replace("numbers (units or money)", "numbers (search interest)")
+            .replace("demand of zero or more", "interest of zero or more")
+            .replace("(0 if nothing was sold)", "(0 for no searches)")
+        )
+        raise DataValidationError(text) from exc
 
 
 _BAIDU_TERM = ("key_word", "keyword", "keywords", "word", "term", "关键词", "关键字")

@@ -129,14 +129,14 @@ def read_google_trends(
     Examples
     --------
     >>> import trendcast as tc
-    >>> from trendcast.datasets import example_path
-    >>> trends = tc.read_google_trends(example_path("gtrends_walmart_weekly.csv"))
+    >>> from trendcast.datasets import nl_google_trends_files
+    >>> trends = tc.read_google_trends(nl_google_trends_files()[0])
     >>> trends[["ds", "term", "geo", "value"]].head(2)
-              ds     term            geo  value
-    0 2020-12-13  walmart  United States   81.0
-    1 2020-12-20  walmart  United States  100.0
+              ds    term        geo  value
+    0 2019-01-01  Adidas  Nederland   49.0
+    1 2019-02-01  Adidas  Nederland   49.0
     >>> trends.attrs["freq"]
-    'W-SUN'
+    'MS'
     """
     items: list[str | os.PathLike[str] | pd.DataFrame]
     if isinstance(source, str | os.PathLike | pd.DataFrame):
@@ -289,14 +289,19 @@ def _not_export(path: Path, rows: list[tuple[int, list[str]]]) -> DataValidation
         )
     elif any(
         cells and re.search(r"\d%$", cells[-1] if cells[-1] else "") for _, cells in rows[:10]
-    ) or (header and header[0].lower() in {"region", "country", "city", "metro", "dma", "subregion"}):
+    ) or (
+        header and header[0].lower() in {"region", "country", "city", "metro", "dma", "subregion"}
+    ):
         why = (
-            "it is an 'Interest by region' export (places and percentages), not interest over "
-            "time"
+            "it is an 'Interest by region' export (places and percentages), not interest over time"
         )
         fix = "download the 'Interest over time' chart instead (the first chart on the page)"
-    elif header and not any(_is_date(c) for c in header) and len(first) > 1 and first[1][1] and (
-        _is_date(first[1][1][0]) is False
+    elif (
+        header
+        and not any(_is_date(c) for c in header)
+        and len(first) > 1
+        and first[1][1]
+        and (_is_date(first[1][1][0]) is False)
     ):
         why = (
             "no line starts with a date as Google writes it (YYYY-MM-DD, YYYY-MM or a week "

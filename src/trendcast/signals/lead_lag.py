@@ -115,9 +115,16 @@ def lead_lag(
     ['unique_id', 'lag', 'correlation', 'threshold']
     """
     return _analyse(
-        sales, search, max_lag=max_lag, min_lag=min_lag, alpha=alpha,
-        season_length=season_length, id_col=id_col, time_col=time_col,
-        target_col=target_col, search_col=search_col,
+        sales,
+        search,
+        max_lag=max_lag,
+        min_lag=min_lag,
+        alpha=alpha,
+        season_length=season_length,
+        id_col=id_col,
+        time_col=time_col,
+        target_col=target_col,
+        search_col=search_col,
     ).table
 
 
@@ -142,9 +149,16 @@ def cross_correlation(
     from).
     """
     return _analyse(
-        sales, search, max_lag=max_lag, min_lag=min_lag, alpha=alpha,
-        season_length=season_length, id_col=id_col, time_col=time_col,
-        target_col=target_col, search_col=search_col,
+        sales,
+        search,
+        max_lag=max_lag,
+        min_lag=min_lag,
+        alpha=alpha,
+        season_length=season_length,
+        id_col=id_col,
+        time_col=time_col,
+        target_col=target_col,
+        search_col=search_col,
     ).ccf
 
 
@@ -161,9 +175,9 @@ def _analyse(
     target_col: str,
     search_col: str,
 ) -> _Analysis:
-    if not (isinstance(max_lag, int | np.integer) and isinstance(min_lag, int | np.integer)) or not (
-        0 <= min_lag <= max_lag
-    ):
+    if not (
+        isinstance(max_lag, int | np.integer) and isinstance(min_lag, int | np.integer)
+    ) or not (0 <= min_lag <= max_lag):
         raise DataValidationError(
             f"min_lag={min_lag!r}, max_lag={max_lag!r} are not a range of lags. Expected whole "
             "numbers with 0 <= min_lag <= max_lag. Fix: e.g. min_lag=1, max_lag=6."
@@ -187,7 +201,9 @@ def _analyse(
         )
     m = season_length if season_length is not None else freqs.season_length_of(validated.freq)
     if m < 1:
-        raise DataValidationError(f"season_length={m!r} must be 1 or more. Fix: pass 12 for months.")
+        raise DataValidationError(
+            f"season_length={m!r} must be 1 or more. Fix: pass 12 for months."
+        )
     lags = np.arange(0, max_lag + 1)
     tested = (lags >= min_lag) & (lags <= max_lag)
     n_tests = int(tested.sum())
@@ -196,19 +212,24 @@ def _analyse(
     right[time_col] = pd.to_datetime(right[time_col])
     right[search_col] = pd.to_numeric(right[search_col], errors="coerce")
     joined = clean[[id_col, time_col, target_col]].merge(right, on=[id_col, time_col], how="left")
-    without = sorted(
-        str(k) for k, g in joined.groupby(id_col) if g[search_col].notna().sum() == 0
-    )
+    without = sorted(str(k) for k, g in joined.groupby(id_col) if g[search_col].notna().sum() == 0)
     if without:
         logger.info("no search interest for %s", format_items(without))
     for key, g in joined.groupby(id_col, sort=True):
         g = g.dropna(subset=[search_col]).sort_values(time_col)
         row: dict[str, object] = {
-            id_col: key, "lag": np.nan, "correlation": np.nan, "threshold": np.nan,
-            "p_value": np.nan, "granger_p": np.nan, "n": 0, "leads": False, "note": "",
+            id_col: key,
+            "lag": np.nan,
+            "correlation": np.nan,
+            "threshold": np.nan,
+            "p_value": np.nan,
+            "granger_p": np.nan,
+            "n": 0,
+            "leads": False,
+            "note": "",
         }
-        steps = np.diff(freqs.period_number(g[time_col], validated.freq)) if len(g) > 1 else []
-        if len(g) and (np.asarray(steps) != 1).any():
+        steps = np.diff(freqs.period_number(g[time_col], validated.freq))
+        if (steps != 1).any():
             row["note"] = "search has gaps inside the sales dates; fill or drop them"
             rows.append(row)
             continue
@@ -220,7 +241,8 @@ def _analyse(
         if len(yd) < need or np.std(xd) == 0 or np.std(yd) == 0:
             row["note"] = (
                 f"too short or constant: {len(yd)} periods after differencing, need {need}"
-                if len(yd) < need else "constant after differencing"
+                if len(yd) < need
+                else "constant after differencing"
             )
             row["n"] = len(yd)
             rows.append(row)
@@ -239,8 +261,12 @@ def _analyse(
         p_adj = float(min(1.0, p_single * n_tests))
         granger = _granger_p(yd, xd, best) if best >= 1 else np.nan
         row.update(
-            lag=best, correlation=float(r[best]), threshold=threshold, p_value=p_adj,
-            granger_p=granger, n=n,
+            lag=best,
+            correlation=float(r[best]),
+            threshold=threshold,
+            p_value=p_adj,
+            granger_p=granger,
+            n=n,
             leads=bool(p_adj < alpha and (best == 0 or granger < alpha)),
         )
         if lag_m == 1 and m > 1:
@@ -248,8 +274,14 @@ def _analyse(
         rows.append(row)
         ccfs.append(
             pd.DataFrame(
-                {id_col: key, "lag": lags, "correlation": r, "threshold": threshold, "n": n,
-                 "tested": tested}
+                {
+                    id_col: key,
+                    "lag": lags,
+                    "correlation": r,
+                    "threshold": threshold,
+                    "n": n,
+                    "tested": tested,
+                }
             )
         )
     table = pd.DataFrame(rows)

@@ -104,7 +104,8 @@ def search_by_category(
                 f"{format_items(missing)}",
                 expected=f"columns {format_items(needed)}",
                 found=f"columns {format_items(frame.columns)}",
-                fix="rename the columns" + (", or pass category_col=" if label == "mapping" else ""),
+                fix="rename the columns"
+                + (", or pass category_col=" if label == "mapping" else ""),
             )
     search = search.copy()
     if "geo" not in search.columns:
@@ -154,9 +155,7 @@ def search_by_category(
             )
     present = set(search["term"])
     absent = sorted(set(table["term"]) - present)
-    empty = sorted(
-        str(c) for c, g in table.groupby(category_col) if not set(g["term"]) & present
-    )
+    empty = sorted(str(c) for c, g in table.groupby(category_col) if not set(g["term"]) & present)
     if empty:
         raise fail(
             f"{count(len(empty), 'category', 'categories')} {verb(len(empty), 'has', 'have')} no "

@@ -143,8 +143,13 @@ def stitch_trends(
                 series = series * (100.0 / top)
         out.append(
             pd.DataFrame(
-                {"ds": series.index, "term": term, "geo": geo, "value": series.to_numpy(),
-                 "freq": fine}
+                {
+                    "ds": series.index,
+                    "term": term,
+                    "geo": geo,
+                    "value": series.to_numpy(),
+                    "freq": fine,
+                }
             )
         )
     frame = pd.concat(out, ignore_index=True)
