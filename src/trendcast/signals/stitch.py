@@ -291,7 +291,7 @@ def period_start(dates: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
         return dates
     if kind == "W":
         anchor = _WEEKDAYS.index(freq.split("-")[1])
-        back = (dates.dayofweek - anchor) % 7
+        back = (dates.day_of_week - anchor) % 7
         return dates - pd.to_timedelta(back, unit="D")
     months = dates.year * 12 + dates.month - 1
     size = {"M": 1, "Q": 3, "Y": 12}[kind]
