@@ -172,7 +172,8 @@ def plot_lead_lag(
                     colors[i] = "navy"
             ax.bar(part["lag"], part["correlation"], color=colors, width=0.6)
             band = float(part["threshold"].iloc[0])
-            ax.axhline(band, color="tab:red", ls="--", lw=1, label=f"{1 - alpha:.0%} band")
+            label = f"{1 - alpha:.0%} band, all lags together"
+            ax.axhline(band, color="tab:red", ls="--", lw=1, label=label)
             ax.axhline(-band, color="tab:red", ls="--", lw=1)
         ax.axhline(0, color="black", lw=0.8)
         verdict = (

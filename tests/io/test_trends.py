@@ -71,8 +71,8 @@ CASES = [
      "2004-01-01", "2020-06-01", 198),
     ("ptp_category_blank_first_line.csv", "classic-category", "MS",
      {("ptp_category_blank_first_line", "United States")}, "2004-01-01", "2020-06-01", 198),
-    ("insights_2011_trucks_suvs.csv", "insights-2011", "W-SUN", {("Trucks & SUVs", "United States")},
-     "2004-01-04", "2011-08-28", 400),
+    ("insights_2011_trucks_suvs.csv", "insights-2011", "W-SUN",
+     {("Trucks & SUVs", "United States")}, "2004-01-04", "2011-08-28", 400),
     ("ca_pytrends_categories_monthly.csv", "pytrends", "MS", None, "2004-02-01", "2022-01-01", 216),
 ]
 
