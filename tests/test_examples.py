@@ -25,6 +25,21 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
             "4541",
         ],
     },
+    "search_signals.py": {
+        "files": [
+            "search_by_category.csv",
+            "lead_lag.csv",
+            "stitch_joins.csv",
+            "search_lead_lag.png",
+        ],
+        "stdout": [
+            "Read 40 exports",
+            "Stitch report:",
+            "Lead-lag per category:",
+            "food_and_drugstore_items",
+            "granger_p",
+        ],
+    },
 }
 
 

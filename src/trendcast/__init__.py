@@ -12,7 +12,7 @@ np.True_
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
-from trendcast import datasets, metrics, models, plotting
+from trendcast import datasets, metrics, models, plotting, signals
 from trendcast.adaptation import summarize_gaps, supply_gaps
 from trendcast.exceptions import (
     ConvergenceWarning,
@@ -25,7 +25,15 @@ from trendcast.exceptions import (
     TrendcastError,
 )
 from trendcast.forecaster import TrendForecaster
-from trendcast.io import read_sales
+from trendcast.io import read_baidu_index, read_google_trends, read_sales, read_search
+from trendcast.plotting import plot_lead_lag
+from trendcast.signals import (
+    StitchResult,
+    cross_correlation,
+    lead_lag,
+    search_by_category,
+    stitch_trends,
+)
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -42,14 +50,24 @@ __all__ = [
     "MissingDependencyError",
     "ModelFitError",
     "NotFittedError",
+    "StitchResult",
     "TrendForecaster",
     "TrendcastError",
     "__version__",
+    "cross_correlation",
     "datasets",
+    "lead_lag",
     "metrics",
     "models",
+    "plot_lead_lag",
     "plotting",
+    "read_baidu_index",
+    "read_google_trends",
     "read_sales",
+    "read_search",
+    "search_by_category",
+    "signals",
+    "stitch_trends",
     "summarize_gaps",
     "supply_gaps",
 ]

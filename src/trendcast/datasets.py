@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Literal, overload
 
 import pandas as pd
 
 from trendcast.exceptions import DataValidationError
 
-__all__ = ["load_us_retail", "load_us_retail_categories"]
+__all__ = [
+    "load_nl_online_sales",
+    "load_nl_search_mapping",
+    "load_us_retail",
+    "load_us_retail_categories",
+    "nl_google_trends_files",
+]
 
 _SALES_FILE = "us_retail_sales.csv"
 _INVENTORIES_FILE = "us_retail_inventories.csv"
@@ -177,3 +184,121 @@ def load_us_retail_categories() -> pd.DataFrame:
     ('Automobile Dealers', '441')
     """
     return _read_packaged_csv(_CATEGORIES_FILE, None)
+
+
+# --- Netherlands: Google Trends exports and CBS online sales by category ----------------
+
+_NL_DIR = "nl_search"
+_NL_SALES_FILE = "cbs_online_sales_turnover_index.csv"
+#: CBS sector code -> the category folder of the search exports
+_NL_SECTORS = {
+    "B000625": "food_and_drugstore_items",
+    "B000626": "consumer_electronics",
+    "B000627": "clothes_and_fashion_items",
+    "B000628": "other_non-food",
+}
+
+
+def nl_google_trends_files() -> list[Path]:
+    """Paths of 40 real Google Trends exports (Dutch interface, Netherlands, monthly).
+
+    Ten search terms for each of four retail categories, January 2019 to
+    March 2025, exactly as downloaded (``Categorie: Alle categorieën``,
+    ``Maand,iPhone: (Nederland)``). The folder of each file is its category.
+    Source: ThijmenA/Knowledge-Engineering-Google-Trends-Data, CC BY 4.0; see
+    ``trendcast/data/nl_search/README.md``.
+
+    Examples
+    --------
+    >>> from trendcast.datasets import nl_google_trends_files
+    >>> files = nl_google_trends_files()
+    >>> len(files), files[0].parent.name, files[0].name
+    (40, 'clothes_and_fashion_items', 'Adidas.csv')
+    """
+    root = resources.files("trendcast") / "data" / _NL_DIR
+    return sorted(
+        Path(str(f))
+        for folder in root.iterdir()
+        if folder.is_dir()
+        for f in folder.iterdir()
+        if f.name.endswith(".csv")
+    )
+
+
+def load_nl_search_mapping() -> pd.DataFrame:
+    """The term-to-category table of the Dutch Google Trends exports.
+
+    Returns
+    -------
+    DataFrame
+        ``term`` (as the export header writes it, e.g. ``'aardbei'`` for the
+        file ``Strawberry.csv``), ``category`` (the folder).
+
+    Examples
+    --------
+    >>> from trendcast.datasets import load_nl_search_mapping
+    >>> load_nl_search_mapping().head(2)
+         term                   category
+    0  Adidas  clothes_and_fashion_items
+    1    Jurk  clothes_and_fashion_items
+    """
+    from trendcast.io.trends import read_google_trends
+
+    rows: list[dict[str, str]] = []
+    for path in nl_google_trends_files():
+        terms = read_google_trends(path)["term"].unique()
+        rows.extend({"term": str(t), "category": path.parent.name} for t in terms)
+    return pd.DataFrame(rows, columns=["term", "category"])
+
+
+def load_nl_online_sales(*, from_date: str | None = "2019-01-01") -> pd.DataFrame:
+    """Monthly online-sales turnover index of Dutch retail, per category (CBS).
+
+    Statistics Netherlands (CBS) StatLine, "online sales turnover index"
+    (2015 = 100), for the four sectors that match the categories of
+    [`nl_google_trends_files`][trendcast.datasets.nl_google_trends_files]:
+    food and drugstore items, consumer electronics, clothes and fashion,
+    other non-food. Monthly, March 2025 back to January 2014 for
+    most sectors (CBS marks earlier months of some sectors as not available;
+    those are left out).
+
+    Parameters
+    ----------
+    from_date : str, optional
+        First month kept (default: January 2019, where the search exports
+        start); None keeps everything.
+
+    Returns
+    -------
+    DataFrame
+        ``unique_id`` (category), ``ds`` (month start), ``y`` (index).
+
+    Examples
+    --------
+    >>> from trendcast.datasets import load_nl_online_sales
+    >>> sales = load_nl_online_sales()
+    >>> sales.groupby("unique_id").size().to_dict()["consumer_electronics"]
+    75
+    """
+    resource = resources.files("trendcast") / "data" / _NL_DIR / _NL_SALES_FILE
+    with resource.open("r", encoding="utf-8-sig") as fh:
+        raw = pd.read_csv(fh, sep=";", dtype="string")
+    raw.columns = [c.strip() for c in raw.columns]
+    sector = raw["SectorBranchesSIC2008"].str.strip()
+    keep = sector.isin(list(_NL_SECTORS)) & raw["Periods"].str.contains("MM", regex=False)
+    raw = raw[keep]
+    frame = pd.DataFrame(
+        {
+            "unique_id": sector[keep].map(_NL_SECTORS).astype(object).to_numpy(),
+            "ds": pd.to_datetime(raw["Periods"].str.replace("MM", "-", regex=False), format="%Y-%m")
+            .astype("datetime64[ns]")
+            .to_numpy(),
+            "y": pd.to_numeric(  # CBS writes '.' for "not available"
+                raw["TurnoverIndicesOnlineSales_1"].str.strip(), errors="coerce"
+            ).to_numpy(dtype=float),
+        }
+    ).dropna(subset=["y"])
+    if from_date is not None:
+        frame = frame[frame["ds"] >= pd.Timestamp(from_date)]
+    return frame.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+

@@ -1,0 +1,7 @@
+"""Search-trend processing: stitching exports, term-to-category mapping, lead-lag."""
+
+from trendcast.signals.lead_lag import cross_correlation, lead_lag
+from trendcast.signals.mapping import search_by_category
+from trendcast.signals.stitch import StitchResult, stitch_trends
+
+__all__ = ["StitchResult", "cross_correlation", "lead_lag", "search_by_category", "stitch_trends"]
