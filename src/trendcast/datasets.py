@@ -301,4 +301,3 @@ def load_nl_online_sales(*, from_date: str | None = "2019-01-01") -> pd.DataFram
     if from_date is not None:
         frame = frame[frame["ds"] >= pd.Timestamp(from_date)]
     return frame.sort_values(["unique_id", "ds"]).reset_index(drop=True)
-

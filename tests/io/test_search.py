@@ -47,8 +47,9 @@ def test_read_search_renames_and_validates():
     ],
 )
 def test_read_search_errors_name_file_row_and_fix(tmp_path, change, message):
-    good = pd.DataFrame({"ds": ["2024-01-01", "2024-02-01", "2024-03-01"], "term": "a",
-                         "value": [1.0, 2.0, 3.0]})
+    good = pd.DataFrame(
+        {"ds": ["2024-01-01", "2024-02-01", "2024-03-01"], "term": "a", "value": [1.0, 2.0, 3.0]}
+    )
     path = tmp_path / "search.csv"
     change(good).to_csv(path, index=False)
     with pytest.raises(DataValidationError, match=message) as info:

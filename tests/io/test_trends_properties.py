@@ -12,9 +12,30 @@ from hypothesis import strategies as st
 import trendcast as tc
 
 cells = st.one_of(
-    st.sampled_from(["2024-01-07", "2024-01-14", "2024-02", "2024-01-07 - 2024-01-13", "<1",
-                     "< 1", "42", "100", "-3", "1e9", "", "x: (US)", "Geo: US", "isPartial",
-                     "True", "Week", "Category: All", '"', "2024-01-07T05", "2024-13-45"]),
+    st.sampled_from(
+        [
+            "2024-01-07",
+            "2024-01-14",
+            "2024-02",
+            "2024-01-07 - 2024-01-13",
+            "<1",
+            "< 1",
+            "42",
+            "100",
+            "-3",
+            "1e9",
+            "",
+            "x: (US)",
+            "Geo: US",
+            "isPartial",
+            "True",
+            "Week",
+            "Category: All",
+            '"',
+            "2024-01-07T05",
+            "2024-13-45",
+        ]
+    ),
     st.text(max_size=6),
 )
 lines = st.lists(st.lists(cells, max_size=4).map(",".join), max_size=8)

@@ -203,3 +203,22 @@ def test_ets_update_keeps_parameters_and_moves_the_state():
     fitted.update(y[60:])
     np.testing.assert_array_equal(fitted.params_, params)
     assert fitted.predict(1).mean[0] != before
+
+
+def test_theta_interval_uses_the_variance_of_its_ses_errors():
+    from scipy.stats import norm
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    y = np.cumsum(np.random.default_rng(0).normal(size=100)) + 50
+    theta = tc.models.Theta().fit(y)
+    alpha = float(np.asarray(theta.results_.params)[1])
+    ses = ExponentialSmoothing(y, initial_level=y[0], initialization_method="known").fit(
+        smoothing_level=alpha, optimized=False
+    )
+    sigma = np.sqrt(np.mean((y[1:] - ses.fittedvalues[1:]) ** 2))
+    fc = theta.predict(3, level=(95,))
+    half = (fc.upper[95] - fc.lower[95]) / 2
+    steps = np.arange(3)
+    np.testing.assert_allclose(half, norm.ppf(0.975) * sigma * np.sqrt(1 + steps * alpha**2))
+    # point forecasts alone (what the selection backtest asks for) are the same means
+    np.testing.assert_array_equal(theta.predict(3, level=()).mean, fc.mean)

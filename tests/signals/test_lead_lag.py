@@ -97,15 +97,29 @@ def test_result_shape_names_and_short_series():
     short_sales = sales.iloc[:30].assign(category="short")
     short_search = search.iloc[:30].assign(category="short")
     table = tc.lead_lag(
-        pd.concat([sales, short_sales]), pd.concat([search, short_search]),
-        id_col="category", time_col="month", target_col="units", search_col="gt",
+        pd.concat([sales, short_sales]),
+        pd.concat([search, short_search]),
+        id_col="category",
+        time_col="month",
+        target_col="units",
+        search_col="gt",
     )
-    assert list(table.columns) == ["category", "lag", "correlation", "threshold", "p_value",
-                                   "granger_p", "n", "leads", "note"]
+    assert list(table.columns) == [
+        "category",
+        "lag",
+        "correlation",
+        "threshold",
+        "p_value",
+        "granger_p",
+        "n",
+        "leads",
+        "note",
+    ]
     short = table.set_index("category").loc["short"]
     assert not short["leads"] and "too short" in short["note"]
-    ccf = tc.cross_correlation(sales, search, id_col="category", time_col="month",
-                               target_col="units", search_col="gt")
+    ccf = tc.cross_correlation(
+        sales, search, id_col="category", time_col="month", target_col="units", search_col="gt"
+    )
     assert ccf["lag"].tolist() == list(range(7))
     assert ccf["tested"].tolist() == [False] + [True] * 6
 

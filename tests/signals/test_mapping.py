@@ -35,8 +35,15 @@ def test_monthly_category_means_match_the_authors_table(nl_search):
 
 def test_quarterly_and_renamed_columns(nl_search):
     mapping = load_nl_search_mapping().rename(columns={"category": "sector"})
-    q = tc.search_by_category(nl_search, mapping, freq="QS-JAN", category_col="sector",
-                              id_col="category", time_col="date", value_col="interest")
+    q = tc.search_by_category(
+        nl_search,
+        mapping,
+        freq="QS-JAN",
+        category_col="sector",
+        id_col="category",
+        time_col="date",
+        value_col="interest",
+    )
     assert list(q.columns) == ["category", "date", "interest", "n_terms"]
     monthly = tc.search_by_category(nl_search, load_nl_search_mapping(), freq="MS")
     first = monthly[monthly["unique_id"] == "consumer_electronics"]["search"].iloc[:3].mean()
@@ -48,11 +55,13 @@ def test_quarterly_and_renamed_columns(nl_search):
 
 def test_weights_and_weekly_to_monthly_with_period_ends():
     search = tc.read_google_trends(DATA / "test.csv")  # weekly, Berlin
-    mapping = pd.DataFrame({"term": ["bio tomaten", "supermarkt berlin"], "category": "food",
-                            "weight": [3.0, 1.0]})
+    mapping = pd.DataFrame(
+        {"term": ["bio tomaten", "supermarkt berlin"], "category": "food", "weight": [3.0, 1.0]}
+    )
     out = tc.search_by_category(search, mapping, freq="ME")
     weeks = search[search["ds"].dt.to_period("M") == "2025-02"].pivot(
-        index="ds", columns="term", values="value")
+        index="ds", columns="term", values="value"
+    )
     expected = (3 * weeks["bio tomaten"].mean() + weeks["supermarkt berlin"].mean()) / 4
     feb = out[out["ds"] == pd.Timestamp("2025-02-28")]
     assert feb["search"].iloc[0] == pytest.approx(expected)
@@ -61,15 +70,24 @@ def test_weights_and_weekly_to_monthly_with_period_ends():
 
 
 def test_missing_terms_warn_and_empty_categories_fail(nl_search):
-    mapping = pd.concat([
-        load_nl_search_mapping(),
-        pd.DataFrame({"term": ["fietsbel", "kerstboom"], "category": ["other_non-food", "xmas"]}),
-    ])
+    mapping = pd.concat(
+        [
+            load_nl_search_mapping(),
+            pd.DataFrame(
+                {"term": ["fietsbel", "kerstboom"], "category": ["other_non-food", "xmas"]}
+            ),
+        ]
+    )
     with pytest.raises(DataValidationError, match=r"1 category has no term.*'xmas'.*'kerstboom'"):
         tc.search_by_category(nl_search, mapping, freq="MS")
     with pytest.warns(DataWarning, match=r"2 terms of the mapping are not.*'fietsbel'"):
-        tc.search_by_category(nl_search, mapping[mapping["category"] != "xmas"].assign(
-            term=lambda d: d["term"].replace({"Adidas": "adidas"})), freq="MS")
+        tc.search_by_category(
+            nl_search,
+            mapping[mapping["category"] != "xmas"].assign(
+                term=lambda d: d["term"].replace({"Adidas": "adidas"})
+            ),
+            freq="MS",
+        )
 
 
 def test_terms_in_several_places_need_a_geo_column():

@@ -18,8 +18,13 @@ def gt_window(series: pd.Series, source: str, term: str = "walmart") -> pd.DataF
     """What Google would return for this window: rescaled to max 100, rounded."""
     scaled = np.round(series / series.max() * 100)
     return pd.DataFrame(
-        {"ds": series.index, "term": term, "geo": "US", "value": scaled.to_numpy(),
-         "source": source}
+        {
+            "ds": series.index,
+            "term": term,
+            "geo": "US",
+            "value": scaled.to_numpy(),
+            "source": source,
+        }
     )
 
 
@@ -80,10 +85,19 @@ def test_windows_cut_from_a_real_series_recover_it(walmart):
 def test_zeros_and_below_one_are_ignored_in_the_ratio():
     ds = pd.date_range("2024-01-07", periods=10, freq="W-SUN")
     base = np.array([0, 0.5, 10, 20, 40, 80, 100, 60, 30, 0])
-    a = pd.DataFrame({"ds": ds[:8], "term": "x", "geo": "", "value": base[:8], "source": "a",
-                      "below_one": base[:8] == 0.5})
-    b = pd.DataFrame({"ds": ds, "term": "x", "geo": "", "value": base / 2, "source": "b",
-                      "below_one": False})
+    a = pd.DataFrame(
+        {
+            "ds": ds[:8],
+            "term": "x",
+            "geo": "",
+            "value": base[:8],
+            "source": "a",
+            "below_one": base[:8] == 0.5,
+        }
+    )
+    b = pd.DataFrame(
+        {"ds": ds, "term": "x", "geo": "", "value": base / 2, "source": "b", "below_one": False}
+    )
     b.loc[1, "below_one"] = True
     _, joins = tc.stitch_trends([a, b])
     assert joins["n_overlap"].iloc[0] == 8

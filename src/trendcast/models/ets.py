@@ -215,6 +215,13 @@ class ETS(LocalModel):
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
         n = self.results_.nobs
+        if not levels:  # point forecasts only (the selection backtest): no simulation
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                mean = np.asarray(self.results_.forecast(h), dtype=float)
+            if not np.all(np.isfinite(mean)):
+                raise ModelFitError("ETS produced non-finite forecasts")
+            return ModelForecast(mean=mean)
         kwargs: dict[str, Any] = {"simulate_repetitions": self.n_simulations}
         sim_params = inspect.signature(self.results_.simulate).parameters
         seed_name = "rng" if "rng" in sim_params else "random_state"
