@@ -123,8 +123,7 @@ class Combination(LocalModel):
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
         forecasts = [
-            m.predict(h, X_future if m.X_ is not None else None, level=levels)
-            for m in self.models_
+            m.predict(h, X_future if m.X_ is not None else None, level=levels) for m in self.models_
         ]
         out = ModelForecast(mean=self.aggregate([f.mean for f in forecasts]))
         for lv in levels:

@@ -15,12 +15,10 @@ often they occur, and forecast the mean demand per period.
   smooths the probability of a demand *every* period, so a run of zeros
   pulls the forecast down: it shows a product going out of use, where
   Croston's forecast stays where the last sale left it.
-- [`IntermittentDemand`][trendcast.models.IntermittentDemand] picks one of
-  the three from the series (see its rule).
-- [`classify_demand`][trendcast.models.classify_demand] gives the
-  Syntetos-Boylan-Croston class of a series, and
-  [`is_sparse`][trendcast.models.is_sparse] the rule for sending a category
-  to these models.
+
+[`IntermittentDemand`][trendcast.models.IntermittentDemand] picks one of the
+three from the series, and [`is_sparse`][trendcast.models.is_sparse] says
+which categories should use it (module ``trendcast.models.sparse``).
 
 Smoothing parameters are given, or chosen on a grid (0.02 to 0.30 in steps
 of 0.01, as recommended for these methods) by the lowest in-sample mean
@@ -44,31 +42,16 @@ occurs.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.signal import lfilter
-from scipy.stats import binomtest
 
-from trendcast.exceptions import DataValidationError, ModelFitError
+from trendcast.exceptions import ModelFitError
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
-__all__ = [
-    "SBA",
-    "TSB",
-    "Croston",
-    "DemandClass",
-    "IntermittentDemand",
-    "classify_demand",
-    "is_sparse",
-]
+__all__ = ["SBA", "TSB", "Croston"]
 
 #: grid of smoothing parameters tried when one is not given
 GRID = np.round(np.arange(0.02, 0.3001, 0.01), 2)
-#: Syntetos-Boylan-Croston cut-offs
-ADI_CUTOFF = 1.32
-CV2_CUTOFF = 0.49
 
 
 def _ses(x: np.ndarray, alpha: float, init: float) -> np.ndarray:
@@ -109,7 +92,31 @@ def _check_demand(y: np.ndarray, family: str) -> np.ndarray:
     return where
 
 
-class _CrostonFamily(LocalModel):
+class _Simulated(LocalModel):
+    """Bounds from the quantiles of simulated sample paths."""
+
+    n_simulations: int
+    random_state: int
+
+    def _with_bounds(
+        self, mean: np.ndarray, X_future: np.ndarray | None, levels: tuple[int, ...]
+    ) -> ModelForecast:
+        out = ModelForecast(mean=mean)
+        if not levels:
+            return out
+        n_paths = int(self.n_simulations)
+        if n_paths < 1:
+            raise ValueError(f"n_simulations={self.n_simulations!r} must be a positive integer")
+        rng = np.random.default_rng(self.random_state)
+        paths = self._sample_paths(mean.size, n_paths, X_future, rng)
+        for level in levels:
+            lo, hi = np.quantile(paths, [0.5 - level / 200.0, 0.5 + level / 200.0], axis=0)
+            out.lower[level] = lo
+            out.upper[level] = hi
+        return out
+
+
+class _CrostonFamily(_Simulated):
     """Croston's recursion; subclasses set the bias correction."""
 
     family = "Croston"
@@ -180,9 +187,7 @@ class _CrostonFamily(LocalModel):
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
-        rng = np.random.default_rng(self.random_state)
-        paths = self._sample_paths(h, int(self.n_simulations), X_future, rng)
-        return _from_paths(np.full(h, self._forecast()), paths, levels)
+        return self._with_bounds(np.full(h, self._forecast()), X_future, levels)
 
     def _sample_paths(
         self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
@@ -267,7 +272,7 @@ class SBA(_CrostonFamily):
     _debiased = True
 
 
-class TSB(LocalModel):
+class TSB(_Simulated):
     """Teunter-Syntetos-Babai: smoothed demand probability times smoothed size.
 
     Every period the probability of a demand is smoothed towards 1 (a demand
@@ -360,9 +365,7 @@ class TSB(LocalModel):
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
-        rng = np.random.default_rng(self.random_state)
-        paths = self._sample_paths(h, int(self.n_simulations), X_future, rng)
-        return _from_paths(np.full(h, self.probability_ * self.size_), paths, levels)
+        return self._with_bounds(np.full(h, self.probability_ * self.size_), X_future, levels)
 
     def _sample_paths(
         self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
@@ -385,262 +388,3 @@ def _size_ratios(sizes: np.ndarray, smoothed: np.ndarray) -> np.ndarray:
     scaled to mean 1 so that simulated demand has the method's forecast as its mean."""
     ratios = sizes / np.concatenate([[smoothed[0]], smoothed[:-1]])
     return ratios / ratios.mean()
-
-
-def _from_paths(mean: np.ndarray, paths: np.ndarray, levels: tuple[int, ...]) -> ModelForecast:
-    out = ModelForecast(mean=mean)
-    for level in levels:
-        lo, hi = np.quantile(paths, [0.5 - level / 200.0, 0.5 + level / 200.0], axis=0)
-        out.lower[level] = lo
-        out.upper[level] = hi
-    return out
-
-
-@dataclass(frozen=True)
-class DemandClass:
-    """The Syntetos-Boylan-Croston class of a series, with the numbers behind it.
-
-    Attributes
-    ----------
-    demand_class : str
-        ``"smooth"`` (ADI < 1.32, CV² < 0.49), ``"erratic"`` (ADI < 1.32,
-        CV² >= 0.49), ``"intermittent"`` (ADI >= 1.32, CV² < 0.49) or
-        ``"lumpy"`` (ADI >= 1.32, CV² >= 0.49).
-    adi : float
-        Average inter-demand interval: periods per period with demand.
-    cv2 : float
-        Squared coefficient of variation of the non-zero demand sizes.
-    n_periods : int
-        Length of the series.
-    n_demands : int
-        Periods with demand (non-zero values).
-    """
-
-    demand_class: str
-    adi: float
-    cv2: float
-    n_periods: int
-    n_demands: int
-
-
-def _as_demand(y: np.ndarray) -> np.ndarray:
-    try:
-        arr = np.asarray(y, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise DataValidationError(f"y must be numeric demand: {exc}") from exc
-    if arr.ndim != 1 or arr.size == 0:
-        raise DataValidationError(f"y must be a non-empty 1-D series, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise DataValidationError(
-            "y contains missing or infinite values; fill or drop them before classifying"
-        )
-    if np.any(arr < 0):
-        raise DataValidationError(
-            f"y contains {int(np.sum(arr < 0))} negative value(s); demand cannot be negative"
-        )
-    return arr
-
-
-def classify_demand(y: np.ndarray) -> DemandClass:
-    """Syntetos-Boylan-Croston class of a demand series (Syntetos et al., 2005).
-
-    ADI, the average inter-demand interval, is the number of periods divided
-    by the number of periods with demand, over the whole history (so a run of
-    zeros at the end raises it). CV² is the squared coefficient of variation
-    of the non-zero sizes (sample standard deviation over mean; 0 with a
-    single demand). The cut-offs are ADI 1.32 and CV² 0.49.
-
-    Parameters
-    ----------
-    y : array of shape (n,)
-        Demand per period, non-negative, in time order.
-
-    Returns
-    -------
-    DemandClass
-
-    Raises
-    ------
-    DataValidationError
-        When ``y`` is empty, not finite, negative, or has no demand at all
-        (ADI and CV² are then undefined).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from trendcast.models import classify_demand
-    >>> c = classify_demand(np.array([0.0, 5, 0, 0, 6, 0, 5, 0]))
-    >>> c.demand_class, c.adi, round(c.cv2, 3)
-    ('intermittent', 2.6666666666666665, 0.011)
-    """
-    arr = _as_demand(y)
-    sizes = arr[arr > 0]
-    if sizes.size == 0:
-        raise DataValidationError(
-            f"y has no period with demand in {arr.size} periods; ADI and CV² are undefined"
-        )
-    adi = arr.size / sizes.size
-    cv2 = float((np.std(sizes, ddof=1) / np.mean(sizes)) ** 2) if sizes.size > 1 else 0.0
-    if adi < ADI_CUTOFF:
-        kind = "smooth" if cv2 < CV2_CUTOFF else "erratic"
-    else:
-        kind = "intermittent" if cv2 < CV2_CUTOFF else "lumpy"
-    return DemandClass(kind, float(adi), cv2, int(arr.size), int(sizes.size))
-
-
-def is_sparse(y: np.ndarray) -> bool:
-    """Whether a category should be forecast with the intermittent-demand models.
-
-    A category is sparse when it has no demand in at least a quarter of its
-    periods: ADI >= 1.32, the Syntetos-Boylan-Croston cut-off (classes
-    ``intermittent`` and ``lumpy``; 1 / 1.32 means demand in at most 75.8% of
-    periods). A series with no demand at all is sparse too. A series with
-    demand in almost every period is not, however variable its sizes
-    (``erratic``): smoothing methods such as ETS forecast it better.
-
-    Parameters
-    ----------
-    y : array of shape (n,)
-        Demand per period, non-negative, in time order.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from trendcast.models import is_sparse
-    >>> is_sparse(np.array([0.0, 5, 0, 0, 6, 0, 5, 0])), is_sparse(np.array([4.0, 5, 3, 6]))
-    (True, False)
-    """
-    arr = _as_demand(y)
-    n_demands = int(np.sum(arr > 0))
-    return n_demands == 0 or arr.size / n_demands >= ADI_CUTOFF
-
-
-def falling_demand_probability(y: np.ndarray, recent: int | None = None) -> tuple[bool, float]:
-    """Whether demand occurs less often in the most recent stretch than before.
-
-    One-sided binomial test: the number of periods with demand in the last
-    ``recent`` periods against the rate of the periods before (with one
-    demand and one non-demand period added, so that a history with demand in
-    every period still allows a drop). Falling when the p-value is below 0.05.
-
-    Parameters
-    ----------
-    y : array of shape (n,)
-        Demand per period.
-    recent : int, optional
-        Length of the recent stretch; ``None`` takes a quarter of the history,
-        at least 4 periods (at most half of it).
-
-    Returns
-    -------
-    (falling, p_value)
-    """
-    arr = np.asarray(y, dtype=float)
-    n = arr.size
-    r = max(4, math.ceil(n / 4)) if recent is None else int(recent)
-    r = min(r, n // 2)
-    if r < 1:
-        return False, 1.0
-    before, last = arr[:-r] > 0, arr[-r:] > 0
-    rate = (before.sum() + 1.0) / (before.size + 2.0)
-    p_value = float(binomtest(int(last.sum()), r, rate, alternative="less").pvalue)
-    return p_value < 0.05, p_value
-
-
-class IntermittentDemand(LocalModel):
-    """Picks Croston, SBA or TSB for a sparse series, and forecasts with it.
-
-    The rule, applied once at ``fit``:
-
-    1. TSB when demand occurs less often in the most recent stretch than
-       before it (a one-sided binomial test at 5%, see
-       [`falling_demand_probability`][trendcast.models.intermittent.falling_demand_probability]):
-       only TSB lets a run of zeros pull the forecast down.
-    2. Otherwise, by the Syntetos-Boylan-Croston class
-       ([`classify_demand`][trendcast.models.classify_demand]): SBA for
-       ``intermittent``, ``lumpy`` and ``erratic`` series, Croston for
-       ``smooth`` ones (where Croston's bias is small and the correction
-       would bias it downwards), as in Syntetos, Boylan and Croston (2005).
-
-    ``update`` keeps the method and its parameters. The chosen method shows
-    in the name, e.g. ``IntermittentDemand(SBA)``, and in ``reason_``.
-
-    Parameters
-    ----------
-    recent : int, optional
-        Length of the recent stretch for rule 1; ``None`` takes a quarter of
-        the history (at least 4 periods).
-    loss, n_simulations, random_state
-        Passed to the chosen method (its smoothing parameters are chosen).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from trendcast.models import IntermittentDemand
-    >>> y = np.array([0.0, 5, 0, 0, 6, 0, 5, 0, 4, 0, 0, 5, 0, 6, 0, 0])
-    >>> IntermittentDemand().fit(y).name
-    'IntermittentDemand(SBA)'
-    >>> y[6:] = 0   # no demand since period 6: a product going out of use
-    >>> IntermittentDemand().fit(y).name
-    'IntermittentDemand(TSB)'
-    """
-
-    family = "IntermittentDemand"
-
-    def __init__(
-        self,
-        recent: int | None = None,
-        loss: str = "mse",
-        n_simulations: int = 1000,
-        random_state: int = 0,
-    ) -> None:
-        self.recent = recent
-        self.loss = loss
-        self.n_simulations = n_simulations
-        self.random_state = random_state
-
-    def tags(self) -> ModelTags:
-        return ModelTags(min_length=2, supports_update=True, produces_samples=True)
-
-    @property
-    def name(self) -> str:
-        if not hasattr(self, "model_"):
-            return self.family
-        return f"{self.family}({self.model_.family})"
-
-    def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
-        _check_demand(y, self.family)
-        kind = classify_demand(y)
-        falling, p_value = falling_demand_probability(y, self.recent)
-        common = {
-            "loss": self.loss,
-            "n_simulations": self.n_simulations,
-            "random_state": self.random_state,
-        }
-        model: LocalModel
-        if falling:
-            model = TSB(**common)
-            reason = f"demand probability falling in the recent stretch (p = {p_value:.3g})"
-        elif kind.demand_class == "smooth":
-            model = Croston(**common)
-            reason = "smooth demand (ADI < 1.32, CV² < 0.49)"
-        else:
-            model = SBA(**common)
-            reason = f"{kind.demand_class} demand (ADI {kind.adi:.2f}, CV² {kind.cv2:.2f})"
-        self.demand_class_ = kind
-        self.reason_ = reason
-        self.model_ = model.fit(y)
-
-    def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
-        """Keep the chosen method and its parameters; move its state forward."""
-        self.model_.update(y_all[self.model_.n_obs_ :])
-
-    def _predict(
-        self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
-    ) -> ModelForecast:
-        return self.model_.predict(h, level=levels)
-
-    def _sample_paths(
-        self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
-    ) -> np.ndarray:
-        return self.model_.sample_paths(h, n_paths, random_state=rng)
