@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from trendcast import datasets, metrics, models, plotting
 from trendcast.adaptation import summarize_gaps, supply_gaps
+from trendcast.calendar import ShoppingCalendar, shopping_calendar
 from trendcast.exceptions import (
     ConvergenceWarning,
     DataValidationError,
@@ -42,6 +43,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelFitError",
     "NotFittedError",
+    "ShoppingCalendar",
     "TrendForecaster",
     "TrendcastError",
     "__version__",
@@ -50,6 +52,7 @@ __all__ = [
     "models",
     "plotting",
     "read_sales",
+    "shopping_calendar",
     "summarize_gaps",
     "supply_gaps",
 ]
