@@ -7,10 +7,11 @@ from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.combination import Combination
 from trendcast.models.ets import ETS
 from trendcast.models.naive import Naive, SeasonalNaive
+from trendcast.models.prophet import Prophet
 from trendcast.models.theta import Theta
 
 #: every model class shipped, for the contract test and the docs
-REGISTRY: tuple[type[LocalModel], ...] = (Naive, SeasonalNaive, ETS, Theta, Combination)
+REGISTRY: tuple[type[LocalModel], ...] = (Naive, SeasonalNaive, ETS, Theta, Combination, Prophet)
 
 __all__ = [
     "Combination",
@@ -20,6 +21,7 @@ __all__ = [
     "ModelForecast",
     "ModelTags",
     "Naive",
+    "Prophet",
     "SeasonalNaive",
     "Theta",
 ]
