@@ -94,12 +94,13 @@ def _seeded(seed: int | None) -> Iterator[None]:
     if seed is None:
         yield
         return
-    state = np.random.get_state()
-    np.random.seed(seed)
+    # Prophet draws from the legacy global generator, so only its state can seed them
+    state = np.random.get_state()  # noqa: NPY002
+    np.random.seed(seed)  # noqa: NPY002
     try:
         yield
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002
 
 
 class Prophet(LocalModel):
@@ -251,7 +252,9 @@ class Prophet(LocalModel):
     # -- fit -------------------------------------------------------------------------
     def _options(self, kind: str, n: int) -> dict[str, Any]:
         if self.growth not in ("linear", "logistic", "flat"):
-            raise ModelFitError(f"growth must be 'linear', 'logistic' or 'flat', not {self.growth!r}")
+            raise ModelFitError(
+                f"growth must be 'linear', 'logistic' or 'flat', not {self.growth!r}"
+            )
         if self.growth == "logistic" and self.cap is None:
             raise ModelFitError("growth='logistic' needs cap, the saturation level of demand")
         if self.seasonality_mode not in ("additive", "multiplicative"):
