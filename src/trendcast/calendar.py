@@ -8,10 +8,10 @@ the history and for the forecast horizon.
 
 Two ways to get them, the same columns either way:
 
-- [`shopping_calendar`][trendcast.shopping_calendar] is one call, pandas in,
+- [`shopping_calendar`][trendcast.calendar.shopping_calendar] is one call, pandas in,
   pandas out, like darts' ``holidays_timeseries`` or the feature functions of
   statsforecast's ``utilsforecast``: for a notebook or a one-off ``X_df``.
-- [`ShoppingCalendar`][trendcast.ShoppingCalendar] holds the *specification*
+- [`ShoppingCalendar`][trendcast.calendar.ShoppingCalendar] holds the *specification*
   (country, events, windows), like an sktime transformer: a model such as
   [`Prophet`][trendcast.models.Prophet] (``calendar=``) or the forecaster keeps
   it and applies it to the training dates and to the future dates, so the
@@ -46,7 +46,7 @@ from sklearn.base import BaseEstimator
 from trendcast import _frequency as freqs
 from trendcast.exceptions import DataValidationError
 
-__all__ = ["EVENTS", "ShoppingCalendar", "shopping_calendar"]
+__all__ = ["EVENTS", "ShoppingCalendar", "event_dates", "shopping_calendar"]
 
 DatesLike = pd.DatetimeIndex | pd.Series | Sequence[Any] | np.ndarray
 
@@ -126,7 +126,7 @@ class ShoppingCalendar(BaseEstimator):
 
     The constructor only stores its arguments (scikit-learn style), so a model
     can keep a calendar as a parameter and ``clone`` copies it; the work is
-    done by [`features`][trendcast.ShoppingCalendar.features].
+    done by [`features`][trendcast.calendar.ShoppingCalendar.features].
 
     Parameters
     ----------
@@ -280,7 +280,7 @@ def shopping_calendar(
     """Holiday and retail-event features for ``dates``, in one call.
 
     Same as ``ShoppingCalendar(country, events, windows, aggregate).features(dates, freq)``;
-    see [`ShoppingCalendar`][trendcast.ShoppingCalendar] for the parameters.
+    see [`ShoppingCalendar`][trendcast.calendar.ShoppingCalendar] for the parameters.
 
     Examples
     --------

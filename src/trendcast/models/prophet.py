@@ -6,7 +6,7 @@ regressors, by maximum a posteriori estimation in Stan (``prophet`` package,
 through cmdstanpy). Use it when demand has trend breaks, several seasonal
 cycles (daily data: week and year), holiday or shopping-event effects, or
 covariates with a known future (price, promotions, the
-[`ShoppingCalendar`][trendcast.ShoppingCalendar]). On regular monthly series
+[`ShoppingCalendar`][trendcast.calendar.ShoppingCalendar]). On regular monthly series
 without such effects ETS is usually more accurate and intervals are better
 calibrated (see the Prophet section of the models page).
 
