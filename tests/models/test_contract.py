@@ -4,14 +4,17 @@ Known exceptions are declared here with their reason, never skipped silently:
 
 - "save/load same predictions": persistence is issue 6 (``fc.save`` /
   ``trendcast.load``); no model can be saved yet, so there is nothing to test.
-- "exogenous required": no model in this release takes covariates, so every
-  model is checked to refuse them (``test_refuses_exogenous_as_tags_say``).
+- "exogenous required": no model in this release requires covariates; Prophet
+  accepts them and the others refuse them (``test_refuses_exogenous_as_tags_say``).
 - "bounds around the mean" is checked on the contract's smooth series only.
   For a sparse series the bounds of Croston, SBA, TSB and IntermittentDemand
   are quantiles of demand that is zero in most periods, so the upper bound of
   a narrow interval can be below the mean (the 90% quantile of demand that
   occurs in 8% of periods is 0); ``tests/models/test_intermittent.py`` checks
   their bounds on sparse series.
+
+Prophet runs the whole contract with its defaults (MAP fit, 1,000 uncertainty
+samples): about 10 s on one core, most of it Prophet's own pandas work.
 """
 
 from __future__ import annotations

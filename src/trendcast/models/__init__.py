@@ -8,6 +8,7 @@ from trendcast.models.combination import Combination
 from trendcast.models.ets import ETS
 from trendcast.models.intermittent import SBA, TSB, Croston
 from trendcast.models.naive import Naive, SeasonalNaive
+from trendcast.models.prophet import Prophet
 from trendcast.models.simple import Drift, WindowAverage
 from trendcast.models.sparse import DemandClass, IntermittentDemand, classify_demand, is_sparse
 from trendcast.models.theta import Theta
@@ -25,6 +26,7 @@ REGISTRY: tuple[type[LocalModel], ...] = (
     SBA,
     TSB,
     IntermittentDemand,
+    Prophet,
 )
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "ModelForecast",
     "ModelTags",
     "Naive",
+    "Prophet",
     "SeasonalNaive",
     "Theta",
     "WindowAverage",
