@@ -3,6 +3,7 @@
 See [`LocalModel`][trendcast.models.LocalModel] for the contract every model follows.
 """
 
+from trendcast.models.arima import ARIMA
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.combination import Combination
 from trendcast.models.ets import ETS
@@ -10,9 +11,10 @@ from trendcast.models.naive import Naive, SeasonalNaive
 from trendcast.models.theta import Theta
 
 #: every model class shipped, for the contract test and the docs
-REGISTRY: tuple[type[LocalModel], ...] = (Naive, SeasonalNaive, ETS, Theta, Combination)
+REGISTRY: tuple[type[LocalModel], ...] = (Naive, SeasonalNaive, ETS, Theta, Combination, ARIMA)
 
 __all__ = [
+    "ARIMA",
     "Combination",
     "ETS",
     "REGISTRY",
