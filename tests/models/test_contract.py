@@ -4,8 +4,9 @@ Known exceptions are declared here with their reason, never skipped silently:
 
 - "save/load same predictions": persistence is issue 6 (``fc.save`` /
   ``trendcast.load``); no model can be saved yet, so there is nothing to test.
-- "exogenous required": no model in this release takes covariates, so every
-  model is checked to refuse them (``test_refuses_exogenous_as_tags_say``).
+- "exogenous required": no model in this release requires covariates. ARIMA
+  takes them (regression with ARIMA errors) and is checked to use them; every
+  other model is checked to refuse them (``test_refuses_exogenous_as_tags_say``).
 """
 
 from __future__ import annotations
@@ -102,7 +103,15 @@ class TestContract:
         y = series()
         X = np.ones((y.size, 1))
         if model.tags().supports_exogenous:
-            clone(model).fit(y, X)
+            # a covariate that moves demand by 8 units per unit must move the forecast
+            x = np.random.default_rng(1).normal(size=(y.size, 1))
+            m = clone(model).fit(y + 8.0 * x[:, 0], x)
+            low = m.predict(3, X_future=np.zeros((3, 1))).mean
+            high = m.predict(3, X_future=np.ones((3, 1))).mean
+            np.testing.assert_allclose(high - low, 8.0, rtol=0.1)
+            with pytest.raises(ValueError, match="X_future"):
+                m.predict(3)
+            clone(model).fit(y, X)  # a constant covariate is redundant, not an error
         else:
             with pytest.raises(tc.ModelFitError, match="covariates"):
                 clone(model).fit(y, X)

@@ -17,7 +17,6 @@ for the horizon) should move the forecast.
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -107,7 +106,7 @@ class ARIMA(LocalModel):
     >>> y = tc.datasets.load_us_retail(categories=["448"])["y"].to_numpy()
     >>> model = tc.models.ARIMA(season_length=12).fit(y)
     >>> model.name
-    'ARIMA(1,1,2)(0,1,1)[12]'
+    'ARIMA(1,0,3)(0,1,1)[12] with drift'
     >>> model.predict(3).mean.shape
     (3,)
     """
@@ -231,7 +230,7 @@ class ARIMA(LocalModel):
         fits = self._search(problem, y.size, d + D)
         ranked = sorted(fits.values(), key=lambda f: (f.aicc, f.candidate))
         reasons = []
-        for cand_fit in [f for f in ranked if np.isfinite(f.aicc)][:5]:
+        for cand_fit in [f for f in ranked if np.isfinite(f.aicc)]:
             final = problem.fit_mle(cand_fit)
             if not np.isfinite(final.aicc):
                 reasons.append(f"{cand_fit.candidate}: roots on the unit circle or no likelihood")
@@ -343,7 +342,7 @@ class ARIMA(LocalModel):
         )
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            results = model.filter(params)
+            results = model.filter(params, cov_type="none")
         if not np.isfinite(results.llf):
             raise ValueError("the state-space filter gave no likelihood")
         self.results_: Any = results
@@ -386,14 +385,33 @@ class ARIMA(LocalModel):
     def _sample_paths(
         self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
     ) -> np.ndarray:
-        sim_params = inspect.signature(self.results_.simulate).parameters
-        seed_name = "rng" if "rng" in sim_params else "random_state"
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            sims = self.results_.simulate(
-                h, repetitions=n_paths, anchor="end", exog=X_future, **{seed_name: rng}
-            )
-        return np.asarray(sims, dtype=float).reshape(h, n_paths).T
+        # statsmodels' results.simulate(anchor="end") draws the same joint distribution, but
+        # loops over repetitions and re-initialises the state each time (about 0.1 s a path
+        # for a seasonal model). The state-space form is linear and Gaussian, so the paths
+        # are drawn here at once: deviations from the forecast mean start from the state's
+        # predictive distribution at the end of the data and follow the model's transition.
+        res = self.results_
+        ssm = res.model.ssm
+        names = ("design", "transition", "selection", "state_cov")
+        design, transition, selection, state_cov = (_time_invariant(ssm[k]) for k in names)
+        mean = self._predict(h, X_future, ()).mean
+        p_end = np.asarray(res.predicted_state_cov[:, :, -1], dtype=float)
+        vals, vecs = np.linalg.eigh((p_end + p_end.T) / 2)
+        state = (vecs * np.sqrt(np.clip(vals, 0, None))) @ rng.standard_normal(
+            (vals.size, n_paths)
+        )
+        shock_sd = np.sqrt(np.clip(np.diag(state_cov), 0, None))
+        paths = np.empty((n_paths, h))
+        for step in range(h):
+            paths[:, step] = mean[step] + (design @ state)[0]
+            shocks = shock_sd[:, None] * rng.standard_normal((shock_sd.size, n_paths))
+            state = transition @ state + selection @ shocks
+        return paths
+
+
+def _time_invariant(matrix: Any) -> np.ndarray:
+    arr = np.asarray(matrix, dtype=float)
+    return arr[:, :, 0] if arr.ndim == 3 else arr
 
 
 #: R's stepwise moves on one (AR, MA) pair: each alone, then both together
