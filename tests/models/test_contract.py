@@ -4,8 +4,10 @@ Known exceptions are declared here with their reason, never skipped silently:
 
 - "save/load same predictions": persistence is issue 6 (``fc.save`` /
   ``trendcast.load``); no model can be saved yet, so there is nothing to test.
-- "exogenous required": no model in this release requires covariates; Prophet
-  accepts them and the others refuse them (``test_refuses_exogenous_as_tags_say``).
+- "exogenous required": no model in this release requires covariates. ARIMA
+  (regression with ARIMA errors) and Prophet take them and ARIMA is checked to
+  use them; every other model is checked to refuse them
+  (``test_refuses_exogenous_as_tags_say``).
 - "bounds around the mean" is checked on the contract's smooth series only.
   For a sparse series the bounds of Croston, SBA, TSB and IntermittentDemand
   are quantiles of demand that is zero in most periods, so the upper bound of
@@ -111,7 +113,15 @@ class TestContract:
         y = series()
         X = np.ones((y.size, 1))
         if model.tags().supports_exogenous:
-            clone(model).fit(y, X)
+            # a covariate that moves demand by 8 units per unit must move the forecast
+            x = np.random.default_rng(1).normal(size=(y.size, 1))
+            m = clone(model).fit(y + 8.0 * x[:, 0], x)
+            low = m.predict(3, X_future=np.zeros((3, 1))).mean
+            high = m.predict(3, X_future=np.ones((3, 1))).mean
+            np.testing.assert_allclose(high - low, 8.0, rtol=0.1)
+            with pytest.raises(ValueError, match="X_future"):
+                m.predict(3)
+            clone(model).fit(y, X)  # a constant covariate is redundant, not an error
         else:
             with pytest.raises(tc.ModelFitError, match="covariates"):
                 clone(model).fit(y, X)

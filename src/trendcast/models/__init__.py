@@ -3,6 +3,7 @@
 See [`LocalModel`][trendcast.models.LocalModel] for the contract every model follows.
 """
 
+from trendcast.models.arima import ARIMA
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.combination import Combination
 from trendcast.models.ets import ETS
@@ -27,9 +28,11 @@ REGISTRY: tuple[type[LocalModel], ...] = (
     TSB,
     IntermittentDemand,
     Prophet,
+    ARIMA,
 )
 
 __all__ = [
+    "ARIMA",
     "SBA",
     "TSB",
     "Combination",
