@@ -7,10 +7,18 @@ from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.combination import Combination
 from trendcast.models.ets import ETS
 from trendcast.models.naive import Naive, SeasonalNaive
+from trendcast.models.regression import RegressionModel
 from trendcast.models.theta import Theta
 
 #: every model class shipped, for the contract test and the docs
-REGISTRY: tuple[type[LocalModel], ...] = (Naive, SeasonalNaive, ETS, Theta, Combination)
+REGISTRY: tuple[type[LocalModel], ...] = (
+    Naive,
+    SeasonalNaive,
+    ETS,
+    Theta,
+    Combination,
+    RegressionModel,
+)
 
 __all__ = [
     "Combination",
@@ -20,6 +28,7 @@ __all__ = [
     "ModelForecast",
     "ModelTags",
     "Naive",
+    "RegressionModel",
     "SeasonalNaive",
     "Theta",
 ]
