@@ -4,8 +4,10 @@ Known exceptions are declared here with their reason, never skipped silently:
 
 - "save/load same predictions": persistence is issue 6 (``fc.save`` /
   ``trendcast.load``); no model can be saved yet, so there is nothing to test.
-- "exogenous required": no model in this release takes covariates, so every
-  model is checked to refuse them (``test_refuses_exogenous_as_tags_say``).
+- "exogenous required": no model in this release requires covariates; each
+  model accepts or refuses them as its tags say
+  (``test_refuses_exogenous_as_tags_say``), and RegressionModel's use of them
+  is tested in ``test_regression.py``.
 """
 
 from __future__ import annotations
