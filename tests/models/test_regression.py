@@ -10,6 +10,7 @@ from sklearn.tree import DecisionTreeRegressor
 
 import trendcast as tc
 from trendcast.models import RegressionModel
+from trendcast.models.regression import _predict
 
 
 def ar2(n: int, a1: float, a2: float, start=(1.0, 0.0)) -> np.ndarray:
@@ -197,3 +198,14 @@ def test_log_transform_needs_positive_values():
     with pytest.raises(tc.ModelFitError, match="log scale"):
         model.update(np.array([-1.0]))
     assert model.n_obs_ == 96
+
+
+def test_season_features_and_the_fast_linear_prediction():
+    y = seasonal_trend(96)
+    onehot = RegressionModel(season_length=12).fit(y)
+    fourier = RegressionModel(season_length=12, season_features="fourier").fit(y)
+    assert onehot.get_feature_names()[-12:] == [f"season_{j}" for j in range(12)]
+    assert len(fourier.get_feature_names()) == 12 + 11  # 6 cosines, 5 sines (sin 6 is 0)
+    # the recursion skips scikit-learn's input checks for linear models: same numbers
+    F = np.random.default_rng(0).normal(size=(5, 24))
+    np.testing.assert_allclose(_predict(onehot.models_[0], F), onehot.models_[0].predict(F))

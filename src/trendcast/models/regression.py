@@ -95,6 +95,17 @@ class RegressionModel(LocalModel):
         further); ``None`` means two seasons (at least 12). Unused by the
         recursive strategy.
 
+    Notes
+    -----
+    Intervals are split-conformal: the regressor is refitted on the first
+    half of the series and forecasts from every origin of the second half;
+    the mean absolute error per step ahead sets the width of each step (so
+    intervals widen with the horizon), and the conformal quantile of the
+    errors divided by it sets each level. ``update`` extends the lags
+    without refitting the regressor. ``sample_paths`` (recursive strategy)
+    adds one-step errors of that split, drawn with replacement, at each step
+    of the recursion.
+
     Examples
     --------
     >>> import trendcast as tc
@@ -314,11 +325,11 @@ class RegressionModel(LocalModel):
     def _calibrate(
         self, y: np.ndarray, v: np.ndarray, zs: np.ndarray, Xz: np.ndarray | None
     ) -> None:
-        """Out-of-sample errors per step ahead from a rolling origin on the last third.
+        """Out-of-sample errors per step ahead from a rolling origin on the last half.
 
-        The estimator is refitted once on the first two thirds and forecasts
-        from every origin in the last third; ``step_scale_`` is the mean
-        absolute error per step ahead (non-decreasing) and ``scores_`` the
+        The estimator is refitted once on the first half and forecasts from
+        every origin in the last half; ``step_scale_`` is the mean absolute
+        error per step ahead (isotonic, so non-decreasing) and ``scores_`` the
         errors divided by it, pooled over steps for the conformal quantiles.
         """
         n, L, d = y.size, self.memory_, self.d_
