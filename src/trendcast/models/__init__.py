@@ -12,6 +12,7 @@ from trendcast.models.naive import Naive, SeasonalNaive
 from trendcast.models.prophet import Prophet
 from trendcast.models.simple import Drift, WindowAverage
 from trendcast.models.sparse import DemandClass, IntermittentDemand, classify_demand, is_sparse
+from trendcast.models.regression import RegressionModel
 from trendcast.models.theta import Theta
 
 #: every model class shipped, for the contract test and the docs
@@ -29,6 +30,7 @@ REGISTRY: tuple[type[LocalModel], ...] = (
     IntermittentDemand,
     Prophet,
     ARIMA,
+    RegressionModel,
 )
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "ModelTags",
     "Naive",
     "Prophet",
+    "RegressionModel",
     "SeasonalNaive",
     "Theta",
     "WindowAverage",
