@@ -10,9 +10,9 @@ from trendcast.models.ets import ETS
 from trendcast.models.intermittent import SBA, TSB, Croston
 from trendcast.models.naive import Naive, SeasonalNaive
 from trendcast.models.prophet import Prophet
+from trendcast.models.regression import RegressionModel
 from trendcast.models.simple import Drift, WindowAverage
 from trendcast.models.sparse import DemandClass, IntermittentDemand, classify_demand, is_sparse
-from trendcast.models.regression import RegressionModel
 from trendcast.models.theta import Theta
 
 #: every model class shipped, for the contract test and the docs
