@@ -131,11 +131,14 @@ def test_selection_margin_decides_between_close_candidates():
     assert fc.selection_report_.set_index("model").loc["Naive", "selected"]
 
 
-def test_auto_uses_the_five_candidates_and_reports_scores(retail_small):
+def test_auto_uses_the_seven_candidates_and_reports_scores(retail_small):
     fc = tc.TrendForecaster(models="auto", n_jobs=2).fit(retail_small)
     rep = fc.selection_report_
     families = set(rep["model"].str.split("(").str[0])
-    assert families == {"ETS", "Theta", "Combination", "SeasonalNaive", "Naive"}
+    assert families == {"ETS", "ARIMA", "Theta", "Combination", "SeasonalNaive", "Naive"}
+    assert rep.groupby("unique_id").size().eq(7).all()
+    combos = rep.loc[rep["model"].str.startswith("Combination"), "model"]
+    assert combos.str.count(",").isin([1, 2]).all()  # ETS+ARIMA+Theta and ETS+Theta
     assert (fc.fit_report_["status"] == "ok").all()
 
 

@@ -35,6 +35,7 @@ from trendcast.exceptions import (
 )
 from trendcast.io.sales import FillPolicy, validate_sales
 from trendcast.models import (
+    ARIMA,
     ETS,
     Combination,
     LocalModel,
@@ -275,9 +276,10 @@ class TrendForecaster(BaseEstimator):
     Parameters
     ----------
     models : "auto", a model, or a list of models
-        ``"auto"`` chooses per category between the mean combination of ETS
-        and Theta (the default), ETS, Theta, seasonal naive and naive by a
-        rolling-origin backtest (MASE) on the training data; a sparse
+        ``"auto"`` chooses per category between the mean combination of ETS,
+        ARIMA and Theta (the default), the combination of ETS and Theta, ETS,
+        ARIMA, Theta, seasonal naive and naive by a rolling-origin backtest
+        (MASE) on the training data; a sparse
         category (no demand in a quarter of its periods or more, see
         [`is_sparse`][trendcast.models.is_sparse]) chooses between
         ``IntermittentDemand`` (the default) and naive instead. A list
@@ -310,7 +312,7 @@ class TrendForecaster(BaseEstimator):
     backtest_windows : int
         Number of rolling origins in the selection backtest.
     selection_margin : float
-        The first candidate (for ``"auto"``, the ETS+Theta combination; for a
+        The first candidate (for ``"auto"``, the ETS+ARIMA+Theta combination; for a
         list, the first model listed) is kept unless another candidate's
         backtest MASE is lower by more than this fraction. 0 picks the lowest
         score outright.
@@ -418,8 +420,10 @@ class TrendForecaster(BaseEstimator):
                     "instance or a list of model instances (see trendcast.models)"
                 )
             candidates: list[LocalModel] = [
-                Combination(),
+                Combination([ETS(), ARIMA(), Theta()]),
+                Combination([ETS(), Theta()]),
                 ETS(),
+                ARIMA(),
                 Theta(),
                 SeasonalNaive(),
                 Naive(),
