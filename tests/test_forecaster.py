@@ -327,3 +327,26 @@ def test_yearly_data_scores_naive_once():
     assert fc.season_length_ == 1 and fc.freq_ == "YS-JAN"
     assert "SeasonalNaive" not in set(fc.selection_report_["model"])
     assert len(fc.predict(3)) == 3
+
+
+def test_auto_sends_sparse_categories_to_the_intermittent_models():
+    rng = np.random.default_rng(4)
+    n = 96
+    sparse = np.where(rng.random(n) < 0.3, rng.poisson(6, n) + 1.0, 0.0)
+    dense = 100 + 10 * np.sin(np.arange(n) * 2 * np.pi / 12) + rng.normal(0, 2, n)
+    dates = pd.date_range("2017-01-01", periods=n, freq="MS")
+    df = pd.concat(
+        [
+            pd.DataFrame({"unique_id": "sparse", "ds": dates, "y": sparse}),
+            pd.DataFrame({"unique_id": "dense", "ds": dates, "y": dense}),
+        ]
+    )
+    fc = tc.TrendForecaster().fit(df)
+    scored = fc.selection_report_.groupby("unique_id")["model"].apply(set)
+    assert any(m.startswith("IntermittentDemand") for m in scored["sparse"])
+    assert not any(m.startswith("IntermittentDemand") for m in scored["dense"])
+    used = fc.fit_report_.set_index("unique_id")["model_used"]
+    assert used["sparse"].startswith("IntermittentDemand")
+    out = fc.predict(6).set_index("unique_id")
+    # a demand rate, not a zero: about the mean demand per period
+    assert out.loc["sparse", "mean"].mean() == pytest.approx(sparse.mean(), rel=0.5)

@@ -44,6 +44,7 @@ from trendcast.models import (
     Theta,
 )
 from trendcast.models.base import check_levels
+from trendcast.models.sparse import IntermittentDemand, is_sparse
 
 __all__ = ["TrendForecaster"]
 
@@ -76,6 +77,8 @@ class _Plan:
     backtest_horizon: int
     backtest_windows: int
     selection_margin: float = 0.0
+    #: candidates for sparse categories (``is_sparse``), when they get their own
+    sparse_candidates: tuple[LocalModel, ...] | None = None
 
 
 def _with_season(model: LocalModel, m: int) -> LocalModel:
@@ -94,14 +97,17 @@ def _fit_series(y: np.ndarray, plan: _Plan, X: np.ndarray | None = None) -> _Ser
     """Select (if several candidates), fit, and fall back along the chain."""
     reasons: list[str] = []
     scores: list[tuple[str, float, str]] = []
-    order: list[LocalModel] = list(plan.candidates)
+    candidates = plan.candidates
+    if plan.sparse_candidates is not None and np.all(y >= 0) and is_sparse(y):
+        candidates = plan.sparse_candidates
+    order: list[LocalModel] = list(candidates)
     pinned: LocalModel | None = None
-    if len(plan.candidates) > 1:
+    if len(candidates) > 1:
         points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
         if len(points) == plan.backtest_windows and points[0] >= 4:
             results = score_models(
                 y,
-                plan.candidates,
+                candidates,
                 h=plan.backtest_horizon,
                 n_windows=plan.backtest_windows,
                 season_length=plan.season_length,
@@ -109,7 +115,7 @@ def _fit_series(y: np.ndarray, plan: _Plan, X: np.ndarray | None = None) -> _Ser
             )
             scores = [(r.model, r.mase, r.error) for r in results]
             ranking = _rank(np.array([r.mase for r in results]), plan.selection_margin)
-            order = [plan.candidates[i] for i in ranking]
+            order = [candidates[i] for i in ranking]
             # the winner keeps the structure its backtest chose (no second search)
             pinned = results[ranking[0]].pinned
         else:
@@ -135,7 +141,7 @@ def _fit_series(y: np.ndarray, plan: _Plan, X: np.ndarray | None = None) -> _Ser
                 reasons.append(f"{proto.name}: {exc}")
             continue
         original = chain[position]
-        chosen = next((i for i, c in enumerate(plan.candidates) if c is original), None)
+        chosen = next((i for i, c in enumerate(candidates) if c is original), None)
         return _SeriesFit(
             model,
             tried,
@@ -247,7 +253,10 @@ class TrendForecaster(BaseEstimator):
     models : "auto", a model, or a list of models
         ``"auto"`` chooses per category between the mean combination of ETS
         and Theta (the default), ETS, Theta, seasonal naive and naive by a
-        rolling-origin backtest (MASE) on the training data. A list
+        rolling-origin backtest (MASE) on the training data; a sparse
+        category (no demand in a quarter of its periods or more, see
+        [`is_sparse`][trendcast.models.is_sparse]) chooses between
+        ``IntermittentDemand`` (the default) and naive instead. A list
         of model instances is chosen from the same way; a single instance is
         used for every category.
     freq : str, optional
@@ -385,10 +394,13 @@ class TrendForecaster(BaseEstimator):
             ]
             if m == 1:  # without a season, seasonal naive is naive: score it once
                 candidates = [c for c in candidates if not isinstance(c, SeasonalNaive)]
+            sparse: list[LocalModel] | None = [IntermittentDemand(), Naive()]
         elif isinstance(self.models, LocalModel):
             candidates = [self.models]
+            sparse = None
         else:
             candidates = list(self.models)
+            sparse = None
             if not candidates or not all(isinstance(c, LocalModel) for c in candidates):
                 raise ValueError(
                     "models must be 'auto', a model instance or a non-empty list of model "
@@ -407,6 +419,7 @@ class TrendForecaster(BaseEstimator):
             backtest_horizon=int(h_bt),
             backtest_windows=int(self.backtest_windows),
             selection_margin=float(self.selection_margin),
+            sparse_candidates=None if sparse is None else tuple(sparse),
         )
 
     def _map(self, func: Callable[..., Any], items: list[Any], *args: Any, desc: str) -> list[Any]:

@@ -6,15 +6,36 @@ See [`LocalModel`][trendcast.models.LocalModel] for the contract every model fol
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.combination import Combination
 from trendcast.models.ets import ETS
+from trendcast.models.intermittent import SBA, TSB, Croston
 from trendcast.models.naive import Naive, SeasonalNaive
+from trendcast.models.simple import Drift, WindowAverage
+from trendcast.models.sparse import DemandClass, IntermittentDemand, classify_demand, is_sparse
 from trendcast.models.theta import Theta
 
 #: every model class shipped, for the contract test and the docs
-REGISTRY: tuple[type[LocalModel], ...] = (Naive, SeasonalNaive, ETS, Theta, Combination)
+REGISTRY: tuple[type[LocalModel], ...] = (
+    Naive,
+    SeasonalNaive,
+    Drift,
+    WindowAverage,
+    ETS,
+    Theta,
+    Combination,
+    Croston,
+    SBA,
+    TSB,
+    IntermittentDemand,
+)
 
 __all__ = [
+    "SBA",
+    "TSB",
     "Combination",
+    "Croston",
+    "DemandClass",
+    "Drift",
     "ETS",
+    "IntermittentDemand",
     "REGISTRY",
     "LocalModel",
     "ModelForecast",
@@ -22,4 +43,7 @@ __all__ = [
     "Naive",
     "SeasonalNaive",
     "Theta",
+    "WindowAverage",
+    "classify_demand",
+    "is_sparse",
 ]
