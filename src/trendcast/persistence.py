@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import io
 import json
@@ -60,7 +61,20 @@ import numpy as np
 import pandas as pd
 
 from trendcast.exceptions import MissingDependencyError, PersistenceError
-from trendcast.models import ETS, Combination, LocalModel, Naive, SeasonalNaive, Theta
+from trendcast.models import (
+    ETS,
+    SBA,
+    TSB,
+    Combination,
+    Croston,
+    Drift,
+    IntermittentDemand,
+    LocalModel,
+    Naive,
+    SeasonalNaive,
+    Theta,
+    WindowAverage,
+)
 
 if TYPE_CHECKING:
     from trendcast.forecaster import TrendForecaster
@@ -77,9 +91,29 @@ _DTYPES = ("float64", "int64", "bool")
 #: Kinds of fitted attributes: what a value read from a file must be.
 #: ``array?`` is an array or None; ``tuple`` a tuple of JSON scalars;
 #: ``models`` a list of allow-listed models.
-_KINDS = ("float", "int", "bool", "str", "array", "array?", "tuple", "models", "sklearn", "prophet")
+_KINDS = (
+    "float",
+    "int",
+    "bool",
+    "str",
+    "array",
+    "array?",
+    "tuple",
+    "model",
+    "models",
+    "sklearn",
+    "prophet",
+)
 
 _BASE_STATE: dict[str, str] = {"y_": "array", "X_": "array?", "n_obs_": "int"}
+
+_CROSTON_STATE = {
+    "alpha_": "float",
+    "size_": "float",
+    "interval_": "float",
+    "since_demand_": "int",
+    "size_ratios_": "array",
+}
 
 #: The allow-list: stable type name -> (class, fitted attributes it may restore and their
 #: kinds). ``y_``, ``X_`` and ``n_obs_`` are restored for every model. A model class that
@@ -104,6 +138,25 @@ ALLOWED_MODELS: dict[str, tuple[type[LocalModel], dict[str, str]]] = {
         },
     ),
     "trendcast.Combination": (Combination, {"models_": "models"}),
+    "trendcast.Drift": (Drift, {"drift_": "float", "sigma_": "float", "drift_se_": "float"}),
+    "trendcast.WindowAverage": (WindowAverage, {"sigma_": "float"}),
+    "trendcast.Croston": (Croston, _CROSTON_STATE),
+    "trendcast.SBA": (SBA, _CROSTON_STATE),
+    "trendcast.TSB": (
+        TSB,
+        {
+            "probability_init_": "float",
+            "alpha_": "float",
+            "beta_": "float",
+            "size_": "float",
+            "probability_": "float",
+            "size_ratios_": "array",
+        },
+    ),
+    "trendcast.IntermittentDemand": (
+        IntermittentDemand,
+        {"demand_class_": "tuple", "reason_": "str", "model_": "model"},
+    ),
 }
 
 # Forecaster attributes this format stores (or deliberately leaves out: ``cv_report_``
@@ -324,12 +377,8 @@ def _forecaster_files(fc: TrendForecaster, allow_pickle: bool) -> tuple[dict[str
 
     plan = fc._plan_
     plan_json = {
-        "candidates": [proto(c, "plan.candidates") for c in plan.candidates],
-        "fallbacks": [proto(c, "plan.fallbacks") for c in plan.fallbacks],
-        "season_length": int(plan.season_length),
-        "backtest_horizon": int(plan.backtest_horizon),
-        "backtest_windows": int(plan.backtest_windows),
-        "selection_margin": float(plan.selection_margin),
+        f.name: writer.value(getattr(plan, f.name), f"plan.{f.name}")
+        for f in dataclasses.fields(plan)
     }
     keys = list(fc.models_)
     for key in keys:
@@ -764,6 +813,7 @@ class _Reader:
             "array?": lambda v: v is None or isinstance(v, np.ndarray),
             "tuple": lambda v: isinstance(v, tuple)
             and all(isinstance(x, str | int | float | bool) for x in v),
+            "model": lambda v: isinstance(v, LocalModel),
             "models": lambda v: isinstance(v, list) and all(isinstance(m, LocalModel) for m in v),
             "sklearn": lambda v: True,
             "prophet": lambda v: type(v).__name__ == "Prophet",
@@ -998,22 +1048,13 @@ def _assemble(
     if not all(isinstance(p, LocalModel) for p in protos):
         raise reader.fail(where, "a prototype is not a trendcast model")
     plan = state["plan"]
-
-    def pick(indices: Any) -> tuple[LocalModel, ...]:
-        if not isinstance(indices, list) or not all(
-            isinstance(i, int) and 0 <= i < len(protos) for i in indices
-        ):
-            raise reader.fail(where, "the plan refers to unknown prototypes")
-        return tuple(protos[i] for i in indices)
-
-    fc._plan_ = plan_cls(
-        candidates=pick(plan["candidates"]),
-        fallbacks=pick(plan["fallbacks"]),
-        season_length=int(plan["season_length"]),
-        backtest_horizon=int(plan["backtest_horizon"]),
-        backtest_windows=int(plan["backtest_windows"]),
-        selection_margin=float(plan["selection_margin"]),
-    )
+    names = {f.name for f in dataclasses.fields(plan_cls)}
+    if not isinstance(plan, dict) or not set(plan) <= names:
+        raise reader.fail(where, f"the fit plan has unknown fields {sorted(set(plan) - names)}")
+    try:
+        fc._plan_ = plan_cls(**{k: reader.value(v, f"{where} plan.{k}") for k, v in plan.items()})
+    except TypeError as exc:
+        raise reader.fail(where, f"the fit plan is incomplete: {exc}") from exc
     fc.freq_ = fc._freq = str(state["freq"])
     fc.season_length_ = int(state["season_length"])
     if state["fitted_at"] is not None:
