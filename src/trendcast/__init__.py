@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from trendcast import datasets, metrics, models, plotting, signals
 from trendcast.adaptation import summarize_gaps, supply_gaps
+from trendcast.calendar import ShoppingCalendar, shopping_calendar
 from trendcast.exceptions import (
     ConvergenceWarning,
     DataValidationError,
@@ -54,6 +55,7 @@ __all__ = [
     "NotFittedError",
     "PersistenceError",
     "StitchResult",
+    "ShoppingCalendar",
     "TrendForecaster",
     "TrendcastError",
     "__version__",
@@ -72,6 +74,7 @@ __all__ = [
     "search_by_category",
     "signals",
     "stitch_trends",
+    "shopping_calendar",
     "summarize_gaps",
     "supply_gaps",
 ]

@@ -3,11 +3,13 @@
 See [`LocalModel`][trendcast.models.LocalModel] for the contract every model follows.
 """
 
+from trendcast.models.arima import ARIMA
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.combination import Combination
 from trendcast.models.ets import ETS
 from trendcast.models.intermittent import SBA, TSB, Croston
 from trendcast.models.naive import Naive, SeasonalNaive
+from trendcast.models.prophet import Prophet
 from trendcast.models.simple import Drift, WindowAverage
 from trendcast.models.sparse import DemandClass, IntermittentDemand, classify_demand, is_sparse
 from trendcast.models.theta import Theta
@@ -25,9 +27,12 @@ REGISTRY: tuple[type[LocalModel], ...] = (
     SBA,
     TSB,
     IntermittentDemand,
+    Prophet,
+    ARIMA,
 )
 
 __all__ = [
+    "ARIMA",
     "SBA",
     "TSB",
     "Combination",
@@ -41,6 +46,7 @@ __all__ = [
     "ModelForecast",
     "ModelTags",
     "Naive",
+    "Prophet",
     "SeasonalNaive",
     "Theta",
     "WindowAverage",

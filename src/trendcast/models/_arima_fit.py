@@ -1,0 +1,260 @@
+"""Estimation helpers of the automatic ARIMA model (see ``arima.py``).
+
+The search follows R's ``auto.arima`` (Hyndman and Khandakar, 2008) with the
+approximation R itself uses on long series: each candidate order is estimated
+by conditional sum of squares (CSS), fast, and scored by the *exact* Gaussian
+likelihood at those estimates (statsmodels' innovations algorithm, a few
+milliseconds even for seasonal orders, where a state-space likelihood spends
+most of its time initialising the state covariance). Only the chosen order is
+then estimated by exact maximum likelihood, started from its CSS estimates.
+
+All estimation happens on the differenced series (and differenced covariates),
+scaled to unit variance; ``to_sarimax_params`` maps the result to the
+parameter vector of statsmodels' ``SARIMAX`` on the original scale.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import least_squares, minimize
+from scipy.signal import lfilter
+
+__all__ = ["Candidate", "Fit", "Problem"]
+
+#: AR and MA roots closer to the unit circle than this are rejected, as in R
+_MIN_ROOT = 1.01
+
+
+@dataclass(frozen=True, order=True)
+class Candidate:
+    """One ARMA order for the differenced series: (p, q)(P, Q) and a constant."""
+
+    p: int
+    q: int
+    P: int
+    Q: int
+    constant: bool
+
+    @property
+    def n_arma(self) -> int:
+        return self.p + self.q + self.P + self.Q
+
+
+@dataclass
+class Fit:
+    """Estimates of one candidate on the scaled, differenced series."""
+
+    candidate: Candidate
+    theta: np.ndarray  # unconstrained parameter vector (see Problem.unpack)
+    loglike: float  # exact Gaussian log-likelihood on the scaled series
+    aicc: float
+    converged: bool = True
+
+
+class Problem:
+    """A differenced series with its covariates, ready for ARMA estimation.
+
+    Parameters
+    ----------
+    w : array of shape (n,)
+        The differenced series.
+    Xw : array of shape (n, k), optional
+        The differenced covariates (only linearly independent columns).
+    m : int
+        Season length (1 for none).
+    """
+
+    def __init__(self, w: np.ndarray, Xw: np.ndarray | None, m: int) -> None:
+        self.scale = float(np.std(w)) or 1.0
+        self.w = w / self.scale
+        self.m = m
+        self.n = int(w.size)
+        if Xw is not None and Xw.shape[1]:
+            self.x_scale = np.where(Xw.std(axis=0) > 0, Xw.std(axis=0), 1.0)
+            self.X: np.ndarray | None = Xw / self.x_scale
+        else:
+            self.x_scale = np.ones(0)
+            self.X = None
+        self.k = 0 if self.X is None else self.X.shape[1]
+
+    # -- parameters ------------------------------------------------------------------
+    def unpack(self, c: Candidate, theta: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Split ``theta`` into mean, betas and constrained AR, MA, SAR, SMA coefficients."""
+        from statsmodels.tsa.statespace.tools import constrain_stationary_univariate as cs
+
+        i = 0
+        mu = theta[i : i + int(c.constant)]
+        i += int(c.constant)
+        beta = theta[i : i + self.k]
+        i += self.k
+        out = [mu, beta]
+        for size, sign in ((c.p, 1.0), (c.q, -1.0), (c.P, 1.0), (c.Q, -1.0)):
+            part = theta[i : i + size]
+            out.append(sign * cs(part) if size else part)
+            i += size
+        return tuple(out)
+
+    def polynomials(self, c: Candidate, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Full lag polynomials ``(1 - phi(B))(1 - Phi(B^m))`` and ``(1 + theta)(1 + Theta)``."""
+        _, _, ar, ma, sar, sma = self.unpack(c, theta)
+        return (
+            np.convolve(np.r_[1.0, -ar], self._seasonal(-sar)),
+            np.convolve(np.r_[1.0, ma], self._seasonal(sma)),
+        )
+
+    def _seasonal(self, coefs: np.ndarray) -> np.ndarray:
+        poly = np.zeros(self.m * coefs.size + 1)
+        poly[0] = 1.0
+        poly[self.m :: self.m] = coefs
+        return poly
+
+    def _noise(self, c: Candidate, theta: np.ndarray) -> np.ndarray:
+        mu, beta = self.unpack(c, theta)[:2]
+        z = self.w - (mu[0] if c.constant else 0.0)
+        return z - self.X @ beta if self.X is not None else z
+
+    def start(self, c: Candidate) -> np.ndarray:
+        """Least-squares mean and betas, zero ARMA coefficients."""
+        cols = ([np.ones(self.n)] if c.constant else []) + (
+            [self.X] if self.X is not None else []
+        )
+        reg = np.zeros(0)
+        if cols:
+            design = np.column_stack(cols)
+            reg = np.linalg.lstsq(design, self.w, rcond=None)[0]
+        return np.r_[reg, np.zeros(c.n_arma)]
+
+    # -- criteria --------------------------------------------------------------------
+    def css_residuals(self, c: Candidate, theta: np.ndarray) -> np.ndarray:
+        """Residuals conditional on the first ``p + m P`` observations, as R's CSS."""
+        ar, ma = self.polynomials(c, theta)
+        z = self._noise(c, theta)
+        ncond = ar.size - 1
+        return lfilter([1.0], ma, lfilter(ar, [1.0], z)[ncond:])
+
+    def loglike(self, c: Candidate, theta: np.ndarray) -> float:
+        """Exact Gaussian log-likelihood, the innovation variance concentrated out."""
+        from statsmodels.tsa.innovations.arma_innovations import arma_innovations
+
+        ar, ma = self.polynomials(c, theta)
+        z = self._noise(c, theta)
+        u, v = arma_innovations(z, ar_params=-ar[1:], ma_params=ma[1:])
+        sigma2 = float(np.mean(u**2 / v))
+        if not (np.isfinite(sigma2) and sigma2 > 0 and np.all(v > 0)):
+            return -np.inf
+        return float(-0.5 * self.n * (np.log(2 * np.pi * sigma2) + 1) - 0.5 * np.sum(np.log(v)))
+
+    def sigma2(self, c: Candidate, theta: np.ndarray) -> float:
+        from statsmodels.tsa.innovations.arma_innovations import arma_innovations
+
+        ar, ma = self.polynomials(c, theta)
+        u, v = arma_innovations(self._noise(c, theta), ar_params=-ar[1:], ma_params=ma[1:])
+        return float(np.mean(u**2 / v))
+
+    def aicc(self, c: Candidate, loglike: float) -> float:
+        k = c.n_arma + int(c.constant) + self.k + 1
+        if self.n - k - 1 <= 0 or not np.isfinite(loglike):
+            return np.inf
+        return -2.0 * loglike + 2.0 * k + 2.0 * k * (k + 1) / (self.n - k - 1)
+
+    def roots_ok(self, c: Candidate, theta: np.ndarray) -> bool:
+        """No AR or MA root within ``_MIN_ROOT`` of the unit circle (R's check)."""
+        for poly in self.polynomials(c, theta):
+            nz = np.flatnonzero(np.abs(poly) > 1e-12)
+            if nz[-1] > 0 and np.min(np.abs(np.roots(poly[: nz[-1] + 1][::-1]))) < _MIN_ROOT:
+                return False
+        return True
+
+    # -- estimation ------------------------------------------------------------------
+    def fit_css(self, c: Candidate) -> Fit:
+        """CSS estimates, scored by the exact likelihood (the search criterion)."""
+        theta = self.start(c)
+        if c.n_arma and self.n - (c.p + self.m * c.P) > theta.size:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                sol = least_squares(
+                    lambda t: self.css_residuals(c, t), theta, method="lm", max_nfev=200
+                )
+            if np.all(np.isfinite(sol.x)):
+                theta = sol.x
+        elif c.n_arma:
+            return Fit(c, theta, -np.inf, np.inf, False)
+        ll = self._safe_loglike(c, theta)
+        aicc = self.aicc(c, ll) if self.roots_ok(c, theta) else np.inf
+        return Fit(c, theta, ll, aicc)
+
+    def fit_mle(self, start: Fit, maxiter: int = 200) -> Fit:
+        """Exact maximum likelihood from the CSS estimates (BFGS, numerical gradients)."""
+        c = start.candidate
+        if start.theta.size == 0:
+            return start
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            sol = minimize(
+                lambda t: -self._safe_loglike(c, t) / self.n,
+                start.theta,
+                method="BFGS",
+                options={"maxiter": maxiter, "gtol": 1e-5},
+            )
+        theta = sol.x if np.all(np.isfinite(sol.x)) else start.theta
+        ll = self._safe_loglike(c, theta)
+        if ll < start.loglike:  # the optimizer wandered off: keep the CSS estimates
+            theta, ll = start.theta, start.loglike
+        aicc = self.aicc(c, ll) if self.roots_ok(c, theta) else np.inf
+        return Fit(c, theta, ll, aicc, converged=bool(sol.success))
+
+    def _safe_loglike(self, c: Candidate, theta: np.ndarray) -> float:
+        try:
+            ll = self.loglike(c, theta)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+            return -np.inf
+        return ll if np.isfinite(ll) else -np.inf
+
+    # -- back to statsmodels -----------------------------------------------------------
+    def to_sarimax_params(self, fit: Fit, keep: np.ndarray, k_total: int) -> np.ndarray:
+        """SARIMAX's parameter vector on the original scale.
+
+        ``keep`` are the indices of the covariates estimated (the others, linearly
+        dependent once differenced, get a zero coefficient) out of ``k_total``.
+        """
+        c = fit.candidate
+        mu, beta, ar, ma, sar, sma = self.unpack(c, fit.theta)
+        ar_poly, _ = self.polynomials(c, fit.theta)
+        full_beta = np.zeros(k_total)
+        full_beta[keep] = beta * self.scale / self.x_scale
+        intercept = mu * self.scale * np.sum(ar_poly)  # SARIMAX's c = mean * AR(1)
+        sigma2 = self.sigma2(c, fit.theta) * self.scale**2
+        return np.r_[intercept, full_beta, ar, ma, sar, sma, sigma2]
+
+
+def stepwise(
+    evaluate: Callable[[Candidate], Fit],
+    starts: list[Candidate],
+    neighbours: Callable[[Candidate], Iterator[Candidate]],
+    max_models: int = 94,
+) -> dict[Candidate, Fit]:
+    """Hyndman-Khandakar stepwise search: move to the first better neighbour until none is."""
+    fits: dict[Candidate, Fit] = {}
+
+    def score(c: Candidate) -> float:
+        if c not in fits:
+            fits[c] = evaluate(c)
+        return fits[c].aicc
+
+    best = min(starts, key=lambda c: (score(c), c))
+    improved = True
+    while improved and len(fits) < max_models:
+        improved = False
+        for cand in neighbours(best):
+            if cand in fits:
+                continue
+            if score(cand) < score(best):
+                best, improved = cand, True
+                break
+            if len(fits) >= max_models:
+                break
+    return fits

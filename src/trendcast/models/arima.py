@@ -1,0 +1,418 @@
+"""Automatic ARIMA, in the spirit of R's ``auto.arima`` (Hyndman and Khandakar, 2008).
+
+The order is chosen the way ``auto.arima`` chooses it: the seasonal difference
+``D`` by the strength of the STL seasonal component (above 0.64, R's
+``nsdiffs`` default), the number of differences ``d`` by repeated KPSS tests,
+then a stepwise search over the AR and MA orders ``(p, q)(P, Q)``, with a
+constant (mean or drift) when ``d + D <= 1``, minimising the AICc. Covariates
+make it a regression with ARIMA errors (R's ``xreg``). The chosen model is a
+statsmodels ``SARIMAX``: intervals from its forecast variance, joint sample
+paths from its simulation, and ``update`` runs new observations through it
+without re-estimating.
+
+Use it for series with autocorrelation that exponential smoothing does not
+describe well, and when covariates (price, promotions, search interest known
+for the horizon) should move the forecast.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from trendcast.exceptions import ConvergenceWarning, ModelFitError
+from trendcast.models._arima_fit import Candidate, Fit, Problem, stepwise
+from trendcast.models.base import LocalModel, ModelForecast, ModelTags
+
+__all__ = ["ARIMA"]
+
+_KPSS_CRITICAL_5PCT = 0.463  # level-stationarity KPSS test at 5%, as R's ndiffs
+_SEASONAL_STRENGTH = 0.64  # R's nsdiffs(test="seas") threshold
+
+
+def _difference(x: np.ndarray, d: int, D: int, m: int) -> np.ndarray:
+    for _ in range(D):
+        x = x[m:] - x[:-m]
+    for _ in range(d):
+        x = x[1:] - x[:-1]
+    return x
+
+
+def _is_constant(x: np.ndarray) -> bool:
+    return x.size == 0 or bool(np.ptp(x) <= 1e-10 * max(1.0, float(np.max(np.abs(x)))))
+
+
+def _seasonal_strength(x: np.ndarray, m: int) -> float:
+    from statsmodels.tsa.seasonal import STL
+
+    res = STL(x, period=m, seasonal=11).fit()  # R's mstl: s.window = 11
+    remainder = np.asarray(res.resid)
+    detrended = remainder + np.asarray(res.seasonal)
+    var = float(np.var(detrended))
+    return 0.0 if var == 0 else max(0.0, min(1.0, 1.0 - float(np.var(remainder)) / var))
+
+
+def _kpss_rejects(x: np.ndarray) -> bool:
+    from statsmodels.tsa.stattools import kpss
+
+    if x.size < 3 or _is_constant(x):
+        return False
+    stat = kpss(x, regression="c", nlags=int(3 * np.sqrt(x.size) / 13))[0]
+    return bool(stat > _KPSS_CRITICAL_5PCT)
+
+
+def _independent_columns(X: np.ndarray, with_constant: bool) -> np.ndarray:
+    """Indices of the columns of X that add rank (after the constant, if any)."""
+    keep: list[int] = []
+    base = [np.ones(X.shape[0])] if with_constant else []
+    rank = len(base)
+    for j in range(X.shape[1]):
+        trial = np.column_stack([*base, *(X[:, i] for i in keep), X[:, j]])
+        if np.linalg.matrix_rank(trial, tol=1e-8 * max(1.0, np.abs(trial).max())) > rank:
+            keep.append(j)
+            rank += 1
+    return np.asarray(keep, dtype=int)
+
+
+class ARIMA(LocalModel):
+    """ARIMA with automatic order selection, optionally with covariates.
+
+    Parameters
+    ----------
+    season_length : int, optional
+        Periods per season. ``None`` lets ``TrendForecaster`` set it from the
+        frequency; a bare model then treats the series as non-seasonal.
+    stepwise : bool
+        Stepwise search (fast, R's default); ``False`` tries every order with
+        ``p + q + P + Q <= max_order``.
+    max_p, max_q, max_P, max_Q, max_d, max_D : int
+        Largest orders searched, R's defaults.
+    max_order : int
+        Largest ``p + q + P + Q`` when ``stepwise=False``.
+    order : tuple of 3 ints, optional
+        Fixes ``(p, d, q)``; with ``seasonal_order`` also fixed there is no search.
+    seasonal_order : tuple of 3 ints, optional
+        Fixes ``(P, D, Q)`` (for the ``season_length`` given).
+    include_constant : bool, optional
+        Mean (``d + D == 0``) or drift (``d + D == 1``); ``None`` lets the AICc
+        decide when ``d + D <= 1``. Never included with two differences.
+
+    Examples
+    --------
+    >>> import trendcast as tc
+    >>> y = tc.datasets.load_us_retail(categories=["448"])["y"].to_numpy()
+    >>> model = tc.models.ARIMA(season_length=12).fit(y)
+    >>> model.name
+    'ARIMA(1,0,3)(0,1,1)[12] with drift'
+    >>> model.predict(3).mean.shape
+    (3,)
+    """
+
+    family = "ARIMA"
+
+    def __init__(
+        self,
+        season_length: int | None = None,
+        stepwise: bool = True,
+        max_p: int = 5,
+        max_q: int = 5,
+        max_P: int = 2,
+        max_Q: int = 2,
+        max_d: int = 2,
+        max_D: int = 1,
+        max_order: int = 5,
+        order: tuple[int, int, int] | None = None,
+        seasonal_order: tuple[int, int, int] | None = None,
+        include_constant: bool | None = None,
+    ) -> None:
+        self.season_length = season_length
+        self.stepwise = stepwise
+        self.max_p = max_p
+        self.max_q = max_q
+        self.max_P = max_P
+        self.max_Q = max_Q
+        self.max_d = max_d
+        self.max_D = max_D
+        self.max_order = max_order
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.include_constant = include_constant
+
+    def tags(self) -> ModelTags:
+        m = self._season()
+        d = int(self.order[1]) if self.order is not None else 0
+        D = int(self.seasonal_order[1]) if self.seasonal_order is not None else 0
+        return ModelTags(
+            min_length=6 + d + m * D,
+            supports_exogenous=True,
+            supports_update=True,
+            produces_samples=True,
+        )
+
+    @property
+    def name(self) -> str:
+        if not hasattr(self, "arima_order_"):
+            return self.family
+        p, d, q = self.arima_order_
+        P, D, Q = self.seasonal_arima_order_
+        text = f"ARIMA({p},{d},{q})"
+        if self._season() > 1 and (P, D, Q) != (0, 0, 0):
+            text += f"({P},{D},{Q})[{self._season()}]"
+        if self.has_covariates_:
+            text = f"Regression with {text} errors"
+        if self.constant_:
+            text += " with mean" if d + D == 0 else " with drift"
+        return text
+
+    def _season(self) -> int:
+        return max(int(self.season_length or 1), 1)
+
+    # -- fitting -----------------------------------------------------------------------
+    def _check_orders(self) -> None:
+        for what, value in (("order", self.order), ("seasonal_order", self.seasonal_order)):
+            if value is not None and (
+                len(value) != 3 or any(int(v) != v or v < 0 for v in value)
+            ):
+                raise ModelFitError(
+                    f"{what}={value!r} must be three non-negative integers, e.g. (1, 1, 1)"
+                )
+
+    def _differences(self, y: np.ndarray, X: np.ndarray | None, m: int) -> tuple[int, int]:
+        """D by seasonal strength, then d by repeated KPSS tests, as R's auto.arima."""
+        x = y
+        if X is not None:  # test the regression residuals, as auto.arima with xreg
+            design = np.column_stack([np.ones(y.size), X])
+            x = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+        if self.seasonal_order is not None:
+            D = int(self.seasonal_order[1])
+        elif m > 1 and self.max_D >= 1 and y.size >= 2 * m + 1:
+            D = int(_seasonal_strength(x, m) > _SEASONAL_STRENGTH)
+        else:
+            D = 0
+        if self.order is not None:
+            return int(self.order[1]), D
+        x = _difference(x, 0, D, m)
+        d = 0
+        while d < self.max_d and _kpss_rejects(x):
+            x = np.diff(x)
+            d += 1
+        return d, D
+
+    def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
+        self._check_orders()
+        if _is_constant(y):
+            raise ModelFitError("the series is constant; ARIMA cannot be estimated")
+        m = self._season()
+        # statsmodels adds "always" warning filters when first imported: import it before
+        # silencing, or those filters win inside the block
+        import statsmodels.tsa.statespace.sarimax
+        import statsmodels.tsa.stattools  # noqa: F401
+
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            d, D = self._differences(y, X, m)
+        w = _difference(y, d, D, m)
+        if w.size < 3 or _is_constant(w):
+            raise ModelFitError(
+                f"after {d} difference(s) and {D} seasonal difference(s) the series is "
+                f"{'too short' if w.size < 3 else 'constant'}; use Naive or SeasonalNaive"
+            )
+        allow_constant = d + D <= 1 and self.include_constant is not False
+        Xw = None if X is None else _difference(X, d, D, m)
+        keep = np.zeros(0, dtype=int)
+        if Xw is not None:
+            keep = _independent_columns(Xw, with_constant=allow_constant)
+            Xw = Xw[:, keep]
+        problem = Problem(w, Xw, m)
+        fits = self._search(problem, y.size, d + D)
+        ranked = sorted(fits.values(), key=lambda f: (f.aicc, f.candidate))
+        reasons = []
+        for cand_fit in [f for f in ranked if np.isfinite(f.aicc)]:
+            final = problem.fit_mle(cand_fit)
+            if not np.isfinite(final.aicc):
+                reasons.append(f"{cand_fit.candidate}: roots on the unit circle or no likelihood")
+                continue
+            try:
+                self._finish(y, X, problem, final, keep, d, D)
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                reasons.append(f"{cand_fit.candidate}: {exc}")
+                continue
+            return
+        raise ModelFitError(
+            "no ARIMA order could be estimated on this series"
+            + (": " + "; ".join(reasons[:3]) if reasons else "")
+        )
+
+    def _search(self, problem: Problem, n: int, n_diff: int) -> dict[Candidate, Fit]:
+        m = problem.m
+        seasonal = m > 1
+        fixed = self.order, self.seasonal_order
+        max_p = min(self.max_p, n // 3) if fixed[0] is None else int(fixed[0][0])
+        max_q = min(self.max_q, n // 3) if fixed[0] is None else int(fixed[0][2])
+        max_P = min(self.max_P, n // (3 * m)) if seasonal and fixed[1] is None else 0
+        max_Q = min(self.max_Q, n // (3 * m)) if seasonal and fixed[1] is None else 0
+        if fixed[1] is not None and seasonal:
+            max_P, max_Q = int(fixed[1][0]), int(fixed[1][2])
+        min_p = max_p if fixed[0] is not None else 0
+        min_q = max_q if fixed[0] is not None else 0
+        min_P = max_P if fixed[1] is not None else 0
+        min_Q = max_Q if fixed[1] is not None else 0
+        if self.include_constant is None:
+            constants = [True, False] if n_diff <= 1 else [False]
+        else:
+            constants = [bool(self.include_constant) and n_diff <= 1]
+
+        def clip(p: int, q: int, P: int, Q: int, c: bool) -> Candidate:
+            return Candidate(
+                min(max(p, min_p), max_p),
+                min(max(q, min_q), max_q),
+                min(max(P, min_P), max_P),
+                min(max(Q, min_Q), max_Q),
+                c,
+            )
+
+        def valid(c: Candidate) -> bool:
+            return (
+                min_p <= c.p <= max_p
+                and min_q <= c.q <= max_q
+                and min_P <= c.P <= max_P
+                and min_Q <= c.Q <= max_Q
+                and c.constant in constants
+            )
+
+        if not self.stepwise:
+            grid = [
+                Candidate(p, q, P, Q, c)
+                for p in range(min_p, max_p + 1)
+                for q in range(min_q, max_q + 1)
+                for P in range(min_P, max_P + 1)
+                for Q in range(min_Q, max_Q + 1)
+                for c in constants
+                if p + q + P + Q <= max(self.max_order, min_p + min_q + min_P + min_Q)
+            ]
+            return {c: problem.fit_css(c) for c in grid}
+
+        c0 = constants[0]
+        starts = [
+            clip(2, 2, 1, 1, c0),
+            clip(0, 0, 0, 0, c0),
+            clip(1, 0, 1, 0, c0),
+            clip(0, 1, 0, 1, c0),
+            clip(0, 0, 0, 0, False),
+        ]
+        starts = list(dict.fromkeys(s for s in starts if valid(s)))
+
+        def neighbours(c: Candidate) -> Iterator[Candidate]:
+            moves = [(0, 0, dP, dQ) for dP, dQ in _STEPS] + [(dp, dq, 0, 0) for dp, dq in _STEPS]
+            for dp, dq, dP, dQ in moves:
+                cand = Candidate(c.p + dp, c.q + dq, c.P + dP, c.Q + dQ, c.constant)
+                if valid(cand):
+                    yield cand
+            flipped = Candidate(c.p, c.q, c.P, c.Q, not c.constant)
+            if valid(flipped):
+                yield flipped
+
+        return stepwise(problem.fit_css, starts, neighbours)
+
+    def _finish(
+        self,
+        y: np.ndarray,
+        X: np.ndarray | None,
+        problem: Problem,
+        fit: Fit,
+        keep: np.ndarray,
+        d: int,
+        D: int,
+    ) -> None:
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        c = fit.candidate
+        m = problem.m
+        k_total = 0 if X is None else X.shape[1]
+        params = problem.to_sarimax_params(fit, keep, k_total)
+        model = SARIMAX(
+            y,
+            exog=X,
+            order=(c.p, d, c.q),
+            seasonal_order=(c.P, D, c.Q, m) if m > 1 else (0, 0, 0, 0),
+            trend="c" if c.constant else "n",
+        )
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            results = model.filter(params, cov_type="none")
+        if not np.isfinite(results.llf):
+            raise ValueError("the state-space filter gave no likelihood")
+        self.results_: Any = results
+        self.params_ = np.asarray(params, dtype=float)
+        self.arima_order_ = (c.p, d, c.q)
+        self.seasonal_arima_order_ = (c.P, D, c.Q)
+        self.constant_ = c.constant
+        self.has_covariates_ = X is not None
+        self.aicc_ = fit.aicc + 2.0 * problem.n * np.log(problem.scale)
+        self.converged_ = fit.converged
+        if not fit.converged:
+            warnings.warn(
+                f"the optimizer did not converge for {self.name}; the forecast may be less "
+                "accurate",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+    # -- using the fit -----------------------------------------------------------------
+    def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
+        n_old = self.y_.size
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            self.results_ = self.results_.append(
+                y_all[n_old:], exog=None if X_all is None else X_all[n_old:]
+            )
+
+    def _predict(
+        self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
+    ) -> ModelForecast:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            pred = self.results_.get_forecast(h, exog=X_future)
+            mean = np.asarray(pred.predicted_mean, dtype=float)
+            sigma = np.sqrt(np.asarray(pred.var_pred_mean, dtype=float))
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(sigma))):
+            raise ModelFitError("ARIMA produced non-finite forecasts")
+        return ModelForecast.from_normal(mean, sigma, levels)
+
+    def _sample_paths(
+        self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
+    ) -> np.ndarray:
+        # statsmodels' results.simulate(anchor="end") draws the same joint distribution, but
+        # loops over repetitions and re-initialises the state each time (about 0.1 s a path
+        # for a seasonal model). The state-space form is linear and Gaussian, so the paths
+        # are drawn here at once: deviations from the forecast mean start from the state's
+        # predictive distribution at the end of the data and follow the model's transition.
+        res = self.results_
+        ssm = res.model.ssm
+        names = ("design", "transition", "selection", "state_cov")
+        design, transition, selection, state_cov = (_time_invariant(ssm[k]) for k in names)
+        mean = self._predict(h, X_future, ()).mean
+        p_end = np.asarray(res.predicted_state_cov[:, :, -1], dtype=float)
+        vals, vecs = np.linalg.eigh((p_end + p_end.T) / 2)
+        state = (vecs * np.sqrt(np.clip(vals, 0, None))) @ rng.standard_normal(
+            (vals.size, n_paths)
+        )
+        shock_sd = np.sqrt(np.clip(np.diag(state_cov), 0, None))
+        paths = np.empty((n_paths, h))
+        for step in range(h):
+            paths[:, step] = mean[step] + (design @ state)[0]
+            shocks = shock_sd[:, None] * rng.standard_normal((shock_sd.size, n_paths))
+            state = transition @ state + selection @ shocks
+        return paths
+
+
+def _time_invariant(matrix: Any) -> np.ndarray:
+    arr = np.asarray(matrix, dtype=float)
+    return arr[:, :, 0] if arr.ndim == 3 else arr
+
+
+#: R's stepwise moves on one (AR, MA) pair: each alone, then both together
+_STEPS = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))

@@ -1,0 +1,106 @@
+"""Known-answer tests of the automatic ARIMA model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.signal import lfilter
+from scipy.stats import norm
+
+import trendcast as tc
+from trendcast.models import ARIMA
+
+
+def ar1(n: int, phi: float, seed: int, sigma: float = 1.0) -> np.ndarray:
+    e = np.random.default_rng(seed).normal(0, sigma, n + 100)
+    return lfilter([1.0], [1.0, -phi], e)[100:]
+
+
+def test_ar1_recovers_the_order_and_the_coefficient():
+    n, phi = 300, 0.6
+    m = ARIMA().fit(10.0 + ar1(n, phi, seed=0))
+    assert m.arima_order_ == (1, 0, 0)
+    assert m.constant_
+    se = np.sqrt((1 - phi**2) / n)  # asymptotic standard error of the AR(1) estimate
+    ar = m.params_[1]
+    assert abs(ar - phi) < 3 * se
+    assert m.name == "ARIMA(1,0,0) with mean"
+
+
+def test_random_walk_gets_one_difference():
+    y = 50 + np.cumsum(np.random.default_rng(1).normal(size=200))
+    m = ARIMA().fit(y)
+    assert m.arima_order_[1] == 1
+
+
+def test_seasonal_unit_root_gets_a_seasonal_difference():
+    # y_t = y_{t-12} + e_t: a seasonal random walk around a fixed yearly pattern
+    rng = np.random.default_rng(2)
+    pattern = 20 * np.sin(2 * np.pi * np.arange(12) / 12)
+    y = np.tile(pattern, 12) + lfilter([1.0], np.r_[1.0, np.zeros(11), -1.0], rng.normal(size=144))
+    m = ARIMA(season_length=12).fit(100 + y)
+    assert m.seasonal_arima_order_[1] == 1
+    assert "[12]" in m.name
+    # without a season length there is no seasonal part to find
+    assert ARIMA().fit(100 + y).seasonal_arima_order_ == (0, 0, 0)
+
+
+def test_regression_with_arima_errors_recovers_the_coefficient():
+    n, beta = 200, 3.0
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(n, 1))
+    y = 20 + beta * x[:, 0] + ar1(n, 0.5, seed=4)
+    m = ARIMA().fit(y, x)
+    assert m.name.startswith("Regression with ARIMA(")
+    assert abs(m.params_[1] - beta) < 0.15  # about 2.5 standard errors
+    fc0 = m.predict(2, X_future=np.zeros((2, 1))).mean
+    fc1 = m.predict(2, X_future=np.ones((2, 1))).mean
+    np.testing.assert_allclose(fc1 - fc0, m.params_[1])
+
+
+def test_update_keeps_parameters_and_moves_the_forecast():
+    y = 10.0 + ar1(160, 0.7, seed=5)
+    m = ARIMA(order=(1, 0, 0), include_constant=True).fit(y[:150])
+    params = m.params_.copy()
+    before = m.predict(1).mean[0]
+    m.update(y[150:])
+    np.testing.assert_array_equal(m.params_, params)
+    np.testing.assert_array_equal(m.results_.params, params)
+    assert m.n_obs_ == 160
+    after = m.predict(1).mean[0]
+    assert after != before
+    # the one-step forecast from the new state: mean + phi * (last - mean)
+    mean = params[0] / (1 - params[1])
+    assert after == pytest.approx(mean + params[1] * (y[-1] - mean))
+
+
+def test_sample_paths_are_joint_and_match_the_intervals():
+    y = 100 + np.cumsum(np.random.default_rng(6).normal(size=120))
+    m = ARIMA().fit(y)
+    paths = m.sample_paths(6, n_paths=4000, random_state=0)
+    assert paths.shape == (4000, 6)
+    np.testing.assert_array_equal(paths, m.sample_paths(6, n_paths=4000, random_state=0))
+    fc = m.predict(6, level=(80,))
+    sigma = (fc.upper[80] - fc.lower[80]) / (2 * norm.ppf(0.9))
+    q10, q90 = np.quantile(paths, [0.1, 0.9], axis=0)
+    # the quantile of 4,000 draws has a standard error of about 0.03 sigma
+    np.testing.assert_array_less(np.abs(q10 - fc.lower[80]), 0.12 * sigma)
+    np.testing.assert_array_less(np.abs(q90 - fc.upper[80]), 0.12 * sigma)
+    # a random walk: later periods of one path build on the earlier ones
+    assert np.corrcoef(paths[:, 0], paths[:, 5])[0, 1] > 0.3
+
+
+def test_fixed_orders_skip_the_search():
+    y = 10.0 + ar1(120, 0.5, seed=7)
+    m = ARIMA(order=(0, 0, 2), seasonal_order=(0, 0, 0), include_constant=False).fit(y)
+    assert m.name == "ARIMA(0,0,2)"
+    assert m.params_.size == 3  # two MA coefficients and the variance
+
+
+def test_failures_raise_model_fit_error():
+    with pytest.raises(tc.ModelFitError, match="constant"):
+        ARIMA().fit(np.full(40, 3.0))
+    with pytest.raises(tc.ModelFitError, match="three non-negative integers"):
+        ARIMA(order=(1, -1, 0)).fit(ar1(50, 0.5, seed=8))
+    with pytest.raises(tc.ModelFitError, match="at least"):
+        ARIMA(season_length=12, seasonal_order=(0, 1, 0)).fit(np.arange(15.0))
