@@ -52,6 +52,7 @@ import re
 import shutil
 import tarfile
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
@@ -59,9 +60,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
+from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import MissingDependencyError, PersistenceError
 from trendcast.models import (
+    ARIMA,
     ETS,
     SBA,
     TSB,
@@ -71,6 +75,7 @@ from trendcast.models import (
     IntermittentDemand,
     LocalModel,
     Naive,
+    Prophet,
     SeasonalNaive,
     Theta,
     WindowAverage,
@@ -79,7 +84,7 @@ from trendcast.models import (
 if TYPE_CHECKING:
     from trendcast.forecaster import TrendForecaster
 
-__all__ = ["ALLOWED_MODELS", "FORMAT_VERSION", "load", "save"]
+__all__ = ["ALLOWED_MODELS", "ALLOWED_OBJECTS", "FORMAT_VERSION", "load", "save"]
 
 #: the layout version this trendcast writes; it reads every version up to this one
 FORMAT_VERSION = 1
@@ -103,6 +108,8 @@ _KINDS = (
     "models",
     "sklearn",
     "prophet",
+    "timestamp",
+    "strs",
 )
 
 _BASE_STATE: dict[str, str] = {"y_": "array", "X_": "array?", "n_obs_": "int"}
@@ -157,7 +164,26 @@ ALLOWED_MODELS: dict[str, tuple[type[LocalModel], dict[str, str]]] = {
         IntermittentDemand,
         {"demand_class_": "tuple", "reason_": "str", "model_": "model"},
     ),
+    "trendcast.ARIMA": (
+        ARIMA,
+        {
+            "params_": "array",
+            "arima_order_": "tuple",
+            "seasonal_arima_order_": "tuple",
+            "constant_": "bool",
+            "has_covariates_": "bool",
+            "aicc_": "float",
+            "converged_": "bool",
+        },
+    ),
+    "trendcast.Prophet": (
+        Prophet,
+        {"freq_": "str", "first_date_": "timestamp", "model_": "prophet", "regressors_": "strs"},
+    ),
 }
+
+#: Parameter objects (no fitted state) that models may hold, stored by their parameters.
+ALLOWED_OBJECTS: dict[str, type[BaseEstimator]] = {"trendcast.ShoppingCalendar": ShoppingCalendar}
 
 # Forecaster attributes this format stores (or deliberately leaves out: ``cv_report_``
 # describes a cross-validation run, ``_freq`` repeats ``freq_``). Any other fitted
@@ -248,6 +274,8 @@ class _Writer:
             return v if np.isfinite(v) else {"$float": str(v)}
         if isinstance(value, np.ndarray):
             return self.array(value, where)
+        if isinstance(value, pd.Timestamp):
+            return {"$timestamp": value.isoformat()}
         if isinstance(value, tuple):
             return {"$tuple": [self.value(v, f"{where}[{i}]") for i, v in enumerate(value)]}
         if isinstance(value, list):
@@ -261,6 +289,13 @@ class _Writer:
             }
         if isinstance(value, LocalModel):
             return self.model(value, where)
+        for name, cls in ALLOWED_OBJECTS.items():
+            if type(value) is cls:
+                params = {
+                    k: self.value(v, f"{where}.{k}")
+                    for k, v in value.get_params(deep=False).items()
+                }
+                return {"$object": {"type": name, "params": params}}
         return self.opaque(value, where)
 
     def model(self, model: LocalModel, where: str) -> dict[str, Any]:
@@ -285,8 +320,6 @@ class _Writer:
             from prophet.serialize import model_to_json
 
             return {"$prophet": self.blob("prophet", ".json", model_to_json(value).encode())}
-        from sklearn.base import BaseEstimator
-
         if isinstance(value, BaseEstimator) and not isinstance(value, LocalModel):
             return {"$sklearn": self.blob("estimators", ".skops", _skops_dumps(value, where))}
         if not self.allow_pickle:
@@ -710,6 +743,13 @@ class _Reader:
             return out
         if tag == "$model" and isinstance(body, dict):
             return self.model(body, where)
+        if tag == "$timestamp" and isinstance(body, str):
+            try:
+                return pd.Timestamp(body)
+            except ValueError as exc:
+                raise self.fail(where, f"{body!r} is not a date") from exc
+        if tag == "$object" and isinstance(body, dict):
+            return self.parameter_object(body, where)
         if tag == "$sklearn" and isinstance(body, str):
             return self.sklearn(body, where)
         if tag == "$prophet" and isinstance(body, str):
@@ -751,7 +791,10 @@ class _Reader:
                 f"{where}: this file holds a Prophet model; pip install prophet"
             ) from exc
         try:
-            return model_from_json(data.decode("utf-8"))
+            with warnings.catch_warnings():  # Prophet's own pandas deprecation notices
+                warnings.simplefilter("ignore", FutureWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return model_from_json(data.decode("utf-8"))
         except Exception as exc:  # Prophet raises many types
             raise self.fail(where, f"{name} is not a Prophet model: {exc}") from exc
 
@@ -766,6 +809,15 @@ class _Reader:
         import joblib
 
         return joblib.load(io.BytesIO(data))
+
+    def parameter_object(self, spec: dict[str, Any], where: str) -> Any:
+        name, params = spec.get("type"), spec.get("params")
+        if name not in ALLOWED_OBJECTS or set(spec) != {"type", "params"}:
+            raise self.fail(where, f"object type {name!r} is not on the allow-list")
+        cls = ALLOWED_OBJECTS[name]
+        if not isinstance(params, dict) or not set(params) <= set(cls().get_params()):
+            raise self.fail(where, f"{name} parameters {_short(params)} are not its own")
+        return cls(**{k: self.value(v, f"{where}.{k}") for k, v in params.items()})
 
     def model(self, spec: dict[str, Any], where: str) -> LocalModel:
         if set(spec) != {"type", "params", "state"}:
@@ -816,7 +868,10 @@ class _Reader:
             "model": lambda v: isinstance(v, LocalModel),
             "models": lambda v: isinstance(v, list) and all(isinstance(m, LocalModel) for m in v),
             "sklearn": lambda v: True,
-            "prophet": lambda v: type(v).__name__ == "Prophet",
+            "prophet": lambda v: type(v).__module__.startswith("prophet.")
+            and type(v).__name__ == "Prophet",
+            "timestamp": lambda v: isinstance(v, pd.Timestamp),
+            "strs": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
         }[kind](value)
         if not ok:
             raise self.fail(where, f"expected {kind}, found {_short(node)}")
