@@ -92,7 +92,8 @@ class Theta(LocalModel):
         from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
 
         self.y_, self.X_, self.n_obs_ = state["y_"], state["X_"], state["n_obs_"]
-        if state["method"] not in ("add", "mul") or state["period"] < 1:
+        methods = ("add", "mul", "additive", "multiplicative")
+        if state["method"] not in methods or state["period"] < 1:
             raise ValueError(f"method={state['method']!r}, period={state['period']!r}")
         model = ThetaModel(
             self.y_,
