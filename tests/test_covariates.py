@@ -124,3 +124,32 @@ def test_update_and_cross_validation_carry_covariates():
     )
     errors = (cv["y"] - cv["mean"]).abs()
     assert errors.max() < 6  # the true promotions over each window were used
+
+
+def test_calendar_features_reach_covariate_models_for_history_and_horizon():
+    calendar = tc.ShoppingCalendar(country=None, events=["spring_festival"])
+    dates = pd.date_range("2014-01-01", "2026-12-01", freq="MS")
+    days = calendar.features(dates, "MS")["event_spring_festival"].to_numpy(dtype=float)
+    rng = np.random.default_rng(0)
+    y = 100 + 70 * days + rng.normal(0, 1, dates.size)  # the holiday moves Jan <-> Feb
+    df = pd.DataFrame({"unique_id": "toys", "ds": dates, "y": y})
+    fc = tc.TrendForecaster(models=LinearOnX(), calendar=calendar).fit(df)
+    out = fc.predict(14).set_index("ds")["mean"]
+    # Spring Festival falls on 2027-02-06 and 2028-01-26
+    assert out["2027-02-01"] - out["2027-01-01"] == pytest.approx(70, abs=5)
+    assert out["2028-01-01"] - out["2028-02-01"] == pytest.approx(70, abs=5)
+    fc.update(
+        pd.DataFrame({"unique_id": "toys", "ds": pd.to_datetime(["2027-01-01"]), "y": [100.0]})
+    )
+    assert fc.models_["toys"].X_.shape == (dates.size + 1, 1)
+    with pytest.raises(TypeError, match="ShoppingCalendar"):
+        tc.TrendForecaster(models=LinearOnX(), calendar="CN").fit(df)
+
+
+def test_models_on_dates_get_each_categorys_real_start():
+    df = promo_panel()
+    fc = tc.TrendForecaster(models=tc.models.Prophet(uncertainty_samples=50)).fit(df)
+    for model in fc.models_.values():
+        assert pd.Timestamp(model.start) == pd.Timestamp("2020-01-01")
+        assert model.freq == "MS"
+    assert (fc.fit_report_["status"] == "ok").all()

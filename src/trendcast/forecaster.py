@@ -7,7 +7,7 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from trendcast._validation import (
     verb,
 )
 from trendcast.backtest import cutoffs, score_models
+from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import (
     FallbackWarning,
     ModelFitError,
@@ -79,6 +80,8 @@ class _Plan:
     selection_margin: float = 0.0
     #: candidates for sparse categories (``is_sparse``), when they get their own
     sparse_candidates: tuple[LocalModel, ...] | None = None
+    #: the panel's frequency (models that work on dates get it)
+    freq: str = ""
 
 
 def _with_season(model: LocalModel, m: int) -> LocalModel:
@@ -93,13 +96,35 @@ def _covariates_for(model: LocalModel, X: np.ndarray | None) -> np.ndarray | Non
     return X if X is not None and model.tags().supports_exogenous else None
 
 
-def _fit_series(y: np.ndarray, plan: _Plan, X: np.ndarray | None = None) -> _SeriesFit:
+def _dated(model: LocalModel, start: pd.Timestamp | None, freq: str) -> LocalModel:
+    """A model that works on dates (Prophet) gets the category's real calendar."""
+    if start is None:
+        return model
+    params = model.get_params(deep=False)
+    if "start" in params and params["start"] is None:
+        model = clone(model).set_params(start=start)
+        if "freq" in params and params["freq"] is None:
+            model.set_params(freq=freq)
+    elif isinstance(model, Combination) and model.models is not None:
+        model = clone(model).set_params(models=[_dated(m, start, freq) for m in model.models])
+    return model
+
+
+def _fit_series(
+    y: np.ndarray,
+    plan: _Plan,
+    X: np.ndarray | None = None,
+    start: pd.Timestamp | None = None,
+) -> _SeriesFit:
     """Select (if several candidates), fit, and fall back along the chain."""
     reasons: list[str] = []
     scores: list[tuple[str, float, str]] = []
     candidates = plan.candidates
     if plan.sparse_candidates is not None and np.all(y >= 0) and is_sparse(y):
         candidates = plan.sparse_candidates
+    if start is not None:
+        candidates = tuple(_dated(c, start, plan.freq) for c in candidates)
+        plan = replace(plan, fallbacks=tuple(_dated(f, start, plan.freq) for f in plan.fallbacks))
     order: list[LocalModel] = list(candidates)
     pinned: LocalModel | None = None
     if len(candidates) > 1:
@@ -296,6 +321,12 @@ class TrendForecaster(BaseEstimator):
         Columns of the sales frame that are known ahead (calendar events,
         planned prices, promotions). Models that take covariates use them;
         ``predict`` then needs their future values in ``X_df``.
+    calendar : ShoppingCalendar, optional
+        Shopping-calendar features (holidays and retail events, see
+        [`ShoppingCalendar`][trendcast.ShoppingCalendar]) computed for every
+        period, history and horizon alike, and given to the models that take
+        covariates after the ``future_covariates``. No ``X_df`` is needed for
+        them.
 
     Attributes
     ----------
@@ -339,6 +370,7 @@ class TrendForecaster(BaseEstimator):
         selection_margin: float = 0.2,
         progress: bool = False,
         future_covariates: Sequence[str] | None = None,
+        calendar: ShoppingCalendar | None = None,
     ) -> None:
         self.models = models
         self.freq = freq
@@ -355,6 +387,7 @@ class TrendForecaster(BaseEstimator):
         self.selection_margin = selection_margin
         self.progress = progress
         self.future_covariates = future_covariates
+        self.calendar = calendar
 
     # ------------------------------------------------------------------ set-up
     def _validate(self, df: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
@@ -420,6 +453,7 @@ class TrendForecaster(BaseEstimator):
             backtest_windows=int(self.backtest_windows),
             selection_margin=float(self.selection_margin),
             sparse_candidates=None if sparse is None else tuple(sparse),
+            freq=freq,
         )
 
     def _map(self, func: Callable[..., Any], items: list[Any], *args: Any, desc: str) -> list[Any]:
@@ -496,13 +530,27 @@ class TrendForecaster(BaseEstimator):
                     fix="fill or drop those rows before passing the frame",
                 )
 
+    def _calendar_features(self, dates: pd.Series) -> pd.DataFrame | None:
+        """Calendar columns for each row's date (aligned on the frame's index)."""
+        if self.calendar is None:
+            return None
+        if not isinstance(self.calendar, ShoppingCalendar):
+            raise TypeError(
+                f"calendar must be a trendcast.ShoppingCalendar, got {type(self.calendar).__name__}"
+            )
+        return self.calendar.features(dates, self._freq)
+
     def _series(
         self, df: pd.DataFrame
     ) -> list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]]:
         names = self._covariate_names()
+        cal = self._calendar_features(df[self.time_col])
         out: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]] = []
         for key, group in df.groupby(self.id_col, sort=False):
             X = group[names].to_numpy(dtype=float) if names else None
+            if cal is not None:
+                rows = cal.loc[group.index].to_numpy(dtype=float)
+                X = rows if X is None else np.hstack([X, rows])
             out.append(
                 (
                     key,
@@ -535,7 +583,7 @@ class TrendForecaster(BaseEstimator):
         self._check_covariates(data, "the sales frame", describe_source(df))
         plan = self._plan(self._freq)
         series = self._series(data)
-        items = [(y, plan, X) for _, y, _, X in series]
+        items = [(y, plan, X, pd.Timestamp(dates[0])) for _, y, dates, X in series]
         fits = self._map(_fit_series, items, desc="fitting")
         self._store(series, fits, plan)
         self.fitted_at_ = pd.Timestamp.now(tz="UTC").floor("s")
@@ -676,6 +724,23 @@ class TrendForecaster(BaseEstimator):
     ) -> dict[Any, np.ndarray]:
         """Covariate rows for the next ``h`` periods of every category, checked."""
         names = self._covariate_names()
+        if self.calendar is not None:
+            self._freq = self.freq_
+            declared = self._declared_future(X_df, keys, h, names) if names else {}
+            out: dict[Any, np.ndarray] = {}
+            for key in keys:
+                dates = freqs.future_dates(self.last_dates_[key], h, self.freq_)
+                features = self._calendar_features(pd.Series(dates))
+                assert features is not None
+                cal = features.to_numpy(dtype=float)
+                out[key] = cal if key not in declared else np.hstack([declared[key], cal])
+            return out
+        return self._declared_future(X_df, keys, h, names)
+
+    def _declared_future(
+        self, X_df: pd.DataFrame | None, keys: list[Any], h: int, names: list[str]
+    ) -> dict[Any, np.ndarray]:
+        """Rows of ``X_df`` for the next ``h`` periods of every category, checked."""
         if not names:
             if X_df is not None:
                 raise ValueError(
@@ -800,6 +865,7 @@ class TrendForecaster(BaseEstimator):
             allow_negative=self.allow_negative,
         )
         source = describe_source(df)
+        self._freq = self.freq_
         self._check_covariates(validated.frame, "the sales frame", source)
         plan: _Plan = self._plan_
         updates: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]] = []
@@ -842,7 +908,9 @@ class TrendForecaster(BaseEstimator):
             self.models_[key] = fit.model
         if fresh:
             fits = self._map(
-                _fit_series, [(y, plan, X) for _, y, _, X in fresh], desc="fitting new"
+                _fit_series,
+                [(y, plan, X, pd.Timestamp(dates[0])) for _, y, dates, X in fresh],
+                desc="fitting new",
             )
             self._add_categories(fresh, fits)
         return self
@@ -1009,7 +1077,10 @@ class TrendForecaster(BaseEstimator):
         self._check_covariates(data, "the sales frame", describe_source(df))
         plan = self._plan(self._freq)
         series = self._series(data)
-        items = [(y, h, n_windows, step_size, levels, plan, X) for _, y, _, X in series]
+        items = [
+            (y, h, n_windows, step_size, levels, plan, X, pd.Timestamp(dates[0]))
+            for _, y, dates, X in series
+        ]
         results = self._map(_cv_one_item, items, desc="cross-validating")
         frames, actual, cut_col, report = [], [], [], []
         for (key, y, dates, _), windows in zip(series, results, strict=True):
@@ -1050,6 +1121,7 @@ def _cv_one_item(
     levels: tuple[int, ...],
     plan: _Plan,
     X: np.ndarray | None = None,
+    start: pd.Timestamp | None = None,
 ) -> list[tuple[int, ModelForecast, _SeriesFit]]:
     windows = []
     points = cutoffs(y.size, h, n_windows, step_size)
@@ -1057,7 +1129,7 @@ def _cv_one_item(
         return []
     for c in points:
         X_train = None if X is None else X[:c]
-        fit = _fit_series(y[:c], plan, X_train)
+        fit = _fit_series(y[:c], plan, X_train, start)
         if fit.model is None:
             continue
         X_future = None if X is None else X[c : c + h]

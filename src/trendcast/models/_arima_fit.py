@@ -119,9 +119,7 @@ class Problem:
 
     def start(self, c: Candidate) -> np.ndarray:
         """Least-squares mean and betas, zero ARMA coefficients."""
-        cols = ([np.ones(self.n)] if c.constant else []) + (
-            [self.X] if self.X is not None else []
-        )
+        cols = ([np.ones(self.n)] if c.constant else []) + ([self.X] if self.X is not None else [])
         reg = np.zeros(0)
         if cols:
             design = np.column_stack(cols)

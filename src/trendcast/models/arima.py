@@ -173,9 +173,7 @@ class ARIMA(LocalModel):
     # -- fitting -----------------------------------------------------------------------
     def _check_orders(self) -> None:
         for what, value in (("order", self.order), ("seasonal_order", self.seasonal_order)):
-            if value is not None and (
-                len(value) != 3 or any(int(v) != v or v < 0 for v in value)
-            ):
+            if value is not None and (len(value) != 3 or any(int(v) != v or v < 0 for v in value)):
                 raise ModelFitError(
                     f"{what}={value!r} must be three non-negative integers, e.g. (1, 1, 1)"
                 )
@@ -425,9 +423,7 @@ class ARIMA(LocalModel):
         mean = self._predict(h, X_future, ()).mean
         p_end = np.asarray(res.predicted_state_cov[:, :, -1], dtype=float)
         vals, vecs = np.linalg.eigh((p_end + p_end.T) / 2)
-        state = (vecs * np.sqrt(np.clip(vals, 0, None))) @ rng.standard_normal(
-            (vals.size, n_paths)
-        )
+        state = (vecs * np.sqrt(np.clip(vals, 0, None))) @ rng.standard_normal((vals.size, n_paths))
         shock_sd = np.sqrt(np.clip(np.diag(state_cov), 0, None))
         paths = np.empty((n_paths, h))
         for step in range(h):
