@@ -295,3 +295,16 @@ def test_covariates_round_trip(tmp_path):
     assert json.loads((tmp_path / "cov" / "manifest.json").read_text())["columns"][
         "covariates"
     ] == ["promo"]
+
+
+def test_calendar_and_dated_models_round_trip(tmp_path):
+    df = make_panel(n_series=2, n=36)
+    calendar = tc.ShoppingCalendar(country=None, events=["singles_day", "black_friday"])
+    fc = tc.TrendForecaster(
+        models=tc.models.ARIMA(order=(1, 0, 0), seasonal_order=(0, 1, 0)), calendar=calendar
+    ).fit(df)
+    assert next(iter(fc.models_.values())).has_covariates_
+    loaded = tc.load(fc.save(tmp_path / "cal"))
+    assert isinstance(loaded.calendar, tc.ShoppingCalendar)
+    assert loaded.calendar.get_params() == calendar.get_params()
+    pd.testing.assert_frame_equal(loaded.predict(8), fc.predict(8), rtol=0, atol=1e-9)
