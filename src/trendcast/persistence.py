@@ -43,6 +43,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -642,12 +643,18 @@ def _is_pickle(data: bytes) -> bool:
     return "STOP" in ops and bool(ops & _CODE_OPS)
 
 
+@functools.lru_cache(maxsize=65536)
 def _looks_like_pickle(text: str) -> bool:
+    """Whether a JSON text holds a pickle, raw (as latin-1), in hex or in base64.
+
+    Cached: a saved forecaster repeats the same names and reasons many times.
+    """
     candidates = []
-    try:
-        candidates.append(text.encode("latin-1"))
-    except UnicodeEncodeError:
-        pass
+    if text.endswith("."):  # a raw pickle ends with its STOP opcode
+        try:
+            candidates.append(text.encode("latin-1"))
+        except UnicodeEncodeError:
+            pass
     compact = re.sub(r"\s+", "", text)
     if len(compact) >= 8 and re.fullmatch(r"[0-9a-fA-F]+", compact) and len(compact) % 2 == 0:
         candidates.append(bytes.fromhex(compact))
