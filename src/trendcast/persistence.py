@@ -1081,12 +1081,44 @@ def load(
     reader = _Reader(files, str(source), allow_pickle)
     state = _parse_json(files["forecaster.json"], f"{source}: forecaster.json")
     cats = _parse_json(files["categories.json"], f"{source}: categories.json")
+    _check_tags(state, "forecaster.json", str(source), allow_pickle)
+    _check_tags(cats, "categories.json", str(source), allow_pickle)
     try:
         return _assemble(reader, state, cats, categories, TrendForecaster, _Plan)
     except (KeyError, TypeError, AttributeError) as exc:
         raise PersistenceError(
             f"{source}: forecaster.json or categories.json lacks or misstates a field ({exc!r})"
         ) from exc
+
+
+def _check_tags(node: Any, name: str, source: str, allow_pickle: bool) -> None:
+    """Refuse, before anything is built, model and object types off the allow-lists and
+    pickled members without ``allow_pickle`` (categories are otherwise built lazily)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if len(item) == 1:
+                ((tag, body),) = item.items()
+                kind: Mapping[str, object] | None = None
+                if tag == "$model":
+                    kind = ALLOWED_MODELS
+                elif tag == "$object":
+                    kind = ALLOWED_OBJECTS
+                if kind is not None and isinstance(body, dict) and body.get("type") not in kind:
+                    raise PersistenceError(
+                        f"{source}: {name}: type {body.get('type')!r} is not on the allow-list "
+                        f"({', '.join(sorted(kind))}); nothing was imported"
+                    )
+                if tag == "$pickle" and not allow_pickle:
+                    raise PersistenceError(
+                        f"{source}: {name}: holds an object stored with pickle ({body!r}), "
+                        "which can run code on load; pass load(..., allow_pickle=True) only if "
+                        "you trust the file"
+                    )
+            stack.extend(item.values())
 
 
 def _assemble(
