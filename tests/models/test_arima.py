@@ -104,3 +104,14 @@ def test_failures_raise_model_fit_error():
         ARIMA(order=(1, -1, 0)).fit(ar1(50, 0.5, seed=8))
     with pytest.raises(tc.ModelFitError, match="at least"):
         ARIMA(season_length=12, seasonal_order=(0, 1, 0)).fit(np.arange(15.0))
+
+
+def test_pinned_copy_repeats_the_chosen_orders_without_a_search():
+    y = tc.datasets.load_us_retail(categories=["448"])["y"].to_numpy()[-120:]
+    fitted = ARIMA(season_length=12).fit(y[:-12])
+    twin = fitted.pinned()
+    assert not hasattr(twin, "arima_order_")
+    twin.fit(y)
+    assert twin.arima_order_ == fitted.arima_order_
+    assert twin.seasonal_arima_order_ == fitted.seasonal_arima_order_
+    assert twin.constant_ == fitted.constant_

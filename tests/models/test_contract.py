@@ -3,8 +3,8 @@
 Known exceptions are declared here with their reason, never skipped silently:
 
 - "exogenous required": no model in this release requires covariates. ARIMA
-  (regression with ARIMA errors) and Prophet take them and ARIMA is checked to
-  use them; every other model is checked to refuse them
+  (regression with ARIMA errors), Prophet and RegressionModel take them and
+  are checked to use them; every other model is checked to refuse them
   (``test_refuses_exogenous_as_tags_say``).
 - "bounds around the mean" is checked on the contract's smooth series only.
   For a sparse series the bounds of Croston, SBA, TSB and IntermittentDemand

@@ -10,6 +10,7 @@ from trendcast.models.ets import ETS
 from trendcast.models.intermittent import SBA, TSB, Croston
 from trendcast.models.naive import Naive, SeasonalNaive
 from trendcast.models.prophet import Prophet
+from trendcast.models.regression import RegressionModel
 from trendcast.models.simple import Drift, WindowAverage
 from trendcast.models.sparse import DemandClass, IntermittentDemand, classify_demand, is_sparse
 from trendcast.models.theta import Theta
@@ -29,6 +30,7 @@ REGISTRY: tuple[type[LocalModel], ...] = (
     IntermittentDemand,
     Prophet,
     ARIMA,
+    RegressionModel,
 )
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "ModelTags",
     "Naive",
     "Prophet",
+    "RegressionModel",
     "SeasonalNaive",
     "Theta",
     "WindowAverage",

@@ -152,6 +152,17 @@ class ARIMA(LocalModel):
             produces_samples=True,
         )
 
+    def pinned(self) -> ARIMA:
+        """An unfitted copy that skips the search: the chosen orders and constant, fixed."""
+        twin = super().pinned()
+        if hasattr(self, "arima_order_"):
+            twin.set_params(
+                order=tuple(int(v) for v in self.arima_order_),
+                seasonal_order=tuple(int(v) for v in self.seasonal_arima_order_),
+                include_constant=bool(self.constant_),
+            )
+        return twin
+
     @property
     def name(self) -> str:
         if not hasattr(self, "arima_order_"):
