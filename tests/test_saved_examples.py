@@ -35,6 +35,8 @@ def test_saved_example_loads_and_predicts_the_recorded_numbers(path):
     manifest = json.loads((path / "manifest.json").read_text())
     assert manifest["format_version"] == int(path.parent.name)
     fc = tc.load(path)
+    if path.name != "auto":  # each example really holds the model class it is named after
+        assert {type(m).__name__ for m in fc.models_.values()} == {path.name}
     expected = pd.read_csv(path.parent / f"{path.name}.expected.csv", parse_dates=["ds"])
     got = fc.predict(6, level=(80, 95))
     assert got["model"].tolist() == expected["model"].tolist()

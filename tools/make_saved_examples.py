@@ -31,12 +31,12 @@ LEVELS = (80, 95)
 
 
 def tiny_panel() -> pd.DataFrame:
-    """Two categories, 36 months: a seasonal one with trend and a sparse one."""
+    """Two categories, 60 months: a seasonal one with trend and a sparse one."""
     rng = np.random.default_rng(20240601)
-    dates = pd.date_range("2021-01-01", periods=36, freq="MS")
-    t = np.arange(36)
-    smooth = 100 + 0.8 * t + 12 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, 36)
-    sparse = np.where(rng.random(36) < 0.45, np.round(rng.gamma(2.0, 4.0, 36), 1), 0.0)
+    dates = pd.date_range("2021-01-01", periods=60, freq="MS")
+    t = np.arange(60)
+    smooth = 100 + 0.8 * t + 12 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, 60)
+    sparse = np.where(rng.random(60) < 0.45, np.round(rng.gamma(2.0, 4.0, 60), 1), 0.0)
     return pd.concat(
         [
             pd.DataFrame({"unique_id": "smooth", "ds": dates, "y": np.round(smooth, 2)}),

@@ -77,6 +77,7 @@ from trendcast.models import (
     LocalModel,
     Naive,
     Prophet,
+    RegressionModel,
     SeasonalNaive,
     Theta,
     WindowAverage,
@@ -111,6 +112,9 @@ _KINDS = (
     "prophet",
     "timestamp",
     "strs",
+    "ints",
+    "float|array",
+    "sklearns",
 )
 
 _BASE_STATE: dict[str, str] = {"y_": "array", "X_": "array?", "n_obs_": "int"}
@@ -182,6 +186,25 @@ ALLOWED_MODELS: dict[str, tuple[type[LocalModel], dict[str, str]]] = {
         {"freq_": "str", "first_date_": "timestamp", "model_": "prophet", "regressors_": "strs"},
     ),
 }
+
+ALLOWED_MODELS["trendcast.RegressionModel"] = (
+    RegressionModel,
+    {
+        "lags_": "ints",
+        "memory_": "int",
+        "log_": "bool",
+        "d_": "int",
+        "estimator_": "sklearn",
+        "scale_": "float",
+        "x_scale_": "float|array",
+        "bounds_": "tuple",
+        "models_": "sklearns",
+        "relative_": "bool",
+        "step_scale_": "array",
+        "scores_": "array",
+        "residuals_": "array",
+    },
+)
 
 #: Parameter objects (no fitted state) that models may hold, stored by their parameters.
 ALLOWED_OBJECTS: dict[str, type[BaseEstimator]] = {"trendcast.ShoppingCalendar": ShoppingCalendar}
@@ -362,13 +385,28 @@ def _skops_dumps(value: Any, where: str) -> bytes:
 
 
 def _stable_zip(data: bytes) -> bytes:
-    """The same zip with fixed timestamps, so saving twice writes the same bytes."""
+    """The same skops zip with fixed timestamps, member names and object ids, so saving
+    twice writes the same bytes (skops names members and objects after ``id()``)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        members = {info.filename: src.read(info.filename) for info in src.infolist()}
+    schema = members.pop("schema.json").decode("utf-8")
+    order = sorted(members, key=lambda n: (schema.find(f'"{n}"'), n))
+    renamed = {old: f"{i}{Path(old).suffix}" for i, old in enumerate(order)}
+    for old, new in renamed.items():
+        schema = schema.replace(f'"{old}"', f'"{new}"')
+    ids: dict[str, str] = {}  # object ids mark shared references: number them in order
+    schema = re.sub(
+        r'"__id__": (\d+)',
+        lambda m: f'"__id__": {ids.setdefault(m.group(1), str(len(ids)))}',
+        schema,
+    )
+    files = {renamed[n]: members[n] for n in members} | {"schema.json": schema.encode("utf-8")}
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in sorted(src.infolist(), key=lambda i: i.filename):
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(out, "w") as dst:
+        for name in sorted(files):
+            fixed = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, files[name])
     return out.getvalue()
 
 
@@ -874,7 +912,13 @@ class _Reader:
             and all(isinstance(x, str | int | float | bool) for x in v),
             "model": lambda v: isinstance(v, LocalModel),
             "models": lambda v: isinstance(v, list) and all(isinstance(m, LocalModel) for m in v),
-            "sklearn": lambda v: True,
+            "sklearn": lambda v: isinstance(v, BaseEstimator) and not isinstance(v, LocalModel),
+            "sklearns": lambda v: isinstance(v, list)
+            and all(isinstance(e, BaseEstimator) and not isinstance(e, LocalModel) for e in v),
+            "ints": lambda v: isinstance(v, list)
+            and all(isinstance(x, int) and not isinstance(x, bool) for x in v),
+            "float|array": lambda v: isinstance(v, np.ndarray)
+            or (isinstance(v, int | float) and not isinstance(v, bool)),
             "prophet": lambda v: type(v).__module__.startswith("prophet.")
             and type(v).__name__ == "Prophet",
             "timestamp": lambda v: isinstance(v, pd.Timestamp),
@@ -882,7 +926,9 @@ class _Reader:
         }[kind](value)
         if not ok:
             raise self.fail(where, f"expected {kind}, found {_short(node)}")
-        return float(value) if kind == "float" else value
+        if kind == "float" or (kind == "float|array" and not isinstance(value, np.ndarray)):
+            return float(value)
+        return value
 
 
 def _short(node: Any) -> str:
