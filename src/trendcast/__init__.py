@@ -23,10 +23,12 @@ from trendcast.exceptions import (
     MissingDependencyError,
     ModelFitError,
     NotFittedError,
+    PersistenceError,
     TrendcastError,
 )
 from trendcast.forecaster import TrendForecaster
 from trendcast.io import read_baidu_index, read_google_trends, read_sales, read_search
+from trendcast.persistence import load
 from trendcast.plotting import plot_lead_lag
 from trendcast.signals import (
     StitchResult,
@@ -51,6 +53,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelFitError",
     "NotFittedError",
+    "PersistenceError",
     "StitchResult",
     "ShoppingCalendar",
     "TrendForecaster",
@@ -59,6 +62,7 @@ __all__ = [
     "cross_correlation",
     "datasets",
     "lead_lag",
+    "load",
     "metrics",
     "models",
     "plot_lead_lag",

@@ -15,6 +15,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelFitError",
     "NotFittedError",
+    "PersistenceError",
     "TrendcastError",
 ]
 
@@ -45,6 +46,16 @@ class NotFittedError(TrendcastError, AttributeError):
 
 class MissingDependencyError(TrendcastError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class PersistenceError(TrendcastError, ValueError):
+    """A saved forecaster cannot be written or loaded safely.
+
+    The message names the file and the reason: a checksum mismatch, a missing
+    or extra file, a newer format version, a model type that is not on the
+    allow-list, malformed JSON, a damaged archive, or pickled data without
+    ``allow_pickle=True``.
+    """
 
 
 class DataWarning(UserWarning):

@@ -8,6 +8,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -589,6 +590,7 @@ class TrendForecaster(BaseEstimator):
         items = [(y, plan, X, pd.Timestamp(dates[0])) for _, y, dates, X in series]
         fits = self._map(_fit_series, items, desc="fitting")
         self._store(series, fits, plan)
+        self.fitted_at_ = pd.Timestamp.now(tz="UTC").floor("s")
         return self
 
     def _store(self, series: list, fits: list[_SeriesFit], plan: _Plan) -> None:
@@ -970,6 +972,72 @@ class TrendForecaster(BaseEstimator):
         self.selection_report_ = pd.concat(
             [before_scores, self.selection_report_], ignore_index=True
         )
+
+    def save(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        overwrite: bool = False,
+        allow_pickle: bool = False,
+    ) -> Path:
+        """Save the fitted forecaster as JSON and NumPy arrays (no pickle).
+
+        Read it back with [`trendcast.load`][trendcast.load]; the loaded
+        forecaster predicts the same numbers, can ``update`` and be saved
+        again. See the persistence guide for the layout and the safety model.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A directory, or a single file ending in ``.zip`` or ``.tar``.
+        format : {"dir", "zip", "tar"}, optional
+            Overrides the choice made from the suffix of ``path``.
+        overwrite : bool
+            Replace an existing save at ``path`` (atomically: a reader sees
+            the old or the new one, never half of one).
+        allow_pickle : bool
+            Store objects that have no safe format (a model class that is not
+            on the allow-list) with joblib. Loading them then needs
+            ``load(..., allow_pickle=True)``: only for trusted files.
+
+        Returns
+        -------
+        Path
+            ``path``.
+
+        Raises
+        ------
+        PersistenceError
+            When ``path`` exists (without ``overwrite``), or a model has no
+            safe format and ``allow_pickle`` is False.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> import trendcast as tc
+        >>> sales = tc.datasets.load_us_retail(categories=["448"])
+        >>> fc = tc.TrendForecaster(models=tc.models.ETS()).fit(sales)
+        >>> path = fc.save(pathlib.Path(tempfile.mkdtemp()) / "retail")
+        >>> sorted(p.name for p in path.iterdir())
+        ['arrays', 'categories.json', 'forecaster.json', 'manifest.json']
+        """
+        from trendcast.persistence import save
+
+        return save(self, path, format=format, overwrite=overwrite, allow_pickle=allow_pickle)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        allow_pickle: bool = False,
+        categories: Sequence[Any] | None = None,
+    ) -> TrendForecaster:
+        """Load a saved forecaster: the same as [`trendcast.load`][trendcast.load]."""
+        from trendcast.persistence import load
+
+        return load(path, allow_pickle=allow_pickle, categories=categories)
 
     def cross_validation(
         self,

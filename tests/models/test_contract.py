@@ -2,8 +2,6 @@
 
 Known exceptions are declared here with their reason, never skipped silently:
 
-- "save/load same predictions": persistence is issue 6 (``fc.save`` /
-  ``trendcast.load``); no model can be saved yet, so there is nothing to test.
 - "exogenous required": no model in this release requires covariates. ARIMA
   (regression with ARIMA errors), Prophet and RegressionModel take them and
   are checked to use them; every other model is checked to refuse them
@@ -20,6 +18,8 @@ samples): about 10 s on one core, most of it Prophet's own pandas work.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -187,6 +187,43 @@ class TestContract:
         out = tc.TrendForecaster(models=clone(model)).fit(df).predict(12)
         cols = ["mean", "lo-80", "hi-80", "lo-95", "hi-95"]
         assert (out[cols].to_numpy() >= 0).all()
+
+    def test_save_load_same_predictions(self, model, tmp_path):
+        # one smooth and one sparse category, so intermittent state is exercised too
+        smooth = make_panel(n_series=1, n=60)
+        rng = np.random.default_rng(5)
+        sparse = smooth.assign(
+            unique_id="sparse", y=np.where(rng.random(60) < 0.4, rng.gamma(2.0, 5.0, 60), 0.0)
+        )
+        df = pd.concat([smooth, sparse], ignore_index=True)
+        history, new = df[df["ds"] < "2023-07-01"], df[df["ds"] >= "2023-07-01"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", tc.FallbackWarning)
+            fc = tc.TrendForecaster(models=clone(model)).fit(history)
+        loaded = tc.load(fc.save(tmp_path / "saved"))
+        assert [type(m) for m in loaded.models_.values()] == [
+            type(m) for m in fc.models_.values()
+        ]
+        levels = (50, 80, 95)
+        pd.testing.assert_frame_equal(
+            loaded.predict(12, level=levels), fc.predict(12, level=levels), rtol=0, atol=1e-9
+        )
+        for key, original in fc.models_.items():
+            if original.tags().produces_samples:
+                np.testing.assert_allclose(
+                    loaded.models_[key].sample_paths(6, 50, random_state=7),
+                    original.sample_paths(6, 50, random_state=7),
+                    rtol=0,
+                    atol=1e-9,
+                )
+        # saved again, the loaded forecaster writes the same files
+        again = loaded.save(tmp_path / "again")
+        for name in sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file()):
+            assert (again / name).read_bytes() == (tmp_path / "saved" / name).read_bytes(), name
+        # and it absorbs new data exactly as the forecaster it was saved from
+        pd.testing.assert_frame_equal(
+            loaded.update(new).predict(6), fc.update(new).predict(6), rtol=0, atol=1e-9
+        )
 
 
 def test_seasonal_naive_repeats_last_season_exactly():

@@ -370,6 +370,34 @@ class ARIMA(LocalModel):
                 stacklevel=4,
             )
 
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        """Set the saved orders and parameters and rebuild the results by filtering.
+
+        ``SARIMAX(...).filter(params_)`` runs the Kalman filter with the saved
+        parameters over the saved history: nothing is re-estimated.
+        """
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        super()._restore_state(state)
+        orders = (*self.arima_order_, *self.seasonal_arima_order_)
+        if len(orders) != 6 or not all(isinstance(o, int) and 0 <= o <= 10 for o in orders):
+            raise ValueError(f"orders {orders!r} are not ARIMA orders")
+        if self.has_covariates_ != (self.X_ is not None):
+            raise ValueError("has_covariates_ disagrees with the saved covariates")
+        p, d, q = self.arima_order_
+        P, D, Q = self.seasonal_arima_order_
+        m = self._season()
+        model = SARIMAX(
+            self.y_,
+            exog=self.X_,
+            order=(p, d, q),
+            seasonal_order=(P, D, Q, m) if m > 1 else (0, 0, 0, 0),
+            trend="c" if self.constant_ else "n",
+        )
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            self.results_ = model.filter(self.params_, cov_type="none")
+
     # -- using the fit -----------------------------------------------------------------
     def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
         n_old = self.y_.size

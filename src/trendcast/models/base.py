@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.stats import norm
@@ -230,6 +231,24 @@ class LocalModel(BaseEstimator):
         from sklearn.base import clone
 
         return clone(self)
+
+    # -- persistence hooks (trendcast.persistence) --------------------------------------
+    def _state_to_save(self, names: Sequence[str]) -> dict[str, Any]:
+        """The fitted attributes ``names`` (from the persistence allow-list), to be saved.
+
+        Models whose fitted state lives in a library object (a statsmodels
+        results object) override this to return plain parameters instead.
+        """
+        return {name: getattr(self, name) for name in names}
+
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        """Set the fitted attributes read from a saved file.
+
+        Models override this to rebuild derived objects (statsmodels results)
+        from the parameters, without re-estimating them.
+        """
+        for name, value in state.items():
+            setattr(self, name, value)
 
     # -- hooks for model authors -------------------------------------------------------
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:

@@ -211,6 +211,24 @@ class ETS(LocalModel):
             warnings.simplefilter("ignore")
             self.results_ = self._build(y_all, self.form_, m).smooth(self.params_)
 
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        """Set the saved form and parameters and rebuild the results by smoothing.
+
+        ``ETSModel(...).smooth(params_)`` runs the filter with the saved
+        parameters: nothing is re-estimated, so forecasts equal the saved ones.
+        """
+        super()._restore_state(state)
+        form = self.form_
+        if not (
+            len(form) == 4
+            and form[0] in ("A", "M")
+            and form[1] in ("A", "N")
+            and isinstance(form[2], bool)
+            and form[3] in ("A", "M", "N")
+        ):
+            raise ValueError(f"form_={form!r} is not an ETS form")
+        self._update(self.y_, None)
+
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:

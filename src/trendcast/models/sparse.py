@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.stats import binomtest
@@ -284,6 +287,24 @@ class IntermittentDemand(LocalModel):
         self.demand_class_ = kind
         self.reason_ = reason
         self.model_ = model.fit(y)
+
+    def _state_to_save(self, names: Sequence[str]) -> dict[str, Any]:
+        """The fitted state, with the demand class as a plain tuple."""
+        state = super()._state_to_save(names)
+        state["demand_class_"] = dataclasses.astuple(self.demand_class_)
+        return state
+
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        """Set the saved state; the demand class comes back as a ``DemandClass``."""
+        kind, adi, cv2, n_periods, n_demands = state["demand_class_"]
+        super()._restore_state(
+            {
+                **state,
+                "demand_class_": DemandClass(
+                    str(kind), float(adi), float(cv2), int(n_periods), int(n_demands)
+                ),
+            }
+        )
 
     def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
         """Keep the chosen method and its parameters; move its state forward."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,55 @@ class Theta(LocalModel):
                 ).fit()
             except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
                 raise ModelFitError(f"Theta could not be estimated: {exc}") from exc
+
+    def _state_to_save(self, names: Sequence[str]) -> dict[str, Any]:
+        """The fitted Theta line as plain numbers, read through statsmodels' public API."""
+        res = self.results_
+        model = res.model
+        params = np.asarray(res.params, dtype=float)
+        state: dict[str, Any] = {
+            "y_": self.y_,
+            "X_": self.X_,
+            "n_obs_": self.n_obs_,
+            "b0": float(params[0]),
+            "alpha": float(params[1]),
+            "one_step": float(res.forecast_components(1)["ses"].iloc[0]),
+            "method": str(model.method),
+            "deseasonalize": bool(model.deseasonalize),
+            "period": int(model.period),
+            "seasonal": np.zeros(0),
+        }
+        if model.deseasonalize:
+            # forecast_components gives the seasonal factor of period n + i at row i;
+            # roll it back so index j is the factor of periods j, j + period, ...
+            p = int(model.period)
+            season = np.asarray(res.forecast_components(p)["seasonal"], dtype=float)
+            state["seasonal"] = season[(np.arange(p) - res.model.endog_orig.shape[0]) % p]
+        return {name: state[name] for name in names}
+
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        """Rebuild statsmodels' Theta results from the saved line: no re-estimation."""
+        from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
+
+        self.y_, self.X_, self.n_obs_ = state["y_"], state["X_"], state["n_obs_"]
+        methods = ("add", "mul", "additive", "multiplicative")
+        if state["method"] not in methods or state["period"] < 1:
+            raise ValueError(f"method={state['method']!r}, period={state['period']!r}")
+        model = ThetaModel(
+            self.y_,
+            period=state["period"],
+            deseasonalize=state["deseasonalize"],
+            method=state["method"],
+        )
+        self.results_ = ThetaModelResults(
+            state["b0"],
+            state["alpha"],
+            None,
+            np.array([state["one_step"]]),
+            state["seasonal"],
+            False,
+            model,
+        )
 
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
