@@ -327,9 +327,7 @@ class _Writer:
         if name is None:
             return self.opaque(model, where)
         _, state_kinds = ALLOWED_MODELS[name]
-        params = {
-            k: self.value(v, f"{where}.{k}") for k, v in model.get_params(deep=False).items()
-        }
+        params = {k: self.value(v, f"{where}.{k}") for k, v in model.get_params(deep=False).items()}
         spec: dict[str, Any] = {"type": name, "params": params, "state": None}
         if hasattr(model, "y_"):
             names = [*_BASE_STATE, *state_kinds]
@@ -542,9 +540,7 @@ def save(
     files[MANIFEST] = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
     if target.exists() or target.is_symlink():
         if not overwrite:
-            raise PersistenceError(
-                f"{target} already exists; pass overwrite=True to replace it"
-            )
+            raise PersistenceError(f"{target} already exists; pass overwrite=True to replace it")
         if target.is_dir() and not (target / MANIFEST).is_file() and any(target.iterdir()):
             raise PersistenceError(
                 f"{target} is a directory that does not hold a saved forecaster; "
@@ -769,7 +765,7 @@ class _Reader:
             return [self.value(v, f"{where}[{i}]") for i, v in enumerate(node)]
         if not isinstance(node, dict) or len(node) != 1:
             raise self.fail(where, f"unexpected value {_short(node)}")
-        (tag, body), = node.items()
+        ((tag, body),) = node.items()
         if tag == "$array":
             return self.array(node, where)
         if tag == "$float" and body in ("nan", "inf", "-inf"):
@@ -889,9 +885,7 @@ class _Reader:
         kinds = {**_BASE_STATE, **state_kinds}
         if not isinstance(state, dict) or set(state) != set(kinds):
             found = sorted(state) if isinstance(state, dict) else _short(state)
-            raise self.fail(
-                where, f"{name} state must hold exactly {sorted(kinds)}; found {found}"
-            )
+            raise self.fail(where, f"{name} state must hold exactly {sorted(kinds)}; found {found}")
         values = {k: self.typed(state[k], kinds[k], f"{where}.{k}") for k in kinds}
         try:
             model._restore_state(values)
@@ -908,19 +902,27 @@ class _Reader:
             "str": lambda v: isinstance(v, str),
             "array": lambda v: isinstance(v, np.ndarray),
             "array?": lambda v: v is None or isinstance(v, np.ndarray),
-            "tuple": lambda v: isinstance(v, tuple)
-            and all(isinstance(x, str | int | float | bool) for x in v),
+            "tuple": lambda v: (
+                isinstance(v, tuple) and all(isinstance(x, str | int | float | bool) for x in v)
+            ),
             "model": lambda v: isinstance(v, LocalModel),
             "models": lambda v: isinstance(v, list) and all(isinstance(m, LocalModel) for m in v),
             "sklearn": lambda v: isinstance(v, BaseEstimator) and not isinstance(v, LocalModel),
-            "sklearns": lambda v: isinstance(v, list)
-            and all(isinstance(e, BaseEstimator) and not isinstance(e, LocalModel) for e in v),
-            "ints": lambda v: isinstance(v, list)
-            and all(isinstance(x, int) and not isinstance(x, bool) for x in v),
-            "float|array": lambda v: isinstance(v, np.ndarray)
-            or (isinstance(v, int | float) and not isinstance(v, bool)),
-            "prophet": lambda v: type(v).__module__.startswith("prophet.")
-            and type(v).__name__ == "Prophet",
+            "sklearns": lambda v: (
+                isinstance(v, list)
+                and all(isinstance(e, BaseEstimator) and not isinstance(e, LocalModel) for e in v)
+            ),
+            "ints": lambda v: (
+                isinstance(v, list)
+                and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+            ),
+            "float|array": lambda v: (
+                isinstance(v, np.ndarray)
+                or (isinstance(v, int | float) and not isinstance(v, bool))
+            ),
+            "prophet": lambda v: (
+                type(v).__module__.startswith("prophet.") and type(v).__name__ == "Prophet"
+            ),
             "timestamp": lambda v: isinstance(v, pd.Timestamp),
             "strs": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
         }[kind](value)
@@ -1048,9 +1050,7 @@ def _check_manifest(manifest: Any, files: dict[str, bytes], source: str) -> None
             f"{FORMAT_VERSION}: upgrade trendcast"
         )
     listed = manifest.get("files")
-    if not isinstance(listed, dict) or not all(
-        isinstance(v, str) for v in listed.values()
-    ):
+    if not isinstance(listed, dict) or not all(isinstance(v, str) for v in listed.values()):
         raise PersistenceError(f"{source}: {MANIFEST} has no file checksums")
     present = set(files) - {MANIFEST}
     missing = sorted(set(listed) - present)
