@@ -17,8 +17,9 @@ from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
 from trendcast import _frequency as freqs
+from trendcast._calibration import Calibration
 from trendcast._validation import count, verb
-from trendcast.backtest import cutoffs, score_models
+from trendcast.backtest import REFERENCE_LEVEL, BacktestScore, cutoffs, score_models
 from trendcast.exceptions import (
     FallbackWarning,
     ModelFitError,
@@ -55,6 +56,7 @@ class _SeriesFit:
     reasons: list[str] = field(default_factory=list)
     scores: list[tuple[str, float, str]] = field(default_factory=list)
     chain: list[LocalModel] = field(default_factory=list)
+    backtest: list[BacktestScore] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class _Plan:
     backtest_horizon: int
     backtest_windows: int
     selection_margin: float = 0.0
+    calibrate: bool = False
 
 
 def _with_season(model: LocalModel, m: int) -> LocalModel:
@@ -81,7 +84,8 @@ def _fit_series(y: np.ndarray, plan: _Plan) -> _SeriesFit:
     reasons: list[str] = []
     scores: list[tuple[str, float, str]] = []
     order: list[LocalModel] = list(plan.candidates)
-    if len(plan.candidates) > 1:
+    results: list[BacktestScore] = []
+    if len(plan.candidates) > 1 or plan.calibrate:
         points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
         if len(points) == plan.backtest_windows and points[0] >= 4:
             results = score_models(
@@ -90,11 +94,13 @@ def _fit_series(y: np.ndarray, plan: _Plan) -> _SeriesFit:
                 h=plan.backtest_horizon,
                 n_windows=plan.backtest_windows,
                 season_length=plan.season_length,
+                with_errors=plan.calibrate,
             )
+        if results and len(plan.candidates) > 1:
             scores = [(r.model, r.mase, r.error) for r in results]
             ranking = _rank(np.array([r.mase for r in results]), plan.selection_margin)
             order = [plan.candidates[i] for i in ranking]
-        else:
+        elif len(plan.candidates) > 1:
             reasons.append(
                 f"{y.size} observations are too few to backtest "
                 f"{plan.backtest_windows} windows of {plan.backtest_horizon}; "
@@ -122,8 +128,9 @@ def _fit_series(y: np.ndarray, plan: _Plan) -> _SeriesFit:
             reasons,
             scores,
             chain,
+            results,
         )
-    return _SeriesFit(None, tried, "none", True, None, reasons, scores, chain)
+    return _SeriesFit(None, tried, "none", True, None, reasons, scores, chain, results)
 
 
 def _rank(mase: np.ndarray, margin: float) -> list[int]:
@@ -226,6 +233,13 @@ class TrendForecaster(BaseEstimator):
         score outright.
     progress : bool
         Show a progress bar while fitting.
+    calibration : {"conformal", None}
+        ``"conformal"`` (default) rescales every interval by a factor per
+        model and horizon step, estimated from the errors of the backtest
+        windows pooled across the categories of the fit, so the intervals
+        cover what they say (see "Intervals and calibration" in the docs).
+        ``None`` keeps each model's own intervals and, with a single model,
+        skips the backtest.
 
     Attributes
     ----------
@@ -235,6 +249,13 @@ class TrendForecaster(BaseEstimator):
         ``skipped``).
     selection_report_ : DataFrame
         Backtest MASE of every candidate for every category (auto selection).
+    calibration_report_ : DataFrame
+        With ``calibration="conformal"``: per model, level (80, 95) and
+        horizon step, the pooled backtest errors used (``n_errors``), the
+        ``factor`` applied to the model's interval half-width, and the share
+        of those errors inside the interval before and after
+        (``coverage_before``, ``coverage_after``). A model with too few
+        errors is left as it is (factor 1, no step).
     freq_ : str
         The frequency used.
     season_length_ : int
@@ -268,6 +289,7 @@ class TrendForecaster(BaseEstimator):
         backtest_windows: int = 3,
         selection_margin: float = 0.2,
         progress: bool = False,
+        calibration: str | None = "conformal",
     ) -> None:
         self.models = models
         self.freq = freq
@@ -283,6 +305,7 @@ class TrendForecaster(BaseEstimator):
         self.backtest_windows = backtest_windows
         self.selection_margin = selection_margin
         self.progress = progress
+        self.calibration = calibration
 
     # ------------------------------------------------------------------ set-up
     def _validate(self, df: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
@@ -337,6 +360,10 @@ class TrendForecaster(BaseEstimator):
             else [Theta(), SeasonalNaive(), Naive()]
         )
         h_bt = self.backtest_horizon if self.backtest_horizon is not None else min(-(-m // 2), 13)
+        if self.calibration not in ("conformal", None):
+            raise ValueError(
+                f"calibration={self.calibration!r} is not understood; pass 'conformal' or None"
+            )
         return _Plan(
             candidates=tuple(_with_season(c, m) for c in candidates),
             fallbacks=tuple(_with_season(f, m) for f in fallbacks),
@@ -344,6 +371,7 @@ class TrendForecaster(BaseEstimator):
             backtest_horizon=int(h_bt),
             backtest_windows=int(self.backtest_windows),
             selection_margin=float(self.selection_margin),
+            calibrate=self.calibration == "conformal",
         )
 
     def _map(self, func: Callable[..., Any], items: list[Any], *args: Any, desc: str) -> list[Any]:
@@ -414,6 +442,10 @@ class TrendForecaster(BaseEstimator):
         items = [(y,) for _, y, _ in series]
         fits = self._map(_fit_series, items, plan, desc="fitting")
         self._store(series, fits, plan)
+        self._calibration_ = _calibration_from([f.backtest for f in fits], plan)
+        self.calibration_report_ = (
+            self._calibration_.report() if self._calibration_ is not None else pd.DataFrame()
+        )
         return self
 
     def _store(self, series: list, fits: list[_SeriesFit], plan: _Plan) -> None:
@@ -517,12 +549,15 @@ class TrendForecaster(BaseEstimator):
             raise ValueError(f"level={level!r}: {exc}") from exc
         keys = list(self.models_)
         items = [(self._fits[k], self._y[k]) for k in keys]
-        results = self._map(_predict_series, items, int(h), levels, desc="forecasting")
+        calibration = getattr(self, "_calibration_", None)
+        model_levels = _with_reference(levels) if calibration is not None else levels
+        results = self._map(_predict_series, items, int(h), model_levels, desc="forecasting")
         frames = []
         for key, (fc, replaced) in zip(keys, results, strict=True):
             if replaced is not None:
                 self._record_predict_fallback(key, replaced)
             fit = self._fits[key]
+            fc = _calibrate(calibration, self._plan_, fit.model, fc, levels)
             dates = freqs.future_dates(self.last_dates_[key], int(h), self.freq_)
             frames.append(self._frame(key, dates, fit.used, fc, levels))
         return self._concat(frames, levels)
@@ -602,8 +637,10 @@ class TrendForecaster(BaseEstimator):
         data = self._validate(df)
         plan = self._plan(self._freq)
         series = self._series(data)
-        items = [(y, h, n_windows, step_size, levels) for _, y, _ in series]
+        model_levels = _with_reference(levels) if plan.calibrate else levels
+        items = [(y, h, n_windows, step_size, model_levels) for _, y, _ in series]
         results = self._map(_cv_one_item, items, plan, desc="cross-validating")
+        results = _calibrate_windows(results, series, h, n_windows, step_size, plan, levels)
         frames, actual, cut_col, report = [], [], [], []
         for (key, y, dates), windows in zip(series, results, strict=True):
             if not windows:
@@ -635,6 +672,115 @@ class TrendForecaster(BaseEstimator):
         )
 
 
+    def sample_paths(
+        self,
+        h: int,
+        n_paths: int = 1000,
+        random_state: int | None = None,
+        output: str = "frame",
+    ) -> pd.DataFrame | dict[Any, np.ndarray]:
+        """Draw joint sample paths of the next ``h`` periods for every category.
+
+        Each category's model draws paths (its own stochastic model; see
+        "Intervals and calibration" in the docs). With ``calibration="conformal"``
+        each path's deviation from the mean is rescaled so that, step by step,
+        the paths have the quantiles of the calibrated intervals of
+        [`predict`][trendcast.TrendForecaster.predict]; the ordering of the
+        paths, hence their dependence over the horizon, is the model's. Paths
+        are clipped at zero unless ``allow_negative=True``.
+
+        Parameters
+        ----------
+        h : int
+            Number of periods ahead.
+        n_paths : int
+            Paths per category.
+        random_state : int, optional
+            Seed: the same seed gives the same paths, whatever ``n_jobs``.
+        output : {"frame", "arrays"}
+            ``"frame"``: a long DataFrame ``<id_col>, <time_col>, path,
+            <target_col>`` (one row per category, path and period, sorted in
+            that order), for plotting and pandas work. ``"arrays"``: a dict
+            from category to an array of shape ``(n_paths, h)`` (periods in
+            order), for computations over many paths.
+
+        Returns
+        -------
+        DataFrame or dict of arrays
+
+        Examples
+        --------
+        >>> import trendcast as tc
+        >>> sales = tc.datasets.load_us_retail(categories=["441", "448"])
+        >>> fc = tc.TrendForecaster(models=tc.models.SeasonalNaive()).fit(sales)
+        >>> paths = fc.sample_paths(h=3, n_paths=100, random_state=0)
+        >>> list(paths.columns), len(paths)
+        (['unique_id', 'ds', 'path', 'y'], 600)
+        >>> fc.sample_paths(h=3, n_paths=100, output="arrays")["448"].shape
+        (100, 3)
+        """
+        self._check_fitted()
+        if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
+            raise ValueError(f"h must be a positive integer, got {h!r}")
+        if isinstance(n_paths, bool) or not isinstance(n_paths, int | np.integer) or n_paths < 1:
+            raise ValueError(f"n_paths must be a positive integer, got {n_paths!r}")
+        if output not in ("frame", "arrays"):
+            raise ValueError(f"output={output!r} is not understood; pass 'frame' or 'arrays'")
+        keys = list(self.models_)
+        seeds = np.random.SeedSequence(random_state).spawn(len(keys))
+        items = [(self.models_[k], self._y[k], seed) for k, seed in zip(keys, seeds, strict=True)]
+        results = self._map(_sample_series, items, int(h), int(n_paths), desc="sampling")
+        calibration = getattr(self, "_calibration_", None)
+        arrays: dict[Any, np.ndarray] = {}
+        for key, (model, paths, fc, reason) in zip(keys, results, strict=True):
+            if reason:
+                message = f"category {key!r}: {reason}"
+                logger.warning(message)
+                warnings.warn(message, FallbackWarning, stacklevel=2)
+            key_model = _candidate_of(model, self._plan_)
+            if calibration is not None and key_model is not None and calibration.covers(key_model):
+                paths = calibration.adjust_paths(key_model, paths, fc)
+            arrays[key] = paths if self.allow_negative else np.maximum(paths, 0.0)
+        if output == "arrays":
+            return arrays
+        columns = [self.id_col, self.time_col, "path", self.target_col]
+        if not arrays:
+            return pd.DataFrame(columns=columns)
+        parts = []
+        for key, paths in arrays.items():
+            dates = pd.DatetimeIndex(freqs.future_dates(self.last_dates_[key], int(h), self.freq_))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        self.id_col: np.repeat(np.array([key], dtype=object), paths.size),
+                        self.time_col: np.tile(dates, paths.shape[0]),
+                        "path": np.repeat(np.arange(paths.shape[0]), paths.shape[1]),
+                        self.target_col: paths.ravel(),
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _sample_series(
+    model: LocalModel, y: np.ndarray, seed: np.random.SeedSequence, h: int, n_paths: int
+) -> tuple[LocalModel, np.ndarray, ModelForecast, str]:
+    """Paths of one category and the 80% forecast calibration scales them by."""
+    rng = np.random.default_rng(seed)
+    reason = ""
+    try:
+        if not model.tags().produces_samples:
+            raise NotImplementedError(f"{model.name} draws no sample paths")
+        paths = model.sample_paths(h, n_paths, random_state=rng)
+        fc = model.predict(h, level=(REFERENCE_LEVEL,))
+    except (*_FIT_ERRORS, NotImplementedError) as exc:
+        reason = f"{model.name} could not draw sample paths ({exc}); used Naive's"
+        model = Naive().fit(y)
+        paths = model.sample_paths(h, n_paths, random_state=rng)
+        fc = model.predict(h, level=(REFERENCE_LEVEL,))
+    return model, paths, fc, reason
+
+
 def _cv_one_item(
     y: np.ndarray,
     h: int,
@@ -642,7 +788,7 @@ def _cv_one_item(
     step_size: int | None,
     levels: tuple[int, ...],
     plan: _Plan,
-) -> list[tuple[int, ModelForecast, _SeriesFit]]:
+) -> list[tuple[int, ModelForecast, _SeriesFit, list[BacktestScore]]]:
     windows = []
     points = cutoffs(y.size, h, n_windows, step_size)
     if len(points) < n_windows or points[0] < 2:
@@ -652,5 +798,90 @@ def _cv_one_item(
         if fit.model is None:
             continue
         fc, replaced = _predict_series(fit, y[:c], h, levels)
-        windows.append((c, fc, replaced or fit))
+        windows.append((c, fc, replaced or fit, fit.backtest))
     return windows
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def _with_reference(levels: tuple[int, ...]) -> tuple[int, ...]:
+    """The levels asked for plus the one calibration takes its scale from."""
+    return tuple(sorted({*levels, REFERENCE_LEVEL}))
+
+
+def _candidate_of(model: LocalModel | None, plan: _Plan) -> int | None:
+    """Position in ``plan.candidates`` of the prototype ``model`` was cloned from."""
+    if model is None:
+        return None
+    params = model.get_params()
+    return next(
+        (
+            i
+            for i, c in enumerate(plan.candidates)
+            if type(c) is type(model) and c.get_params() == params
+        ),
+        None,
+    )
+
+
+def _calibration_from(backtests: list[list[BacktestScore]], plan: _Plan) -> Calibration | None:
+    """Pool the normalised backtest errors of every candidate across categories."""
+    if not plan.calibrate:
+        return None
+    errors: dict[int, tuple[str, list[tuple[np.ndarray, np.ndarray]]]] = {
+        i: (c.name, []) for i, c in enumerate(plan.candidates)
+    }
+    for scores in backtests:
+        for i, score in enumerate(scores):
+            if score.steps is not None and score.errors is not None:
+                errors[i][1].append((score.steps, score.errors))
+    return Calibration(errors)
+
+
+def _calibrate(
+    calibration: Calibration | None,
+    plan: _Plan,
+    model: LocalModel | None,
+    fc: ModelForecast,
+    levels: tuple[int, ...],
+) -> ModelForecast:
+    """Calibrated bounds for the model's candidate, or ``fc`` as it is."""
+    key = _candidate_of(model, plan)
+    if calibration is None or key is None or not calibration.covers(key):
+        return fc
+    return calibration.adjust(key, fc, levels)
+
+
+def _calibrate_windows(
+    results: list[list[tuple[int, ModelForecast, _SeriesFit, list[BacktestScore]]]],
+    series: list[tuple[Any, np.ndarray, np.ndarray]],
+    h: int,
+    n_windows: int,
+    step_size: int | None,
+    plan: _Plan,
+    levels: tuple[int, ...],
+) -> list[list[tuple[int, ModelForecast, _SeriesFit]]]:
+    """Calibrate each cross-validation window from the backtests fitted at its cutoff.
+
+    As in ``fit``, the errors are pooled across the categories, here those of
+    the same window, so no window uses data after its cutoff.
+    """
+    ordinals = [
+        {c: k for k, c in enumerate(cutoffs(y.size, h, n_windows, step_size))}
+        for _, y, _ in series
+    ]
+    calibrations: dict[int, Calibration | None] = {}
+    for k in range(n_windows):
+        backtests = [
+            bt for windows, pos in zip(results, ordinals, strict=True)
+            for c, _, _, bt in windows if pos[c] == k
+        ]
+        calibrations[k] = _calibration_from(backtests, plan)
+    return [
+        [
+            (c, _calibrate(calibrations[pos[c]], plan, fit.model, fc, levels), fit)
+            for c, fc, fit, _ in windows
+        ]
+        for windows, pos in zip(results, ordinals, strict=True)
+    ]

@@ -116,7 +116,7 @@ class Combination(LocalModel):
         self.n_obs_ = int(self.y_.size)
         return self
 
-    def aggregate(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
+    def aggregate(self, arrays: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
         """Combine member arrays (means or bounds) element-wise by ``method``."""
         return (np.median if self.method == "median" else np.mean)(arrays, axis=0)
 
