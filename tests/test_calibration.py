@@ -211,3 +211,15 @@ def test_cross_validation_calibrates_each_window_from_its_own_cutoff(walks):
 def test_bad_calibration_value(walks):
     with pytest.raises(ValueError, match="calibration"):
         tc.TrendForecaster(models=tc.models.Naive(), calibration="isotonic").fit(walks[0])
+
+
+def test_without_calibration_intervals_are_the_models_own(walks):
+    train, _ = walks
+    one = train[train["unique_id"] == "s000"]
+    fc = tc.TrendForecaster(models=tc.models.Naive(), calibration=None).fit(one)
+    out = fc.predict(6, level=(80, 95))
+    own = tc.models.Naive().fit(one["y"].to_numpy()).predict(6, level=(80, 95))
+    np.testing.assert_allclose(out["hi-95"], own.upper[95])
+    np.testing.assert_allclose(out["lo-80"], own.lower[80])
+    assert fc.calibration_report_.empty
+    assert list(fc.calibration_report_.columns)[:3] == ["model", "level", "step"]

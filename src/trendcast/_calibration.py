@@ -103,7 +103,7 @@ class Calibration:
         self,
         errors: Mapping[Any, tuple[str, Sequence[tuple[np.ndarray, np.ndarray]]]],
         min_errors: int = 30,
-        min_per_step: int = 200,
+        min_per_step: int = 500,
     ) -> None:
         self.pools: dict[Hashable, _Pool] = {}
         self._factors: dict[tuple[Hashable, float, int], np.ndarray] = {}

@@ -443,9 +443,7 @@ class TrendForecaster(BaseEstimator):
         fits = self._map(_fit_series, items, plan, desc="fitting")
         self._store(series, fits, plan)
         self._calibration_ = _calibration_from([f.backtest for f in fits], plan)
-        self.calibration_report_ = (
-            self._calibration_.report() if self._calibration_ is not None else pd.DataFrame()
-        )
+        self.calibration_report_ = (self._calibration_ or Calibration({})).report()
         return self
 
     def _store(self, series: list, fits: list[_SeriesFit], plan: _Plan) -> None:

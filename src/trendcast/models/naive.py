@@ -13,7 +13,8 @@ class Naive(LocalModel):
     """Repeat the last observation.
 
     Intervals assume random-walk errors: the standard deviation of one-step
-    changes times the square root of the horizon.
+    changes times the square root of the horizon. Sample paths are that
+    Gaussian random walk.
 
     Examples
     --------
@@ -51,6 +52,10 @@ class Naive(LocalModel):
 
 class SeasonalNaive(LocalModel):
     """Repeat the last observed season.
+
+    Intervals and sample paths assume one Gaussian random walk per season
+    position, stepping once a season, with the standard deviation of the
+    season-on-season changes.
 
     Parameters
     ----------
