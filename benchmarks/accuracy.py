@@ -173,6 +173,9 @@ def _tc_method(models_spec: str) -> Method:
 
         if models_spec == "auto":
             models = "auto"
+        elif models_spec == "ETS+ARIMA+Theta":
+            m = tc.models
+            models = m.Combination([m.ETS(), m.ARIMA(), m.Theta()])
         else:
             tc_models = getattr(tc, "models", None)
             cls = getattr(tc_models, models_spec, None) if tc_models is not None else None
@@ -198,9 +201,11 @@ METHODS: dict[str, Method] = {
     "sf-AutoTheta": _sf_method("AutoTheta"),
     "sf-AutoARIMA": _sf_method("AutoARIMA"),
     "tc-auto": _tc_method("auto"),
-    "tc-Combination": _tc_method("Combination"),
+    "tc-ETS+ARIMA+Theta": _tc_method("ETS+ARIMA+Theta"),
+    "tc-ETS+Theta": _tc_method("Combination"),
     "tc-ETS": _tc_method("ETS"),
     "tc-Theta": _tc_method("Theta"),
+    "tc-ARIMA": _tc_method("ARIMA"),
     "tc-SeasonalNaive": _tc_method("SeasonalNaive"),
 }
 

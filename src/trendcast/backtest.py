@@ -4,6 +4,12 @@ The model is fitted once at the first cutoff and then moved forward with
 ``update`` (new observations, same parameters) at each later cutoff, as
 statsforecast's ``cross_validation(refit=False)`` does: no window ever sees
 data after its cutoff.
+
+The same windows give the errors that calibrate the intervals
+(``with_errors=True``): each window then forecasts to the end of the series,
+not only ``h`` periods, so the oldest window also measures the longer
+horizons, and every error is kept with its horizon step, divided by the
+standard deviation the model's own 80% interval implies on that side.
 """
 
 from __future__ import annotations
@@ -12,22 +18,37 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.stats import norm
 from sklearn.base import clone
 
 from trendcast.exceptions import ModelFitError
-from trendcast.models.base import LocalModel
+from trendcast.models.base import LocalModel, ModelForecast
 from trendcast.models.combination import Combination
 
-__all__ = ["BacktestScore", "cutoffs", "mase_scale", "score_models"]
+__all__ = ["REFERENCE_LEVEL", "BacktestScore", "cutoffs", "mase_scale", "score_models"]
+
+#: the interval level whose width sets the scale of the normalised errors
+REFERENCE_LEVEL = 80
 
 
 @dataclass(frozen=True)
 class BacktestScore:
-    """The backtest result of one candidate on one series."""
+    """The backtest result of one candidate on one series.
+
+    ``steps`` and ``errors`` are filled when ``score_models`` ran with
+    ``with_errors=True``: the horizon step (1 = one period after the cutoff)
+    of every backtest forecast, and its error ``actual - mean`` divided by the
+    standard deviation implied by the model's 80% interval on the side of the
+    error (``(upper - mean) / 1.2816`` above the mean, ``(mean - lower) /
+    1.2816`` below). Intervals that mean what they say give normalised errors
+    with ``|error| <= 1.2816`` 80% of the time.
+    """
 
     model: str
     mase: float
     error: str = ""
+    steps: np.ndarray | None = field(default=None, compare=False, repr=False)
+    errors: np.ndarray | None = field(default=None, compare=False, repr=False)
     #: an unfitted copy with the structure the backtest chose (ETS form, ...),
     #: so a final fit need not search again; None when the backtest failed
     pinned: LocalModel | None = field(default=None, compare=False, repr=False)
@@ -59,14 +80,27 @@ def score_models(
     h: int,
     n_windows: int,
     season_length: int,
+    with_errors: bool = False,
     X: np.ndarray | None = None,
 ) -> list[BacktestScore]:
     """MASE of each model over ``n_windows`` rolling origins of horizon ``h``.
 
     A model that cannot be fitted or forecast at some origin scores ``inf``
-    with the reason in ``error``. Covariates ``X`` (future-known, one row per
-    observation) go to the models whose tags say they take them; each window
-    sees their values over its horizon, as a forecast would.
+    with the reason in ``error``. With ``with_errors``, every window also
+    forecasts to the end of the series and the normalised errors of all
+    steps are kept (see ``BacktestScore``);
+    the MASE still covers the first ``h`` steps only. Covariates ``X``
+    (future-known, one row per observation) go to the models whose tags say
+    they take them; each window sees their values over its horizon, as a
+    forecast would.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from trendcast.models import Naive
+    >>> (score,) = score_models(np.arange(36.0), [Naive()], h=6, n_windows=2, season_length=1)
+    >>> round(score.mase, 2)
+    3.5
     """
     points = cutoffs(y.size, h, n_windows)
     if not points:
@@ -78,9 +112,10 @@ def score_models(
         scale = float(np.mean(np.abs(y[: points[0]]))) or 1.0
     # Forecasts of every window for every model that runs on its own; a
     # combination of models already in the list reuses their forecasts.
+    levels = (REFERENCE_LEVEL,) if with_errors else ()
     members = [_members_in(proto, models) for proto in models]
     runs = {
-        i: _run_windows(proto, y, points, h, X)
+        i: _run_windows(proto, y, points, h, levels, X)
         for i, proto in enumerate(models)
         if members[i] is None
     }
@@ -88,58 +123,96 @@ def score_models(
     for i, proto in enumerate(models):
         found = members[i]
         if found is None:
-            name, paths, error, fitted = runs[i]
+            name, windows, error, fitted = runs[i]
             pinned = fitted.pinned() if fitted is not None else None
         else:
             assert isinstance(proto, Combination)
             parts = [runs[j] for j in found]
             name = f"{proto.family}({','.join(p[0] for p in parts)})"
             failed = [p[2] for p in parts if p[1] is None]
-            member_paths = [p[1] for p in parts if p[1] is not None]
+            member_windows = [p[1] for p in parts if p[1] is not None]
             pinned = None
             if failed:
-                paths, error = None, f"member failed: {failed[0]}"
+                windows, error = None, f"member failed: {failed[0]}"
             else:
                 pinned = clone(proto).set_params(
                     models=[p[3].pinned() for p in parts if p[3] is not None]
                 )
-                paths = [
-                    proto.aggregate([mp[k] for mp in member_paths]) for k in range(len(points))
+                windows = [
+                    proto.combine([mw[k] for mw in member_windows], levels)
+                    for k in range(len(points))
                 ]
                 error = ""
-        if paths is None:
+        if windows is None:
             scores.append(BacktestScore(name, float("inf"), error))
             continue
-        errors = [np.mean(np.abs(y[c : c + h] - f)) for c, f in zip(points, paths, strict=True)]
+        errors = [
+            np.mean(np.abs(y[c : c + h] - f.mean[:h])) for c, f in zip(points, windows, strict=True)
+        ]
         value = float(np.mean(errors) / scale)
+        steps, normalised = _normalised_errors(y, points, windows) if with_errors else (None, None)
         scores.append(
-            BacktestScore(name, value if np.isfinite(value) else float("inf"), pinned=pinned)
+            BacktestScore(
+                name,
+                value if np.isfinite(value) else float("inf"),
+                "",
+                steps,
+                normalised,
+                pinned=pinned,
+            )
         )
     return scores
 
 
+def _normalised_errors(
+    y: np.ndarray, points: list[int], windows: list[ModelForecast]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Steps and errors over the implied standard deviation, all windows together."""
+    z = float(norm.ppf(0.5 + REFERENCE_LEVEL / 200.0))
+    steps, out = [], []
+    for c, f in zip(points, windows, strict=True):
+        actual = y[c:]
+        err = actual - f.mean
+        upper, lower = f.upper[REFERENCE_LEVEL], f.lower[REFERENCE_LEVEL]
+        sd = np.where(err >= 0, upper - f.mean, f.mean - lower) / z
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(sd > 0, err / np.where(sd > 0, sd, 1.0), np.sign(err) * np.inf)
+        ratio[err == 0] = 0.0
+        steps.append(np.arange(1, actual.size + 1))
+        out.append(ratio)
+    return np.concatenate(steps), np.concatenate(out)
+
+
 def _run_windows(
-    proto: LocalModel, y: np.ndarray, points: list[int], h: int, X: np.ndarray | None = None
-) -> tuple[str, list[np.ndarray] | None, str, LocalModel | None]:
+    proto: LocalModel,
+    y: np.ndarray,
+    points: list[int],
+    h: int,
+    levels: tuple[int, ...],
+    X: np.ndarray | None = None,
+) -> tuple[str, list[ModelForecast] | None, str, LocalModel | None]:
     """Fit at the first cutoff, update through the others; forecasts per window.
 
+    With interval ``levels``, each window forecasts to the end of the series.
     Returns the model's name, its forecasts, the error (empty when it ran)
     and the fitted model.
     """
     model = clone(proto)
     if X is not None and not model.tags().supports_exogenous:
         X = None
-    paths = []
+    windows = []
     try:
         model.fit(y[: points[0]], None if X is None else X[: points[0]])
         for k, c in enumerate(points):
             if k > 0:
                 start = points[k - 1]
                 model.update(y[start:c], None if X is None else X[start:c])
-            paths.append(model.predict(h, None if X is None else X[c : c + h], level=()).mean)
+            horizon = y.size - c if levels else h
+            future = None if X is None else X[c : c + horizon]
+            windows.append(model.predict(horizon, future, level=levels))
     except (ModelFitError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
         return model.name, None, str(exc), None
-    return model.name, paths, "", model
+    return model.name, windows, "", model
 
 
 def _members_in(proto: LocalModel, models: Sequence[LocalModel]) -> list[int] | None:

@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
 from trendcast import _frequency as freqs
+from trendcast._calibration import Calibration
 from trendcast._validation import (
     count,
     describe_source,
@@ -27,7 +28,7 @@ from trendcast._validation import (
     show,
     verb,
 )
-from trendcast.backtest import cutoffs, score_models
+from trendcast.backtest import REFERENCE_LEVEL, BacktestScore, cutoffs, score_models
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import (
     FallbackWarning,
@@ -67,6 +68,11 @@ class _SeriesFit:
     reasons: list[str] = field(default_factory=list)
     scores: list[tuple[str, float, str]] = field(default_factory=list)
     chain: list[LocalModel] = field(default_factory=list)
+    backtest: list[BacktestScore] = field(default_factory=list)
+    #: position in the plan's candidates of the model used (None: a sparse
+    #: category's model, or a fallback outside the candidates); calibration
+    #: is keyed by it
+    candidate: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ class _Plan:
     sparse_candidates: tuple[LocalModel, ...] | None = None
     #: the panel's frequency (models that work on dates get it)
     freq: str = ""
+    calibrate: bool = False
 
 
 def _with_season(model: LocalModel, m: int) -> LocalModel:
@@ -121,14 +128,17 @@ def _fit_series(
     reasons: list[str] = []
     scores: list[tuple[str, float, str]] = []
     candidates = plan.candidates
-    if plan.sparse_candidates is not None and np.all(y >= 0) and is_sparse(y):
+    sparse = plan.sparse_candidates is not None and bool(np.all(y >= 0)) and is_sparse(y)
+    if sparse:
+        assert plan.sparse_candidates is not None
         candidates = plan.sparse_candidates
     if start is not None:
         candidates = tuple(_dated(c, start, plan.freq) for c in candidates)
         plan = replace(plan, fallbacks=tuple(_dated(f, start, plan.freq) for f in plan.fallbacks))
     order: list[LocalModel] = list(candidates)
     pinned: LocalModel | None = None
-    if len(candidates) > 1:
+    results: list[BacktestScore] = []
+    if len(candidates) > 1 or plan.calibrate:
         points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
         if len(points) == plan.backtest_windows and points[0] >= 4:
             results = score_models(
@@ -138,13 +148,17 @@ def _fit_series(
                 n_windows=plan.backtest_windows,
                 season_length=plan.season_length,
                 X=X,
+                with_errors=plan.calibrate and not sparse,
             )
+        if results and len(plan.candidates) > 1:
             scores = [(r.model, r.mase, r.error) for r in results]
             ranking = _rank(np.array([r.mase for r in results]), plan.selection_margin)
             order = [candidates[i] for i in ranking]
             # the winner keeps the structure its backtest chose (no second search)
             pinned = results[ranking[0]].pinned
-        else:
+        elif results:
+            pinned = results[0].pinned
+        elif len(candidates) > 1:
             reasons.append(
                 f"{y.size} observations are too few to backtest "
                 f"{plan.backtest_windows} windows of {plan.backtest_horizon}; "
@@ -177,8 +191,10 @@ def _fit_series(
             reasons,
             scores,
             chain,
+            [] if sparse else results,
+            None if sparse else chosen,
         )
-    return _SeriesFit(None, tried, "none", True, None, reasons, scores, chain)
+    return _SeriesFit(None, tried, "none", True, None, reasons, scores, chain, [])
 
 
 def _rank(mase: np.ndarray, margin: float) -> list[int]:
@@ -329,6 +345,13 @@ class TrendForecaster(BaseEstimator):
         period, history and horizon alike, and given to the models that take
         covariates after the ``future_covariates``. No ``X_df`` is needed for
         them.
+    calibration : {"conformal", None}
+        ``"conformal"`` (default) rescales every interval by a factor per
+        model and horizon step, estimated from the errors of the backtest
+        windows pooled across the categories of the fit, so the intervals
+        cover what they say (see "Intervals and calibration" in the docs).
+        ``None`` keeps each model's own intervals and, with a single model,
+        skips the backtest.
 
     Attributes
     ----------
@@ -338,6 +361,13 @@ class TrendForecaster(BaseEstimator):
         ``skipped``).
     selection_report_ : DataFrame
         Backtest MASE of every candidate for every category (auto selection).
+    calibration_report_ : DataFrame
+        With ``calibration="conformal"``: per model, level (80, 95) and
+        horizon step, the pooled backtest errors used (``n_errors``), the
+        ``factor`` applied to the model's interval half-width, and the share
+        of those errors inside the interval before and after
+        (``coverage_before``, ``coverage_after``). A model with too few
+        errors is left as it is (factor 1, no step).
     freq_ : str
         The frequency used.
     season_length_ : int
@@ -373,6 +403,7 @@ class TrendForecaster(BaseEstimator):
         progress: bool = False,
         future_covariates: Sequence[str] | None = None,
         calendar: ShoppingCalendar | None = None,
+        calibration: str | None = "conformal",
     ) -> None:
         self.models = models
         self.freq = freq
@@ -390,6 +421,7 @@ class TrendForecaster(BaseEstimator):
         self.progress = progress
         self.future_covariates = future_covariates
         self.calendar = calendar
+        self.calibration = calibration
 
     # ------------------------------------------------------------------ set-up
     def _validate(self, df: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
@@ -449,6 +481,10 @@ class TrendForecaster(BaseEstimator):
             else [Theta(), SeasonalNaive(), Naive()]
         )
         h_bt = self.backtest_horizon if self.backtest_horizon is not None else min(-(-m // 2), 13)
+        if self.calibration not in ("conformal", None):
+            raise ValueError(
+                f"calibration={self.calibration!r} is not understood; pass 'conformal' or None"
+            )
         return _Plan(
             candidates=tuple(_with_season(c, m) for c in candidates),
             fallbacks=tuple(_with_season(f, m) for f in fallbacks),
@@ -458,6 +494,7 @@ class TrendForecaster(BaseEstimator):
             selection_margin=float(self.selection_margin),
             sparse_candidates=None if sparse is None else tuple(sparse),
             freq=freq,
+            calibrate=self.calibration == "conformal",
         )
 
     def _map(self, func: Callable[..., Any], items: list[Any], *args: Any, desc: str) -> list[Any]:
@@ -591,6 +628,8 @@ class TrendForecaster(BaseEstimator):
         fits = self._map(_fit_series, items, desc="fitting")
         self._store(series, fits, plan)
         self.fitted_at_ = pd.Timestamp.now(tz="UTC").floor("s")
+        self._calibration_ = _calibration_from([f.backtest for f in fits], plan)
+        self.calibration_report_ = (self._calibration_ or Calibration({})).report()
         return self
 
     def _store(self, series: list, fits: list[_SeriesFit], plan: _Plan) -> None:
@@ -710,8 +749,11 @@ class TrendForecaster(BaseEstimator):
             raise ValueError(f"level={level!r}: {exc}") from exc
         keys = list(self.models_)
         future = self._future_covariates(X_df, keys, int(h))
+        calibration = getattr(self, "_calibration_", None)
+        model_levels = _with_reference(levels) if calibration is not None else levels
         items = [
-            (self._fits[k], self._y[k], int(h), levels, self._X[k], future.get(k)) for k in keys
+            (self._fits[k], self._y[k], int(h), model_levels, self._X[k], future.get(k))
+            for k in keys
         ]
         results = self._map(_predict_series, items, desc="forecasting")
         frames = []
@@ -719,6 +761,7 @@ class TrendForecaster(BaseEstimator):
             if replaced is not None:
                 self._record_predict_fallback(key, replaced)
             fit = self._fits[key]
+            fc = _calibrate(calibration, fit.candidate, fc, levels)
             dates = freqs.future_dates(self.last_dates_[key], int(h), self.freq_)
             frames.append(self._frame(key, dates, fit.used, fc, levels))
         return self._concat(frames, levels)
@@ -1081,11 +1124,13 @@ class TrendForecaster(BaseEstimator):
         self._check_covariates(data, "the sales frame", describe_source(df))
         plan = self._plan(self._freq)
         series = self._series(data)
+        model_levels = _with_reference(levels) if plan.calibrate else levels
         items = [
-            (y, h, n_windows, step_size, levels, plan, X, pd.Timestamp(dates[0]))
+            (y, h, n_windows, step_size, model_levels, plan, X, pd.Timestamp(dates[0]))
             for _, y, dates, X in series
         ]
         results = self._map(_cv_one_item, items, desc="cross-validating")
+        results = _calibrate_windows(results, series, h, n_windows, step_size, plan, levels)
         frames, actual, cut_col, report = [], [], [], []
         for (key, y, dates, _), windows in zip(series, results, strict=True):
             if not windows:
@@ -1116,6 +1161,114 @@ class TrendForecaster(BaseEstimator):
             drop=True
         )
 
+    def sample_paths(
+        self,
+        h: int,
+        n_paths: int = 1000,
+        random_state: int | None = None,
+        output: str = "frame",
+    ) -> pd.DataFrame | dict[Any, np.ndarray]:
+        """Draw joint sample paths of the next ``h`` periods for every category.
+
+        Each category's model draws paths (its own stochastic model; see
+        "Intervals and calibration" in the docs). With ``calibration="conformal"``
+        each path's deviation from the mean is rescaled so that, step by step,
+        the paths have the quantiles of the calibrated intervals of
+        [`predict`][trendcast.TrendForecaster.predict]; the ordering of the
+        paths, hence their dependence over the horizon, is the model's. Paths
+        are clipped at zero unless ``allow_negative=True``.
+
+        Parameters
+        ----------
+        h : int
+            Number of periods ahead.
+        n_paths : int
+            Paths per category.
+        random_state : int, optional
+            Seed: the same seed gives the same paths, whatever ``n_jobs``.
+        output : {"frame", "arrays"}
+            ``"frame"``: a long DataFrame ``<id_col>, <time_col>, path,
+            <target_col>`` (one row per category, path and period, sorted in
+            that order), for plotting and pandas work. ``"arrays"``: a dict
+            from category to an array of shape ``(n_paths, h)`` (periods in
+            order), for computations over many paths.
+
+        Returns
+        -------
+        DataFrame or dict of arrays
+
+        Examples
+        --------
+        >>> import trendcast as tc
+        >>> sales = tc.datasets.load_us_retail(categories=["441", "448"])
+        >>> fc = tc.TrendForecaster(models=tc.models.SeasonalNaive()).fit(sales)
+        >>> paths = fc.sample_paths(h=3, n_paths=100, random_state=0)
+        >>> list(paths.columns), len(paths)
+        (['unique_id', 'ds', 'path', 'y'], 600)
+        >>> fc.sample_paths(h=3, n_paths=100, output="arrays")["448"].shape
+        (100, 3)
+        """
+        self._check_fitted()
+        if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
+            raise ValueError(f"h must be a positive integer, got {h!r}")
+        if isinstance(n_paths, bool) or not isinstance(n_paths, int | np.integer) or n_paths < 1:
+            raise ValueError(f"n_paths must be a positive integer, got {n_paths!r}")
+        if output not in ("frame", "arrays"):
+            raise ValueError(f"output={output!r} is not understood; pass 'frame' or 'arrays'")
+        keys = list(self.models_)
+        seeds = np.random.SeedSequence(random_state).spawn(len(keys))
+        items = [(self.models_[k], self._y[k], seed) for k, seed in zip(keys, seeds, strict=True)]
+        results = self._map(_sample_series, items, int(h), int(n_paths), desc="sampling")
+        calibration = getattr(self, "_calibration_", None)
+        arrays: dict[Any, np.ndarray] = {}
+        for key, (model, paths, fc, reason) in zip(keys, results, strict=True):
+            if reason:
+                message = f"category {key!r}: {reason}"
+                logger.warning(message)
+                warnings.warn(message, FallbackWarning, stacklevel=2)
+            key_model = self._fits[key].candidate if model is self.models_[key] else None
+            if calibration is not None and key_model is not None and calibration.covers(key_model):
+                paths = calibration.adjust_paths(key_model, paths, fc)
+            arrays[key] = paths if self.allow_negative else np.maximum(paths, 0.0)
+        if output == "arrays":
+            return arrays
+        columns = [self.id_col, self.time_col, "path", self.target_col]
+        if not arrays:
+            return pd.DataFrame(columns=columns)
+        parts = []
+        for key, paths in arrays.items():
+            dates = pd.DatetimeIndex(freqs.future_dates(self.last_dates_[key], int(h), self.freq_))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        self.id_col: np.repeat(np.array([key], dtype=object), paths.size),
+                        self.time_col: np.tile(dates, paths.shape[0]),
+                        "path": np.repeat(np.arange(paths.shape[0]), paths.shape[1]),
+                        self.target_col: paths.ravel(),
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _sample_series(
+    model: LocalModel, y: np.ndarray, seed: np.random.SeedSequence, h: int, n_paths: int
+) -> tuple[LocalModel, np.ndarray, ModelForecast, str]:
+    """Paths of one category and the 80% forecast calibration scales them by."""
+    rng = np.random.default_rng(seed)
+    reason = ""
+    try:
+        if not model.tags().produces_samples:
+            raise NotImplementedError(f"{model.name} draws no sample paths")
+        paths = model.sample_paths(h, n_paths, random_state=rng)
+        fc = model.predict(h, level=(REFERENCE_LEVEL,))
+    except (*_FIT_ERRORS, NotImplementedError) as exc:
+        reason = f"{model.name} could not draw sample paths ({exc}); used Naive's"
+        model = Naive().fit(y)
+        paths = model.sample_paths(h, n_paths, random_state=rng)
+        fc = model.predict(h, level=(REFERENCE_LEVEL,))
+    return model, paths, fc, reason
+
 
 def _cv_one_item(
     y: np.ndarray,
@@ -1126,7 +1279,7 @@ def _cv_one_item(
     plan: _Plan,
     X: np.ndarray | None = None,
     start: pd.Timestamp | None = None,
-) -> list[tuple[int, ModelForecast, _SeriesFit]]:
+) -> list[tuple[int, ModelForecast, _SeriesFit, list[BacktestScore]]]:
     windows = []
     points = cutoffs(y.size, h, n_windows, step_size)
     if len(points) < n_windows or points[0] < 2:
@@ -1138,5 +1291,75 @@ def _cv_one_item(
             continue
         X_future = None if X is None else X[c : c + h]
         fc, replaced = _predict_series(fit, y[:c], h, levels, X_train, X_future)
-        windows.append((c, fc, replaced or fit))
+        windows.append((c, fc, replaced or fit, fit.backtest))
     return windows
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def _with_reference(levels: tuple[int, ...]) -> tuple[int, ...]:
+    """The levels asked for plus the one calibration takes its scale from."""
+    return tuple(sorted({*levels, REFERENCE_LEVEL}))
+
+
+def _calibration_from(backtests: list[list[BacktestScore]], plan: _Plan) -> Calibration | None:
+    """Pool the normalised backtest errors of every candidate across categories."""
+    if not plan.calibrate:
+        return None
+    errors: dict[int, tuple[str, list[tuple[np.ndarray, np.ndarray]]]] = {
+        i: (c.name, []) for i, c in enumerate(plan.candidates)
+    }
+    for scores in backtests:
+        for i, score in enumerate(scores):
+            if score.steps is not None and score.errors is not None:
+                errors[i][1].append((score.steps, score.errors))
+    return Calibration(errors)
+
+
+def _calibrate(
+    calibration: Calibration | None,
+    key: int | None,
+    fc: ModelForecast,
+    levels: tuple[int, ...],
+) -> ModelForecast:
+    """Calibrated bounds for candidate ``key``'s forecast, or ``fc`` as it is."""
+    if calibration is None or key is None or not calibration.covers(key):
+        return fc
+    return calibration.adjust(key, fc, levels)
+
+
+def _calibrate_windows(
+    results: list[list[tuple[int, ModelForecast, _SeriesFit, list[BacktestScore]]]],
+    series: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]],
+    h: int,
+    n_windows: int,
+    step_size: int | None,
+    plan: _Plan,
+    levels: tuple[int, ...],
+) -> list[list[tuple[int, ModelForecast, _SeriesFit]]]:
+    """Calibrate each cross-validation window from the backtests fitted at its cutoff.
+
+    As in ``fit``, the errors are pooled across the categories, here those of
+    the same window, so no window uses data after its cutoff.
+    """
+    ordinals = [
+        {c: k for k, c in enumerate(cutoffs(y.size, h, n_windows, step_size))}
+        for _, y, *_ in series
+    ]
+    calibrations: dict[int, Calibration | None] = {}
+    for k in range(n_windows):
+        backtests = [
+            bt
+            for windows, pos in zip(results, ordinals, strict=True)
+            for c, _, _, bt in windows
+            if pos[c] == k
+        ]
+        calibrations[k] = _calibration_from(backtests, plan)
+    return [
+        [
+            (c, _calibrate(calibrations[pos[c]], fit.candidate, fc, levels), fit)
+            for c, fc, fit, _ in windows
+        ]
+        for windows, pos in zip(results, ordinals, strict=True)
+    ]

@@ -235,6 +235,84 @@ class TestContract:
         )
 
 
+# Sample paths against the 80% interval. The empirical 10% quantile of n draws has
+# standard error sqrt(0.1 * 0.9 / n) / pdf(z) with z = 1.2816 (the Gaussian
+# density at the bound, sigma = half-width / z), i.e. 1.334 / sqrt(n) of the
+# half-width. Models whose bounds are themselves simulated (ETS forms without
+# a closed-form variance) add the error of their own draws, so they run with
+# as many draws as the paths. Four standard errors, for 36 correlated
+# comparisons (18 steps, two sides), is a check a path scale 10% off cannot pass
+# (the dependence over the horizon is checked model by model below).
+N_PATHS = 4000
+QUANTILE_SE = 1.334 / np.sqrt(N_PATHS)
+
+
+def _precise(model: LocalModel) -> tuple[LocalModel, int | None]:
+    """The model with its interval simulations (if any) as large as the path draws."""
+    model = clone(model)
+    if isinstance(model, tc.models.Combination):
+        members = [
+            m.set_params(n_simulations=N_PATHS) if "n_simulations" in m.get_params() else m
+            for m in model.members()
+        ]
+        simulated = any("n_simulations" in m.get_params() for m in members)
+        return model.set_params(models=members), N_PATHS if simulated else None
+    if "n_simulations" in model.get_params():
+        return model.set_params(n_simulations=N_PATHS), N_PATHS
+    return model, None
+
+
+@pytest.mark.parametrize("model", MODELS, ids=IDS)
+def test_sample_paths_have_the_quantiles_of_the_80_interval(model):
+    model, n_sim = _precise(model)
+    if not model.tags().produces_samples:
+        with pytest.raises(NotImplementedError):
+            model.fit(series()).sample_paths(3)
+        return
+    fitted = model.fit(series())
+    paths = fitted.sample_paths(18, n_paths=N_PATHS, random_state=7)
+    assert paths.shape == (N_PATHS, 18)
+    fc = fitted.predict(18, level=(80,))
+    low, high = np.quantile(paths, [0.1, 0.9], axis=0)
+    se = QUANTILE_SE * (np.sqrt(2) if n_sim else 1.0)
+    np.testing.assert_array_less(np.abs(low - fc.lower[80]), 4 * se * (fc.mean - fc.lower[80]))
+    np.testing.assert_array_less(np.abs(high - fc.upper[80]), 4 * se * (fc.upper[80] - fc.mean))
+
+
+@pytest.mark.parametrize("model", MODELS, ids=IDS)
+def test_sample_paths_are_reproducible_with_the_same_seed(model):
+    if not model.tags().produces_samples:
+        pytest.fail(f"{type(model).__name__} draws no sample paths; declare it at the top")
+    fitted = clone(model).fit(series())
+    a = fitted.sample_paths(6, n_paths=50, random_state=3)
+    b = fitted.sample_paths(6, n_paths=50, random_state=3)
+    c = fitted.sample_paths(6, n_paths=50, random_state=4)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    with pytest.raises(ValueError, match="n_paths"):
+        fitted.sample_paths(6, n_paths=0)
+
+
+def test_naive_paths_are_a_random_walk():
+    # the variance of the change between steps 1 and 9 is 8 sigma^2 for a random
+    # walk; iid draws around the mean would give 1 + 9 = 10 sigma^2
+    y = np.cumsum(np.random.default_rng(0).normal(size=200)) + 100
+    model = tc.models.Naive().fit(y)
+    paths = model.sample_paths(9, n_paths=20000, random_state=0)
+    ratio = np.var(paths[:, 8] - paths[:, 0]) / (8 * model.sigma_**2)
+    assert ratio == pytest.approx(1.0, abs=0.04)  # sd of a variance ratio: sqrt(2/20000)=0.01
+
+
+def test_seasonal_naive_paths_step_once_a_season():
+    y = np.tile(np.arange(1.0, 5.0), 10) + np.random.default_rng(1).normal(0, 1, 40)
+    model = tc.models.SeasonalNaive(season_length=4).fit(y)
+    paths = model.sample_paths(8, n_paths=20000, random_state=0)
+    # step 5 is step 1 one season later: the same walk, one more shock
+    assert np.corrcoef(paths[:, 0], paths[:, 4])[0, 1] == pytest.approx(np.sqrt(0.5), abs=0.02)
+    # different season positions are independent walks
+    assert abs(np.corrcoef(paths[:, 0], paths[:, 1])[0, 1]) < 0.03
+
+
 def test_seasonal_naive_repeats_last_season_exactly():
     y = np.arange(1.0, 25.0)
     fc = tc.models.SeasonalNaive(season_length=12).fit(y).predict(14)

@@ -99,6 +99,7 @@ class ETS(LocalModel):
         return ModelTags(
             min_length=2 * m + 2 if seasonal_forced and m > 1 else 4,
             supports_update=True,
+            produces_samples=True,
             requires_positive=self.model.upper()[:1] == "M",
         )
 
@@ -259,3 +260,21 @@ class ETS(LocalModel):
         ):
             raise ModelFitError("ETS produced non-finite forecasts")
         return out
+
+    def _sample_paths(
+        self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Paths simulated from the fitted state space model (statsmodels ``simulate``).
+
+        The same simulation gives the intervals of the forms without a closed
+        form variance, so path quantiles and bounds agree.
+        """
+        sim_params = inspect.signature(self.results_.simulate).parameters
+        seed_name = "rng" if "rng" in sim_params else "random_state"
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            sims = self.results_.simulate(h, anchor="end", repetitions=n_paths, **{seed_name: rng})
+        paths = np.asarray(sims, dtype=float).reshape(h, n_paths).T
+        if not np.all(np.isfinite(paths)):
+            raise ModelFitError("ETS produced non-finite sample paths")
+        return np.ascontiguousarray(paths)

@@ -13,7 +13,8 @@ class Naive(LocalModel):
     """Repeat the last observation.
 
     Intervals assume random-walk errors: the standard deviation of one-step
-    changes times the square root of the horizon.
+    changes times the square root of the horizon. Sample paths are that
+    Gaussian random walk.
 
     Examples
     --------
@@ -26,7 +27,7 @@ class Naive(LocalModel):
     family = "Naive"
 
     def tags(self) -> ModelTags:
-        return ModelTags(min_length=2, supports_update=True, produces_samples=False)
+        return ModelTags(min_length=2, supports_update=True, produces_samples=True)
 
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         self.sigma_ = float(np.sqrt(np.mean(np.diff(y) ** 2)))
@@ -41,9 +42,20 @@ class Naive(LocalModel):
         mean = np.full(h, self.y_[-1])
         return ModelForecast.from_normal(mean, self.sigma_ * np.sqrt(steps), levels)
 
+    def _sample_paths(
+        self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
+    ) -> np.ndarray:
+        """A Gaussian random walk from the last observation, step sd ``sigma_``."""
+        steps = rng.standard_normal((n_paths, h)) * self.sigma_
+        return self.y_[-1] + np.cumsum(steps, axis=1)
+
 
 class SeasonalNaive(LocalModel):
     """Repeat the last observed season.
+
+    Intervals and sample paths assume one Gaussian random walk per season
+    position, stepping once a season, with the standard deviation of the
+    season-on-season changes.
 
     Parameters
     ----------
@@ -70,7 +82,7 @@ class SeasonalNaive(LocalModel):
         return max(int(self.season_length or 1), 1)
 
     def tags(self) -> ModelTags:
-        return ModelTags(min_length=self._m() + 1, supports_update=True)
+        return ModelTags(min_length=self._m() + 1, supports_update=True, produces_samples=True)
 
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         m = self._m()
@@ -88,3 +100,13 @@ class SeasonalNaive(LocalModel):
         mean = last[steps % m]
         seasons = steps // m + 1
         return ModelForecast.from_normal(mean, self.sigma_ * np.sqrt(seasons), levels)
+
+    def _sample_paths(
+        self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
+    ) -> np.ndarray:
+        """One Gaussian random walk per season position, stepping once a season."""
+        m = self._m()
+        n_seasons = -(-h // m)
+        steps = rng.standard_normal((n_paths, n_seasons, m)) * self.sigma_
+        walks = np.cumsum(steps, axis=1).reshape(n_paths, n_seasons * m)[:, :h]
+        return self.y_[-m:][np.arange(h) % m] + walks

@@ -43,7 +43,7 @@ class Theta(LocalModel):
         self.theta = theta
 
     def tags(self) -> ModelTags:
-        return ModelTags(min_length=4)
+        return ModelTags(min_length=4, produces_samples=True)
 
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         from statsmodels.tsa.forecasting.theta import ThetaModel
@@ -111,6 +111,19 @@ class Theta(LocalModel):
             model,
         )
 
+    def _components(self, h: int) -> tuple[np.ndarray, np.ndarray, float, float, bool]:
+        """Forecast, seasonal factors, SES alpha, innovation variance, multiplicative?"""
+        res = self.results_
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            mean = np.asarray(res.forecast(h, theta=self.theta), dtype=float)
+            season = np.asarray(res.forecast_components(h)["seasonal"], dtype=float)
+            alpha = float(np.asarray(res.params)[1])
+            sigma2 = _ses_variance(np.asarray(res.model._y, dtype=float), alpha)
+        if not (np.all(np.isfinite(mean)) and np.isfinite(sigma2) and np.isfinite(alpha)):
+            raise ModelFitError("Theta produced non-finite forecasts")
+        return mean, season, alpha, sigma2, not res.model.method.startswith("add")
+
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
@@ -122,18 +135,14 @@ class Theta(LocalModel):
         # one-step errors of the SES that estimated alpha (as R's ses() reports it);
         # statsmodels' ``sigma2`` would fit a second model (ARIMA(0,1,1) with drift)
         # by maximum likelihood, which cost a fifth of the selection's time.
-        res = self.results_
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            mean = np.asarray(res.forecast(h, theta=self.theta), dtype=float)
-            if not levels:  # point forecasts only (the selection backtest)
-                if not np.all(np.isfinite(mean)):
-                    raise ModelFitError("Theta produced non-finite forecasts")
-                return ModelForecast(mean=mean)
-            season = np.asarray(res.forecast_components(h)["seasonal"], dtype=float)
-            alpha = float(np.asarray(res.params)[1])
-            sigma2 = _ses_variance(np.asarray(res.model._y, dtype=float), alpha)
-        multiplicative = not res.model.method.startswith("add")
+        if not levels:  # point forecasts only (the selection backtest)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                mean = np.asarray(self.results_.forecast(h, theta=self.theta), dtype=float)
+            if not np.all(np.isfinite(mean)):
+                raise ModelFitError("Theta produced non-finite forecasts")
+            return ModelForecast(mean=mean)
+        mean, season, alpha, sigma2, multiplicative = self._components(h)
         adjusted = mean / season if multiplicative else mean - season
         sigma = np.sqrt(sigma2 * (1 + np.arange(h) * alpha**2))
         base = ModelForecast.from_normal(adjusted, sigma, levels)
@@ -142,9 +151,26 @@ class Theta(LocalModel):
             lo, hi = base.lower[level], base.upper[level]
             out.lower[level] = lo * season if multiplicative else lo + season
             out.upper[level] = hi * season if multiplicative else hi + season
-        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(sigma))):
-            raise ModelFitError("Theta produced non-finite forecasts")
         return out
+
+    def _sample_paths(
+        self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
+    ) -> np.ndarray:
+        """SES innovation paths on the adjusted scale, re-seasonalized.
+
+        On the seasonally adjusted scale the model is simple exponential
+        smoothing: ``y[n+j] = forecast[j] + e[n+j] + alpha * (e[n+1] + ... + e[n+j-1])``
+        with independent ``N(0, sigma2)`` innovations, whose variance is the
+        ``sigma2 * (1 + (j-1) alpha^2)`` of the intervals. Re-seasonalizing
+        (times or plus the seasonal factor) is monotone, so each step's path
+        quantiles are the interval bounds of ``predict``.
+        """
+        mean, season, alpha, sigma2, multiplicative = self._components(h)
+        adjusted = mean / season if multiplicative else mean - season
+        shocks = rng.standard_normal((n_paths, h)) * np.sqrt(sigma2)
+        carried = alpha * np.cumsum(shocks, axis=1) - alpha * shocks  # alpha * sum of earlier
+        paths = adjusted + shocks + carried
+        return paths * season if multiplicative else paths + season
 
 
 def _ses_variance(y: np.ndarray, alpha: float) -> float:
