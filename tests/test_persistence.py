@@ -160,9 +160,7 @@ def test_truncated_archive_is_refused(fitted, tmp_path, name):
     end = len(data.rstrip(b"\0"))  # a tar ends in zero padding that holds nothing
     for fraction in (0.05, 0.3, 0.5, 0.7, 0.95, 0.999):
         path.write_bytes(data[: int(end * fraction)])
-        with pytest.raises(
-            tc.PersistenceError, match=r"(truncated|missing|cut short|no manifest)"
-        ):
+        with pytest.raises(tc.PersistenceError, match=r"(truncated|missing|cut short|no manifest)"):
             tc.load(path)
 
 
@@ -285,9 +283,7 @@ def test_covariates_round_trip(tmp_path):
 
     df = make_panel(n_series=2, n=40)
     df["promo"] = (df["ds"].dt.month == 11).astype(float)
-    fc = tc.TrendForecaster(
-        models=clone(tc.models.Naive()), future_covariates=["promo"]
-    ).fit(df)
+    fc = tc.TrendForecaster(models=clone(tc.models.Naive()), future_covariates=["promo"]).fit(df)
     loaded = tc.load(fc.save(tmp_path / "cov"))
     for key in fc._X:
         np.testing.assert_array_equal(loaded._X[key], fc._X[key])
@@ -307,3 +303,16 @@ def test_calendar_and_dated_models_round_trip(tmp_path):
     assert isinstance(loaded.calendar, tc.ShoppingCalendar)
     assert loaded.calendar.get_params() == calendar.get_params()
     pd.testing.assert_frame_equal(loaded.predict(8), fc.predict(8), rtol=0, atol=1e-9)
+
+
+def test_calibrated_forecaster_round_trips_its_calibration(tmp_path):
+    panel = make_panel(n_series=12, n=60, seed=3)
+    fc = tc.TrendForecaster(models=tc.models.SeasonalNaive()).fit(panel)
+    assert fc._calibration_.pools  # calibrated from the pooled backtest errors
+    before = fc.predict(6, level=(50, 80, 95))
+    fc.save(tmp_path / "cal")
+    loaded = tc.load(tmp_path / "cal")
+    after = loaded.predict(6, level=(50, 80, 95))
+    cols = ["mean", "lo-50", "hi-50", "lo-80", "hi-80", "lo-95", "hi-95"]
+    np.testing.assert_allclose(after[cols].to_numpy(), before[cols].to_numpy(), rtol=0, atol=1e-9)
+    pd.testing.assert_frame_equal(loaded.calibration_report_, fc.calibration_report_)

@@ -130,6 +130,20 @@ class Calibration:
                 counts.append(int(pooled.size))
             self.pools[key] = _Pool(name, by_step, counts)
 
+    @classmethod
+    def from_pools(
+        cls,
+        pools: Mapping[Hashable, tuple[str, Sequence[np.ndarray], Sequence[int]]],
+        skipped: Mapping[Hashable, tuple[str, int]],
+    ) -> Calibration:
+        """Rebuild a calibration from its pooled, sorted errors (as saved to disk)."""
+        out = cls({})
+        for key, (name, by_step, counts) in pools.items():
+            arrays = [np.sort(np.asarray(a, dtype=float)) for a in by_step]
+            out.pools[key] = _Pool(name, arrays, [int(c) for c in counts])
+        out.skipped.update(skipped)
+        return out
+
     def covers(self, key: Hashable) -> bool:
         """Whether ``key`` has a calibration."""
         return key in self.pools

@@ -226,6 +226,8 @@ _FORECASTER_STATE = {
     "fitted_at_",
     "_freq",
     "cv_report_",
+    "_calibration_",
+    "calibration_report_",
 }
 
 
@@ -408,6 +410,60 @@ def _stable_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _calibration_to_json(calibration: Any, writer: _Writer) -> dict[str, Any] | None:
+    """The pooled |normalised errors| per candidate and step (no code, only numbers)."""
+    if calibration is None:
+        return None
+    pools = []
+    for key, pool in calibration.pools.items():
+        where = f"calibration of candidate {key!r}"
+        pools.append(
+            {
+                "key": int(key),
+                "name": str(pool.name),
+                "steps": [writer.array(a, where) for a in pool.by_step],
+                "counts": [int(c) for c in pool.counts],
+            }
+        )
+    skipped = [
+        {"key": int(k), "name": str(name), "n": int(n)}
+        for k, (name, n) in calibration.skipped.items()
+    ]
+    return {"pools": pools, "skipped": skipped}
+
+
+def _optional_int(value: Any, reader: _Reader, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise reader.fail(where, f"candidate {value!r} is not an integer")
+    return value
+
+
+def _calibration_from_json(node: Any, reader: _Reader, where: str) -> Any:
+    """Rebuild the calibration saved by ``_calibration_to_json`` (None when absent)."""
+    from trendcast._calibration import Calibration
+
+    if node is None:
+        return None
+    try:
+        pools: dict[Any, tuple[str, list[np.ndarray], list[int]]] = {
+            _optional_int(p["key"], reader, where): (
+                str(p["name"]),
+                [reader.array(a, f"{where} calibration") for a in p["steps"]],
+                [int(c) for c in p["counts"]],
+            )
+            for p in node["pools"]
+        }
+        skipped: dict[Any, tuple[str, int]] = {
+            _optional_int(k["key"], reader, where): (str(k["name"]), int(k["n"]))
+            for k in node["skipped"]
+        }
+    except (KeyError, TypeError) as exc:
+        raise reader.fail(where, f"the calibration is malformed: {exc}") from exc
+    return Calibration.from_pools(pools, skipped)
+
+
 def _frame_to_json(frame: pd.DataFrame, writer: _Writer, where: str) -> dict[str, Any]:
     return {
         "columns": [str(c) for c in frame.columns],
@@ -474,6 +530,7 @@ def _forecaster_files(fc: TrendForecaster, allow_pickle: bool) -> tuple[dict[str
                 "reasons": [str(r) for r in fit.reasons],
                 "scores": writer.value([tuple(s) for s in fit.scores], f"{where} scores"),
                 "chain": [proto(p, f"{where} fallback chain") for p in fit.chain],
+                "candidate": None if fit.candidate is None else int(fit.candidate),
                 "model": writer.value(fit.model, f"{where} model"),
             }
         )
@@ -497,6 +554,7 @@ def _forecaster_files(fc: TrendForecaster, allow_pickle: bool) -> tuple[dict[str
         "last_dates_unit": units.pop() if len(units) == 1 else "ns",
         "fit_report": _frame_to_json(fc.fit_report_, writer, "fit_report_"),
         "selection_report": _frame_to_json(fc.selection_report_, writer, "selection_report_"),
+        "calibration": _calibration_to_json(getattr(fc, "_calibration_", None), writer),
     }
     files = writer.finish()
     files["forecaster.json"] = _json_bytes(state)
@@ -1005,6 +1063,7 @@ class _Categories:
             reasons=[str(s) for s in node["reasons"]],
             scores=[tuple(s) for s in scores],
             chain=[self.protos[i] for i in chain],
+            candidate=_optional_int(node.get("candidate"), r, where),
         )
 
 
@@ -1245,4 +1304,8 @@ def _assemble(
     fc.last_dates_ = {k: date_of[k] for k in keys}
     fc.fit_report_ = fit_report
     fc.selection_report_ = selection_report
+    calibration = _calibration_from_json(state.get("calibration"), reader, where)
+    if calibration is not None:
+        fc._calibration_ = calibration
+        fc.calibration_report_ = calibration.report()
     return fc

@@ -210,9 +210,7 @@ class TestContract:
             warnings.simplefilter("ignore", tc.FallbackWarning)
             fc = tc.TrendForecaster(models=clone(model)).fit(history)
         loaded = tc.load(fc.save(tmp_path / "saved"))
-        assert [type(m) for m in loaded.models_.values()] == [
-            type(m) for m in fc.models_.values()
-        ]
+        assert [type(m) for m in loaded.models_.values()] == [type(m) for m in fc.models_.values()]
         levels = (50, 80, 95)
         pd.testing.assert_frame_equal(
             loaded.predict(12, level=levels), fc.predict(12, level=levels), rtol=0, atol=1e-9
