@@ -257,6 +257,8 @@ def _precise(model: LocalModel) -> tuple[LocalModel, int | None]:
         return model.set_params(models=members), N_PATHS if simulated else None
     if "n_simulations" in model.get_params():
         return model.set_params(n_simulations=N_PATHS), N_PATHS
+    if "uncertainty_samples" in model.get_params():  # Prophet's bounds are its own draws
+        return model.set_params(uncertainty_samples=N_PATHS), N_PATHS
     return model, None
 
 

@@ -432,9 +432,28 @@ class RegressionModel(LocalModel):
     def _sample_paths(
         self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
     ) -> np.ndarray:
-        """Recursion with one-step out-of-sample residuals drawn with replacement."""
+        """Recursion with one-step residuals drawn with replacement, scaled to the intervals.
+
+        The bootstrap gives the paths their dependence over the horizon; the
+        intervals come from the conformal errors (see Notes), so each step's
+        deviations above and below the mean are rescaled until the paths' 10%
+        and 90% quantiles are the 80% bounds of ``predict``: probabilities
+        from paths and from intervals then agree.
+        """
         noise = rng.choice(self.residuals_, size=(n_paths, h), replace=True)
-        return self._point(h, X_future, noise)
+        paths = self._point(h, X_future, noise)
+        fc = self._predict(h, X_future, (80,))
+        low, high = np.quantile(paths, [0.1, 0.9], axis=0)
+        dev = paths - fc.mean
+        with np.errstate(divide="ignore", invalid="ignore"):
+            up = np.where(high > fc.mean, (fc.upper[80] - fc.mean) / (high - fc.mean), np.nan)
+            down = np.where(low < fc.mean, (fc.mean - fc.lower[80]) / (fc.mean - low), np.nan)
+        # a side the bootstrap left empty borrows the other side's scale
+        up = np.where(np.isfinite(up), up, down)
+        down = np.where(np.isfinite(down), down, up)
+        up = np.where(np.isfinite(up), up, 1.0)
+        down = np.where(np.isfinite(down), down, 1.0)
+        return fc.mean + np.where(dev >= 0, dev * up, dev * down)
 
     def get_feature_names(self) -> list[str]:
         """Names of the columns the estimator sees, in order (for ``coef_`` etc.)."""
