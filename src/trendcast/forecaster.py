@@ -424,13 +424,15 @@ class TrendForecaster(BaseEstimator):
         self.calibration = calibration
 
     # ------------------------------------------------------------------ set-up
-    def _validate(self, df: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
+    def _validate(
+        self, df: pd.DataFrame | str | os.PathLike[str], freq: str | None = None
+    ) -> pd.DataFrame:
         validated = validate_sales(
             df,
             id_col=self.id_col,
             time_col=self.time_col,
             target_col=self.target_col,
-            freq=self.freq,
+            freq=self.freq if freq is None else freq,
             fill=self.fill,
             allow_negative=self.allow_negative,
         )
@@ -902,22 +904,13 @@ class TrendForecaster(BaseEstimator):
             date fitted.
         """
         self._check_fitted()
-        validated = validate_sales(
-            df,
-            id_col=self.id_col,
-            time_col=self.time_col,
-            target_col=self.target_col,
-            freq=self.freq_,
-            fill=self.fill,
-            allow_negative=self.allow_negative,
-        )
+        frame = self._validate(df, freq=self.freq_)
         source = describe_source(df)
-        self._freq = self.freq_
-        self._check_covariates(validated.frame, "the sales frame", source)
+        self._check_covariates(frame, "the sales frame", source)
         plan: _Plan = self._plan_
         updates: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]] = []
         fresh: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]] = []
-        for key, y, dates, X in self._series(validated.frame):
+        for key, y, dates, X in self._series(frame):
             if key not in self.models_:
                 fresh.append((key, y, dates, X))
                 continue

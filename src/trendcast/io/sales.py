@@ -246,26 +246,15 @@ def validate_sales(
     order = df.index.to_numpy()
     df = df.reset_index(drop=True)
 
-    if freq is None:
-        inferred = freqs.infer_freq(df[time_col], df[id_col])
-        if inferred is None:
-            raise fail(
-                "the frequency cannot be inferred from the dates",
-                source=name,
-                column=time_col,
-                expected=f"regularly spaced dates ({freqs.SUPPORTED})",
-                found="no series with two or more dates, or a spacing that matches none",
-                fix="pass freq=..., e.g. freq='MS' for monthly data dated by the first day",
-            )
-        freq = inferred
-    else:
-        try:
-            freq = freqs.normalize_freq(freq)
-        except ValueError as exc:
-            raise DataValidationError(
-                f"freq={freq!r} is not supported ({exc}). Expected one of {freqs.SUPPORTED}. "
-                "Fix: pass one of those aliases or leave freq=None to infer it."
-            ) from exc
+    freq = resolve_freq(
+        df[time_col],
+        df[id_col],
+        freq,
+        source=name,
+        column=time_col,
+        unit="series",
+        example="freq='MS' for monthly data dated by the first day",
+    )
 
     off = ~freqs.on_offset(df[time_col], freq)
     if off.any():
@@ -287,6 +276,38 @@ def validate_sales(
     df, n_filled = _handle_gaps(df, id_col, time_col, target_col, freq, fill, name)
     df.attrs["freq"] = freq
     return ValidatedSales(frame=df, freq=freq, n_filled=n_filled)
+
+
+def resolve_freq(
+    dates: pd.Series,
+    keys: pd.Series,
+    freq: str | None,
+    *,
+    source: str | None,
+    column: str,
+    unit: str,
+    example: str,
+) -> str:
+    """The frequency given (normalized) or inferred from the dates of each ``keys`` group."""
+    if freq is None:
+        inferred = freqs.infer_freq(dates, keys)
+        if inferred is None:
+            raise fail(
+                "the frequency cannot be inferred from the dates",
+                source=source,
+                column=column,
+                expected=f"regularly spaced dates ({freqs.SUPPORTED})",
+                found=f"no {unit} with two or more dates, or a spacing that matches none",
+                fix=f"pass freq=..., e.g. {example}",
+            )
+        return inferred
+    try:
+        return freqs.normalize_freq(freq)
+    except ValueError as exc:
+        raise DataValidationError(
+            f"freq={freq!r} is not supported ({exc}). Expected one of {freqs.SUPPORTED}. "
+            "Fix: pass one of those aliases or leave freq=None to infer it."
+        ) from exc
 
 
 def _check_ids_sortable(df: pd.DataFrame, id_col: str, name: str | None) -> None:

@@ -27,7 +27,7 @@ from trendcast._validation import (
     verb,
 )
 from trendcast.exceptions import DataValidationError
-from trendcast.io.sales import _parse_dates, _parse_target, load_frame
+from trendcast.io.sales import _parse_dates, _parse_target, load_frame, resolve_freq
 from trendcast.io.trends import SEARCH_COLUMNS
 
 __all__ = ["read_baidu_index", "read_search"]
@@ -185,26 +185,15 @@ def _validate_long(
     order = out.index.to_numpy()
     out = out.reset_index(drop=True)
     key = out["term"] + "\x00" + out["geo"]
-    if freq is None:
-        inferred = freqs.infer_freq(out["ds"], key)
-        if inferred is None:
-            raise fail(
-                "the frequency cannot be inferred from the dates",
-                source=name,
-                column=time_col,
-                expected=f"regularly spaced dates ({freqs.SUPPORTED})",
-                found="no term with two or more dates, or a spacing that matches none",
-                fix="pass freq=..., e.g. freq='W-SUN' for weeks starting on Sunday",
-            )
-        freq = inferred
-    else:
-        try:
-            freq = freqs.normalize_freq(freq)
-        except ValueError as exc:
-            raise DataValidationError(
-                f"freq={freq!r} is not supported ({exc}). Expected one of {freqs.SUPPORTED}. "
-                "Fix: pass one of those aliases or leave freq=None to infer it."
-            ) from exc
+    freq = resolve_freq(
+        out["ds"],
+        key,
+        freq,
+        source=name,
+        column=time_col,
+        unit="term",
+        example="freq='W-SUN' for weeks starting on Sunday",
+    )
     off = ~freqs.on_offset(out["ds"], freq)
     if off.any():
         pos = np.flatnonzero(off)
