@@ -8,14 +8,19 @@ calibrated intervals (``calibration="conformal"``, the default; measured
 again when calibration came in), with the models' own intervals for
 comparison; its limits are the measured value plus or minus about 0.035.
 
-| model | MASE | sMAPE | cov-80 | cov-95 | own cov-80 | own cov-95 |
-|---|---|---|---|---|---|---|
-| SeasonalNaive | 1.209 | 4.33 | 0.82 | 0.965 | 0.72 | 0.88 |
-| ETS | 0.784 | 2.86 | 0.80 | 0.944 | 0.85 | 0.96 |
-| Theta | 1.285 | 4.45 | 0.76 | 0.924 | 0.98 | 1.00 |
-| Combination (ETS+Theta) | 0.965 | 3.42 | 0.76 | 0.934 | 0.97 | 1.00 |
-| auto | 0.820 | 2.94 | 0.79 | 0.951 | 0.93 | 0.98 |
-| RegressionModel (RidgeCV on lags) | 0.855 | 3.11 | - | - | 0.83 | 0.94 |
+Measured again on 2026-11-29, after auto gained ARIMA and the
+ETS+ARIMA+Theta default, refits keep the structure the backtest chose, and
+Theta's variance comes from its own SES errors (command: the loop of this test
+over each model, in the development environment):
+
+| model | MASE | sMAPE | cov-80 | cov-95 |
+|---|---|---|---|---|
+| SeasonalNaive | 1.209 | 4.33 | 0.816 | 0.965 |
+| ETS | 0.790 | 2.88 | 0.799 | 0.944 |
+| Theta | 1.285 | 4.45 | 0.747 | 0.931 |
+| Combination (ETS+Theta) | 0.969 | 3.44 | 0.767 | 0.931 |
+| auto | 0.752 | 2.68 | 0.792 | 0.941 |
+| RegressionModel (RidgeCV on lags) | 0.855 | 3.11 | 0.729 | 0.948 |
 """
 
 from __future__ import annotations
@@ -31,10 +36,10 @@ CATEGORIES = ["441", "4421", "443", "444", "445", "446", "447", "448", "451", "4
 TABLE = [
     # model, max MASE, max sMAPE, min coverage-95, max coverage-95
     ("SeasonalNaive", 1.25, 4.5, 0.93, 0.995),
-    ("ETS", 0.82, 3.0, 0.91, 0.98),
+    ("ETS", 0.83, 3.0, 0.91, 0.98),
     ("Theta", 1.33, 4.65, 0.89, 0.96),
     ("Combination", 1.01, 3.6, 0.90, 0.97),
-    ("auto", 0.86, 3.1, 0.915, 0.985),
+    ("auto", 0.79, 2.82, 0.905, 0.975),
     ("RegressionModel", 0.90, 3.26, 0.90, 0.99),
 ]
 
