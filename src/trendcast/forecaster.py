@@ -518,7 +518,9 @@ class TrendForecaster(BaseEstimator):
                 if bar is not None:
                     bar.update(len(batch))
         else:
-            parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+            # no memory-mapping of large arrays: statsmodels' filters unpickle into
+            # writable buffers and fail on joblib's read-only memmaps
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator", max_nbytes=None)
             for batch, result in zip(
                 batches,
                 parallel(delayed(_run_batch)(func, b, *args) for b in batches),
@@ -1214,12 +1216,12 @@ class TrendForecaster(BaseEstimator):
         results = self._map(_sample_series, items, int(h), int(n_paths), desc="sampling")
         calibration = getattr(self, "_calibration_", None)
         arrays: dict[Any, np.ndarray] = {}
-        for key, (model, paths, fc, reason) in zip(keys, results, strict=True):
+        for key, (_model, paths, fc, reason) in zip(keys, results, strict=True):
             if reason:
                 message = f"category {key!r}: {reason}"
                 logger.warning(message)
                 warnings.warn(message, FallbackWarning, stacklevel=2)
-            key_model = self._fits[key].candidate if model is self.models_[key] else None
+            key_model = None if reason else self._fits[key].candidate  # Naive's paths: none
             if calibration is not None and key_model is not None and calibration.covers(key_model):
                 paths = calibration.adjust_paths(key_model, paths, fc)
             arrays[key] = paths if self.allow_negative else np.maximum(paths, 0.0)
