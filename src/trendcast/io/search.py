@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trendcast import _frequency as freqs
 from trendcast._validation import (
     count,
     describe_source,
@@ -27,7 +26,16 @@ from trendcast._validation import (
     verb,
 )
 from trendcast.exceptions import DataValidationError
-from trendcast.io.sales import _parse_dates, _parse_target, load_frame, resolve_freq
+from trendcast.io._checks import (
+    SEARCH,
+    check_on_frequency,
+    check_table,
+    check_unique,
+    load_frame,
+    parse_dates,
+    parse_values,
+    resolve_freq,
+)
 from trendcast.io.trends import SEARCH_COLUMNS
 
 __all__ = ["read_baidu_index", "read_search"]
@@ -116,34 +124,15 @@ def _validate_long(
     label: str,
 ) -> pd.DataFrame:
     wanted = [time_col, term_col, value_col] + ([geo_col] if geo_col else [])
-    missing = [c for c in wanted if c not in df.columns]
-    if missing:
-        raise fail(
-            f"missing column{'s' if len(missing) > 1 else ''} {format_items(missing)}",
-            source=name,
-            expected=f"columns for the period ({time_col!r}), the search term ({term_col!r}) "
-            f"and the interest ({value_col!r})"
-            + (f" and the place ({geo_col!r})" if geo_col else ""),
-            found=f"columns {format_items(df.columns)}",
-            fix="rename your columns, or name them with time_col=, term_col=, value_col=, geo_col=",
-        )
-    if len(df) == 0:
-        raise fail(
-            "the input has no rows",
-            source=name,
-            expected="at least one row per term",
-            found="an empty table",
-            fix="check the file or the filter that produced the frame",
-        )
-    for col in set(wanted):
-        if isinstance(df[col], pd.DataFrame):
-            raise fail(
-                "the column name appears more than once",
-                source=name,
-                column=col,
-                fix="give every column a distinct name",
-            )
-    df = df.reset_index(drop=True)
+    df = check_table(
+        df,
+        wanted,
+        source=name,
+        expected=f"columns for the period ({time_col!r}), the search term ({term_col!r}) "
+        f"and the interest ({value_col!r})" + (f" and the place ({geo_col!r})" if geo_col else ""),
+        fix="rename your columns, or name them with time_col=, term_col=, value_col=, geo_col=",
+        unit="term",
+    )
     for col in [term_col] + ([geo_col] if geo_col else []):
         bad = np.flatnonzero(df[col].isna().to_numpy())
         if bad.size:
@@ -158,29 +147,27 @@ def _validate_long(
             )
     out = pd.DataFrame(
         {
-            "ds": _parse_dates(df, time_col, term_col, name),
+            "ds": parse_dates(df, time_col, term_col, name),
             "term": df[term_col].astype(str).astype(object),
             "geo": (df[geo_col].astype(str) if geo_col else pd.Series("", index=df.index)).astype(
                 object
             ),
-            "value": _parse_values(df, value_col, term_col, time_col, name, allow_negative),
+            "value": parse_values(df, value_col, term_col, time_col, name, allow_negative, SEARCH),
             "below_one": False,
             "is_partial": False,
             "source": label,
         }
     )
-    dup = out.duplicated(subset=["term", "geo", "ds"], keep=False).to_numpy()
-    if dup.any():
-        pos = np.flatnonzero(dup)
-        raise fail(
-            f"{count(pos.size, 'row')} {verb(pos.size, 'shares', 'share')} a (term, place, "
-            "period) with another row",
-            source=name,
-            column=time_col,
-            expected="one row per term, place and period",
-            found=format_rows(df, pos, [c for c in wanted if c != value_col], source=name),
-            fix="aggregate first (e.g. mean per term and period) or drop the duplicates",
-        )
+    check_unique(
+        out,
+        ["term", "geo", "ds"],
+        rows=df,
+        show_cols=[c for c in wanted if c != value_col],
+        source=name,
+        column=time_col,
+        what="term, place, period",
+        fix="aggregate first (e.g. mean per term and period) or drop the duplicates",
+    )
     out = out.sort_values(["term", "geo", "ds"], kind="stable")
     order = out.index.to_numpy()
     out = out.reset_index(drop=True)
@@ -194,49 +181,20 @@ def _validate_long(
         unit="term",
         example="freq='W-SUN' for weeks starting on Sunday",
     )
-    off = ~freqs.on_offset(out["ds"], freq)
-    if off.any():
-        pos = np.flatnonzero(off)
-        raise fail(
-            f"{count(pos.size, 'date')} {verb(pos.size, 'does', 'do')} not sit on the "
-            f"frequency {freq!r}",
-            source=name,
-            column=time_col,
-            expected=f"every date on the {freq!r} anchor",
-            found=format_rows(
-                df.iloc[order].reset_index(drop=True),
-                pos,
-                [term_col, time_col],
-                source=name,
-                labels=order[pos],
-            ),
-            fix="align the dates to period starts, or pass the right freq=",
-        )
+    check_on_frequency(
+        out["ds"],
+        freq,
+        rows=df.iloc[order].reset_index(drop=True),
+        show_cols=[term_col, time_col],
+        labels=order,
+        source=name,
+        column=time_col,
+        expected=f"every date on the {freq!r} anchor",
+        fix="align the dates to period starts, or pass the right freq=",
+    )
     out = out[SEARCH_COLUMNS]
     out.attrs["freq"] = freq
     return out
-
-
-def _parse_values(
-    df: pd.DataFrame,
-    value_col: str,
-    term_col: str,
-    time_col: str,
-    name: str | None,
-    allow_negative: bool,
-) -> pd.Series:
-    """The checks of sales values, worded for search interest."""
-    try:
-        return _parse_target(df, value_col, term_col, time_col, name, allow_negative)
-    except DataValidationError as exc:
-        text = (
-            str(exc)
-            .replace("demand value", "search value")
-            .replace("numbers (units or money)", "numbers (search interest)")
-            .replace("demand of zero or more", "interest of zero or more")
-            .replace("(0 if nothing was sold)", "(0 for no searches)")
-        )
-        raise DataValidationError(text) from exc
 
 
 _BAIDU_TERM = ("key_word", "keyword", "keywords", "word", "term", "关键词", "关键字")

@@ -1,0 +1,388 @@
+"""Checks shared by the readers of sales and of search interest.
+
+Both read a long table from a DataFrame or a file, parse its dates and values
+with the same rules, and infer a frequency per series; the messages name the
+file, column and rows the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trendcast import _frequency as freqs
+from trendcast._validation import count, fail, format_items, format_rows, verb
+from trendcast.exceptions import DataValidationError
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How the values of a table are named in its error messages."""
+
+    column: str
+    value: str
+    unit: str
+    zero: str
+
+
+DEMAND = Wording("demand", "demand value", "units or money", "0 if nothing was sold")
+SEARCH = Wording("interest", "search value", "search interest", "0 for no searches")
+
+
+def check_table(
+    df: pd.DataFrame,
+    wanted: Sequence[str],
+    *,
+    source: str | None,
+    expected: str,
+    fix: str,
+    unit: str,
+) -> pd.DataFrame:
+    """Fail on missing or repeated columns and on an empty table; return it re-indexed."""
+    missing = [c for c in wanted if c not in df.columns]
+    if missing:
+        raise fail(
+            f"missing column{'s' if len(missing) > 1 else ''} {format_items(missing)}",
+            source=source,
+            expected=expected,
+            found=f"columns {format_items(df.columns)}",
+            fix=fix,
+        )
+    if len(df) == 0:
+        raise fail(
+            "the input has no rows",
+            source=source,
+            expected=f"at least one row per {unit}",
+            found="an empty table",
+            fix="check the file or the filter that produced the frame",
+        )
+    for col in dict.fromkeys(wanted):
+        if isinstance(df[col], pd.DataFrame):
+            raise fail(
+                "the column name appears more than once",
+                source=source,
+                column=col,
+                fix="give every column a distinct name",
+            )
+    return df.reset_index(drop=True)
+
+
+def check_unique(
+    df: pd.DataFrame,
+    keys: Sequence[str],
+    *,
+    rows: pd.DataFrame,
+    show_cols: Sequence[str],
+    source: str | None,
+    column: str,
+    what: str,
+    fix: str,
+) -> None:
+    """Fail when two rows of ``df`` share ``keys``; ``rows`` (same positions) is shown."""
+    dup = df.duplicated(subset=list(keys), keep=False).to_numpy()
+    if dup.any():
+        pos = np.flatnonzero(dup)
+        raise fail(
+            f"{count(pos.size, 'row')} {verb(pos.size, 'shares', 'share')} a ({what}) "
+            "with another row",
+            source=source,
+            column=column,
+            expected=f"one row per {what.replace(', ', ' and ')}",
+            found=format_rows(rows, pos, list(show_cols), source=source),
+            fix=fix,
+        )
+
+
+def check_on_frequency(
+    dates: pd.Series,
+    freq: str,
+    *,
+    rows: pd.DataFrame,
+    show_cols: Sequence[str],
+    labels: np.ndarray,
+    source: str | None,
+    column: str,
+    expected: str,
+    fix: str,
+) -> None:
+    """Fail when a date does not sit on the anchor of ``freq``; rows are shown by label."""
+    off = ~freqs.on_offset(dates, freq)
+    if off.any():
+        pos = np.flatnonzero(off)
+        raise fail(
+            f"{count(pos.size, 'date')} {verb(pos.size, 'does', 'do')} not sit on the "
+            f"frequency {freq!r}",
+            source=source,
+            column=column,
+            expected=expected,
+            found=format_rows(rows, pos, list(show_cols), source=source, labels=labels[pos]),
+            fix=fix,
+        )
+
+
+def load_frame(
+    source: pd.DataFrame | str | os.PathLike[str], text_columns: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Read a DataFrame, CSV or Parquet source into a DataFrame (a copy).
+
+    ``text_columns`` of a CSV are read as text, so ids like ``0012`` keep their zeros.
+    """
+    if isinstance(source, pd.DataFrame):
+        return source.copy()
+    if not isinstance(source, str | os.PathLike):
+        raise DataValidationError(
+            f"Cannot read a table from a {type(source).__name__}. Expected a pandas DataFrame "
+            "or the path of a CSV or Parquet file. Fix: pass a DataFrame or a file path."
+        )
+    path = Path(source)
+    name = str(path)
+    if not path.is_file():
+        raise DataValidationError(
+            f"In file '{name}': the file does not exist or is not a file. "
+            "Fix: check the path (relative paths start from the current directory: "
+            f"{Path.cwd()})."
+        )
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".parquet", ".pq"}:
+            try:
+                return pd.read_parquet(path)
+            except ImportError as exc:
+                from trendcast.exceptions import MissingDependencyError
+
+                raise MissingDependencyError(
+                    'Reading Parquet needs pyarrow. Fix: pip install "trendcast[parquet]"'
+                ) from exc
+        return pd.read_csv(
+            path,
+            sep=None if suffix not in {".csv", ".txt"} else ",",
+            engine="python" if suffix not in {".csv", ".txt"} else "c",
+            dtype=dict.fromkeys(text_columns, "string"),
+        )
+    except (
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+        ValueError,
+        OSError,
+    ) as exc:
+        if isinstance(exc, DataValidationError):
+            raise
+        raise DataValidationError(
+            f"In file '{name}': the file could not be read as "
+            f"{'Parquet' if suffix in {'.parquet', '.pq'} else 'CSV'} ({exc}). "
+            "Fix: save it as UTF-8 CSV with a header row, or as Parquet."
+        ) from exc
+
+
+def resolve_freq(
+    dates: pd.Series,
+    keys: pd.Series,
+    freq: str | None,
+    *,
+    source: str | None,
+    column: str,
+    unit: str,
+    example: str,
+) -> str:
+    """The frequency given (normalized) or inferred from the dates of each ``keys`` group."""
+    if freq is None:
+        inferred = freqs.infer_freq(dates, keys)
+        if inferred is None:
+            raise fail(
+                "the frequency cannot be inferred from the dates",
+                source=source,
+                column=column,
+                expected=f"regularly spaced dates ({freqs.SUPPORTED})",
+                found=f"no {unit} with two or more dates, or a spacing that matches none",
+                fix=f"pass freq=..., e.g. {example}",
+            )
+        return inferred
+    try:
+        return freqs.normalize_freq(freq)
+    except ValueError as exc:
+        raise DataValidationError(
+            f"freq={freq!r} is not supported ({exc}). Expected one of {freqs.SUPPORTED}. "
+            "Fix: pass one of those aliases or leave freq=None to infer it."
+        ) from exc
+
+
+def parse_dates(df: pd.DataFrame, time_col: str, id_col: str, name: str | None) -> pd.Series:
+    col = df[time_col]
+    if isinstance(col.dtype, pd.PeriodDtype):
+        return col.dt.to_timestamp()
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        raise fail(
+            "the dates are numbers",
+            source=name,
+            column=time_col,
+            expected="dates (datetime64, or text like '2024-01-01')",
+            found=f"dtype {col.dtype}: {format_rows(df, range(min(len(df), 3)), [time_col])}",
+            fix=f"convert them, e.g. pd.to_datetime(df[{time_col!r}].astype(str), "
+            "format='%Y%m%d') for 20240131",
+        )
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        raise fail(
+            "the dates carry a time zone",
+            source=name,
+            column=time_col,
+            expected="time-zone-naive dates (periods are calendar days, not instants)",
+            found=f"dtype {col.dtype}",
+            fix=f"drop the zone: df[{time_col!r}] = df[{time_col!r}].dt.tz_localize(None)",
+        )
+    if pd.api.types.is_datetime64_any_dtype(col):
+        parsed = col
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                parsed = pd.to_datetime(col, errors="coerce")
+            except (TypeError, ValueError, OverflowError):
+                parsed = pd.Series([_one_date(v) for v in col], index=col.index)
+            if isinstance(parsed.dtype, pd.DatetimeTZDtype) or not (
+                pd.api.types.is_datetime64_any_dtype(parsed)
+            ):
+                parsed = pd.Series([_one_date(v) for v in col], index=col.index)
+                parsed = pd.to_datetime(parsed, errors="coerce")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if bad.size:
+        raise fail(
+            f"{count(bad.size, 'date')} {verb(bad.size, 'is', 'are')} missing or cannot be read",
+            source=name,
+            column=time_col,
+            expected="dates like '2024-01-01' in one format",
+            found=format_rows(df, bad, [id_col, time_col], source=name),
+            fix="fill or drop those rows, or write the dates in ISO format (YYYY-MM-DD)",
+        )
+    index = pd.DatetimeIndex(parsed)
+    if isinstance(index.dtype, pd.DatetimeTZDtype):
+        index = index.tz_localize(None)
+    intraday = np.flatnonzero(np.asarray(index != index.normalize()))
+    if intraday.size:
+        raise fail(
+            f"{count(intraday.size, 'date')} "
+            f"{verb(intraday.size, 'carries', 'carry')} a time of day",
+            source=name,
+            column=time_col,
+            expected="one date per period (daily or coarser)",
+            found=format_rows(
+                df.assign(**{time_col: index}), intraday, [id_col, time_col], source=name
+            ),
+            fix="aggregate sub-daily data to days first, or normalize the dates "
+            f"(df[{time_col!r}].dt.normalize())",
+        )
+    return pd.Series(index.astype("datetime64[ns]"), index=df.index)
+
+
+def _one_date(value: Any) -> pd.Timestamp | None:
+    if value is None or isinstance(value, bool | int | float | np.number):
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if ts is pd.NaT or ts.tzinfo is not None:
+        return None
+    return ts
+
+
+def parse_values(
+    df: pd.DataFrame,
+    target_col: str,
+    id_col: str,
+    time_col: str,
+    name: str | None,
+    allow_negative: bool,
+    words: Wording = DEMAND,
+) -> pd.Series:
+    """The values of ``target_col`` as floats; missing, infinite, text or negative values fail."""
+    col = df[target_col]
+    if pd.api.types.is_bool_dtype(col):
+        raise fail(
+            f"the {words.column} column holds True/False values",
+            source=name,
+            column=target_col,
+            expected=f"numbers ({words.unit})",
+            found=f"dtype {col.dtype}",
+            fix=f"convert to numbers, or point the column argument at the {words.column} column",
+        )
+    if pd.api.types.is_numeric_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
+        values = col.astype("float64")
+        text_bad = np.zeros(len(col), dtype=bool)
+    else:
+        values = pd.Series([_one_number(v) for v in col], index=col.index, dtype="float64")
+        text_bad = (values.isna() & col.notna()).to_numpy()
+    cols = [id_col, time_col, target_col]
+    if text_bad.any():
+        pos = np.flatnonzero(text_bad)
+        raise fail(
+            f"{count(pos.size, words.value)} "
+            f"{verb(pos.size, 'is not a number', 'are not numbers')}",
+            source=name,
+            column=target_col,
+            expected=f"numbers ({words.unit})",
+            found=format_rows(df, pos, cols, source=name),
+            fix="remove thousands separators or units, or convert with pd.to_numeric",
+        )
+    arr = values.to_numpy()
+    checks = [
+        (
+            np.isnan(arr),
+            "missing",
+            "a number on every row",
+            "drop those rows and use fill= to fill the gaps they leave, or fill them "
+            f"yourself ({words.zero})",
+        ),
+        (
+            np.isinf(arr),
+            "infinite",
+            "finite numbers",
+            "correct or drop those rows (an infinite value usually comes from a division "
+            "by zero upstream)",
+        ),
+    ]
+    if not allow_negative:
+        checks.append(
+            (
+                arr < 0,
+                "negative",
+                f"{words.column} of zero or more",
+                "correct those rows, or pass allow_negative=True if the target can be "
+                "negative (returns, net flows)",
+            )
+        )
+    for mask, what, expected, fix in checks:
+        bad = np.flatnonzero(mask)
+        if bad.size:
+            raise fail(
+                f"{count(bad.size, words.value)} {verb(bad.size, 'is', 'are')} {what}",
+                source=name,
+                column=target_col,
+                expected=expected,
+                found=format_rows(df, bad, cols, source=name),
+                fix=fix,
+            )
+    return values
+
+
+def _one_number(value: Any) -> float:
+    if value is None or isinstance(value, bool | np.bool_):
+        return float("nan")
+    if isinstance(value, int | float | np.number):
+        try:
+            return float(value)
+        except (OverflowError, ValueError, TypeError):
+            return float("nan")
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return float("nan")
+    return float("nan")
