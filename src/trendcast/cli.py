@@ -123,12 +123,16 @@ def report(
     out: Annotated[
         Path | None, typer.Option(help="HTML file to write (default: RUN_DIR/report.html).")
     ] = None,
-    title: Annotated[str, typer.Option(help="Page title.")] = "trendcast report",
+    title: Annotated[str | None, typer.Option(help="Page title.")] = None,
     unit: Annotated[
         str | None, typer.Option(help='Unit of demand for labels, e.g. "$ millions".')
     ] = None,
     threshold: Annotated[
         float | None, typer.Option(help="p_short threshold the gaps used, drawn on the charts.")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(help="Category left out of the ranking, e.g. a total (repeat)."),
     ] = None,
     id_col: Annotated[str, typer.Option(help="Category column.")] = "unique_id",
     time_col: Annotated[str, typer.Option(help="Period column.")] = "ds",
@@ -139,6 +143,8 @@ def report(
     Reads history.csv, forecast.csv and gaps_summary.csv (required) and, when
     present, gaps.csv (or gaps_plan.csv), hotspots.csv, emerging.csv,
     sectors.csv, fit_report.csv, selection_report.csv and inventory_cover.csv.
+    Options not given are taken from RUN_DIR/report.json when there is one
+    (the demo writes it).
     """
     import matplotlib
 
@@ -156,6 +162,7 @@ def report(
             title=title,
             unit=unit,
             threshold=threshold,
+            exclude=exclude or None,
         )
     except TrendcastError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -116,8 +116,9 @@ def run_demo(
     out : path
         Folder for ``history.csv`` (the sales used), ``forecast.csv``,
         ``gaps_plan.csv``, ``gaps_summary.csv``, ``inventory_cover.csv``,
-        ``fit_report.csv``, ``selection_report.csv``, ``worst_gaps.png`` and
-        ``report.html`` (see [`report`][trendcast.report]).
+        ``fit_report.csv``, ``selection_report.csv``, ``worst_gaps.png``,
+        ``report.json`` (the report settings) and ``report.html`` (see
+        [`report_from_run`][trendcast.report.report_from_run]).
     horizon : int
         Months ahead.
     n_jobs : int
@@ -187,33 +188,29 @@ def run_demo(
     result.files.append(
         _chart(sales, forecast, plan_gaps, summary, names, threshold, out / "worst_gaps.png")
     )
-    result.report = _report(result, sales, threshold, out / "report.html")
-    result.files.append(result.report)
+    result.report = _report(out, threshold)
+    result.files += [out / "report.json", result.report]
     return result
 
 
-def _report(result: DemoResult, sales: pd.DataFrame, threshold: float, path: Path) -> Path:
-    """The HTML report; national totals are listed apart, not ranked with the categories."""
-    from trendcast.report import report
+def _report(out: Path, threshold: float) -> Path:
+    """Record the report settings in the run folder and build the report from its files.
 
-    totals = result.plan_summary["unique_id"].isin(NATIONAL_TOTALS)
-    ranked = result.plan_summary[~totals].reset_index(drop=True)
-    return report(
-        path,
-        history=sales,
-        forecast=result.forecast,
-        gaps_summary=ranked,
-        gaps=result.plan_gaps[~result.plan_gaps["unique_id"].isin(NATIONAL_TOTALS)],
-        fit_report=result.fit_report,
-        selection_report=result.selection_report,
-        title="US retail sales: forecast against the naive plan",
-        unit="$ millions",
-        threshold=threshold,
-        tables={
-            "Inventory cover at the forecast origin": result.stock_gaps,
-            "National totals (not ranked)": result.plan_summary[totals],
-        },
-    )
+    ``trendcast report OUT`` then rebuilds the same page. National totals are
+    listed apart, not ranked with the kinds of business.
+    """
+    import json
+
+    from trendcast.report import RUN_SETTINGS, report_from_run
+
+    settings = {
+        "title": "US retail sales: forecast against the naive plan",
+        "unit": "$ millions",
+        "threshold": threshold,
+        "exclude": list(NATIONAL_TOTALS),
+    }
+    (out / RUN_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    return report_from_run(out)
 
 
 def _chart(

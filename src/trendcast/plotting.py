@@ -34,6 +34,14 @@ def _pyplot() -> Any:
     return plt
 
 
+def _text(value: Any, width: int | None = None) -> str:
+    """Data text for a chart label: shortened, with ``$`` kept literal (no mathtext)."""
+    text = str(value)
+    if width is not None:
+        text = textwrap.shorten(text, width, placeholder="...")
+    return text.replace("$", r"\$")
+
+
 def _thousands(ax: Axes) -> None:
     """Y tick labels with thousands separators (120,000 rather than 120000)."""
     from matplotlib.ticker import FuncFormatter
@@ -62,6 +70,13 @@ def _half_period(dates: pd.Series) -> pd.Timedelta:
     values = pd.to_datetime(pd.Series(dates)).drop_duplicates().sort_values()
     steps = values.diff().dropna()
     return steps.median() / 2 if len(steps) else pd.Timedelta(days=1)
+
+
+def _edges(dates: pd.Series, half: pd.Timedelta) -> list[pd.Timestamp]:
+    """Boundaries between consecutive periods (midpoints), so shaded periods touch."""
+    values = list(pd.to_datetime(pd.Series(dates)))
+    inner = [a + (b - a) / 2 for a, b in zip(values[:-1], values[1:], strict=True)]
+    return [values[0] - half, *inner, values[-1] + half]
 
 
 def _check_columns(frame: pd.DataFrame, columns: Sequence[str], name: str, fix: str) -> None:
@@ -160,7 +175,7 @@ def plot_forecast(
             ax.text(
                 0.99,
                 0.02,
-                textwrap.shorten(model, 60, placeholder="..."),
+                _text(model, 60),
                 transform=ax.transAxes,
                 ha="right",
                 va="bottom",
@@ -180,9 +195,9 @@ def plot_forecast(
                     label="supply plan",
                 )
         title = titles.get(key, str(key)) if titles else str(key)
-        ax.set_title(textwrap.shorten(title, 70, placeholder="..."), fontsize=10)
+        ax.set_title(_text(title, 70), fontsize=10)
         if ylabel:
-            ax.set_ylabel(ylabel, fontsize=8)
+            ax.set_ylabel(_text(ylabel), fontsize=8)
         ax.tick_params(labelsize=8)
         _thousands(ax)
         _date_axis(ax)
@@ -332,11 +347,12 @@ def plot_gaps(
         g = data[mask].sort_values(time_col)
         top_ax, p_ax = sub.subplots(2, 1, sharex=True, height_ratios=[3, 1.1])
         half = _half_period(g[time_col])
-        for ds, flag in zip(g[time_col], g["flag"].astype(str), strict=True):
+        edges = _edges(g[time_col], half)
+        for i, flag in enumerate(g["flag"].astype(str)):
             if flag in ("short", "long"):
                 color = _SHORT if flag == "short" else _LONG
                 for ax in (top_ax, p_ax):
-                    ax.axvspan(ds - half, ds + half, color=color, alpha=0.13, lw=0)
+                    ax.axvspan(edges[i], edges[i + 1], color=color, alpha=0.13, lw=0)
         if history is not None:
             hist = history[history[id_col] == key].sort_values(time_col)
             hist = hist[pd.to_datetime(hist[time_col]) < g[time_col].min()]
@@ -381,7 +397,7 @@ def plot_gaps(
         p_ax.set_yticks([0, 0.5, 1])
         p_ax.set_ylabel("P(short)", fontsize=8)
         if ylabel:
-            top_ax.set_ylabel(ylabel, fontsize=8)
+            top_ax.set_ylabel(_text(ylabel), fontsize=8)
         for ax in (top_ax, p_ax):
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.3)
@@ -392,9 +408,9 @@ def plot_gaps(
         name = titles.get(key, str(key)) if titles else str(key)
         if scenario_col:
             name = f"{name} ({panel[1]})"
-        unit = f" {ylabel}" if ylabel else ""
+        unit = f" {_text(ylabel)}" if ylabel else ""
         sub.suptitle(
-            f"{textwrap.shorten(name, 60, placeholder='...')}\n"
+            f"{_text(name, 60)}\n"
             f"short in {n_short} of {len(g)} periods; expected shortfall {es:,.0f}{unit}",
             fontsize=9.5,
         )
@@ -479,7 +495,7 @@ def plot_gap_summary(
             text += f" ({r['scenario']})"
         if label_col and label_col in rows.columns and pd.notna(r[label_col]):
             text += f"  {textwrap.shorten(str(r[label_col]), 38, placeholder='...')}"
-        labels.append(text)
+        labels.append(_text(text))
     y = np.arange(len(rows))[::-1]
     fig, ax = plt.subplots(figsize=(9.5, 0.9 + 0.36 * len(rows)), layout="constrained")
     short = pd.to_numeric(rows[value_col], errors="coerce").fillna(0).to_numpy(float)
@@ -511,7 +527,7 @@ def plot_gap_summary(
     from matplotlib.ticker import FuncFormatter
 
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{abs(v):,.0f}"))
-    ax.set_xlabel(xlabel or value_col.replace("_", " "), fontsize=9)
+    ax.set_xlabel(_text(xlabel or value_col.replace("_", " ")), fontsize=9)
     ax.tick_params(axis="x", labelsize=8)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from trendcast._validation import fail, format_items
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-__all__ = ["RUN_FILES", "report", "report_from_run"]
+__all__ = ["RUN_FILES", "RUN_SETTINGS", "report", "report_from_run"]
 
 # Preferred column order per table; columns not present are skipped. Only the
 # columns of the issue-5 interface are relied on; others a run adds (such as
@@ -78,6 +79,7 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 _PROBABILITY = {"p_short", "max_p_short", "p_short_window", "search_p", "share_selected"}
 _PERCENT = {"shortfall_share"}
+_FIXED = {"mase": 3, "median_mase": 3, "median_mase_selected": 3, "cover": 2}
 _VISIBLE_ROWS = 25
 
 _CSS = """
@@ -142,6 +144,8 @@ def _cell(value: Any, name: str, date_format: str) -> tuple[str, str]:
             return f"{100 * v:.1f}%", "num"
         if name in _PROBABILITY:
             return f"{v:.2f}", "num"
+        if name in _FIXED and np.isfinite(v):
+            return f"{v:.{_FIXED[name]}f}", "num"
         if np.isinf(v):
             return ("&infin;" if v > 0 else "-&infin;"), "num"
         return (f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"), "num"
@@ -275,7 +279,8 @@ def _accuracy(
             "<h3>Backtest accuracy of the candidate models</h3>"
             '<p class="note">MASE: mean absolute error of the rolling-origin backtest over the '
             "in-sample error of the seasonal naive forecast; below 1 beats it. "
-            f"{n_cat:,} categories; each got the candidate with the lowest MASE.</p>"
+            f"{n_cat:,} categories; <i>selected</i> counts those that got the model "
+            "(the selection rule may prefer a model that is not the lowest).</p>"
             + _table(table, id_col)
         )
     if fit_report is not None and len(fit_report):
@@ -336,6 +341,7 @@ def report(
     threshold: float | None = None,
     tables: Mapping[str, pd.DataFrame] | None = None,
     top: int = 6,
+    exclude: Sequence[Any] = (),
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
@@ -383,6 +389,10 @@ def report(
         More tables, each shown in its own section under its name.
     top : int
         Categories charted.
+    exclude : sequence, optional
+        Categories (such as national totals that add up others) left out of
+        the ranking and the charts; their rows of ``gaps_summary`` are listed
+        in a section "Not ranked".
     id_col, time_col, target_col : str
         Column names.
     sources : mapping of str to str, optional
@@ -434,6 +444,11 @@ def report(
         )
     titles = {k: f"{k}: {v}" for k, v in names.items()}
     unit_note = f" ({unit})" if unit else ""
+    apart = gaps_summary[id_col].isin(list(exclude))
+    left_out = gaps_summary[apart]
+    gaps_summary = gaps_summary[~apart].reset_index(drop=True)
+    if gaps is not None:
+        gaps = gaps[~gaps[id_col].isin(list(exclude))]
 
     # --- run metadata
     flags = gaps_summary["flag"].astype(str) if "flag" in gaps_summary else pd.Series(dtype=str)
@@ -451,7 +466,8 @@ def report(
         (
             "flags",
             f"{n_short:,} short, {n_long:,} long of {len(gaps_summary):,} "
-            + ("(category, scenario) pairs" if "scenario" in gaps_summary else "categories"),
+            + ("(category, scenario) pairs" if "scenario" in gaps_summary else "categories")
+            + (f" ranked; {len(left_out):,} not ranked" if len(left_out) else ""),
         ),
     ]
     if fit_report is not None and len(fit_report):
@@ -525,6 +541,11 @@ def report(
             )  # fmt: skip
             sections.append(("charts", "Forecasts", _image(fig, "forecast charts")))
 
+    if len(left_out):
+        note = '<p class="note">Left out of the ranking and the charts, as asked.</p>'
+        table = _table(_pick(left_out, _GAP_COLUMNS, id_col), id_col)
+        sections.append(("not-ranked", "Not ranked", note + table))
+
     # --- hotspots, emerging, sectors
     if hotspots is not None:
         frame = hotspots.assign(description=hotspots[id_col].map(names)) if names else hotspots
@@ -556,6 +577,8 @@ def report(
             ("accuracy", "Model accuracy", _accuracy(fit_report, selection_report, id_col))
         )
     for i, (name, frame) in enumerate((tables or {}).items()):
+        if {"flag", "expected_shortfall"} <= set(frame.columns):  # shown like the gaps
+            frame = _pick(frame, _GAP_COLUMNS, id_col)
         sections.append((f"table-{i}", str(name), _table(frame, id_col)))
 
     toc = "".join(f'<a href="#{a}">{_esc(h)}</a>' for a, h, _ in sections)
@@ -593,6 +616,30 @@ RUN_FILES: dict[str, tuple[str, ...]] = {
 _REQUIRED = ("history", "forecast", "gaps_summary")
 #: More tables shown when present, under these headings.
 RUN_EXTRA_FILES: dict[str, str] = {"inventory_cover.csv": "Inventory cover"}
+#: Optional settings file of a run folder, and the options of `report` it may set.
+RUN_SETTINGS = "report.json"
+_SETTINGS_KEYS = ("title", "unit", "threshold", "exclude", "top")
+
+
+def _read_settings(path: Path) -> dict[str, Any]:
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise fail(
+            f"the settings cannot be read as JSON ({exc})",
+            source=str(path),
+            fix='write an object such as {"title": "...", "unit": "$ millions"} or delete it',
+        ) from exc
+    unknown = sorted(set(settings) - set(_SETTINGS_KEYS)) if isinstance(settings, dict) else None
+    if unknown is None or unknown:
+        raise fail(
+            "the settings are not an object of known report options",
+            source=str(path),
+            expected=f"a JSON object with keys among {format_items(_SETTINGS_KEYS)}",
+            found=f"keys {format_items(unknown)}" if unknown else type(settings).__name__,
+            fix="remove the other keys",
+        )
+    return settings
 
 
 def _read_csv(path: Path, id_col: str, time_col: str) -> pd.DataFrame:
@@ -634,7 +681,10 @@ def report_from_run(
     ``hotspots.csv``, ``emerging.csv``, ``sectors.csv``, ``fit_report.csv``,
     ``selection_report.csv`` and ``inventory_cover.csv``; writes
     ``report.html`` in ``run_dir`` unless ``out`` is given. ``options`` go
-    to [`report`][trendcast.report] (``title``, ``unit``, ``threshold``...).
+    to [`report`][trendcast.report.report] (``title``, ``unit``, ``threshold``,
+    ``exclude``, ``top``); those not given (or None) are taken from the
+    folder's ``report.json`` when it has one, so a run can record how its
+    report is to be built.
 
     Raises
     ------
@@ -672,6 +722,8 @@ def report_from_run(
         for file, heading in RUN_EXTRA_FILES.items()
         if (folder / file).is_file()
     }
+    settings = _read_settings(folder / RUN_SETTINGS) if (folder / RUN_SETTINGS).is_file() else {}
+    options = {**settings, **{k: v for k, v in options.items() if v is not None}}
     target = Path(out) if out is not None else folder / "report.html"
     return report(
         target,
