@@ -542,7 +542,10 @@ def report(
             sections.append(("charts", "Forecasts", _image(fig, "forecast charts")))
 
     if len(left_out):
-        note = '<p class="note">Left out of the ranking and the charts, as asked.</p>'
+        note = (
+            '<p class="note">Left out of the ranking and the charts (exclude=), '
+            "e.g. totals of other categories.</p>"
+        )
         table = _table(_pick(left_out, _GAP_COLUMNS, id_col), id_col)
         sections.append(("not-ranked", "Not ranked", note + table))
 
