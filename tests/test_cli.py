@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from typer.testing import CliRunner
 
@@ -17,6 +19,9 @@ def test_run_demo_writes_forecasts_gaps_and_chart(tmp_path):
     result = run_demo(tmp_path, categories=CATS, horizon=6, n_jobs=2)
     names = {p.name for p in result.files}
     assert names == {
+        "history.csv",
+        "report.json",
+        "report.html",
         "forecast.csv",
         "gaps_plan.csv",
         "gaps_summary.csv",
@@ -42,6 +47,12 @@ def test_run_demo_writes_forecasts_gaps_and_chart(tmp_path):
     assert (result.stock_gaps["ds"] == pd.Timestamp("2024-09-01")).all()
     text = result.describe()
     assert "naive plan" in text and "Inventory cover" in text
+    history = pd.read_csv(tmp_path / "history.csv", dtype={"unique_id": str})
+    assert sorted(history["unique_id"].unique()) == sorted(CATS)
+    page = result.report.read_text(encoding="utf-8")
+    assert result.report == tmp_path / "report.html"
+    for heading in ("Supply gaps, worst first", "Model accuracy", "Inventory cover"):
+        assert heading in page
 
 
 def test_naive_plan_is_last_year_plus_growth():
@@ -73,6 +84,7 @@ def test_cli_demo_prints_ranked_table(tmp_path):
     assert res.exit_code == 0, res.output
     assert "Categories where the naive plan" in res.output
     assert "Inventory cover" in res.output and "Model choice" in res.output
+    assert f"Report: {(out / 'report.html').resolve()}" in res.output.replace("\n", "")
     printed = pd.read_csv(out / "gaps_summary.csv")
     assert set(printed["unique_id"].astype(str)) == {"448", "445"}
     assert (out / "forecast.csv").exists()
@@ -112,3 +124,14 @@ def test_national_totals_are_forecast_but_not_ranked(tmp_path):
     assert "44Y72" in set(result.plan_summary["unique_id"])  # kept in the CSV
     ranking = result.describe().split("Inventory cover")[0]
     assert "448" in ranking and "44Y72" not in ranking
+    page = result.report.read_text(encoding="utf-8")
+    sections = dict(re.findall(r'<section id="[^"]+"><h2>([^<]+)</h2>(.*?)</section>', page, re.S))
+    assert "448" in sections["Supply gaps, worst first"]
+    assert "44Y72" not in sections["Supply gaps, worst first"]
+    assert "44Y72" in sections["Not ranked"]
+    # the settings the demo recorded rebuild the same sections from the files
+    res = runner.invoke(app, ["report", str(tmp_path), "--out", str(tmp_path / "again.html")])
+    assert res.exit_code == 0, res.output
+    again = (tmp_path / "again.html").read_text(encoding="utf-8")
+    assert re.findall(r'<section id="([^"]+)"', again) == re.findall(r'<section id="([^"]+)"', page)
+    assert "US retail sales: forecast against the naive plan" in again

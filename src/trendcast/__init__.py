@@ -29,7 +29,8 @@ from trendcast.exceptions import (
 from trendcast.forecaster import TrendForecaster
 from trendcast.io import read_baidu_index, read_google_trends, read_sales, read_search
 from trendcast.persistence import load
-from trendcast.plotting import plot_lead_lag
+from trendcast.plotting import plot_forecast, plot_gap_summary, plot_gaps, plot_lead_lag
+from trendcast.report import report, report_from_run
 from trendcast.signals import (
     StitchResult,
     cross_correlation,
@@ -65,12 +66,17 @@ __all__ = [
     "load",
     "metrics",
     "models",
+    "plot_forecast",
+    "plot_gap_summary",
+    "plot_gaps",
     "plot_lead_lag",
     "plotting",
     "read_baidu_index",
     "read_google_trends",
     "read_sales",
     "read_search",
+    "report",
+    "report_from_run",
     "search_by_category",
     "signals",
     "stitch_trends",

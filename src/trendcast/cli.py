@@ -28,7 +28,7 @@ def version() -> None:
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the CSV files and chart.")] = Path(
+    out: Annotated[Path, typer.Option(help="Folder for the CSV files, chart and report.")] = Path(
         "trendcast-output"
     ),
     horizon: Annotated[int, typer.Option(min=1, max=24, help="Months to forecast.")] = 12,
@@ -50,7 +50,8 @@ def demo(
     Uses the bundled US Census data: forecasts every category still reported
     in the latest month, compares the forecast with (a) the naive plan
     "same month last year plus 2%" and (b) end-of-month inventories, prints
-    the ranked gaps and writes CSV files and a chart to --out.
+    the ranked gaps and writes CSV files, a chart and an HTML report
+    (report.html) to --out.
     """
     from trendcast.demo import run_demo
 
@@ -71,6 +72,8 @@ def demo(
     typer.echo("")
     typer.echo(result.describe(top=top))
     typer.echo(f"\nWrote {', '.join(sorted(p.name for p in result.files))} to {out}/")
+    if result.report is not None:
+        typer.echo(f"Report: {result.report.resolve()}")
     typer.echo(f"Done in {time.perf_counter() - start:.1f} s.")
 
 
@@ -112,6 +115,59 @@ def forecast(
         f"Wrote {len(result)} rows for {result[id_col].nunique()} categories to {out}"
         + (f"; {len(fell)} fell back (see the log)" if len(fell) else "")
     )
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="Folder of CSV files a run wrote.")],
+    out: Annotated[
+        Path | None, typer.Option(help="HTML file to write (default: RUN_DIR/report.html).")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Page title.")] = None,
+    unit: Annotated[
+        str | None, typer.Option(help='Unit of demand for labels, e.g. "$ millions".')
+    ] = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="p_short threshold the gaps used, drawn on the charts.")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(help="Category left out of the ranking, e.g. a total (repeat)."),
+    ] = None,
+    id_col: Annotated[str, typer.Option(help="Category column.")] = "unique_id",
+    time_col: Annotated[str, typer.Option(help="Period column.")] = "ds",
+    target_col: Annotated[str, typer.Option(help="Demand column of history.csv.")] = "y",
+) -> None:
+    """Build one self-contained HTML report from the CSV files of a run.
+
+    Reads history.csv, forecast.csv and gaps_summary.csv (required) and, when
+    present, gaps.csv (or gaps_plan.csv), hotspots.csv, emerging.csv,
+    sectors.csv, fit_report.csv, selection_report.csv and inventory_cover.csv.
+    Options not given are taken from RUN_DIR/report.json when there is one
+    (the demo writes it).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from trendcast.exceptions import TrendcastError
+    from trendcast.report import report_from_run
+
+    try:
+        path = report_from_run(
+            run_dir,
+            out,
+            id_col=id_col,
+            time_col=time_col,
+            target_col=target_col,
+            title=title,
+            unit=unit,
+            threshold=threshold,
+            exclude=exclude or None,
+        )
+    except TrendcastError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    typer.echo(f"Wrote {path}")
 
 
 def main() -> None:

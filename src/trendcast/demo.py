@@ -29,7 +29,9 @@ class DemoResult:
     fit_report: pd.DataFrame
     dropped: list[str]
     seconds_fit: float
+    selection_report: pd.DataFrame = field(default_factory=pd.DataFrame)
     files: list[Path] = field(default_factory=list)
+    report: Path | None = None
 
     def describe(self, top: int = 10) -> str:
         """The text the command prints: ranked shortfalls, inventory cover, fallbacks."""
@@ -112,9 +114,11 @@ def run_demo(
     Parameters
     ----------
     out : path
-        Folder for ``forecast.csv``, ``gaps_plan.csv``, ``gaps_summary.csv``,
-        ``inventory_cover.csv``, ``fit_report.csv``, ``selection_report.csv``
-        and ``worst_gaps.png``.
+        Folder for ``history.csv`` (the sales used), ``forecast.csv``,
+        ``gaps_plan.csv``, ``gaps_summary.csv``, ``inventory_cover.csv``,
+        ``fit_report.csv``, ``selection_report.csv``, ``worst_gaps.png``,
+        ``report.json`` (the report settings) and ``report.html`` (see
+        [`report_from_run`][trendcast.report.report_from_run]).
     horizon : int
         Months ahead.
     n_jobs : int
@@ -158,8 +162,18 @@ def run_demo(
     stock_gaps = summarize_gaps(stock_gaps)
     stock_gaps.insert(1, "description", stock_gaps["unique_id"].map(names))
 
-    result = DemoResult(forecast, plan_gaps, summary, stock_gaps, fc.fit_report_, dropped, seconds)
+    result = DemoResult(
+        forecast,
+        plan_gaps,
+        summary,
+        stock_gaps,
+        fc.fit_report_,
+        dropped,
+        seconds,
+        selection_report=fc.selection_report_,
+    )
     files = {
+        "history.csv": sales,
         "forecast.csv": forecast,
         "gaps_plan.csv": plan_gaps,
         "gaps_summary.csv": summary,
@@ -171,16 +185,41 @@ def run_demo(
         path = out / name
         frame.to_csv(path, index=False)
         result.files.append(path)
-    result.files.append(_chart(sales, forecast, plan, summary, names, out / "worst_gaps.png"))
+    result.files.append(
+        _chart(sales, forecast, plan_gaps, summary, names, threshold, out / "worst_gaps.png")
+    )
+    result.report = _report(out, threshold)
+    result.files += [out / "report.json", result.report]
     return result
+
+
+def _report(out: Path, threshold: float) -> Path:
+    """Record the report settings in the run folder and build the report from its files.
+
+    ``trendcast report OUT`` then rebuilds the same page. National totals are
+    listed apart, not ranked with the kinds of business.
+    """
+    import json
+
+    from trendcast.report import RUN_SETTINGS, report_from_run
+
+    settings = {
+        "title": "US retail sales: forecast against the naive plan",
+        "unit": "$ millions",
+        "threshold": threshold,
+        "exclude": list(NATIONAL_TOTALS),
+    }
+    (out / RUN_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    return report_from_run(out)
 
 
 def _chart(
     sales: pd.DataFrame,
     forecast: pd.DataFrame,
-    plan: pd.DataFrame,
+    gaps: pd.DataFrame,
     summary: pd.DataFrame,
     names: pd.Series,
+    threshold: float,
     path: Path,
 ) -> Path:
     import matplotlib
@@ -188,17 +227,27 @@ def _chart(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from trendcast.plotting import plot_forecast
+    from trendcast.plotting import plot_gaps
 
     ranked = summary[~summary["unique_id"].isin(NATIONAL_TOTALS)]
     worst = ranked[ranked["flag"] == "short"]["unique_id"].head(6).tolist()
     if not worst:
         worst = ranked["unique_id"].head(6).tolist()
-    titles = {k: f"{k}: {str(names.get(k, ''))[:45]}" for k in worst}
-    fig = plot_forecast(sales, forecast, ids=worst, supply=plan, titles=titles, n_history=36)
-    fig.suptitle(
-        "US retail sales ($M, NSA): forecast vs naive plan, worst shortfalls", fontsize=11, y=1.01
+    titles = {k: f"{k}: {names.get(k, '')}" for k in worst}
+    fig = plot_gaps(
+        gaps,
+        forecast=forecast,
+        history=sales,
+        ids=worst,
+        threshold=threshold,
+        titles=titles,
+        ylabel="$ millions",
     )
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.suptitle(
+        "US retail sales ($ millions, not seasonally adjusted): forecast vs naive plan, "
+        "worst shortfalls",
+        fontsize=11,
+    )
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
