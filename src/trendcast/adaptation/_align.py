@@ -152,7 +152,7 @@ def _check_dates(sup: pd.DataFrame, id_col: str, time_col: str, freq: str | None
     """Supply dated at another frequency or anchor than the forecast is an error."""
     if freq is None:
         return
-    ordered = sup.sort_values([id_col, time_col], kind="stable")
+    ordered = sup.drop_duplicates([id_col, time_col]).sort_values([id_col, time_col])
     sup_freq = freqs.infer_freq(ordered[time_col], ordered[id_col])
     if sup_freq is not None and freqs.kind_of(sup_freq) != freqs.kind_of(freq):
         raise fail(
@@ -167,9 +167,10 @@ def _check_dates(sup: pd.DataFrame, id_col: str, time_col: str, freq: str | None
     bad = np.flatnonzero(off)
     if bad.size:
         start = to_offset(freq).rollback(pd.Timestamp(sup[time_col].iloc[bad[0]]))
+        seen = f" (the supply looks {sup_freq})" if sup_freq and sup_freq != freq else ""
         raise fail(
             f"{count(bad.size, 'supply date')} {verb(bad.size, 'is', 'are')} not on the "
-            f"forecast's {_describe(freq)} anchor",
+            f"forecast's {_describe(freq)} anchor{seen}",
             column=time_col,
             expected=f"dates on {freq} like the forecast (e.g. {show(start)})",
             found=format_rows(sup, bad, [id_col, time_col]),

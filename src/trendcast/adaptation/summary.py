@@ -35,7 +35,11 @@ def _fmt_period(ts: pd.Timestamp, freq: str | None) -> str:
 
 
 def _search_change(
-    search: pd.DataFrame, span: pd.Timedelta, id_col: str, time_col: str, search_col: str
+    search: pd.DataFrame,
+    span: pd.Timedelta | pd.DateOffset,
+    id_col: str,
+    time_col: str,
+    search_col: str,
 ) -> dict[Any, float]:
     """Mean search of the latest ``span`` over the same span a year earlier, minus 1."""
     out: dict[Any, float] = {}
@@ -219,8 +223,7 @@ def summarize_gaps(
         last_year = hist.set_index([id_col, time_col])[target_col].astype(float)
     change: dict[Any, float] = {}
     if search is not None:
-        step = g_all.groupby(keys)[time_col].diff().median()
-        span = pd.Timedelta(step) * search_periods if pd.notna(step) else pd.Timedelta(days=91)
+        span = to_offset(freq) * search_periods if freq else pd.Timedelta(days=91)
         change = _search_change(search, span, id_col, time_col, search_col)
     ll = lead_lag.set_index(id_col) if lead_lag is not None else None
 
