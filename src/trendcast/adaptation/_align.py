@@ -233,28 +233,31 @@ def align(
     _unknown_categories(sup, fc, id_col)
     _check_dates(sup, id_col, time_col, freq)
     groups = _groups(fc, id_col)
-    dates = fc[time_col]
+    dates = fc[time_col].to_numpy(dtype="datetime64[ns]")
+    sup_dates = sup[time_col].to_numpy(dtype="datetime64[ns]")
+    sup_values = sup[supply_col].to_numpy(dtype=float)
+    scen_values = sup[scenario_col].to_numpy() if scenario_col else None
     scenarios = list(pd.unique(sup[scenario_col])) if scenario_col else [None]
     plans: list[Plan] = []
     missing: list[tuple[Any, Any, list[pd.Timestamp]]] = []
     no_origin: list[tuple[Any, Any, list[pd.Timestamp]]] = []
     early: list[int] = []
     for scen in scenarios:
-        part = sup if scen is None else sup[sup[scenario_col] == scen]
-        for key, pos in part.groupby(id_col, sort=False).indices.items():
+        chosen = np.arange(len(sup)) if scen_values is None else np.flatnonzero(scen_values == scen)
+        part = sup.iloc[chosen]
+        for key, local in part.groupby(id_col, sort=False).indices.items():
+            pos = chosen[np.asarray(local)]
             rows = groups[key]
-            want = pd.DatetimeIndex(dates.iloc[rows])
-            have = part.iloc[pos]
-            index = pd.DatetimeIndex(have[time_col])
-            values = pd.Series(have[supply_col].to_numpy(), index=index)
+            want = dates[rows]
+            order = np.argsort(sup_dates[pos], kind="stable")
+            have, vals = sup_dates[pos][order], sup_values[pos][order]
+            at = np.clip(np.searchsorted(have, want), 0, have.size - 1)
+            found = have[at] == want
             if kind == "flow":
-                gaps = want.difference(index)
-                if len(gaps):
-                    missing.append((scen, key, list(gaps)))
+                if not found.all():
+                    missing.append((scen, key, [pd.Timestamp(d) for d in want[~found]]))
                     continue
-                plans.append(
-                    Plan(key, scen, rows, values.reindex(want).to_numpy(float), np.nan, None)
-                )
+                plans.append(Plan(key, scen, rows, vals[at], np.nan, None))
                 continue
             if freq is None:
                 raise fail(
@@ -262,13 +265,13 @@ def align(
                     fix="pass freq= (e.g. freq='MS') so that the stock date can be checked",
                 )
             origin = pd.Timestamp(want.min()) - to_offset(freq)
-            if origin not in index:
+            is_origin = have == np.datetime64(origin, "ns")
+            if not is_origin.any():
                 no_origin.append((scen, key, [origin]))
                 continue
-            before = np.flatnonzero(index < origin)
-            early.extend(int(p) for p in np.asarray(pos)[before])
-            receipts = values.reindex(want, fill_value=0.0).to_numpy(float)
-            plans.append(Plan(key, scen, rows, receipts, float(values[origin]), origin))
+            early.extend(int(p) for p in pos[order][have < np.datetime64(origin, "ns")])
+            receipts = np.where(found, vals[at], 0.0)
+            plans.append(Plan(key, scen, rows, receipts, float(vals[is_origin][0]), origin))
     _missing(
         missing,
         "supply",

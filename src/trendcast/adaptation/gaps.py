@@ -276,10 +276,11 @@ def supply_gaps(
         q, _ = quantile_grid(fc.iloc[used], levels, 0.0 if nonnegative else None)
         grid = np.empty((len(fc), q.shape[1]))
         grid[used] = q
-    parts = []
     scen_order = {s: i for i, s in enumerate(dict.fromkeys(p.scenario for p in plans))}
+    all_mean = fc["mean"].to_numpy(float)
+    columns: dict[str, list[np.ndarray]] = {}
     for plan in plans:
-        mean = fc["mean"].to_numpy(float)[plan.rows]
+        mean = all_mean[plan.rows]
         if arrays is not None:
             x = arrays[plan.key]
             if nonnegative:
@@ -299,24 +300,30 @@ def supply_gaps(
             short |= cols["cover"] < min_cover
         if kind == "stock" and max_cover is not None:
             long |= cols["cover"] > max_cover
-        flag = np.where(
+        cols["flag"] = np.where(
             _runs(short, persistence), "short", np.where(_runs(long, persistence), "long", "ok")
         )
-        part = fc.iloc[plan.rows][[id_col, time_col, *(["model"] if "model" in fc else [])]]
-        part = part.assign(_scen=scen_order[plan.scenario], mean=mean)
-        if scenario_col is not None:
-            part.insert(2, scenario_col, plan.scenario)
-        for name, values in cols.items():
-            part[name] = values
+        cols["short"] = short
+        cols["mean"] = mean
+        cols["_rows"] = plan.rows
+        cols["_scen"] = np.full(plan.rows.size, scen_order[plan.scenario])
         if priced:
             assert plan.price is not None
-            part["shortfall_value"] = cols["expected_shortfall"] * plan.price
-            part["excess_value"] = cols["expected_excess"] * plan.price
-        part["short"] = short
-        part["flag"] = flag
-        part["distribution"] = "paths" if joint else "intervals"
-        parts.append(part)
-    out = pd.concat(parts, ignore_index=True)
+            cols["shortfall_value"] = cols["expected_shortfall"] * plan.price
+            cols["excess_value"] = cols["expected_excess"] * plan.price
+        for name, values in cols.items():
+            columns.setdefault(name, []).append(np.asarray(values))
+    flat = {name: np.concatenate(parts) for name, parts in columns.items()}
+    keep = [id_col, time_col, *(["model"] if "model" in fc else [])]
+    out = fc[keep].iloc[flat.pop("_rows")].reset_index(drop=True)
+    scen_idx = flat.pop("_scen")
+    if scenario_col is not None:
+        names = np.array(list(scen_order), dtype=object)
+        out.insert(2, scenario_col, names[scen_idx])
+    out["_scen"] = scen_idx
+    for name, values in flat.items():
+        out[name] = values
+    out["distribution"] = "paths" if arrays is not None else "intervals"
     mean_all = out["mean"].to_numpy(float)
     out["shortfall_share"] = np.divide(
         out["expected_shortfall"].to_numpy(float),
