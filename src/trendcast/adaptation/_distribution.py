@@ -32,11 +32,13 @@ from trendcast._validation import fail, format_items
 N_GRID = 2000
 _U = (np.arange(N_GRID) + 0.5) / N_GRID
 _Z = norm.ppf(_U)
-_U_COARSE = (np.arange(400) + 0.5) / 400
-_Z_COARSE = norm.ppf(_U_COARSE)
+# Gauss-Hermite nodes for E[Q(Phi(Z))]: the mean of a candidate, tails included
+_Z_COARSE, _W_COARSE = np.polynomial.hermite_e.hermegauss(60)
+_W_COARSE = _W_COARSE / _W_COARSE.sum()
 # 1.0 first: when several transforms match the mean equally (a zero-width
 # interval), the plain linear one wins.
-_LAMBDAS = np.r_[1.0, np.round(np.arange(0.0, 2.0001, 0.05), 2)[np.arange(41) != 20]]
+_LAMBDAS = np.r_[1.0, np.round(np.arange(0.0, 2.0001, 0.1), 1)[np.arange(21) != 10]]
+_REFINE = (-0.075, -0.05, -0.025, 0.025, 0.05, 0.075)
 
 
 def levels_in(forecast: pd.DataFrame) -> list[int]:
@@ -70,7 +72,9 @@ def _boxcox(v: np.ndarray, lam: np.ndarray) -> np.ndarray:
 
 def _inv_boxcox(g: np.ndarray, lam: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        base = np.maximum(lam * g + 1.0, 0.0)
+        base = lam * g + 1.0
+        # a knot at zero comes back as zero, not as rounding noise above it
+        base = np.where(base > 1e-9, base, 0.0)
         power = np.power(base, 1.0 / np.where(lam == 0, 1.0, lam))
         return np.where(lam == 0, np.exp(g), power)
 
@@ -113,18 +117,26 @@ def quantile_grid(
     nonnegative = (values >= 0).all(axis=1)
     best = np.ones(rows)
     best_err = np.full(rows, np.inf)
-    for lam in _LAMBDAS:
-        # log and negative powers need positive knots; other powers need knots >= 0
-        ok = np.ones(rows, dtype=bool) if lam == 1 else (positive if lam == 0 else nonnegative)
+
+    def consider(lam: np.ndarray, ok: np.ndarray) -> None:
         if not ok.any():
-            continue
-        lam_v = np.full(int(ok.sum()), lam)
-        q = _quantiles(zk, values[ok], lam_v, _Z_COARSE, floor)
-        err = np.abs(q.mean(axis=1) - mean[ok])
+            return
+        q = _quantiles(zk, values[ok], lam[ok], _Z_COARSE, floor)
+        err = np.abs(q @ _W_COARSE - mean[ok])
         better = err < best_err[ok] - 1e-12 * np.maximum(np.abs(mean[ok]), 1.0)
         idx = np.flatnonzero(ok)[better]
-        best[idx] = lam
+        best[idx] = lam[idx]
         best_err[idx] = err[better]
+
+    # log and other powers need knots >= 0 (log: > 0); negative knots keep the linear scale
+    for lam in _LAMBDAS:
+        ok = np.ones(rows, dtype=bool) if lam == 1 else (positive if lam == 0 else nonnegative)
+        consider(np.full(rows, lam), ok)
+    start = best.copy()
+    for step in _REFINE:
+        lam_v = start + step
+        ok = (lam_v > 0) & (lam_v <= 2) & nonnegative & (start != 1.0)
+        consider(lam_v, ok)
     return _quantiles(zk, values, best, _Z, floor), best
 
 

@@ -272,7 +272,7 @@ def supply_gaps(
         grid = None
     else:
         levels = require_levels(fc)
-        used = np.concatenate([_align._groups(fc, id_col)[k] for k in keys])
+        used = np.unique(np.concatenate([p.rows for p in plans]))
         q, _ = quantile_grid(fc.iloc[used], levels, 0.0 if nonnegative else None)
         grid = np.empty((len(fc), q.shape[1]))
         grid[used] = q
