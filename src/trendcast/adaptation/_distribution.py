@@ -131,7 +131,7 @@ def quantile_grid(
     # log and other powers need knots >= 0 (log: > 0); negative knots keep the linear scale
     for lam in _LAMBDAS:
         ok = np.ones(rows, dtype=bool) if lam == 1 else (positive if lam == 0 else nonnegative)
-        consider(np.full(rows, lam), ok)
+        consider(np.full(rows, lam), np.asarray(ok, dtype=bool))
     start = best.copy()
     for step in _REFINE:
         lam_v = start + step

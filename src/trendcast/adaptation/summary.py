@@ -36,7 +36,7 @@ def _fmt_period(ts: pd.Timestamp, freq: str | None) -> str:
 
 def _search_change(
     search: pd.DataFrame,
-    span: pd.Timedelta | pd.DateOffset,
+    span: Any,
     id_col: str,
     time_col: str,
     search_col: str,
