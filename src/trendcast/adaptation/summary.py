@@ -78,18 +78,28 @@ def _reason(r: dict[str, Any], stock: bool, unit: str, freq: str | None) -> str:
         head = f"no persistent gap (p_short up to {r['max_p_short']:.2f})"
     drivers = []
     fg, sg = r["forecast_growth"], r["supply_growth"]
-    plan = "stock and receipts" if stock else "the plan"
-    if pd.notna(fg) and pd.notna(sg):
-        link = "while" if (r["flag"] != "ok") else "and"
-        verb = "cover" if stock else "grows"
-        drivers.append(
-            f"forecast {_pct(fg)} vs last year {link} {plan} {verb} {_pct(sg)}"
-            + (" of last year's sales" if stock else "")
-        )
+    if stock:
+        cover = r.get("cover", np.nan)
+        text = []
+        if pd.notna(cover):
+            text.append(
+                "stock and receipts outlast the horizon"
+                if np.isinf(cover)
+                else f"stock and receipts cover {cover:.1f} {unit} of forecast demand"
+            )
+        if pd.notna(sg):
+            text.append(f"({1 + sg:.0%} of last year's sales over these {unit})")
+        if text:
+            drivers.append(" ".join(text))
+        if pd.notna(fg):
+            drivers.append(f"forecast {_pct(fg)} vs last year")
+    elif pd.notna(fg) and pd.notna(sg):
+        link = "while" if r["flag"] != "ok" else "and"
+        drivers.append(f"forecast {_pct(fg)} vs last year {link} the plan grows {_pct(sg)}")
     elif pd.notna(fg):
         drivers.append(f"forecast {_pct(fg)} vs last year")
     elif pd.notna(sg):
-        drivers.append(f"{plan} {_pct(sg)} vs last year's sales")
+        drivers.append(f"the plan {_pct(sg)} vs last year's sales")
     leads, change = r["search_leads"], r["search_change"]
     search: list[str] = []
     if leads is True:
@@ -288,7 +298,6 @@ def summarize_gaps(
             search_lag=int(lag) if pd.notna(lag) else pd.NA,
             search_correlation=corr,
         )
-        r["reason"] = _reason({**r, "search_leads": leads}, stock, unit, freq)
         if stock:
             first = g.iloc[0]
             r[time_col] = ds.iloc[0] - to_offset(freq) if freq else pd.NaT
@@ -296,6 +305,7 @@ def summarize_gaps(
             r["next_demand"] = float(first["mean"])
             r["cover"] = float(first["cover"])
             r["p_short"] = float(first["p_short"])
+        r["reason"] = _reason({**r, "search_leads": leads}, stock, unit, freq)
         rows.append(r)
     out = pd.DataFrame(rows)
     out["_o"] = out["flag"].map(_ORDER)
