@@ -179,3 +179,19 @@ def test_any_supply_frame_gives_gaps_or_a_data_validation_error(rows, kind):
         return
     assert set(gaps["unique_id"]) <= {"a", "b"}
     assert gaps["p_short"].between(0, 1).all() and (gaps["expected_shortfall"] >= 0).all()
+
+
+def test_sparse_receipts_are_not_another_frequency():
+    # stock at the origin and one receipt three months later: spaced like quarterly data,
+    # but receipts are events, not a series
+    fc = normal_forecast([100] * 4, [10] * 4)
+    stock = pd.DataFrame(
+        {"unique_id": "a", "ds": pd.to_datetime(["2024-12-01", "2025-03-01"]), "supply": 150.0}
+    )
+    gaps = tc.supply_gaps(fc, stock, kind="stock")
+    assert gaps["receipts"].tolist() == [0.0, 0.0, 150.0, 0.0]
+    quarterly_plan = pd.DataFrame(
+        {"unique_id": "a", "ds": pd.to_datetime(["2025-01-01", "2025-04-01"]), "supply": 300.0}
+    )
+    with pytest.raises(tc.DataValidationError, match=r"quarterly \(QS-JAN\), the forecast monthly"):
+        tc.supply_gaps(fc, quarterly_plan)

@@ -148,12 +148,20 @@ def read_supply(
     return out
 
 
-def _check_dates(sup: pd.DataFrame, id_col: str, time_col: str, freq: str | None) -> None:
-    """Supply dated at another frequency or anchor than the forecast is an error."""
+def _check_dates(
+    sup: pd.DataFrame, id_col: str, time_col: str, freq: str | None, kind: str
+) -> None:
+    """Supply dated at another frequency or anchor than the forecast is an error.
+
+    Stock receipts are sparse (a delivery now and then), so their spacing says
+    nothing about their frequency: only their anchor is checked.
+    """
     if freq is None:
         return
-    ordered = sup.drop_duplicates([id_col, time_col]).sort_values([id_col, time_col])
-    sup_freq = freqs.infer_freq(ordered[time_col], ordered[id_col])
+    sup_freq = None
+    if kind == "flow":
+        ordered = sup.drop_duplicates([id_col, time_col]).sort_values([id_col, time_col])
+        sup_freq = freqs.infer_freq(ordered[time_col], ordered[id_col])
     if sup_freq is not None and freqs.kind_of(sup_freq) != freqs.kind_of(freq):
         raise fail(
             f"the supply is {_describe(sup_freq)}, the forecast {_describe(freq)}",
@@ -231,7 +239,7 @@ def align(
 ) -> list[Plan]:
     """One ``Plan`` per category (and scenario) of the supply, lined up with the forecast."""
     _unknown_categories(sup, fc, id_col)
-    _check_dates(sup, id_col, time_col, freq)
+    _check_dates(sup, id_col, time_col, freq, kind)
     groups = _groups(fc, id_col)
     dates = fc[time_col].to_numpy(dtype="datetime64[ns]")
     sup_dates = sup[time_col].to_numpy(dtype="datetime64[ns]")
