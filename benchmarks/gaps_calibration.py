@@ -90,8 +90,8 @@ def _scores(label: str, family: str, g: pd.DataFrame, p: np.ndarray) -> dict:
         "demand": family,
         "rows": len(g),
         "calibration error (10 bins)": round(float(curve["error"].mean()), 4),
-        "max |p_short - true p|": round(float(np.abs(p - g["true_p"]).max()), 4),
-        "mean |p_short - true p|": round(float(np.abs(p - g["true_p"]).mean()), 4),
+        "max abs(p_short - true p)": round(float(np.abs(p - g["true_p"]).max()), 4),
+        "mean abs(p_short - true p)": round(float(np.abs(p - g["true_p"]).mean()), 4),
         "precision": round(precision, 4),
         "recall": round(recall, 4),
     }
