@@ -1,0 +1,63 @@
+"""Supply against forecast demand: shortfall probabilities, sizes, flags and reasons.
+
+[`supply_gaps`][trendcast.supply_gaps] compares a supply plan (flow per period, or
+stock on hand plus receipts) with the forecast demand distribution of each
+category and period; [`summarize_gaps`][trendcast.summarize_gaps] ranks the
+categories worst first and says why in one line. The demand distribution comes
+from joint sample paths when given, else from the forecast intervals (see
+``_distribution``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trendcast.adaptation._distribution import period_stats, quantile_grid, require_levels
+from trendcast.adaptation.gaps import supply_gaps
+from trendcast.adaptation.summary import summarize_gaps
+
+__all__ = ["shortfall_stats", "summarize_gaps", "supply_gaps"]
+
+
+def shortfall_stats(
+    forecast: pd.DataFrame, supply: np.ndarray, *, nonnegative: bool = True
+) -> pd.DataFrame:
+    """``p_short``, expected shortfall and expected excess for each forecast row.
+
+    The demand distribution of each row is built from its interval bounds (true
+    quantiles) and its mean, without taking the mean for the median (see the
+    docs page "Supply gaps").
+
+    Parameters
+    ----------
+    forecast : DataFrame
+        Rows with ``mean`` and at least one ``lo-<l>``/``hi-<l>`` pair.
+    supply : array
+        Supply for each row.
+    nonnegative : bool
+        Demand cannot fall below zero.
+
+    Returns
+    -------
+    DataFrame
+        ``p_short`` = P(demand > supply), ``expected_shortfall`` =
+        E[max(demand - supply, 0)], ``expected_excess`` = E[max(supply - demand, 0)].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from trendcast.adaptation import shortfall_stats
+    >>> fc = pd.DataFrame({"mean": [100.0], "lo-80": [80.0], "hi-80": [120.0]})
+    >>> shortfall_stats(fc, np.array([100.0]))["p_short"].round(3).tolist()
+    [0.5]
+    """
+    levels = require_levels(forecast)
+    q, _ = quantile_grid(forecast, levels, 0.0 if nonnegative else None)
+    s = np.asarray(supply, dtype=float)
+    stats = period_stats(q.T, s)
+    return pd.DataFrame(
+        {k: stats[k] for k in ("p_short", "expected_shortfall", "expected_excess")},
+        index=forecast.index,
+    )

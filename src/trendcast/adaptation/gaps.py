@@ -1,0 +1,348 @@
+"""``supply_gaps``: supply against the forecast demand distribution, per category and period."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from trendcast._validation import fail
+from trendcast.adaptation import _align
+from trendcast.adaptation._distribution import (
+    period_stats,
+    quantile_grid,
+    require_levels,
+)
+from trendcast.exceptions import DataValidationError
+
+PriceLike = float | Mapping[Any, float] | pd.Series | str | None
+
+
+def _check_params(
+    kind: str, threshold: float, persistence: int, window: int | None, paths: object
+) -> None:
+    if kind not in ("flow", "stock"):
+        raise DataValidationError(f"kind must be 'flow' or 'stock', got {kind!r}.")
+    if not isinstance(threshold, float | int) or not 0.5 < threshold < 1:
+        raise DataValidationError(
+            f"threshold must be between 0.5 and 1 (exclusive), got {threshold!r}. "
+            "Fix: pass e.g. threshold=0.8 (flag when a shortfall is 4 times as likely as not)."
+        )
+    if isinstance(persistence, bool) or not isinstance(persistence, int) or persistence < 1:
+        raise DataValidationError(
+            f"persistence must be a whole number of periods >= 1, got {persistence!r}."
+        )
+    if window is not None and (isinstance(window, bool) or not isinstance(window, int)):
+        raise DataValidationError(f"window must be a whole number of periods, got {window!r}.")
+    if window is not None and window < 1:
+        raise DataValidationError(f"window must be 1 or more periods, got {window!r}.")
+    if window is not None and paths is None:
+        raise fail(
+            f"window={window} needs the joint distribution of demand over several periods, "
+            "which the forecast intervals do not give",
+            fix="pass paths=forecaster.sample_paths(h, n_paths=1000, output='arrays') "
+            "(the probability that cumulative demand beats cumulative supply depends on how "
+            "periods move together; multiplying per-period probabilities would be wrong)",
+        )
+
+
+def _runs(cond: np.ndarray, persistence: int) -> np.ndarray:
+    """True where ``cond`` belongs to a run of at least ``persistence`` periods.
+
+    A category with fewer periods than ``persistence`` needs all of them.
+    """
+    need = min(persistence, cond.size)
+    out = np.zeros(cond.size, dtype=bool)
+    start = None
+    for i, c in enumerate([*cond.tolist(), False]):
+        if c and start is None:
+            start = i
+        elif not c and start is not None:
+            if i - start >= need:
+                out[start:i] = True
+            start = None
+    return out
+
+
+def _window_bounds(h: int, window: int | None) -> tuple[np.ndarray, np.ndarray]:
+    starts = np.arange(h)
+    ends = np.full(h, h) if window is None else starts + window
+    return starts, ends
+
+
+def _flow(
+    x: np.ndarray, supply: np.ndarray, window: int | None, joint: bool
+) -> dict[str, np.ndarray]:
+    out = period_stats(x, supply)
+    h = supply.size
+    pw = np.full(h, np.nan)
+    if joint:
+        cs_d = np.concatenate([np.zeros((x.shape[0], 1)), np.cumsum(x, axis=1)], axis=1)
+        cs_s = np.concatenate([[0.0], np.cumsum(supply)])
+        for t, end in zip(*_window_bounds(h, window), strict=True):
+            if end <= h:
+                pw[t] = np.mean(cs_d[:, end] - cs_d[:, t] > cs_s[end] - cs_s[t])
+    out["p_short_window"] = pw
+    return out
+
+
+def _cover(mean: np.ndarray, available: np.ndarray) -> np.ndarray:
+    """Periods of mean demand, from each period on, that the stock position at its start lasts."""
+    h = mean.size
+    cum = np.concatenate([[0.0], np.cumsum(mean)])
+    out = np.empty(h)
+    for t in range(h):
+        position = max(available[t] - cum[t], 0.0)
+        ahead = cum[t + 1 :] - cum[t]
+        k = int(np.searchsorted(ahead, position, side="right"))
+        if k >= ahead.size:
+            out[t] = np.inf
+        else:
+            done = ahead[k - 1] if k else 0.0
+            out[t] = k + (position - done) / mean[t + k] if mean[t + k] > 0 else np.inf
+    return out
+
+
+def _stock(
+    x: np.ndarray,
+    receipts: np.ndarray,
+    stock: float,
+    mean: np.ndarray,
+    window: int | None,
+    joint: bool,
+) -> dict[str, np.ndarray]:
+    h = receipts.size
+    available = stock + np.cumsum(receipts)
+    cum = np.cumsum(x, axis=1)
+    gap = cum - available[None, :]
+    before = np.concatenate([np.zeros((x.shape[0], 1)), cum[:, :-1]], axis=1)
+    # demand of the period that stock and receipts to date cannot serve once earlier
+    # demand is served: (C_t - A_t)+ - (C_{t-1} - A_t)+ = min(D_t, (C_t - A_t)+)
+    unserved = np.maximum(gap, 0.0) - np.maximum(before - available[None, :], 0.0)
+    pw = np.full(h, np.nan)
+    if joint:
+        for t, end in zip(*_window_bounds(h, window), strict=True):
+            if end <= h:
+                pw[t] = np.mean(gap[:, t:end].max(axis=1) > 0)
+    return {
+        "demand_to_date": np.cumsum(mean),
+        "receipts": receipts,
+        "supply": available,
+        "cover": _cover(mean, available),
+        "p_short": np.mean(gap > 0, axis=0),
+        "p_short_window": pw,
+        "expected_shortfall": unserved.mean(axis=0),
+        "expected_excess": np.maximum(-gap, 0.0).mean(axis=0),
+        # what has arrived by t outlasts all demand of the horizon
+        "p_long": np.mean(cum[:, -1:] < available[None, :], axis=0),
+    }
+
+
+def supply_gaps(
+    forecast: pd.DataFrame,
+    supply: pd.DataFrame,
+    *,
+    kind: Literal["flow", "stock"] = "flow",
+    paths: Mapping[Any, np.ndarray] | pd.DataFrame | None = None,
+    window: int | None = None,
+    threshold: float = 0.8,
+    persistence: int = 2,
+    unit_price: PriceLike = None,
+    scenario_col: str | None = None,
+    min_cover: float | None = None,
+    max_cover: float | None = None,
+    freq: str | None = None,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    supply_col: str = "supply",
+    target_col: str = "y",
+    nonnegative: bool = True,
+) -> pd.DataFrame:
+    """Compare supply with the forecast demand distribution, per category and period.
+
+    Parameters
+    ----------
+    forecast : DataFrame
+        Output of [`TrendForecaster.predict`][trendcast.TrendForecaster.predict]: ``mean``
+        and at least one ``lo-<l>``/``hi-<l>`` pair, one model per category.
+    supply : DataFrame
+        Long frame ``id_col, time_col, supply_col`` (plus ``scenario_col`` and a price
+        column if used). ``kind="flow"``: the supply of every forecast period of each
+        category listed (rows outside the horizon are ignored). ``kind="stock"``: one
+        row dated at the forecast origin (the last observed period) with the stock on
+        hand at its end, plus optional rows in forecast periods with the receipts
+        scheduled in them (a period without a row receives nothing).
+    kind : {"flow", "stock"}
+        How supply meets demand; see the docs page "Supply gaps".
+    paths : dict or DataFrame, optional
+        Joint sample paths from
+        [`TrendForecaster.sample_paths`][trendcast.TrendForecaster.sample_paths]
+        (``output="arrays"`` or the long frame), for the same horizon. With paths,
+        every number comes from their empirical distribution; without, from the
+        intervals (per period), ``p_short_window`` is missing and stock sums periods
+        as if perfectly dependent (an upper bound on the spread).
+    window : int, optional
+        Periods in the window of ``p_short_window`` (from each period on); default:
+        the rest of the horizon. Needs ``paths``.
+    threshold : float
+        A period is ``short`` when ``p_short >= threshold`` (default 0.8).
+    persistence : int
+        A period is flagged when its condition holds for this many consecutive
+        periods (default 2; all periods when the horizon is shorter).
+    unit_price : float, dict, Series or str, optional
+        Price per unit: one number, one per category, or the name of a column of
+        ``supply``. Adds ``shortfall_value`` and ``excess_value``.
+    scenario_col : str, optional
+        Column of ``supply`` naming alternative plans, compared side by side.
+    min_cover, max_cover : float, optional
+        Stock only: also short when the stock position covers fewer than
+        ``min_cover`` periods of mean demand, long when more than ``max_cover``.
+    freq : str, optional
+        Forecast frequency (inferred from the forecast dates by default).
+    id_col, time_col : str
+        Category and period columns, in all frames.
+    supply_col : str
+        Supply column of ``supply``.
+    target_col : str
+        Value column of a paths frame.
+    nonnegative : bool
+        Demand cannot be negative (the default).
+
+    Returns
+    -------
+    DataFrame
+        One row per category (x scenario) and forecast period: ``id_col, time_col,
+        [scenario_col], [model], mean, supply, p_short, p_short_window,
+        expected_shortfall, expected_excess, [shortfall_value, excess_value],
+        shortfall_share, p_long, short, flag, distribution``. Stock adds
+        ``demand_to_date, receipts, cover`` and its ``supply`` is the stock on hand
+        at the origin plus the receipts to date.
+
+    Raises
+    ------
+    DataValidationError
+        For a supply frame that does not line up with the forecast (categories
+        not forecast, missing periods, another frequency or anchor, no stock at
+        the origin), bad values, paths of another shape, or ``window`` without
+        ``paths``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import trendcast as tc
+    >>> months = pd.to_datetime(["2025-01-01", "2025-02-01"])
+    >>> fc = pd.DataFrame({"unique_id": "a", "ds": months, "model": "ETS",
+    ...                    "mean": 100.0, "lo-80": 80.0, "hi-80": 120.0})
+    >>> plan = pd.DataFrame({"unique_id": "a", "ds": months, "supply": [70.0, 75.0]})
+    >>> gaps = tc.supply_gaps(fc, plan)
+    >>> gaps[["p_short", "short", "flag"]].round(2).to_dict("records")
+    [{'p_short': 0.97, 'short': True, 'flag': 'short'}, {'p_short': 0.95, 'short': True, 'flag': 'short'}]
+    """  # noqa: E501
+    _check_params(kind, threshold, persistence, window, paths)
+    fc = _align.check_forecast(forecast, id_col, time_col)
+    price_col = unit_price if isinstance(unit_price, str) else None
+    sup = _align.read_supply(supply, id_col, time_col, supply_col, scenario_col, price_col)
+    fc_freq = _align.forecast_freq(fc, id_col, time_col, freq)
+    plans = _align.align(
+        fc,
+        sup,
+        kind=kind,
+        freq=fc_freq,
+        id_col=id_col,
+        time_col=time_col,
+        supply_col=supply_col,
+        scenario_col=scenario_col,
+    )
+    priced = _align.attach_prices(
+        plans,
+        unit_price,
+        sup,
+        fc,
+        kind=kind,
+        id_col=id_col,
+        time_col=time_col,
+        scenario_col=scenario_col,
+    )
+    keys = list(dict.fromkeys(p.key for p in plans))
+    arrays = None
+    if paths is not None:
+        arrays = _align.align_paths(paths, fc, keys, id_col, time_col, target_col)
+        grid = None
+    else:
+        levels = require_levels(fc)
+        used = np.unique(np.concatenate([p.rows for p in plans]))
+        q, _ = quantile_grid(fc.iloc[used], levels, 0.0 if nonnegative else None)
+        grid = np.empty((len(fc), q.shape[1]))
+        grid[used] = q
+    scen_order = {s: i for i, s in enumerate(dict.fromkeys(p.scenario for p in plans))}
+    all_mean = fc["mean"].to_numpy(float)
+    columns: dict[str, list[np.ndarray]] = {}
+    for plan in plans:
+        mean = all_mean[plan.rows]
+        if arrays is not None:
+            x = arrays[plan.key]
+            if nonnegative:
+                x = np.maximum(x, 0.0)
+        else:
+            assert grid is not None
+            x = grid[plan.rows].T
+        joint = arrays is not None
+        if kind == "flow":
+            cols = _flow(x, plan.supply, window, joint)
+            cols["supply"] = plan.supply
+        else:
+            cols = _stock(x, plan.supply, plan.stock, mean, window, joint)
+        short = cols["p_short"] >= threshold
+        long = cols["p_long"] >= threshold
+        if kind == "stock" and min_cover is not None:
+            short |= cols["cover"] < min_cover
+        if kind == "stock" and max_cover is not None:
+            long |= cols["cover"] > max_cover
+        cols["flag"] = np.where(
+            _runs(short, persistence), "short", np.where(_runs(long, persistence), "long", "ok")
+        )
+        cols["short"] = short
+        cols["mean"] = mean
+        cols["_rows"] = plan.rows
+        cols["_scen"] = np.full(plan.rows.size, scen_order[plan.scenario])
+        if priced:
+            assert plan.price is not None
+            cols["shortfall_value"] = cols["expected_shortfall"] * plan.price
+            cols["excess_value"] = cols["expected_excess"] * plan.price
+        for name, values in cols.items():
+            columns.setdefault(name, []).append(np.asarray(values))
+    flat = {name: np.concatenate(parts) for name, parts in columns.items()}
+    keep = [id_col, time_col, *(["model"] if "model" in fc else [])]
+    out = fc[keep].iloc[flat.pop("_rows")].reset_index(drop=True)
+    scen_idx = flat.pop("_scen")
+    if scenario_col is not None:
+        names = np.array(list(scen_order), dtype=object)
+        out.insert(2, scenario_col, names[scen_idx])
+    out["_scen"] = scen_idx
+    for name, values in flat.items():
+        out[name] = values
+    out["distribution"] = "paths" if arrays is not None else "intervals"
+    mean_all = out["mean"].to_numpy(float)
+    out["shortfall_share"] = np.divide(
+        out["expected_shortfall"].to_numpy(float),
+        mean_all,
+        out=np.zeros_like(mean_all),
+        where=mean_all > 0,
+    )
+    stock_cols = ["demand_to_date", "receipts"] if kind == "stock" else []
+    order = (
+        [id_col, time_col]
+        + ([scenario_col] if scenario_col else [])
+        + (["model"] if "model" in out else [])
+        + ["mean", *stock_cols, "supply"]
+        + (["cover"] if kind == "stock" else [])
+        + ["p_short", "p_short_window", "expected_shortfall", "expected_excess"]
+        + (["shortfall_value", "excess_value"] if priced else [])
+        + ["shortfall_share", "p_long", "short", "flag", "distribution"]
+    )
+    out = out.sort_values(["_scen", id_col, time_col], kind="stable")[order]
+    if supply_col != "supply":
+        out = out.rename(columns={"supply": supply_col})
+    return out.reset_index(drop=True)

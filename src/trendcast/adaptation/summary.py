@@ -1,0 +1,340 @@
+"""``summarize_gaps``: one ranked row per category, with a reason built from the numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from trendcast import _frequency as freqs
+from trendcast._validation import fail, format_items, format_rows
+
+_UNITS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+_LAST_YEAR = {"D": 364, "W": 52, "M": 12, "Q": 4, "Y": 1}
+_ORDER = {"short": 0, "long": 1, "ok": 2}
+
+
+def _year_ago(dates: pd.Series, freq: str | None) -> pd.Series:
+    """The same period a year earlier (364 days for daily data, 52 weeks for weekly)."""
+    if freq is None:
+        return dates - pd.DateOffset(years=1)
+    return dates - to_offset(freq) * _LAST_YEAR[freqs.kind_of(freq)]
+
+
+def _fmt_period(ts: pd.Timestamp, freq: str | None) -> str:
+    kind = freqs.kind_of(freq) if freq else "D"
+    if kind == "M":
+        return f"{ts:%Y-%m}"
+    if kind == "Q":
+        return f"{ts.year}Q{ts.quarter}"
+    if kind == "Y":
+        return f"{ts:%Y}"
+    return f"{ts:%Y-%m-%d}"
+
+
+def _search_change(
+    search: pd.DataFrame,
+    span: Any,
+    id_col: str,
+    time_col: str,
+    search_col: str,
+) -> dict[Any, float]:
+    """Mean search of the latest ``span`` over the same span a year earlier, minus 1."""
+    out: dict[Any, float] = {}
+    frame = search[[id_col, time_col, search_col]].copy()
+    frame[time_col] = pd.to_datetime(frame[time_col])
+    frame[search_col] = pd.to_numeric(frame[search_col], errors="coerce")
+    for key, g in frame.dropna().groupby(id_col, sort=False):
+        last = g[time_col].max()
+        recent = g.loc[g[time_col] > last - span, search_col]
+        end = last - pd.DateOffset(years=1)
+        before = g.loc[(g[time_col] > end - span) & (g[time_col] <= end), search_col]
+        if len(recent) and len(before) and before.mean() > 0:
+            out[key] = float(recent.mean() / before.mean() - 1)
+    return out
+
+
+def _pct(x: float) -> str:
+    return f"{x:+.1%}"
+
+
+def _reason(r: dict[str, Any], stock: bool, unit: str, freq: str | None) -> str:
+    n = r["periods"]
+    if r["flag"] == "short":
+        what = "stock runs short" if stock else "short"
+        head = (
+            f"{what} from {_fmt_period(r['first_short'], freq)} ({r['periods_short']} of {n} "
+            f"{unit}, p up to {r['max_p_short']:.2f})"
+        )
+    elif r["flag"] == "long":
+        what = "stock outlasts the horizon" if stock else "long"
+        head = (
+            f"{what} from {_fmt_period(r['first_long'], freq)} ({r['periods_long']} of {n} "
+            f"{unit}, P(demand < supply) up to {r['max_p_long']:.2f})"
+        )
+    else:
+        head = f"no persistent gap (p_short up to {r['max_p_short']:.2f})"
+    drivers = []
+    fg, sg = r["forecast_growth"], r["supply_growth"]
+    if stock:
+        cover = r.get("cover", np.nan)
+        text = []
+        if pd.notna(cover):
+            text.append(
+                "stock and receipts outlast the horizon"
+                if np.isinf(cover)
+                else f"stock and receipts cover {cover:.1f} {unit} of forecast demand"
+            )
+        if pd.notna(sg):
+            text.append(f"({1 + sg:.0%} of last year's sales over these {unit})")
+        if text:
+            drivers.append(" ".join(text))
+        if pd.notna(fg):
+            drivers.append(f"forecast {_pct(fg)} vs last year")
+    elif pd.notna(fg) and pd.notna(sg):
+        link = "while" if r["flag"] != "ok" else "and"
+        drivers.append(f"forecast {_pct(fg)} vs last year {link} the plan grows {_pct(sg)}")
+    elif pd.notna(fg):
+        drivers.append(f"forecast {_pct(fg)} vs last year")
+    elif pd.notna(sg):
+        drivers.append(f"the plan {_pct(sg)} vs last year's sales")
+    leads, change = r["search_leads"], r["search_change"]
+    search: list[str] = []
+    if leads is True:
+        inverse = " (inversely)" if r["search_correlation"] < 0 else ""
+        search.append(f"search leads by {r['search_lag']} {unit}{inverse}")
+    elif leads is False:
+        search.append("search does not lead")
+    if pd.notna(change):
+        moved = f"{'up' if change >= 0 else 'down'} {abs(change):.0%} on a year earlier"
+        search.append(f"is {moved}" if search else f"search is {moved}")
+    if search:
+        drivers.append(" and ".join(search))
+    return head + (": " + "; ".join(drivers) if drivers else "")
+
+
+def summarize_gaps(
+    gaps: pd.DataFrame,
+    *,
+    history: pd.DataFrame | None = None,
+    search: pd.DataFrame | None = None,
+    lead_lag: pd.DataFrame | None = None,
+    supply: pd.DataFrame | None = None,
+    scenario_col: str | None = None,
+    search_periods: int = 3,
+    search_rise: float = 0.05,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+    supply_col: str = "supply",
+    search_col: str = "search",
+) -> pd.DataFrame:
+    """Rank categories by how badly supply misses demand, worst first, and say why.
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        Output of [`supply_gaps`][trendcast.supply_gaps] (flow or stock).
+    history : DataFrame, optional
+        Sales ``id_col, time_col, target_col``: gives ``forecast_growth`` and
+        ``supply_growth`` against the same periods a year earlier.
+    search : DataFrame, optional
+        Search interest ``id_col, time_col, search_col`` (e.g. from
+        [`search_by_category`][trendcast.search_by_category]): gives
+        ``search_change`` and ``search_rising``.
+    lead_lag : DataFrame, optional
+        Output of [`lead_lag`][trendcast.lead_lag]: gives ``search_leads``.
+    supply : DataFrame, optional
+        The flow supply frame, only needed when ``gaps`` lacks its supply column.
+    scenario_col : str, optional
+        The scenario column of ``gaps``, if several plans were compared.
+    search_periods : int
+        Latest periods (of the gaps' frequency) whose search interest is compared
+        with the same periods a year earlier.
+    search_rise : float
+        Search counts as rising from this year-on-year change (default +5%).
+    id_col, time_col, target_col, supply_col, search_col : str
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        One row per category (x scenario), ranked within each scenario:
+        ``rank, id_col, [scenario_col], flag, first_short, periods_short,
+        max_p_short, p_short_window, expected_shortfall, [shortfall_value],
+        expected_excess, [excess_value], forecast_growth, supply_growth,
+        search_rising, search_leads, reason``, then ``periods, periods_long,
+        first_long, max_p_long, shortfall_share, search_change, search_lag``;
+        stock gaps add ``time_col`` (the origin), ``supply_col`` (stock on hand
+        there), ``next_demand, cover, p_short`` (of the first period).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import trendcast as tc
+    >>> months = pd.date_range("2025-01-01", periods=3, freq="MS")
+    >>> fc = pd.DataFrame({"unique_id": "a", "ds": months, "mean": 100.0,
+    ...                    "lo-80": 80.0, "hi-80": 120.0})
+    >>> plan = fc[["unique_id", "ds"]].assign(supply=[70.0, 75.0, 100.0])
+    >>> history = pd.DataFrame({"unique_id": "a", "y": 95.0,
+    ...                         "ds": pd.date_range("2024-01-01", periods=3, freq="MS")})
+    >>> summary = tc.summarize_gaps(tc.supply_gaps(fc, plan), history=history)
+    >>> print(summary["reason"].iloc[0])
+    short from 2025-01 (2 of 3 months, p up to 0.97): forecast +5.3% vs last year while the plan grows -14.0%
+    """  # noqa: E501
+    need = [id_col, time_col, "flag", "p_short", "expected_shortfall", "expected_excess", "mean"]
+    need += [scenario_col] if scenario_col else []
+    absent = [c for c in need if c not in gaps.columns]
+    if absent:
+        raise fail(
+            f"gaps lacks column(s) {format_items(absent)}",
+            expected="the output of supply_gaps",
+            found=f"columns {format_items(gaps.columns)}",
+            fix="pass the frame supply_gaps returned, with the same id_col/time_col"
+            + ("/scenario_col" if scenario_col else ""),
+        )
+    g_all = gaps.copy()
+    g_all[time_col] = pd.to_datetime(g_all[time_col])
+    keys = [c for c in (scenario_col, id_col) if c is not None]
+    dup = np.flatnonzero(g_all.duplicated([*keys, time_col], keep=False).to_numpy())
+    if dup.size:
+        raise fail(
+            "several gaps rows share a category and period",
+            expected="one row per category (and scenario) and period",
+            found=format_rows(g_all, dup, list(g_all.columns[:3])),
+            fix="pass scenario_col= when supply_gaps compared several plans",
+        )
+    if supply_col not in g_all.columns:
+        if supply is None:
+            raise fail(
+                f"gaps lacks the supply column {supply_col!r}",
+                fix="pass supply= (the supply frame) or supply_col=",
+            )
+        sup = supply[[*keys, time_col, supply_col]].copy()
+        sup[time_col] = pd.to_datetime(sup[time_col])
+        g_all = g_all.merge(sup, on=[*keys, time_col], how="left")
+    stock = "receipts" in g_all.columns and "cover" in g_all.columns
+    g_all = g_all.sort_values([*keys, time_col], kind="stable")
+    freq = freqs.infer_freq(
+        g_all[time_col],
+        g_all[id_col].astype(str) + "|" + (g_all[scenario_col].astype(str) if scenario_col else ""),
+    )
+    if freq is None and history is not None:
+        h = history.sort_values([id_col, time_col])
+        freq = freqs.infer_freq(pd.to_datetime(h[time_col]), h[id_col])
+    unit = _UNITS[freqs.kind_of(freq)] if freq else "periods"
+
+    last_year: pd.Series | None = None
+    if history is not None:
+        hist = history[[id_col, time_col, target_col]].copy()
+        hist[time_col] = pd.to_datetime(hist[time_col])
+        last_year = hist.set_index([id_col, time_col])[target_col].astype(float)
+    change: dict[Any, float] = {}
+    if search is not None:
+        span = to_offset(freq) * search_periods if freq else pd.Timedelta(days=91)
+        change = _search_change(search, span, id_col, time_col, search_col)
+    ll = lead_lag.set_index(id_col) if lead_lag is not None else None
+
+    priced = "shortfall_value" in g_all.columns
+    rows = []
+    for key, g in g_all.groupby(keys, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        cat: Any = key[-1]
+        flags = g["flag"].to_numpy()
+        ds = g[time_col]
+        short, long = flags == "short", flags == "long"
+        p_long = g["p_long"] if "p_long" in g else 1 - g["p_short"]
+        r: dict[str, Any] = dict(zip(keys, key, strict=True))
+        r.update(
+            flag="short" if short.any() else ("long" if long.any() else "ok"),
+            first_short=ds[short].min() if short.any() else pd.NaT,
+            periods_short=int(short.sum()),
+            max_p_short=float(g["p_short"].max()),
+            p_short_window=float(g["p_short_window"].max()) if "p_short_window" in g else np.nan,
+            expected_shortfall=float(g["expected_shortfall"].sum()),
+        )
+        agg = "mean" if stock else "sum"
+        if priced:
+            r["shortfall_value"] = float(g["shortfall_value"].sum())
+        r["expected_excess"] = float(g["expected_excess"].agg(agg))
+        if priced:
+            r["excess_value"] = float(g["excess_value"].agg(agg))
+        fg = sg = np.nan
+        if last_year is not None:
+            idx = pd.MultiIndex.from_arrays([np.repeat(cat, len(g)), _year_ago(ds, freq)])
+            ly = last_year.reindex(idx).to_numpy(float)
+            ok = np.isfinite(ly)
+            if ok.any() and ly[ok].sum() > 0:
+                fg = g["mean"].to_numpy(float)[ok].sum() / ly[ok].sum() - 1
+                if not stock:
+                    sg = g[supply_col].to_numpy(float)[ok].sum() / ly[ok].sum() - 1
+                elif ok.all():
+                    sg = float(g[supply_col].iloc[-1]) / ly.sum() - 1
+        leads: bool | None = None
+        lag: float = np.nan
+        corr: float = np.nan
+        if ll is not None and cat in ll.index:
+            row = ll.loc[cat]
+            if pd.notna(row.get("leads")):
+                leads = bool(row["leads"])
+            lag = row.get("lag", np.nan)
+            corr = float(row.get("correlation", np.nan))
+        chg = change.get(cat, np.nan)
+        r.update(
+            forecast_growth=fg,
+            supply_growth=sg,
+            search_rising=pd.NA if np.isnan(chg) else bool(chg >= search_rise),
+            search_leads=pd.NA if leads is None else leads,
+            periods=len(g),
+            periods_long=int(long.sum()),
+            first_long=ds[long].min() if long.any() else pd.NaT,
+            max_p_long=float(p_long.max()),
+            shortfall_share=float(g["expected_shortfall"].sum() / g["mean"].sum())
+            if g["mean"].sum() > 0
+            else 0.0,
+            search_change=chg,
+            search_lag=int(lag) if pd.notna(lag) else pd.NA,
+            search_correlation=corr,
+        )
+        if stock:
+            first = g.iloc[0]
+            r[time_col] = ds.iloc[0] - to_offset(freq) if freq else pd.NaT
+            r[supply_col] = float(first[supply_col] - first["receipts"])
+            r["next_demand"] = float(first["mean"])
+            r["cover"] = float(first["cover"])
+            r["p_short"] = float(first["p_short"])
+        r["reason"] = _reason({**r, "search_leads": leads}, stock, unit, freq)
+        rows.append(r)
+    out = pd.DataFrame(rows)
+    out["_o"] = out["flag"].map(_ORDER)
+    size = "shortfall_value" if priced else "expected_shortfall"
+    excess = "excess_value" if priced else "expected_excess"
+    out["_size"] = np.where(out["flag"] == "long", out[excess], out[size])
+    out["_scen"] = 0
+    if scenario_col:
+        out["_scen"] = out[scenario_col].map(
+            {s: i for i, s in enumerate(out[scenario_col].unique())}
+        )
+    out = out.sort_values(
+        ["_scen", "_o", "_size", "max_p_short"], ascending=[True, True, False, False], kind="stable"
+    )
+    out.insert(0, "rank", out.groupby("_scen").cumcount() + 1)
+    for col in ("search_rising", "search_leads"):
+        out[col] = out[col].astype("boolean")
+    out["search_lag"] = out["search_lag"].astype("Int64")
+    head = (
+        ["rank", id_col]
+        + ([scenario_col] if scenario_col else [])
+        + ["flag", "first_short", "periods_short", "max_p_short", "p_short_window"]
+        + ["expected_shortfall"]
+        + (["shortfall_value"] if priced else [])
+        + ["expected_excess"]
+        + (["excess_value"] if priced else [])
+        + ["forecast_growth", "supply_growth", "search_rising", "search_leads", "reason"]
+        + ["periods", "periods_long", "first_long", "max_p_long", "shortfall_share"]
+        + ["search_change", "search_lag"]
+        + ([time_col, supply_col, "next_demand", "cover", "p_short"] if stock else [])
+    )
+    return out[head].reset_index(drop=True)
