@@ -27,9 +27,12 @@ from trendcast.exceptions import (
     TrendcastError,
 )
 from trendcast.forecaster import TrendForecaster
+from trendcast.hierarchy import Hierarchy
+from trendcast.hotspots import emerging, hotspots, mann_kendall
 from trendcast.io import read_baidu_index, read_google_trends, read_sales, read_search
 from trendcast.persistence import load
 from trendcast.plotting import plot_lead_lag
+from trendcast.reconciliation import one_step_errors, reconcile, reconcile_paths
 from trendcast.signals import (
     StitchResult,
     cross_correlation,
@@ -50,6 +53,7 @@ __all__ = [
     "DataValidationError",
     "DataWarning",
     "FallbackWarning",
+    "Hierarchy",
     "MissingDependencyError",
     "ModelFitError",
     "NotFittedError",
@@ -61,16 +65,22 @@ __all__ = [
     "__version__",
     "cross_correlation",
     "datasets",
+    "emerging",
+    "hotspots",
     "lead_lag",
     "load",
+    "mann_kendall",
     "metrics",
     "models",
+    "one_step_errors",
     "plot_lead_lag",
     "plotting",
     "read_baidu_index",
     "read_google_trends",
     "read_sales",
     "read_search",
+    "reconcile",
+    "reconcile_paths",
     "search_by_category",
     "signals",
     "stitch_trends",
