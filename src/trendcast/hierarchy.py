@@ -206,12 +206,13 @@ class Hierarchy:
                     fix="give each category a single sector, or split it into two categories",
                 )
             parent_of.update(zip(col, cells[:, k - 1], strict=True))
-        rows_out = [
-            {"unique_id": node, "level": lv, "parent": parent_of.get(node)}
-            for lv in names
-            for node in order[lv]
-        ]
-        nodes = pd.DataFrame(rows_out, columns=["unique_id", "level", "parent"]).astype(object)
+        ordered = [(node, lv) for lv in names for node in order[lv]]
+        column = {
+            "unique_id": [node for node, _ in ordered],
+            "level": [lv for _, lv in ordered],
+            "parent": [parent_of.get(node) for node, _ in ordered],
+        }
+        nodes = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in column.items()})
         return cls(names, nodes)
 
     def summing_matrix(self) -> pd.DataFrame:
