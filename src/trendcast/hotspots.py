@@ -47,7 +47,8 @@ class MannKendall:
     z : float
         ``(s - sign(s)) / sqrt(var_s)`` (continuity-corrected).
     p_value : float
-        Two-sided p-value of ``z`` under the normal approximation.
+        Two-sided p-value of ``z`` under the normal approximation (1 when
+        every value is tied).
     n : int
         Observations used (missing values dropped).
     """
@@ -663,7 +664,9 @@ def emerging(
         ", ".join(basis[:1] + (["search"] if key in has_search else []) + basis[1:])
         for key in table[id_col]
     ]
-    table = table.sort_values("score", ascending=False, kind="stable", na_position="last")
+    table = table.sort_values(  # ties of the rank score: the faster acceleration first
+        ["score", "sales_acceleration"], ascending=False, kind="stable", na_position="last"
+    )
     table = table.reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     cols = ["rank", id_col, "score", "sales_acceleration", "search_trend", "search_p"]
