@@ -28,7 +28,7 @@ from trendcast.exceptions import (
 )
 from trendcast.forecaster import TrendForecaster
 from trendcast.hierarchy import Hierarchy
-from trendcast.hotspots import emerging, hotspots, mann_kendall
+from trendcast.hotspots import MannKendall, emerging, hotspots, mann_kendall
 from trendcast.io import read_baidu_index, read_google_trends, read_sales, read_search
 from trendcast.persistence import load
 from trendcast.plotting import plot_lead_lag
@@ -54,6 +54,7 @@ __all__ = [
     "DataWarning",
     "FallbackWarning",
     "Hierarchy",
+    "MannKendall",
     "MissingDependencyError",
     "ModelFitError",
     "NotFittedError",
