@@ -25,6 +25,17 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
             "4541",
         ],
     },
+    "sectors.py": {
+        "files": ["reconciled.csv", "hotspots.csv", "sector_gaps.csv", "emerging.csv"],
+        "stdout": [
+            "Hierarchy(total: 1, sector: 7, category: 13)",
+            "Coherence:",
+            "Hotspots, next 12 months",
+            "Nonstore retail",
+            "Emerging categories",
+            "basis: sales, forecast",
+        ],
+    },
     "search_signals.py": {
         "files": [
             "search_by_category.csv",

@@ -27,9 +27,12 @@ from trendcast.exceptions import (
     TrendcastError,
 )
 from trendcast.forecaster import TrendForecaster
+from trendcast.hierarchy import Hierarchy
+from trendcast.hotspots import MannKendall, emerging, hotspots, mann_kendall
 from trendcast.io import read_baidu_index, read_google_trends, read_sales, read_search
 from trendcast.persistence import load
 from trendcast.plotting import plot_forecast, plot_gap_summary, plot_gaps, plot_lead_lag
+from trendcast.reconciliation import one_step_errors, reconcile, reconcile_paths
 from trendcast.report import report, report_from_run
 from trendcast.signals import (
     StitchResult,
@@ -51,6 +54,8 @@ __all__ = [
     "DataValidationError",
     "DataWarning",
     "FallbackWarning",
+    "Hierarchy",
+    "MannKendall",
     "MissingDependencyError",
     "ModelFitError",
     "NotFittedError",
@@ -62,10 +67,14 @@ __all__ = [
     "__version__",
     "cross_correlation",
     "datasets",
+    "emerging",
+    "hotspots",
     "lead_lag",
     "load",
+    "mann_kendall",
     "metrics",
     "models",
+    "one_step_errors",
     "plot_forecast",
     "plot_gap_summary",
     "plot_gaps",
@@ -75,6 +84,8 @@ __all__ = [
     "read_google_trends",
     "read_sales",
     "read_search",
+    "reconcile",
+    "reconcile_paths",
     "report",
     "report_from_run",
     "search_by_category",

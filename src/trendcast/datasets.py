@@ -23,12 +23,14 @@ __all__ = [
     "load_nl_search_mapping",
     "load_us_retail",
     "load_us_retail_categories",
+    "load_us_retail_sectors",
     "nl_google_trends_files",
 ]
 
 _SALES_FILE = "us_retail_sales.csv"
 _INVENTORIES_FILE = "us_retail_inventories.csv"
 _CATEGORIES_FILE = "us_retail_categories.csv"
+_SECTORS_FILE = "us_retail_sectors.csv"
 
 
 def _read_packaged_csv(name: str, value_column: str | None) -> pd.DataFrame:
@@ -184,6 +186,36 @@ def load_us_retail_categories() -> pd.DataFrame:
     ('Automobile Dealers', '441')
     """
     return _read_packaged_csv(_CATEGORIES_FILE, None)
+
+
+def load_us_retail_sectors() -> pd.DataFrame:
+    """A sector hierarchy over the US retail categories, for ``Hierarchy.from_frame``.
+
+    Three levels: ``total`` (``"44X72"``, retail trade and food services),
+    ``sector`` (seven groups chosen by trendcast, e.g. ``"Home and
+    electronics"`` = furniture ``442``, electronics ``443`` and building
+    materials ``444``) and ``category`` (the twelve 3-digit NAICS retail
+    codes ``441`` to ``454`` plus food services ``722``). The Census data
+    is coherent on this tree: the twelve retail codes sum exactly to
+    ``44000`` and, with ``722``, to ``44X72`` in every month, so the
+    aggregated total equals the published one. The grouping into sectors is
+    trendcast's, not a Census classification.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``total, sector, category``, one row per category.
+
+    Examples
+    --------
+    >>> from trendcast.datasets import load_us_retail_sectors
+    >>> mapping = load_us_retail_sectors()
+    >>> list(mapping.columns), len(mapping)
+    (['total', 'sector', 'category'], 13)
+    >>> mapping.groupby("sector", sort=False)["category"].apply(list).iloc[0]
+    ['441', '447']
+    """
+    return _read_packaged_csv(_SECTORS_FILE, None)
 
 
 # --- Netherlands: Google Trends exports and CBS online sales by category ----------------

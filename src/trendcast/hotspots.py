@@ -1,0 +1,674 @@
+"""Hotspots (large forecast markets) and emerging categories (accelerating growth).
+
+[`hotspots`][trendcast.hotspots] ranks categories and sectors by forecast
+demand summed over a period, against size thresholds the caller sets, with the
+growth over the same calendar periods of the history.
+[`emerging`][trendcast.emerging] scores categories whose sales growth
+accelerates while search interest rises, with a Mann-Kendall trend test
+([`mann_kendall`][trendcast.mann_kendall]) on the recent search series.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from trendcast import _frequency as freqs
+from trendcast._validation import count, fail, format_items, format_rows, verb
+from trendcast.hierarchy import Hierarchy
+
+__all__ = ["MannKendall", "emerging", "hotspots", "mann_kendall"]
+
+#: periods per year of each frequency family (daily: 52 weeks, so weekdays line up)
+_PER_YEAR = {"D": 364, "W": 52, "M": 12, "Q": 4, "Y": 1}
+
+
+# --------------------------------------------------------------------------- Mann-Kendall
+@dataclass(frozen=True)
+class MannKendall:
+    """Result of [`mann_kendall`][trendcast.mann_kendall].
+
+    Attributes
+    ----------
+    tau : float
+        Kendall's tau between the series and time: ``s`` over the number of
+        pairs compared (-1 always falling, +1 always rising).
+    s : float
+        The Mann-Kendall statistic, ``sum sign(x_j - x_i)`` over ``i < j``
+        (within each season for the seasonal test).
+    var_s : float
+        Variance of ``s`` under "no trend", corrected for ties.
+    z : float
+        ``(s - sign(s)) / sqrt(var_s)`` (continuity-corrected).
+    p_value : float
+        Two-sided p-value of ``z`` under the normal approximation (1 when
+        every value is tied).
+    n : int
+        Observations used (missing values dropped).
+    """
+
+    tau: float
+    s: float
+    var_s: float
+    z: float
+    p_value: float
+    n: int
+
+
+def _mk_parts(x: np.ndarray) -> tuple[float, float, float]:
+    """S, tie-corrected Var(S) and the number of pairs of one series."""
+    n = x.size
+    if n < 2:
+        return 0.0, 0.0, 0.0
+    diff = x[None, :] - x[:, None]
+    s = float(np.sign(diff[np.triu_indices(n, k=1)]).sum())
+    _, ties = np.unique(x, return_counts=True)
+    var = (n * (n - 1) * (2 * n + 5) - float((ties * (ties - 1) * (2 * ties + 5)).sum())) / 18
+    return s, var, n * (n - 1) / 2
+
+
+def mann_kendall(x: Any, *, season_length: int = 1) -> MannKendall:
+    """Mann-Kendall test for a monotonic trend, optionally seasonal.
+
+    With ``season_length = 1`` this is the classic test (Mann 1945, Kendall
+    1975): ``S = sum_{i<j} sign(x_j - x_i)``, ``Var(S) = [n(n-1)(2n+5) -
+    sum_t t(t-1)(2t+5)] / 18`` where ``t`` runs over the sizes of groups of
+    tied values, ``Z = (S - sign(S)) / sqrt(Var(S))`` and a two-sided normal
+    p-value. With ``season_length = m > 1`` it is the seasonal test of
+    Hirsch, Slack & Smith (1982): the statistic and its variance are summed
+    over the ``m`` seasons (position ``i mod m``), so a seasonal pattern
+    alone is not a trend. Tau is ``S`` over the number of pairs compared.
+
+    Parameters
+    ----------
+    x : array-like
+        The series in time order, equally spaced; missing values are dropped
+        (their season is kept).
+    season_length : int
+        Number of seasons (12 for monthly data with a yearly pattern).
+
+    Returns
+    -------
+    MannKendall
+
+    Examples
+    --------
+    >>> import trendcast as tc
+    >>> result = tc.mann_kendall([1, 2, 3, 4, 5])
+    >>> result.s, result.var_s, round(result.p_value, 4)
+    (10.0, 16.666666666666668, 0.0275)
+    >>> tc.mann_kendall([5, 1, 5, 1, 5, 1], season_length=2).tau  # seasonal, no trend
+    0.0
+    >>> tc.mann_kendall([1, 10, 2, 11, 3, 12], season_length=2).tau  # rises in each season
+    1.0
+    """
+    values = np.asarray(x, dtype=float).ravel()
+    if isinstance(season_length, bool) or int(season_length) < 1:
+        raise ValueError(f"season_length must be a positive integer, got {season_length!r}")
+    m = int(season_length)
+    s = var = pairs = 0.0
+    n_used = 0
+    for g in range(m):
+        part = values[g::m]
+        part = part[np.isfinite(part)]
+        n_used += part.size
+        s_g, var_g, pairs_g = _mk_parts(part)
+        s, var, pairs = s + s_g, var + var_g, pairs + pairs_g
+    if pairs == 0:  # fewer than two observations in every season: nothing to compare
+        return MannKendall(tau=math.nan, s=s, var_s=var, z=math.nan, p_value=math.nan, n=n_used)
+    z = (s - np.sign(s)) / math.sqrt(var) if var > 0 else 0.0  # all tied: no trend
+    return MannKendall(
+        tau=s / pairs,
+        s=s,
+        var_s=var,
+        z=float(z),
+        p_value=float(2 * stats.norm.sf(abs(z))),
+        n=n_used,
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+def _require(frame: Any, cols: list[str], what: str, fix: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise fail(
+            f"{what} is not a DataFrame",
+            expected=f"a long frame with columns {format_items(cols)}",
+            found=type(frame).__name__,
+            fix=fix,
+        )
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise fail(
+            f"{what} lacks column(s) {format_items(missing)}",
+            expected=f"columns {format_items(cols)}",
+            found=f"columns {format_items(frame.columns)}",
+            fix=fix,
+        )
+
+
+def _freq_kind(dates: pd.Series, ids: pd.Series, what: str) -> str:
+    order = np.lexsort((dates.to_numpy(), ids.astype(str).to_numpy()))
+    freq = freqs.infer_freq(
+        dates.iloc[order].reset_index(drop=True), ids.iloc[order].reset_index(drop=True)
+    )
+    if freq is None:
+        raise fail(
+            f"the frequency of {what} cannot be inferred",
+            expected=f"regular periods: {freqs.SUPPORTED}",
+            found="irregular or single dates",
+            fix="pass at least two consecutive periods per category",
+        )
+    return freqs.kind_of(freq)
+
+
+def _series(
+    frame: pd.DataFrame, id_col: str, time_col: str, value_col: str
+) -> dict[Any, pd.Series]:
+    """Category -> values indexed by period number (consecutive integers), sorted."""
+    kind = _freq_kind(frame[time_col], frame[id_col], f"column {time_col!r}")
+    freq = {"D": "D", "W": "W-SUN", "M": "MS", "Q": "QS-JAN", "Y": "YS-JAN"}[kind]
+    out = {}
+    for key, part in frame.groupby(id_col, sort=False):
+        numbers = freqs.period_number(pd.to_datetime(part[time_col]), freq)
+        values = pd.to_numeric(part[value_col], errors="coerce").to_numpy(dtype=float)
+        out[key] = pd.Series(values, index=numbers).sort_index()
+    return out
+
+
+def _per_year(kind: str) -> int:
+    return _PER_YEAR[kind]
+
+
+def _history_sum(hist: pd.Series | None, numbers: np.ndarray) -> float:
+    """Sum of the history at period numbers ``numbers``; NaN when one is missing."""
+    if hist is None:
+        return math.nan
+    got = hist.reindex(numbers).to_numpy(dtype=float)
+    return float(got.sum()) if np.isfinite(got).all() else math.nan
+
+
+# --------------------------------------------------------------------------- hotspots
+def hotspots(
+    forecast: pd.DataFrame,
+    *,
+    history: pd.DataFrame | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    period: int | None = None,
+    hierarchy: Hierarchy | None = None,
+    paths: Mapping[Any, np.ndarray] | None = None,
+    level: int = 80,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+) -> pd.DataFrame:
+    """Rank categories (and sectors) by forecast demand over a period, against size thresholds.
+
+    Parameters
+    ----------
+    forecast : DataFrame
+        ``id_col, time_col, mean`` and ``lo-<level>, hi-<level>`` (a
+        ``TrendForecaster.predict`` or ``reconcile`` output).
+    history : DataFrame, optional
+        Sales ``id_col, time_col, target_col``, for the growth columns.
+    thresholds : dict, optional
+        Size label -> minimum total, e.g. ``{"100bn": 1e11, "1tn": 1e12}``,
+        **in the unit of the forecast** (the bundled US retail data is in
+        millions of dollars: ``{"100bn": 1e5, "1tn": 1e6}``). Only nodes at
+        or above the smallest threshold are kept, and ``tier`` is the label
+        of the largest threshold passed. None keeps every node (``tier``
+        missing).
+    period : int, optional
+        Number of forecast periods summed, from the first: default 12, or
+        the whole horizon when it is shorter.
+    hierarchy : Hierarchy, optional
+        Add the sectors: nodes without a forecast row are the sums of their
+        categories (means, paths and, without paths, the interval bounds).
+        A ``reconcile`` output already has every node and is used as is.
+    paths : dict, optional
+        Node -> array ``(n_paths, h)`` (``TrendForecaster.sample_paths(...,
+        output="arrays")`` or ``reconcile_paths``). The interval of the total
+        is then the quantiles of each path's sum over the period. Without
+        paths it is the sum of the period bounds ``lo-<level>``,
+        ``hi-<level>``: exact when the errors of the periods move together,
+        wider than the truth otherwise (a conservative interval).
+    level : int
+        Interval level of ``total_lo, total_hi`` and ``growth_lo, growth_hi``.
+    id_col, time_col, target_col : str
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        ``rank, id_col, level, total, total_lo, total_hi, tier, growth,
+        growth_lo, growth_hi, start, end, periods, baseline``, largest total
+        first. ``level`` is the hierarchy level (missing without one).
+        ``baseline`` is the history summed over the same calendar periods
+        shifted back by whole years (one year for a period of up to a
+        year: for 12 months, the last 12 months of history), and ``growth =
+        total / baseline - 1`` with ``growth_lo, growth_hi`` from the
+        interval of the total. Growth is missing without history or when a
+        baseline period is missing.
+
+    Examples
+    --------
+    >>> import trendcast as tc
+    >>> hier = tc.Hierarchy.from_frame(tc.datasets.load_us_retail_sectors())
+    >>> sales = tc.datasets.load_us_retail(categories=hier.bottom)
+    >>> fc = tc.TrendForecaster(models=tc.models.SeasonalNaive()).fit(sales)
+    >>> hot = tc.hotspots(fc.predict(h=12), history=sales, hierarchy=hier,
+    ...                   thresholds={"100bn": 1e5, "1tn": 1e6})  # US retail is in $ millions
+    >>> hot[["unique_id", "tier"]].head(3).to_dict("list")
+    {'unique_id': ['44X72', 'Motor vehicles and fuel', '441'], 'tier': ['1tn', '1tn', '1tn']}
+    """
+    _require(
+        forecast,
+        [id_col, time_col, "mean"],
+        "the forecast",
+        "pass the output of TrendForecaster.predict or reconcile",
+    )
+    has_bounds = f"lo-{level}" in forecast.columns and f"hi-{level}" in forecast.columns
+    if paths is None and not has_bounds:
+        raise fail(
+            f"the forecast has no lo-{level}/hi-{level} columns",
+            expected=f"interval columns of level {level}, or paths=",
+            found=f"columns {format_items(forecast.columns)}",
+            fix=f"forecast with level=({level},), pass paths=, or choose level= among the columns",
+        )
+    if thresholds is not None:
+        bad = {k: v for k, v in thresholds.items() if not np.isfinite(float(v)) or float(v) < 0}
+        if bad:
+            raise ValueError(f"thresholds must be finite and non-negative, got {bad!r}")
+    fc = forecast.reset_index(drop=True)
+    fc = fc.assign(**{time_col: pd.to_datetime(fc[time_col])})
+    table, node_level = _window_totals(fc, period, paths, level, hierarchy, id_col, time_col)
+    if history is not None:
+        _require(
+            history,
+            [id_col, time_col, target_col],
+            "the history",
+            "pass the sales frame (id, time and target columns)",
+        )
+        hist = history[[id_col, time_col, target_col]].reset_index(drop=True)
+        hist[time_col] = pd.to_datetime(hist[time_col])
+        kind = _freq_kind(hist[time_col], hist[id_col], "the history")
+        if hierarchy is not None:
+            bottom = hist[hist[id_col].isin(hierarchy.bottom)]
+            hist = hierarchy.aggregate(
+                bottom, value_col=target_col, id_col=id_col, time_col=time_col
+            )
+        series = _series(hist, id_col, time_col, target_col) if len(hist) else {}
+        freq = {"D": "D", "W": "W-SUN", "M": "MS", "Q": "QS-JAN", "Y": "YS-JAN"}[kind]
+        shift = _per_year(kind) * np.ceil(table["periods"].to_numpy() / _per_year(kind))
+        baselines = []
+        for row, k in zip(table.itertuples(index=False), shift, strict=True):
+            first = freqs.period_number(pd.DatetimeIndex([row.start]), freq)[0]
+            numbers = np.arange(first, first + row.periods) - int(k)
+            baselines.append(_history_sum(series.get(row.node), numbers))
+        table["baseline"] = baselines
+    else:
+        table["baseline"] = math.nan
+    base = table["baseline"].to_numpy(dtype=float)
+    ok = np.isfinite(base) & (base > 0)
+    for src, dst in (("total", "growth"), ("total_lo", "growth_lo"), ("total_hi", "growth_hi")):
+        table[dst] = np.where(ok, table[src].to_numpy(float) / np.where(ok, base, 1.0) - 1, np.nan)
+    if thresholds:
+        labels = sorted(thresholds.items(), key=lambda kv: float(kv[1]))
+        tier = pd.Series(pd.NA, index=table.index, dtype=object)
+        for label, value in labels:
+            tier[table["total"] >= float(value)] = label
+        table["tier"] = tier
+        table = table[table["tier"].notna()]
+    else:
+        table["tier"] = pd.Series(pd.NA, index=table.index, dtype=object)
+    table = table.sort_values("total", ascending=False, kind="stable").reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table["level"] = [node_level.get(n, pd.NA) for n in table["node"]]
+    table = table.rename(columns={"node": id_col})
+    cols = ["rank", id_col, "level", "total", "total_lo", "total_hi", "tier", "growth"]
+    cols += ["growth_lo", "growth_hi", "start", "end", "periods", "baseline"]
+    return table[cols]
+
+
+def _window_totals(
+    fc: pd.DataFrame,
+    period: int | None,
+    paths: Mapping[Any, np.ndarray] | None,
+    level: int,
+    hierarchy: Hierarchy | None,
+    id_col: str,
+    time_col: str,
+) -> tuple[pd.DataFrame, dict[Any, Any]]:
+    """Per node: totals over the first ``period`` forecast periods and their interval."""
+    if period is not None and (isinstance(period, bool) or int(period) < 1):
+        raise ValueError(f"period must be a positive integer, got {period!r}")
+    fc = fc.sort_values([id_col, time_col], kind="stable")
+    dup = fc.duplicated([id_col, time_col], keep=False).to_numpy()
+    if dup.any():
+        raise fail(
+            "a (category, period) has more than one forecast",
+            column=time_col,
+            expected="one forecast per category and period",
+            found=format_rows(fc.reset_index(drop=True), np.flatnonzero(dup), [id_col, time_col]),
+            fix="keep one model's forecast per category",
+        )
+    node_level: dict[Any, Any] = {}
+    if "level" in fc.columns:
+        node_level.update(zip(fc[id_col], fc["level"], strict=True))
+    groups = {k: g for k, g in fc.groupby(id_col, sort=False)}
+    lo_col, hi_col = f"lo-{level}", f"hi-{level}"
+    alpha = (100 - level) / 200
+    rows: dict[Any, dict[str, Any]] = {}
+    sums: dict[Any, np.ndarray] = {}
+    for key, g in groups.items():
+        h = len(g)
+        p = min(12, h) if period is None else int(period)
+        if p > h:
+            raise fail(
+                f"category {key!r} has {count(h, 'forecast period')}, fewer than period={p}",
+                column=time_col,
+                expected=f"at least {p} forecast periods",
+                found=f"{h}",
+                fix="forecast a longer horizon or pass a smaller period=",
+            )
+        w = g.iloc[:p]
+        row = {
+            "node": key,
+            "total": float(w["mean"].sum()),
+            "start": w[time_col].iloc[0],
+            "end": w[time_col].iloc[-1],
+            "periods": p,
+        }
+        if paths is not None and key in paths:
+            arr = np.asarray(paths[key], dtype=float)
+            if arr.ndim != 2 or arr.shape[1] < p:
+                raise fail(
+                    f"the paths of {key!r} do not cover the period",
+                    expected=f"an array (n_paths, h) with h >= {p}",
+                    found=f"shape {arr.shape}",
+                    fix="pass TrendForecaster.sample_paths(h, output='arrays') for the same h",
+                )
+            sums[key] = arr[:, :p].sum(axis=1)
+        elif paths is not None and hierarchy is None:
+            raise fail(
+                f"paths are missing for category {key!r}",
+                expected="paths for every forecast category",
+                found=f"paths for {format_items(list(paths))}",
+                fix="sample the paths of every category",
+            )
+        if lo_col in w.columns:
+            row["total_lo"] = float(w[lo_col].sum())
+            row["total_hi"] = float(w[hi_col].sum())
+        rows[key] = row
+    if hierarchy is not None:
+        _add_sectors(hierarchy, rows, sums, paths is not None)
+        node_level.update(zip(hierarchy.nodes["unique_id"], hierarchy.nodes["level"], strict=True))
+    for key, total in sums.items():
+        rows[key]["total_lo"] = float(np.quantile(total, alpha))
+        rows[key]["total_hi"] = float(np.quantile(total, 1 - alpha))
+    table = pd.DataFrame(list(rows.values()))
+    return table, node_level
+
+
+def _add_sectors(
+    hier: Hierarchy, rows: dict[Any, dict[str, Any]], sums: dict[Any, np.ndarray], with_paths: bool
+) -> None:
+    """Fill in the sector rows missing from the forecast as sums of their categories."""
+    known = set(hier.nodes["unique_id"])
+    unknown = [k for k in rows if k not in known]
+    if unknown:
+        raise fail(
+            f"{count(len(unknown), 'forecast category', 'forecast categories')} "
+            f"{verb(len(unknown), 'is', 'are')} not in the hierarchy: {format_items(unknown)}",
+            expected=f"nodes of the hierarchy: {format_items(list(known))}",
+            found=format_items(unknown),
+            fix="add them to the mapping or drop their forecasts",
+        )
+    missing_bottom = [b for b in hier.bottom if b not in rows]
+    upper = [n for n in hier.nodes["unique_id"] if n not in rows]
+    if not upper:
+        return
+    if missing_bottom:
+        raise fail(
+            f"{count(len(missing_bottom), 'category', 'categories')} of the hierarchy "
+            f"{verb(len(missing_bottom), 'has', 'have')} no forecast: "
+            f"{format_items(missing_bottom)}",
+            expected="a forecast for every category, or for every node (reconcile output)",
+            found=f"forecasts for {len(rows)} nodes",
+            fix="forecast every category of the mapping",
+        )
+    if with_paths:
+        absent = [b for b in hier.bottom if b not in sums]
+        if absent:
+            raise fail(
+                f"paths are missing for {format_items(absent)}",
+                expected="paths for every category",
+                found=f"paths for {len(sums)} categories",
+                fix="sample the paths of every category",
+            )
+    s = hier.summing_matrix()
+    periods = {rows[b]["periods"] for b in hier.bottom}
+    if len(periods) != 1:
+        raise fail(
+            "the categories are summed over different numbers of periods",
+            expected="the same horizon for every category",
+            found=format_items(sorted(periods)),
+            fix="forecast every category with the same h, or pass period=",
+        )
+    first = rows[hier.bottom[0]]
+    for node in upper:
+        leaves = [b for b in hier.bottom if s.at[node, b] == 1.0]
+        row = {
+            "node": node,
+            "total": sum(rows[b]["total"] for b in leaves),
+            "start": first["start"],
+            "end": first["end"],
+            "periods": first["periods"],
+        }
+        if "total_lo" in first:
+            row["total_lo"] = sum(rows[b]["total_lo"] for b in leaves)
+            row["total_hi"] = sum(rows[b]["total_hi"] for b in leaves)
+        if with_paths:
+            sums[node] = np.sum([sums[b] for b in leaves], axis=0)
+        rows[node] = row
+
+
+# --------------------------------------------------------------------------- emerging
+def emerging(
+    sales: pd.DataFrame,
+    *,
+    search: pd.DataFrame | None = None,
+    forecast: pd.DataFrame | None = None,
+    window: int = 12,
+    search_window: int | None = None,
+    season_length: int | None = None,
+    alpha: float = 0.05,
+    min_acceleration: float = 0.01,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+    search_col: str = "search",
+) -> pd.DataFrame:
+    """Score categories whose growth accelerates in sales and in search together.
+
+    Three signals per category:
+
+    - **sales acceleration**: with ``A`` the sales of the last ``window``
+      periods, ``B`` the same calendar periods a year earlier and ``C`` two
+      years earlier, ``growth_recent = log(A / B)`` and ``growth_earlier =
+      log(B / C)`` (year-over-year growth, free of seasonality), and
+      ``sales_acceleration = growth_recent - growth_earlier``;
+    - **search trend**: the seasonal Mann-Kendall test
+      ([`mann_kendall`][trendcast.mann_kendall]) on the last
+      ``search_window`` periods of search interest: ``search_trend`` (tau)
+      and ``search_p``;
+    - **forecast growth**: ``log`` of the forecast mean summed over the first
+      ``window`` periods over the history on the same calendar periods a
+      year earlier.
+
+    ``score`` is the mean, over the signals available, of each signal's
+    percentile rank across the categories (in (0, 1], 1 = highest; the
+    search signal ranks by the Mann-Kendall z, which weighs the trend by
+    its significance), so it orders categories, not absolute sizes.
+    ``emerging`` is True when ``sales_acceleration > min_acceleration``,
+    ``growth_recent > 0``, the forecast growth (when a forecast is given) is
+    positive and, when the category has search data, search rises
+    (``search_trend > 0`` and ``search_p < alpha``). Without search the
+    score and the rule use sales and forecast only; ``basis`` says which
+    signals were used.
+
+    Parameters
+    ----------
+    sales : DataFrame
+        Long ``id_col, time_col, target_col``; at least ``window`` periods
+        plus two years per category for an acceleration.
+    search : DataFrame, optional
+        Long ``id_col, time_col, search_col`` (``search_by_category``
+        output), at any regular frequency.
+    forecast : DataFrame, optional
+        ``id_col, time_col, mean`` (``TrendForecaster.predict`` output).
+    window : int
+        Periods of the recent window.
+    search_window : int, optional
+        Recent search periods tested; default two years (24 months).
+    season_length : int, optional
+        Seasons of the search series for the seasonal Mann-Kendall test;
+        default from its frequency (12 monthly, 52 weekly, 4 quarterly, 7
+        daily). 1 gives the classic test.
+    alpha : float
+        Significance level of the search trend.
+    min_acceleration : float
+        Smallest acceleration (difference of log growth rates, 0.01 is about
+        one percentage point a year) that counts.
+    id_col, time_col, target_col, search_col : str
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        ``rank, id_col, score, sales_acceleration, search_trend, search_p,
+        forecast_growth, emerging, growth_recent, growth_earlier, basis``,
+        highest score first.
+
+    Examples
+    --------
+    >>> import trendcast as tc
+    >>> sales = tc.datasets.load_us_retail(categories=["4541", "447", "448"])
+    >>> table = tc.emerging(sales)
+    >>> list(table.columns)[:4]
+    ['rank', 'unique_id', 'score', 'sales_acceleration']
+    >>> table["basis"].iloc[0]
+    'sales'
+    """
+    if isinstance(window, bool) or int(window) < 1:
+        raise ValueError(f"window must be a positive integer, got {window!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
+    _require(sales, [id_col, time_col, target_col], "the sales", "pass the long sales frame")
+    sales = sales.reset_index(drop=True)
+    sales = sales.assign(**{time_col: pd.to_datetime(sales[time_col])})
+    kind = _freq_kind(sales[time_col], sales[id_col], "the sales")
+    per_year = _per_year(kind)
+    series = _series(sales, id_col, time_col, target_col)
+    freq = {"D": "D", "W": "W-SUN", "M": "MS", "Q": "QS-JAN", "Y": "YS-JAN"}[kind]
+    rows = []
+    for key, y in series.items():
+        last = int(y.index[-1])
+        recent = np.arange(last - window + 1, last + 1)
+        a = _history_sum(y, recent)
+        b = _history_sum(y, recent - per_year)
+        c = _history_sum(y, recent - 2 * per_year)
+        g_recent = math.log(a / b) if a > 0 and b > 0 else math.nan
+        g_earlier = math.log(b / c) if b > 0 and c > 0 else math.nan
+        rows.append(
+            {
+                id_col: key,
+                "sales_acceleration": g_recent - g_earlier,
+                "growth_recent": g_recent,
+                "growth_earlier": g_earlier,
+                "search_trend": math.nan,
+                "search_p": math.nan,
+                "_search_z": math.nan,
+                "forecast_growth": math.nan,
+            }
+        )
+    table = pd.DataFrame(rows)
+    if forecast is not None:
+        _require(
+            forecast, [id_col, time_col, "mean"], "the forecast", "pass TrendForecaster.predict"
+        )
+        fc = forecast.assign(**{time_col: pd.to_datetime(forecast[time_col])})
+        shift = per_year * math.ceil(window / per_year)
+        growth = {}
+        for key, g in fc.sort_values([id_col, time_col]).groupby(id_col, sort=False):
+            w = g.iloc[:window]
+            numbers = freqs.period_number(pd.DatetimeIndex(w[time_col]), freq) - shift
+            base = _history_sum(series.get(key), numbers)
+            total = float(w["mean"].sum())
+            growth[key] = math.log(total / base) if total > 0 and base > 0 else math.nan
+        table["forecast_growth"] = table[id_col].map(growth).astype(float)
+    has_search: set[Any] = set()
+    if search is not None:
+        _require(
+            search,
+            [id_col, time_col, search_col],
+            "the search frame",
+            "pass search_by_category output (or name search_col=)",
+        )
+        found = search.assign(**{time_col: pd.to_datetime(search[time_col])})
+        s_kind = _freq_kind(found[time_col], found[id_col], "the search frame")
+        m = freqs.season_length_of({"D": "D", "W": "W", "M": "MS", "Q": "QS", "Y": "YS"}[s_kind])
+        m = m if season_length is None else int(season_length)
+        n_recent = 2 * _per_year(s_kind) if search_window is None else int(search_window)
+        s_series = _series(found, id_col, time_col, search_col)
+        for i, key in enumerate(table[id_col]):
+            x = s_series.get(key)
+            if x is None:
+                continue
+            last = int(x.index[-1])
+            numbers = np.arange(last - n_recent + 1, last + 1)
+            values = x.reindex(numbers).to_numpy(dtype=float)
+            # seasons by calendar position, whatever the first period of the window
+            shift = int(numbers[0] % m)
+            values = np.concatenate([np.full(shift, np.nan), values])
+            result = mann_kendall(values, season_length=m)
+            if np.isfinite(result.tau):
+                has_search.add(key)
+                table.loc[i, ["search_trend", "search_p", "_search_z"]] = [
+                    result.tau,
+                    result.p_value,
+                    result.z,
+                ]
+    signals = ["sales_acceleration", "_search_z", "forecast_growth"]
+    ranks = table[signals].rank(pct=True)
+    table["score"] = ranks.mean(axis=1, skipna=True)
+    accel = table["sales_acceleration"].to_numpy(float)
+    rule = (accel > min_acceleration) & (table["growth_recent"].to_numpy(float) > 0)
+    if forecast is not None:
+        rule &= table["forecast_growth"].to_numpy(float) > 0
+    searched = table[id_col].isin(has_search).to_numpy()
+    rising = (table["search_trend"].to_numpy(float) > 0) & (
+        table["search_p"].to_numpy(float) < alpha
+    )
+    rule &= ~searched | rising
+    table["emerging"] = rule
+    basis = ["sales"]
+    if forecast is not None:
+        basis.append("forecast")
+    table["basis"] = [
+        ", ".join(basis[:1] + (["search"] if key in has_search else []) + basis[1:])
+        for key in table[id_col]
+    ]
+    table = table.sort_values(  # ties of the rank score: the faster acceleration first
+        ["score", "sales_acceleration"], ascending=False, kind="stable", na_position="last"
+    )
+    table = table.reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    cols = ["rank", id_col, "score", "sales_acceleration", "search_trend", "search_p"]
+    cols += ["forecast_growth", "emerging", "growth_recent", "growth_earlier", "basis"]
+    return table[cols]
