@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 from typer.testing import CliRunner
 
+import trendcast as tc
 from tests.conftest import make_panel
 from trendcast.cli import app
 from trendcast.demo import naive_supply_plan, run_demo
@@ -29,6 +31,8 @@ def test_run_demo_writes_forecasts_gaps_and_chart(tmp_path):
         "fit_report.csv",
         "selection_report.csv",
         "worst_gaps.png",
+        "hotspots.csv",
+        "emerging.csv",
     }
     for p in result.files:
         assert p.stat().st_size > 0
@@ -46,7 +50,13 @@ def test_run_demo_writes_forecasts_gaps_and_chart(tmp_path):
     assert set(result.stock_gaps["unique_id"]) == {"441", "445", "448", "452"}
     assert (result.stock_gaps["ds"] == pd.Timestamp("2024-09-01")).all()
     text = result.describe()
-    assert "naive plan" in text and "Inventory cover" in text
+    assert "naive plan" in text and "Inventory at the forecast origin" in text
+    # flagged categories say why, from the numbers
+    flagged = summary[summary["flag"] != "ok"]
+    assert flagged["reason"].str.contains("vs last year").all()
+    # without every category of the sector mapping there are no sector tables
+    assert result.sectors is None and "sectors.csv" not in names
+    assert set(result.hotspots["unique_id"]) <= set(CATS)
     history = pd.read_csv(tmp_path / "history.csv", dtype={"unique_id": str})
     assert sorted(history["unique_id"].unique()) == sorted(CATS)
     page = result.report.read_text(encoding="utf-8")
@@ -83,7 +93,7 @@ def test_cli_demo_prints_ranked_table(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "Categories where the naive plan" in res.output
-    assert "Inventory cover" in res.output and "Model choice" in res.output
+    assert "Inventory at the forecast origin" in res.output and "Model choice" in res.output
     assert f"Report: {(out / 'report.html').resolve()}" in res.output.replace("\n", "")
     printed = pd.read_csv(out / "gaps_summary.csv")
     assert set(printed["unique_id"].astype(str)) == {"448", "445"}
@@ -122,7 +132,7 @@ def test_national_totals_are_forecast_but_not_ranked(tmp_path):
     result = run_demo(tmp_path, categories=["44Y72", "448"], horizon=3, n_jobs=1, growth=-0.5)
     assert set(result.plan_summary["flag"]) == {"short"}
     assert "44Y72" in set(result.plan_summary["unique_id"])  # kept in the CSV
-    ranking = result.describe().split("Inventory cover")[0]
+    ranking = result.describe().split("Hotspots")[0]
     assert "448" in ranking and "44Y72" not in ranking
     page = result.report.read_text(encoding="utf-8")
     sections = dict(re.findall(r'<section id="[^"]+"><h2>([^<]+)</h2>(.*?)</section>', page, re.S))
@@ -135,3 +145,24 @@ def test_national_totals_are_forecast_but_not_ranked(tmp_path):
     again = (tmp_path / "again.html").read_text(encoding="utf-8")
     assert re.findall(r'<section id="([^"]+)"', again) == re.findall(r'<section id="([^"]+)"', page)
     assert "US retail sales: forecast against the naive plan" in again
+
+
+def test_demo_sectors_sum_their_categories_and_get_flags():
+    from trendcast.demo import _sectors, naive_supply_plan
+
+    bottom = list(tc.datasets.load_us_retail_sectors()["category"])
+    sales = tc.datasets.load_us_retail(categories=bottom)
+    forecast = tc.TrendForecaster(models=tc.models.SeasonalNaive()).fit(sales).predict(12)
+    plan = naive_supply_plan(sales, forecast, growth=-0.1)  # 10% below last year
+    sectors, summary, hot = _sectors(sales, forecast, plan, threshold=0.8, persistence=2)
+    assert sectors is not None and summary is not None
+    wide = sectors.pivot(index="ds", columns="unique_id", values="mean")
+    mapping = tc.datasets.load_us_retail_sectors()
+    for sector, members in mapping.groupby("sector")["category"]:
+        np.testing.assert_allclose(wide[sector], wide[list(members)].sum(axis=1), rtol=1e-9)
+    np.testing.assert_allclose(wide["44X72"], wide[bottom].sum(axis=1), rtol=1e-9)
+    # seasonal naive forecasts last year's sales, so a plan 10% below is short everywhere
+    assert len(summary) == mapping["sector"].nunique() + 1
+    assert (summary["flag"] == "short").all()
+    assert {"sector", "total", "category"} <= set(hot["level"])
+    assert (hot["total"] >= 1e5).all()  # only markets over $100bn (in $ millions)

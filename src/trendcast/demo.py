@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from trendcast.adaptation import summarize_gaps, supply_gaps
-from trendcast.datasets import load_us_retail, load_us_retail_categories
+from trendcast.datasets import load_us_retail, load_us_retail_categories, load_us_retail_sectors
 from trendcast.forecaster import TrendForecaster
+from trendcast.hierarchy import Hierarchy
+from trendcast.hotspots import emerging, hotspots
+from trendcast.models import Theta
+from trendcast.reconciliation import one_step_errors, reconcile
 
 __all__ = ["NATIONAL_TOTALS", "DemoResult", "naive_supply_plan", "run_demo"]
 
@@ -30,6 +35,10 @@ class DemoResult:
     dropped: list[str]
     seconds_fit: float
     selection_report: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sectors: pd.DataFrame | None = None
+    sector_summary: pd.DataFrame | None = None
+    hotspots: pd.DataFrame = field(default_factory=pd.DataFrame)
+    emerging: pd.DataFrame = field(default_factory=pd.DataFrame)
     files: list[Path] = field(default_factory=list)
     report: Path | None = None
 
@@ -67,11 +76,45 @@ class DemoResult:
             table["shortfall_share"] = (100 * table["shortfall_share"]).round(1).astype(str) + "%"
             table["description"] = table["description"].str.slice(0, 38)
             lines.append(table.to_string(index=False))
+            lines += ["", "Why:"]
+            lines += [f"  {r.unique_id}: {r.reason}" for r in short.itertuples()]
+        if self.sector_summary is not None:
+            sec = self.sector_summary
+            lines += [
+                "",
+                "Sectors (forecasts of the categories summed bottom-up; plan summed likewise):",
+                sec[["unique_id", "flag", "periods_short", "max_p_short", "expected_shortfall"]]
+                .round(2)
+                .to_string(index=False),
+            ]
+        if len(self.hotspots):
+            hot = self.hotspots[~self.hotspots["unique_id"].isin(NATIONAL_TOTALS)].head(top)
+            lines += [
+                "",
+                "Hotspots: markets over $100bn / $1tn in the next 12 months ($ millions):",
+                hot[["rank", "unique_id", "level", "total", "tier", "growth", "growth_lo",
+                     "growth_hi"]].round(3).to_string(index=False),
+            ]  # fmt: skip
+        if len(self.emerging):
+            em = self.emerging[~self.emerging["unique_id"].isin(NATIONAL_TOTALS)].head(5)
+            lines += [
+                "",
+                f"Emerging categories (sales and forecast; {int(em['emerging'].sum())} pass "
+                "the rule), top 5 by score:",
+                em[["rank", "unique_id", "score", "sales_acceleration", "forecast_growth",
+                    "emerging"]].round(3).to_string(index=False),
+            ]  # fmt: skip
         st = self.stock_gaps
-        lines += ["", "Inventory cover at the forecast origin (months of forecast sales):"]
+        lines += [
+            "",
+            "Inventory at the forecast origin with the naive plan arriving as receipts "
+            "(cover in months of forecast sales; short when cumulative demand may exceed "
+            "stock plus receipts):",
+        ]
         cover = st[
-            ["unique_id", "description", "ds", "supply", "next_demand", "cover", "p_short", "flag"]
-        ].copy()
+            ["unique_id", "description", "ds", "supply", "next_demand", "cover", "max_p_short",
+             "flag"]
+        ].copy()  # fmt: skip
         cover["ds"] = cover["ds"].dt.strftime("%Y-%m")
         cover["description"] = cover["description"].str.slice(0, 38)
         lines.append(cover.round(2).to_string(index=False))
@@ -108,6 +151,8 @@ def run_demo(
     threshold: float = 0.8,
     categories: list[str] | None = None,
     progress: bool = False,
+    persistence: int = 2,
+    n_paths: int = 1000,
 ) -> DemoResult:
     """Forecast the bundled US retail data and compare it with supply.
 
@@ -131,6 +176,10 @@ def run_demo(
         Restrict to these Census codes (default: all).
     progress : bool
         Show a progress bar.
+    persistence : int
+        Consecutive short months before a category is flagged.
+    n_paths : int
+        Sample paths per category for the window probabilities.
     """
     import time
 
@@ -149,18 +198,46 @@ def run_demo(
     forecast = fc.predict(horizon, level=(80, 95))
     seconds = time.perf_counter() - start
 
-    plan = naive_supply_plan(sales, forecast, growth=growth)
-    plan_gaps = supply_gaps(forecast, plan, kind="flow", threshold=threshold)
-    summary = summarize_gaps(plan_gaps)
-    summary.insert(1, "description", summary["unique_id"].map(names))
+    paths = fc.sample_paths(horizon, n_paths=n_paths, random_state=0, output="arrays")
 
-    stock = inventories[
-        inventories["ds"] == inventories.groupby("unique_id")["ds"].transform("max")
-    ].rename(columns={"inventory": "supply"})
-    stock = stock[stock["unique_id"].isin(forecast["unique_id"])]
-    stock_gaps = supply_gaps(forecast, stock, kind="stock", min_cover=1.0)
-    stock_gaps = summarize_gaps(stock_gaps)
-    stock_gaps.insert(1, "description", stock_gaps["unique_id"].map(names))
+    # the naive plan reaches 12 months ahead: compare it over the months it covers
+    plan = naive_supply_plan(sales, forecast, growth=growth)
+    covered = forecast["ds"] <= plan["ds"].max()
+    n_plan = int(forecast.loc[covered, "ds"].nunique())
+    plan_paths = {k: np.asarray(v)[:, :n_plan] for k, v in paths.items()}
+    plan_gaps = supply_gaps(
+        forecast[covered],
+        plan,
+        kind="flow",
+        paths=plan_paths,
+        threshold=threshold,
+        persistence=persistence,
+    )
+    summary = summarize_gaps(plan_gaps, history=sales)
+    summary.insert(2, "description", summary["unique_id"].map(names))
+
+    # inventory on hand at the origin, with the naive plan arriving as receipts
+    on_hand = inventories[inventories["ds"] == latest].rename(columns={"inventory": "supply"})
+    on_hand = on_hand[on_hand["unique_id"].isin(forecast["unique_id"])]
+    stock = pd.concat(
+        [on_hand, plan[plan["unique_id"].isin(on_hand["unique_id"])]], ignore_index=True
+    )[["unique_id", "ds", "supply"]]
+    stock_gaps = supply_gaps(
+        forecast[covered],
+        stock,
+        kind="stock",
+        paths=plan_paths,
+        threshold=threshold,
+        persistence=persistence,
+        min_cover=1.0,
+    )
+    stock_gaps = summarize_gaps(stock_gaps, history=sales)
+    stock_gaps.insert(2, "description", stock_gaps["unique_id"].map(names))
+
+    sectors, sector_summary, hot = _sectors(sales, forecast, plan, threshold, persistence)
+    hot.insert(2, "description", hot["unique_id"].map(names))
+    emerging_table = emerging(sales, forecast=forecast)
+    emerging_table.insert(2, "description", emerging_table["unique_id"].map(names))
 
     result = DemoResult(
         forecast,
@@ -171,6 +248,10 @@ def run_demo(
         dropped,
         seconds,
         selection_report=fc.selection_report_,
+        sectors=sectors,
+        sector_summary=sector_summary,
+        hotspots=hot,
+        emerging=emerging_table,
     )
     files = {
         "history.csv": sales,
@@ -180,7 +261,12 @@ def run_demo(
         "inventory_cover.csv": stock_gaps,
         "fit_report.csv": fc.fit_report_,
         "selection_report.csv": fc.selection_report_,
+        "hotspots.csv": hot,
+        "emerging.csv": emerging_table,
     }
+    if sectors is not None and sector_summary is not None:
+        files["sectors.csv"] = sectors
+        files["sector_gaps_summary.csv"] = sector_summary
     for name, frame in files.items():
         path = out / name
         frame.to_csv(path, index=False)
@@ -191,6 +277,57 @@ def run_demo(
     result.report = _report(out, threshold)
     result.files += [out / "report.json", result.report]
     return result
+
+
+def _sectors(
+    sales: pd.DataFrame,
+    forecast: pd.DataFrame,
+    plan: pd.DataFrame,
+    threshold: float,
+    persistence: int,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame]:
+    """Sector totals, their gaps against the summed plan, and hotspots at every level.
+
+    The sector forecasts are the category forecasts summed (bottom-up), with
+    intervals that carry the correlation of the categories' one-step errors
+    (Theta, 24 monthly windows): retail categories move together, so summing
+    independent paths would make sector intervals too narrow. Without every
+    category of the mapping (``categories=`` restricted), hotspots are per
+    category only.
+    """
+    hier = Hierarchy.from_frame(load_us_retail_sectors())
+    thresholds = {"100bn": 1e5, "1tn": 1e6}  # the data is in $ millions
+    if not set(hier.bottom) <= set(forecast["unique_id"]):
+        return None, None, hotspots(forecast, history=sales, thresholds=thresholds)
+    bottom_sales = sales[sales["unique_id"].isin(hier.bottom)]
+    cv = TrendForecaster(models=Theta(), calibration=None).cross_validation(
+        bottom_sales, h=1, n_windows=24
+    )
+    bottom = forecast[forecast["unique_id"].isin(hier.bottom)]
+    sectors = reconcile(bottom, hier, method="bottom_up", residuals=one_step_errors(cv))
+    upper = sectors[sectors["level"] != hier.levels[-1]]
+    totals = hier.aggregate(plan[plan["unique_id"].isin(hier.bottom)], value_col="supply").drop(
+        columns="level"
+    )
+    covered = upper["ds"] <= totals["ds"].max()
+    sector_gaps = supply_gaps(
+        upper[covered].drop(columns="level"),
+        totals[~totals["unique_id"].isin(hier.bottom)],
+        threshold=threshold,
+        persistence=persistence,
+    )
+    sector_summary = summarize_gaps(
+        sector_gaps, history=hier.aggregate(bottom_sales).drop(columns="level")
+    )
+    # every other series (sub-categories, national totals) is ranked as a category
+    others = forecast[~forecast["unique_id"].isin(sectors["unique_id"])].assign(level="category")
+    history = pd.concat(
+        [hier.aggregate(bottom_sales).drop(columns="level"), sales], ignore_index=True
+    ).drop_duplicates(["unique_id", "ds"])
+    hot = hotspots(
+        pd.concat([sectors, others], ignore_index=True), history=history, thresholds=thresholds
+    )
+    return sectors, sector_summary, hot
 
 
 def _report(out: Path, threshold: float) -> Path:

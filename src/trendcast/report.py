@@ -98,6 +98,8 @@ th,td{padding:4px 9px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-a
 th{background:#eef1f5;font-weight:600;white-space:nowrap;cursor:help;position:sticky;top:0}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.text{min-width:18em;max-width:44em}
+tr.why td{color:#4a525c;font-size:.95em;padding-top:0;padding-left:22px;white-space:normal}
+tr:has(+ tr.why) td{border-bottom:none}
 tr.short td:first-child{box-shadow:inset 4px 0 0 #d62728}
 tr.long td:first-child{box-shadow:inset 4px 0 0 #17becf}
 span.flag{display:inline-block;padding:0 7px;border-radius:9px;font-size:.9em}
@@ -156,6 +158,10 @@ def _cell(value: Any, name: str, date_format: str) -> tuple[str, str]:
 
 
 def _html_table(frame: pd.DataFrame, id_col: str) -> str:
+    """An HTML table; a ``reason`` column is shown as a line under its row, full width."""
+    reasons = frame["reason"] if "reason" in frame.columns else None
+    if reasons is not None:
+        frame = frame.drop(columns="reason")
     columns = list(frame.columns)
     head = []
     for c in columns:
@@ -169,14 +175,18 @@ def _html_table(frame: pd.DataFrame, id_col: str) -> str:
     rows = []
     flags = frame["flag"].astype(str) if "flag" in frame.columns else None
     for i, record in enumerate(frame.itertuples(index=False, name=None)):
-        cls = ""
-        if flags is not None and flags.iloc[i] in ("short", "long"):
-            cls = f' class="{flags.iloc[i]}"'
+        flag = flags.iloc[i] if flags is not None and flags.iloc[i] in ("short", "long") else ""
+        cls = f' class="{flag}"' if flag else ""
         cells = []
         for c, value in zip(columns, record, strict=True):
             text, kind = _cell(value, str(c), formats.get(c, "%Y-%m-%d"))
             cells.append(f'<td class="{kind}">{text}</td>' if kind else f"<td>{text}</td>")
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
+        if reasons is not None and not _missing(reasons.iloc[i]):
+            rows.append(
+                f'<tr class="why {flag}"><td colspan="{len(columns)}">'
+                f"{_esc(reasons.iloc[i])}</td></tr>"
+            )
     return (
         f'<div class="table-wrap"><table><thead><tr>{"".join(head)}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
@@ -618,7 +628,10 @@ RUN_FILES: dict[str, tuple[str, ...]] = {
 }
 _REQUIRED = ("history", "forecast", "gaps_summary")
 #: More tables shown when present, under these headings.
-RUN_EXTRA_FILES: dict[str, str] = {"inventory_cover.csv": "Inventory cover"}
+RUN_EXTRA_FILES: dict[str, str] = {
+    "sector_gaps_summary.csv": "Supply gaps by sector",
+    "inventory_cover.csv": "Inventory cover",
+}
 #: Optional settings file of a run folder, and the options of `report` it may set.
 RUN_SETTINGS = "report.json"
 _SETTINGS_KEYS = ("title", "unit", "threshold", "exclude", "top")
