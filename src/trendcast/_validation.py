@@ -10,6 +10,7 @@ lists at most five offending rows or categories.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -120,3 +121,30 @@ def show(value: Any) -> str:
     """A value as it appears in messages: repr, dates as 'YYYY-MM-DD', at most 40 chars."""
     text = repr(_plain(value))
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def forecast_levels(columns: Iterable[Any]) -> list[int]:
+    """Interval levels of a forecast frame with both bounds present, e.g. ``[80, 95]``."""
+    cols = {str(c) for c in columns}
+    return sorted(
+        int(m.group(1))
+        for c in cols
+        if (m := re.fullmatch(r"lo-(\d+)", c)) and f"hi-{m.group(1)}" in cols
+    )
+
+
+def check_forecast_columns(forecast: Any, id_col: str, time_col: str) -> None:
+    """Fail unless ``forecast`` is a DataFrame with the id, time and ``mean`` columns."""
+    if not isinstance(forecast, pd.DataFrame):
+        raise DataValidationError(
+            f"forecast must be a DataFrame, got {type(forecast).__name__}. "
+            "Fix: pass the output of TrendForecaster.predict."
+        )
+    for col in (id_col, time_col, "mean"):
+        if col not in forecast.columns:
+            raise fail(
+                f"the forecast lacks column {col!r}",
+                expected="the output of TrendForecaster.predict",
+                found=f"columns {format_items(forecast.columns)}",
+                fix="pass the forecast frame, with the same id_col/time_col names",
+            )

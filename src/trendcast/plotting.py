@@ -90,6 +90,20 @@ def _check_columns(frame: pd.DataFrame, columns: Sequence[str], name: str, fix: 
         )
 
 
+def _bands(ax: Any, fc: pd.DataFrame, levels: Sequence[int], time_col: str) -> None:
+    """Shade the forecast intervals, the widest palest."""
+    for i, lv in enumerate(levels):
+        ax.fill_between(
+            fc[time_col],
+            fc[f"lo-{lv}"],
+            fc[f"hi-{lv}"],
+            color=_FORECAST,
+            alpha=0.15 + 0.15 * i,
+            lw=0,
+            label=f"{lv}% interval",
+        )
+
+
 def plot_forecast(
     history: pd.DataFrame,
     forecast: pd.DataFrame,
@@ -159,16 +173,7 @@ def plot_forecast(
             hist = hist.tail(n_history)
         fc = forecast[forecast[id_col] == key].sort_values(time_col)
         ax.plot(hist[time_col], hist[target_col], color=_SALES, lw=1.2, label="sales")
-        for i, lv in enumerate(levels):
-            ax.fill_between(
-                fc[time_col],
-                fc[f"lo-{lv}"],
-                fc[f"hi-{lv}"],
-                color=_FORECAST,
-                alpha=0.15 + 0.15 * i,
-                lw=0,
-                label=f"{lv}% interval",
-            )
+        _bands(ax, fc, levels, time_col)
         ax.plot(fc[time_col], fc["mean"], color=_FORECAST, lw=1.5, label="forecast (mean)")
         model = str(fc["model"].iloc[0]) if "model" in fc.columns and len(fc) else ""
         if model:
@@ -367,16 +372,7 @@ def plot_gaps(
             )
         if forecast is not None:
             fc = fc_all[fc_all[id_col] == key].sort_values(time_col)
-            for i, lv in enumerate(levels):
-                top_ax.fill_between(
-                    fc[time_col],
-                    fc[f"lo-{lv}"],
-                    fc[f"hi-{lv}"],
-                    color=_FORECAST,
-                    alpha=0.15 + 0.15 * i,
-                    lw=0,
-                    label=f"{lv}% interval",
-                )
+            _bands(top_ax, fc, levels, time_col)
         top_ax.plot(g[time_col], g["mean"], color=_FORECAST, lw=1.6, label="forecast (mean)")
         top_ax.step(g[time_col], g[supply_col], where="mid", color=_SUPPLY, lw=1.8, label="supply")
         colors = np.where(g["flag"].astype(str).eq("short"), _SHORT, "0.6")

@@ -10,7 +10,6 @@ Athanasopoulos & Hyndman 2019; Schäfer & Strimmer 2005).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -18,7 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, stats
 
-from trendcast._validation import count, fail, format_items, format_rows, verb
+from trendcast._validation import (
+    check_forecast_columns,
+    count,
+    fail,
+    forecast_levels,
+    format_items,
+    format_rows,
+    verb,
+)
 from trendcast.hierarchy import Hierarchy
 
 __all__ = ["one_step_errors", "reconcile", "reconcile_paths"]
@@ -254,16 +261,6 @@ def _mint_matrix(s: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- reconcile
-def _levels_in(columns: Sequence[Any]) -> list[int]:
-    cols = {str(c) for c in columns}
-    found = []
-    for c in cols:
-        m = re.fullmatch(r"lo-(\d+)", c)
-        if m and f"hi-{m.group(1)}" in cols:
-            found.append(int(m.group(1)))
-    return sorted(found)
-
-
 def _check_paths(
     paths: Mapping[Any, np.ndarray], needed: list[Any], h: int | None
 ) -> tuple[np.ndarray, int]:
@@ -528,15 +525,8 @@ def _base_matrix(
     time_col: str,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, dict[Any, Any], list[int]]:
     """Validated base forecasts of the ``used`` nodes as (len(used), h) matrices."""
-    for col in (id_col, time_col, "mean"):
-        if col not in forecast.columns:
-            raise fail(
-                f"the forecast lacks column {col!r}",
-                expected="the output of TrendForecaster.predict",
-                found=f"columns {format_items(forecast.columns)}",
-                fix="pass the forecast frame, with the same id_col/time_col names",
-            )
-    levels = _levels_in(list(forecast.columns))
+    check_forecast_columns(forecast, id_col, time_col)
+    levels = forecast_levels(forecast.columns)
     frame = forecast.reset_index(drop=True)
     ids = frame[id_col].astype(object)
     all_nodes = set(hier.nodes["unique_id"])

@@ -11,7 +11,15 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from trendcast import _frequency as freqs
-from trendcast._validation import count, fail, format_items, format_rows, show, verb
+from trendcast._validation import (
+    check_forecast_columns,
+    count,
+    fail,
+    format_items,
+    format_rows,
+    show,
+    verb,
+)
 from trendcast.exceptions import DataValidationError
 
 _NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
@@ -32,19 +40,7 @@ class Plan:
 
 def check_forecast(forecast: pd.DataFrame, id_col: str, time_col: str) -> pd.DataFrame:
     """A sorted copy of the forecast with datetime periods, or a clear error."""
-    if not isinstance(forecast, pd.DataFrame):
-        raise DataValidationError(
-            f"forecast must be a DataFrame, got {type(forecast).__name__}. "
-            "Fix: pass the output of TrendForecaster.predict."
-        )
-    for col in (id_col, time_col, "mean"):
-        if col not in forecast.columns:
-            raise fail(
-                f"the forecast lacks column {col!r}",
-                expected="the output of TrendForecaster.predict",
-                found=f"columns {format_items(forecast.columns)}",
-                fix="pass the forecast frame, with the same id_col/time_col names",
-            )
+    check_forecast_columns(forecast, id_col, time_col)
     fc = forecast.reset_index(drop=True).copy()
     try:
         fc[time_col] = pd.to_datetime(fc[time_col])

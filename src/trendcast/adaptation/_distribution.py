@@ -20,14 +20,13 @@ that is how cumulative demand is bounded when no sample paths are given.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from trendcast._validation import fail, format_items
+from trendcast._validation import fail, forecast_levels, format_items
 
 N_GRID = 2000
 _U = (np.arange(N_GRID) + 0.5) / N_GRID
@@ -43,11 +42,7 @@ _REFINE = (-0.075, -0.05, -0.025, 0.025, 0.05, 0.075)
 
 def levels_in(forecast: pd.DataFrame) -> list[int]:
     """Interval levels with both bounds present, e.g. [80, 95]."""
-    return sorted(
-        int(m.group(1))
-        for c in forecast.columns
-        if (m := re.fullmatch(r"lo-(\d+)", str(c))) and f"hi-{m.group(1)}" in forecast.columns
-    )
+    return forecast_levels(forecast.columns)
 
 
 def require_levels(forecast: pd.DataFrame) -> list[int]:
