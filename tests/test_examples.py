@@ -36,6 +36,18 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
             "basis: sales, forecast",
         ],
     },
+    "supply_plans.py": {
+        "files": ["gaps.csv", "gaps_summary.csv", "stock_summary.csv", "report.html"],
+        "stdout": [
+            "Plans side by side",
+            "last year +6%",
+            "p_short_window",
+            "shortfall_value",
+            "454: short from",
+            "Inventory plus the +2% plan as receipts",
+            "Report:",
+        ],
+    },
     "search_signals.py": {
         "files": [
             "search_by_category.csv",
