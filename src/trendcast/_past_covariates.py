@@ -65,6 +65,7 @@ class _PastCovariates(LocalModel):
         random_state: int = 0,
         start: pd.Timestamp | None = None,
         freq: str | None = None,
+        beyond: str = "forecast",
     ) -> None:
         self.model = model
         self.n_future = n_future
@@ -75,6 +76,7 @@ class _PastCovariates(LocalModel):
         self.random_state = random_state
         self.start = start
         self.freq = freq
+        self.beyond = beyond
 
     # scikit-learn's deep parameters hold the wrapped model itself, which
     # compares by identity; the backtest matches a combination's members by
@@ -210,6 +212,10 @@ class _PastCovariates(LocalModel):
         """``(n_paths, n_past, steps)`` forecast paths of the past covariates."""
         assert self.lags is not None
         steps = h - min(self.lags)
+        if self.beyond == "hold":
+            # the last value held: only for steps no caller will see (a refusing
+            # forecaster's calibration windows), so not worth a model
+            return np.repeat(self.past_[-1][None, :, None], steps, axis=2)
         out = np.empty((int(self.n_paths), len(self.lags), steps))
         for i in range(len(self.lags)):
             model = self._search_model(i)
@@ -287,10 +293,13 @@ def route(
     lags: Sequence[int] | None,
     names: Sequence[str],
     season_length: int,
+    beyond: str = "forecast",
 ) -> LocalModel:
     """``model`` with every member that takes covariates wrapped.
 
     ``lags=None`` gives those members the future-known columns only.
+    ``beyond="hold"`` holds the last covariate value beyond the lag instead
+    of forecasting it (for a forecaster that refuses those horizons).
     """
     if isinstance(model, _PastCovariates):
         return model
@@ -300,7 +309,7 @@ def route(
             for m in (model.models if model.models is not None else [ETS(), Theta()])
         ]
         return clone(model).set_params(
-            models=[route(m, n_future, lags, names, season_length) for m in members]
+            models=[route(m, n_future, lags, names, season_length, beyond) for m in members]
         )
     if not model.tags().supports_exogenous:
         return model
@@ -310,6 +319,7 @@ def route(
         lags=None if lags is None else tuple(int(k) for k in lags),
         names=tuple(names),
         season_length=season_length,
+        beyond=beyond,
     )
 
 

@@ -827,7 +827,8 @@ class TrendForecaster(BaseEstimator):
         m = plan.season_length
 
         def wrap(model: LocalModel, with_search: bool) -> LocalModel:
-            return route(model, n_future, ks if with_search else None, names, m)
+            beyond = "forecast" if self.beyond_lag == "forecast" else "hold"
+            return route(model, n_future, ks if with_search else None, names, m, beyond)
 
         if isinstance(self.models, str):
             extra = [
