@@ -28,6 +28,7 @@ from trendcast.exceptions import (
 )
 from trendcast.forecaster import TrendForecaster
 from trendcast.io import read_baidu_index, read_google_trends, read_sales, read_search
+from trendcast.nowcast import nowcast
 from trendcast.persistence import load
 from trendcast.plotting import plot_lead_lag
 from trendcast.signals import (
@@ -65,6 +66,7 @@ __all__ = [
     "load",
     "metrics",
     "models",
+    "nowcast",
     "plot_lead_lag",
     "plotting",
     "read_baidu_index",
