@@ -208,7 +208,14 @@ def main() -> None:
         r["change"] = 100 * (float(r["mase_with"]) / float(r["mase_without"]) - 1)
         print(r)
 
-    f3 = {"mae": "{:.1f}", "mae_log": "{:.4f}", "mase": "{:.3f}", "cov80": "{:.2f}", "cov95": "{:.2f}"}
+    f3 = {
+        "mae": "{:.1f}",
+        "mae_log": "{:.4f}",
+        "mase": "{:.3f}",
+        "cov80": "{:.2f}",
+        "cov95": "{:.2f}",
+    }
+    f_ll = {k: "{:.3f}" for k in ("correlation", "threshold", "p_value", "granger_p")}
     lag_rows = ll.assign(lead=ll["leads"].map({True: "yes", False: "no"})).to_dict("records")
     command = "python benchmarks/search_value.py" + (" --quick" if args.quick else "")
     text = f"""# Search value: with vs without search, out of sample
@@ -239,7 +246,7 @@ restated here (we start after 17 regression observations).
 `tc.lead_lag(sales, search, max_lag=3)` on 2019-01 to 2025-03:
 
 {table(lag_rows, ["unique_id", "lag", "correlation", "threshold", "p_value", "granger_p", "lead"],
-       {"correlation": "{:.3f}", "threshold": "{:.3f}", "p_value": "{:.3f}", "granger_p": "{:.3f}"})}
+       f_ll)}
 
 Each category is forecast at its best lag (horizon = lag), whether or not
 the lead is significant: the comparison below is what decides whether
