@@ -860,11 +860,14 @@ class TrendForecaster(BaseEstimator):
     ) -> None:
         """Record which categories have search and the plan they are fitted with."""
         lags = self._past_lags()
+        if not lags:
+            # nothing to record (and nothing for persistence to store)
+            for name in ("_search_keys_", "_search_plan_", "_search_set_", "search_report_"):
+                self.__dict__.pop(name, None)
+            return
         self._search_keys_: set[Any] = set()
         self._search_plan_: _Plan | None = None
         self._search_set_: frozenset[int] = frozenset()
-        if not lags:
-            return
         if without:
             message = (
                 f"{count(len(without), 'category', 'categories')} "
@@ -1017,7 +1020,8 @@ class TrendForecaster(BaseEstimator):
         self.selection_report_ = pd.DataFrame(
             score_rows, columns=[self.id_col, "model", "mase", "error", "selected"]
         )
-        self.search_report_ = self._search_rows(series, fits)
+        if self._past_lags():
+            self.search_report_ = self._search_rows(series, fits)
         fell = self.fit_report_[self.fit_report_["status"] != "ok"]
         if len(fell):
             skipped = int((fell["status"] == "skipped").sum())
@@ -1410,7 +1414,7 @@ class TrendForecaster(BaseEstimator):
         """Categories first seen by ``update``: fitted and added to the reports."""
         before_report = self.fit_report_
         before_scores = self.selection_report_
-        before_search = self.search_report_
+        before_search = getattr(self, "search_report_", None)
         models, fits_, ys, Xs, last = (
             self.models_,
             self._fits,
@@ -1429,7 +1433,7 @@ class TrendForecaster(BaseEstimator):
         self.selection_report_ = pd.concat(
             [before_scores, self.selection_report_], ignore_index=True
         )
-        if len(before_search) or len(self.search_report_):
+        if before_search is not None:
             self.search_report_ = pd.concat([before_search, self.search_report_], ignore_index=True)
 
     def save(
