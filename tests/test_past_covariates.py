@@ -268,7 +268,11 @@ def test_search_is_kept_where_it_helps_and_dropped_where_it_is_noise():
     df = pd.concat([informative, noise], ignore_index=True)
     arima = tc.models.ARIMA(order=(1, 1, 0), seasonal_order=(0, 0, 0))
     fc = tc.TrendForecaster(
-        models=[tc.models.Naive(), arima], past_covariates={"search": 1}, calibration=None
+        models=[tc.models.Naive(), arima],
+        past_covariates={"search": 1},
+        calibration=None,
+        backtest_horizon=1,  # select on the horizon that will be asked for
+        backtest_windows=8,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -212,10 +212,13 @@ class _PastCovariates(LocalModel):
         """``(n_paths, n_past, steps)`` forecast paths of the past covariates."""
         assert self.lags is not None
         steps = h - min(self.lags)
-        if self.beyond == "hold":
-            # the last value held: only for steps no caller will see (a refusing
-            # forecaster's calibration windows), so not worth a model
-            return np.repeat(self.past_[-1][None, :, None], steps, axis=2)
+        if self.beyond == "mean":
+            # one path, the covariate's point forecast: a fair mean forecast for
+            # the selection backtest of a forecaster that refuses these
+            # horizons (their intervals are never shown, so no mixing)
+            return np.stack(
+                [self._search_model(i).predict(steps, level=()).mean for i in range(len(self.lags))]
+            )[None]
         out = np.empty((int(self.n_paths), len(self.lags), steps))
         for i in range(len(self.lags)):
             model = self._search_model(i)
@@ -298,8 +301,9 @@ def route(
     """``model`` with every member that takes covariates wrapped.
 
     ``lags=None`` gives those members the future-known columns only.
-    ``beyond="hold"`` holds the last covariate value beyond the lag instead
-    of forecasting it (for a forecaster that refuses those horizons).
+    ``beyond="mean"`` uses the covariate's point forecast beyond the lag
+    instead of mixing over its paths (for a forecaster that refuses those
+    horizons: only its backtest sees them).
     """
     if isinstance(model, _PastCovariates):
         return model

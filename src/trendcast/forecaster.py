@@ -827,7 +827,7 @@ class TrendForecaster(BaseEstimator):
         m = plan.season_length
 
         def wrap(model: LocalModel, with_search: bool) -> LocalModel:
-            beyond = "forecast" if self.beyond_lag == "forecast" else "hold"
+            beyond = "forecast" if self.beyond_lag == "forecast" else "mean"
             return route(model, n_future, ks if with_search else None, names, m, beyond)
 
         if isinstance(self.models, str):
@@ -839,15 +839,13 @@ class TrendForecaster(BaseEstimator):
         else:
             candidates = [wrap(c, True) for c in plan.candidates]
         search = frozenset(i for i, c in enumerate(candidates) if uses_search(c))
-        h_bt = plan.backtest_horizon
-        if self.beyond_lag == "refuse" and self.backtest_horizon is None:
-            h_bt = min(h_bt, min(ks))  # select on the horizons that will be asked for
+        # the backtest is the usual one, so a category that drops search is
+        # fitted exactly as without it
         return (
             replace(
                 plan,
                 candidates=tuple(candidates),
                 fallbacks=tuple(wrap(f, False) for f in plan.fallbacks),
-                backtest_horizon=h_bt,
             ),
             search,
         )
