@@ -12,6 +12,7 @@ from scipy.stats import norm
 
 import trendcast as tc
 from trendcast._past_covariates import _PastCovariates
+from trendcast.forecaster import _search_helps
 from trendcast.models import LocalModel, ModelForecast, ModelTags
 
 HAS_PROPHET = importlib.util.find_spec("prophet") is not None
@@ -390,3 +391,16 @@ def test_saving_a_forecaster_with_past_covariates_is_refused(tmp_path):
     fc = tc.TrendForecaster(models=LinearOnX(), past_covariates={"search": 2}).fit(search_panel())
     with pytest.raises(tc.PersistenceError, match="past_covariates cannot be saved yet"):
         fc.save(tmp_path / "fc")
+
+
+@pytest.mark.parametrize(
+    "mase, search, margin, helps",
+    [
+        ([1.0, 0.8, 0.85], {1, 2}, 0.1, True),  # best with 0.8 vs best without 1.0
+        ([1.0, 0.8, 0.71], {2}, 0.1, True),  # 0.71 < 0.8 * 0.9
+        ([1.0, 0.8, 0.73], {2}, 0.1, False),  # better, but not by 10%
+        ([1.0, 0.8, np.inf], {2}, 0.0, False),  # the search candidate failed
+    ],
+)
+def test_search_helps_compares_the_best_with_and_without(mase, search, margin, helps):
+    assert _search_helps(np.array(mase), frozenset(search), margin) is helps

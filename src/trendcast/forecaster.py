@@ -431,7 +431,8 @@ class TrendForecaster(BaseEstimator):
     search_margin : float
         A category keeps its search candidates only when the best of them
         scores a backtest MASE lower than the best candidate without search
-        by more than this fraction.
+        by more than this fraction (and, as any candidate, beats the first
+        candidate by more than ``selection_margin``).
 
     Attributes
     ----------
@@ -1073,6 +1074,13 @@ class TrendForecaster(BaseEstimator):
                 decision = (
                     f"search kept: best with search {best_with:.3f} beats best without "
                     f"{best_without:.3f} by more than {margin:.0%}"
+                )
+            elif _search_helps(mase, search, margin):
+                decision = (
+                    f"search not chosen: best with search {best_with:.3f} beats best without "
+                    f"{best_without:.3f} by more than {margin:.0%}, but not the default "
+                    f"candidate ({mase[0]:.3f}) by more than selection_margin "
+                    f"({float(self.selection_margin):.0%})"
                 )
             else:
                 decision = (
