@@ -30,6 +30,7 @@ from trendcast.forecaster import TrendForecaster
 from trendcast.hierarchy import Hierarchy
 from trendcast.hotspots import MannKendall, emerging, hotspots, mann_kendall
 from trendcast.io import read_baidu_index, read_google_trends, read_sales, read_search
+from trendcast.nowcast import nowcast
 from trendcast.persistence import load
 from trendcast.plotting import plot_forecast, plot_gap_summary, plot_gaps, plot_lead_lag
 from trendcast.reconciliation import one_step_errors, reconcile, reconcile_paths
@@ -74,6 +75,7 @@ __all__ = [
     "mann_kendall",
     "metrics",
     "models",
+    "nowcast",
     "one_step_errors",
     "plot_forecast",
     "plot_gap_summary",

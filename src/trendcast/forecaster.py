@@ -6,7 +6,7 @@ import logging
 import math
 import os
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from trendcast import _frequency as freqs
 from trendcast._calibration import Calibration
+from trendcast._past_covariates import route, uses_search
 from trendcast._validation import (
     count,
     describe_source,
@@ -31,9 +32,11 @@ from trendcast._validation import (
 from trendcast.backtest import REFERENCE_LEVEL, BacktestScore, cutoffs, score_models
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import (
+    DataWarning,
     FallbackWarning,
     ModelFitError,
     NotFittedError,
+    PersistenceError,
 )
 from trendcast.io.sales import FillPolicy, validate_sales
 from trendcast.models import (
@@ -43,6 +46,7 @@ from trendcast.models import (
     LocalModel,
     ModelForecast,
     Naive,
+    RegressionModel,
     SeasonalNaive,
     Theta,
 )
@@ -215,6 +219,62 @@ def _rank(mase: np.ndarray, margin: float) -> list[int]:
     return order
 
 
+def _fit_category(
+    y: np.ndarray,
+    plan: _Plan,
+    X: np.ndarray | None = None,
+    start: pd.Timestamp | None = None,
+    search: frozenset[int] = frozenset(),
+    search_margin: float = 0.0,
+) -> _SeriesFit:
+    """``_fit_series``, then keep search only where the backtest says it helps.
+
+    ``search`` holds the positions of the candidates fed past covariates. The
+    best of them must beat the best candidate without them by more than
+    ``search_margin`` (relative backtest MASE); when the selection picked a
+    search candidate that does not, the best candidate without search (by the
+    same ranking) is fitted instead.
+    """
+    fit = _fit_series(y, plan, X, start)
+    sparse = plan.sparse_candidates is not None and bool(np.all(y >= 0)) and is_sparse(y)
+    if not search or not fit.scores or sparse or fit.chosen is None:
+        return fit
+    mase = np.array([score for _, score, _ in fit.scores], dtype=float)
+    if fit.chosen not in search or _search_helps(mase, search, search_margin):
+        return fit
+    without = mase.copy()
+    without[list(search)] = np.inf
+    best = _rank(without, plan.selection_margin)[0]
+    pinned = fit.backtest[best].pinned if fit.backtest else None
+    single = replace(
+        plan,
+        candidates=(pinned if pinned is not None else plan.candidates[best],),
+        calibrate=False,
+        sparse_candidates=None,
+    )
+    refit = _fit_series(y, single, X, start)
+    fell = refit.fell_back
+    return replace(
+        refit,
+        tried=plan.candidates[best].family,
+        chosen=None if fell else best,
+        scores=fit.scores,
+        backtest=fit.backtest,
+        candidate=None if fell else best,
+        reasons=fit.reasons + refit.reasons,
+    )
+
+
+def _search_helps(mase: np.ndarray, search: frozenset[int], margin: float) -> bool:
+    """The best search candidate beats the best other one by more than ``margin``."""
+    with_search = [mase[i] for i in range(mase.size) if i in search]
+    without = [mase[i] for i in range(mase.size) if i not in search]
+    if not with_search or not without:
+        return bool(with_search)
+    best_with, best_without = min(with_search), min(without)
+    return bool(np.isfinite(best_with) and best_with < best_without * (1 - margin))
+
+
 def _predict_series(
     fit: _SeriesFit,
     y: np.ndarray,
@@ -352,6 +412,27 @@ class TrendForecaster(BaseEstimator):
         cover what they say (see "Intervals and calibration" in the docs).
         ``None`` keeps each model's own intervals and, with a single model,
         skips the backtest.
+    past_covariates : dict of str to int, optional
+        Past-only covariates (search interest) and the lag at which each
+        enters: ``{"search": 2}`` feeds ``search[t - 2]`` to the models that
+        take covariates, so forecasts up to 2 periods ahead use observed
+        values only, and ``predict`` needs no ``X_df`` for them. The column
+        holds the values of the same period as the sales row (not shifted).
+        A category whose column is empty on every row is fitted without it.
+        With ``models="auto"``, categories with search also get ARIMA,
+        ``RegressionModel`` and the ETS+ARIMA+Theta combination fed search,
+        and keep them only when the backtest says search helps (see
+        ``search_margin`` and ``search_report_``).
+    beyond_lag : {"refuse", "forecast"}
+        What to do for horizons beyond the smallest lag: ``"refuse"`` raises
+        an error that says the largest horizon allowed; ``"forecast"``
+        forecasts the covariate itself (ETS) and carries its uncertainty
+        into the intervals (a mixture over 30 covariate paths).
+    search_margin : float
+        A category keeps its search candidates only when the best of them
+        scores a backtest MASE lower than the best candidate without search
+        by more than this fraction (and, as any candidate, beats the first
+        candidate by more than ``selection_margin``).
 
     Attributes
     ----------
@@ -368,6 +449,11 @@ class TrendForecaster(BaseEstimator):
         of those errors inside the interval before and after
         (``coverage_before``, ``coverage_after``). A model with too few
         errors is left as it is (factor 1, no step).
+    search_report_ : DataFrame
+        With ``past_covariates``: per category, ``covariates`` and ``lag``,
+        the best backtest MASE with and without search
+        (``mase_with_search``, ``mase_without_search``), ``uses_search``
+        (the fitted model is fed search) and ``decision`` in words.
     freq_ : str
         The frequency used.
     season_length_ : int
@@ -404,6 +490,9 @@ class TrendForecaster(BaseEstimator):
         future_covariates: Sequence[str] | None = None,
         calendar: ShoppingCalendar | None = None,
         calibration: str | None = "conformal",
+        past_covariates: Mapping[str, int] | None = None,
+        beyond_lag: str = "refuse",
+        search_margin: float = 0.1,
     ) -> None:
         self.models = models
         self.freq = freq
@@ -422,6 +511,9 @@ class TrendForecaster(BaseEstimator):
         self.future_covariates = future_covariates
         self.calendar = calendar
         self.calibration = calibration
+        self.past_covariates = past_covariates
+        self.beyond_lag = beyond_lag
+        self.search_margin = search_margin
 
     # ------------------------------------------------------------------ set-up
     def _validate(
@@ -575,6 +667,113 @@ class TrendForecaster(BaseEstimator):
                     fix="fill or drop those rows before passing the frame",
                 )
 
+    def _past_lags(self) -> dict[str, int]:
+        """The declared past-only covariates and their lags, checked."""
+        spec = self.past_covariates
+        if spec is None:
+            return {}
+        if not isinstance(spec, Mapping):
+            raise TypeError(
+                "past_covariates must map each column to its lag, e.g. {'search': 2}; "
+                f"got {type(spec).__name__}"
+            )
+        if self.beyond_lag not in ("refuse", "forecast"):
+            raise ValueError(
+                f"beyond_lag={self.beyond_lag!r} is not understood; pass 'refuse' or 'forecast'"
+            )
+        if not 0 <= float(self.search_margin) < 1:
+            raise ValueError(
+                f"search_margin must be at least 0 and below 1, got {self.search_margin!r}"
+            )
+        out: dict[str, int] = {}
+        for col, lag in spec.items():
+            col = str(col)
+            if isinstance(lag, bool) or not isinstance(lag, int | np.integer):
+                raise ValueError(
+                    f"past_covariates[{col!r}] = {lag!r}: the lag must be a whole number of "
+                    "periods (1 or more)"
+                )
+            if lag < 1:
+                raise ValueError(
+                    f"past_covariates[{col!r}] = {lag}: a past-only covariate enters at lag 1 or "
+                    "more (its value at the forecast period is not known when forecasting); "
+                    "for the current period's value from same-period search use "
+                    "trendcast.nowcast"
+                )
+            if col in (self.id_col, self.time_col, self.target_col):
+                raise ValueError(
+                    f"past_covariates names the id, time or target column {col!r}; "
+                    "list only covariate columns"
+                )
+            out[col] = int(lag)
+        both = [c for c in out if c in self._covariate_names()]
+        if both:
+            raise ValueError(
+                f"{format_items(both)} {verb(len(both), 'is', 'are')} declared both past-only "
+                "(past_covariates) and future-known (future_covariates). A value known only "
+                "up to the forecast origin, like search interest, is past-only; drop it from "
+                "future_covariates. A value planned for the horizon is future-known; drop it "
+                "from past_covariates"
+            )
+        return out
+
+    def _check_past(self, df: pd.DataFrame, what: str, source: str | None = None) -> set[Any]:
+        """Check the past covariate columns; return the categories that have none."""
+        lags = self._past_lags()
+        missing = [c for c in lags if c not in df.columns]
+        if missing:
+            raise fail(
+                f"{what} lacks the past covariate column{'s' if len(missing) > 1 else ''} "
+                f"{format_items(missing)}",
+                source=source,
+                expected=f"columns {format_items(lags)} (past_covariates)",
+                found=f"columns {format_items(df.columns)}",
+                fix="merge the search series into the sales frame (one value per category "
+                "and period, e.g. from search_by_category), or leave the column out of "
+                "past_covariates",
+            )
+        empty: set[Any] = set()
+        for col in lags:
+            column = df[col]
+            if not (
+                pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+            ):
+                values = pd.to_numeric(column, errors="coerce")
+                bad = np.flatnonzero(values.isna().to_numpy() & column.notna().to_numpy())
+                if bad.size:
+                    raise fail(
+                        f"the past covariate is not numeric ({column.dtype})",
+                        source=source,
+                        column=col,
+                        expected="numbers (search interest, 0-100)",
+                        found=format_rows(
+                            df, bad, [self.id_col, self.time_col, col], source=source
+                        ),
+                        fix="convert the column to numbers, e.g. pd.to_numeric, and check "
+                        "the rows shown",
+                    )
+            values_all = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+            gaps: list[int] = []
+            for key, idx in df.groupby(self.id_col, sort=False).indices.items():
+                finite = np.isfinite(values_all[idx])
+                if not finite.any():
+                    empty.add(key)
+                elif not finite.all():
+                    gaps.extend(int(i) for i in np.asarray(idx)[~finite])
+            if gaps:
+                raise fail(
+                    f"the past covariate has {count(len(gaps), 'gap')} in its history",
+                    source=source,
+                    column=col,
+                    expected="a number for every period of a category, from its first sales "
+                    "period up to the forecast origin (a category with no search at all is "
+                    "fitted without it)",
+                    found=format_rows(df, gaps, [self.id_col, self.time_col, col], source=source),
+                    fix="start the sales frame where the search series starts, fill the "
+                    "missing periods (e.g. interpolate), or leave the whole category empty",
+                )
+        return empty
+
     def _calendar_features(self, dates: pd.Series) -> pd.DataFrame | None:
         """Calendar columns for each row's date (aligned on the frame's index)."""
         if self.calendar is None:
@@ -586,9 +785,15 @@ class TrendForecaster(BaseEstimator):
         return self.calendar.features(dates, self._freq)
 
     def _series(
-        self, df: pd.DataFrame
+        self, df: pd.DataFrame, without_search: set[Any] | None = None
     ) -> list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Per category: key, demand, dates and covariates.
+
+        Covariates are the future-known columns, the calendar, then (for the
+        categories with search) the raw past-only columns, unlagged.
+        """
         names = self._covariate_names()
+        past = list(self._past_lags())
         cal = self._calendar_features(df[self.time_col])
         out: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]] = []
         for key, group in df.groupby(self.id_col, sort=False):
@@ -596,6 +801,9 @@ class TrendForecaster(BaseEstimator):
             if cal is not None:
                 rows = cal.loc[group.index].to_numpy(dtype=float)
                 X = rows if X is None else np.hstack([X, rows])
+            if past and key not in (without_search or set()):
+                raw = group[past].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+                X = raw if X is None else np.hstack([X, raw])
             out.append(
                 (
                     key,
@@ -604,6 +812,129 @@ class TrendForecaster(BaseEstimator):
                     X,
                 )
             )
+        return out
+
+    def _search_plan(self, plan: _Plan, n_future: int) -> tuple[_Plan, frozenset[int]]:
+        """The plan of the categories with search, and its candidates fed search.
+
+        For ``"auto"`` the usual candidates come first (kept off search, so
+        their positions, hence calibration, match the plain plan), then ARIMA,
+        ``RegressionModel`` and the ETS+ARIMA+Theta combination fed search.
+        A model or list given by the caller is fed search where it takes
+        covariates.
+        """
+        lags = self._past_lags()
+        names, ks = list(lags), list(lags.values())
+        m = plan.season_length
+
+        def wrap(model: LocalModel, with_search: bool) -> LocalModel:
+            beyond = "forecast" if self.beyond_lag == "forecast" else "mean"
+            return route(model, n_future, ks if with_search else None, names, m, beyond)
+
+        if isinstance(self.models, str):
+            extra = [
+                _with_season(c, m)
+                for c in (ARIMA(), RegressionModel(), Combination([ETS(), ARIMA(), Theta()]))
+            ]
+            candidates = [wrap(c, False) for c in plan.candidates] + [wrap(c, True) for c in extra]
+        else:
+            candidates = [wrap(c, True) for c in plan.candidates]
+        search = frozenset(i for i, c in enumerate(candidates) if uses_search(c))
+        # the backtest is the usual one, so a category that drops search is
+        # fitted exactly as without it
+        return (
+            replace(
+                plan,
+                candidates=tuple(candidates),
+                fallbacks=tuple(wrap(f, False) for f in plan.fallbacks),
+            ),
+            search,
+        )
+
+    def _setup_search(
+        self,
+        plan: _Plan,
+        series: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]],
+        without: set[Any],
+    ) -> None:
+        """Record which categories have search and the plan they are fitted with."""
+        lags = self._past_lags()
+        if not lags:
+            # nothing to record (and nothing for persistence to store)
+            for name in ("_search_keys_", "_search_plan_", "_search_set_", "search_report_"):
+                self.__dict__.pop(name, None)
+            return
+        self._search_keys_: set[Any] = set()
+        self._search_plan_: _Plan | None = None
+        self._search_set_: frozenset[int] = frozenset()
+        if without:
+            message = (
+                f"{count(len(without), 'category', 'categories')} "
+                f"{verb(len(without), 'has', 'have')} no values in the past covariates "
+                f"{format_items(lags)} and "
+                f"{verb(len(without), 'is', 'are')} fitted without them: "
+                f"{format_items(sorted(map(str, without)))}"
+            )
+            logger.warning(message)
+            warnings.warn(message, DataWarning, stacklevel=3)
+        n_future = next(
+            (
+                X.shape[1] - len(lags)
+                for key, _, _, X in series
+                if key not in without and X is not None
+            ),
+            0,
+        )
+        self._search_plan_, self._search_set_ = self._search_plan(plan, n_future)
+        self._search_keys_ = {key for key, *_ in series if key not in without}
+
+    def _plan_of(self, key: Any) -> tuple[_Plan, frozenset[int]]:
+        """The plan of one category and the positions of its search candidates."""
+        if key in getattr(self, "_search_keys_", set()) and self._search_plan_ is not None:
+            return self._search_plan_, self._search_set_
+        return self._plan_, frozenset()
+
+    def _fit_args(self, key: Any, X: np.ndarray | None, start: pd.Timestamp | None) -> tuple:
+        """The arguments of ``_fit_category`` after ``y`` for one category."""
+        plan, search = self._plan_of(key)
+        return plan, X, start, search, float(self.search_margin)
+
+    def _calibration_plan(self) -> _Plan:
+        """Calibration pools by candidate position: the longest candidate list."""
+        return getattr(self, "_search_plan_", None) or self._plan_
+
+    def _check_horizon(self, h: int, what: str) -> None:
+        """With ``beyond_lag="refuse"``, horizons past the smallest lag are refused."""
+        lags = self._past_lags()
+        if not lags or self.beyond_lag != "refuse" or not getattr(self, "_search_keys_", None):
+            return
+        k = min(lags.values())
+        if h > k:
+            shown = ", ".join(f"{c!r} at lag {lag}" for c, lag in lags.items())
+            raise ValueError(
+                f"{what} h={h} reaches beyond the past covariates ({shown}): their values "
+                f"are observed for at most {k} period{'s' if k > 1 else ''} ahead, so the largest "
+                f"horizon allowed is {k}. Pass h<={k}, or TrendForecaster(beyond_lag='forecast') "
+                "to forecast the covariates beyond their lag (their uncertainty is added to "
+                "the intervals)"
+            )
+
+    def _future_with_past(
+        self, future: dict[Any, np.ndarray], keys: list[Any], h: int
+    ) -> dict[Any, np.ndarray]:
+        """Placeholder rows for the past covariates of each category with search.
+
+        Models fed past covariates read them from the history they stored and
+        ignore these columns; they only keep the covariate matrix's shape.
+        """
+        p = len(self._past_lags())
+        if not p:
+            return future
+        out = dict(future)
+        for key in keys:
+            if key in self._search_keys_:
+                zeros = np.zeros((h, p))
+                out[key] = zeros if key not in out else np.hstack([out[key], zeros])
         return out
 
     # ------------------------------------------------------------------ public API
@@ -625,14 +956,20 @@ class TrendForecaster(BaseEstimator):
             When the data is malformed (see [`read_sales`][trendcast.read_sales]).
         """
         data = self._validate(df)
-        self._check_covariates(data, "the sales frame", describe_source(df))
+        source = describe_source(df)
+        self._check_covariates(data, "the sales frame", source)
+        without = self._check_past(data, "the sales frame", source)
         plan = self._plan(self._freq)
-        series = self._series(data)
-        items = [(y, plan, X, pd.Timestamp(dates[0])) for _, y, dates, X in series]
-        fits = self._map(_fit_series, items, desc="fitting")
+        self._plan_ = plan
+        series = self._series(data, without)
+        self._setup_search(plan, series, without)
+        items = [
+            (y, *self._fit_args(key, X, pd.Timestamp(dates[0]))) for key, y, dates, X in series
+        ]
+        fits = self._map(_fit_category, items, desc="fitting")
         self._store(series, fits, plan)
         self.fitted_at_ = pd.Timestamp.now(tz="UTC").floor("s")
-        self._calibration_ = _calibration_from([f.backtest for f in fits], plan)
+        self._calibration_ = _calibration_from([f.backtest for f in fits], self._calibration_plan())
         self.calibration_report_ = (self._calibration_ or Calibration({})).report()
         return self
 
@@ -682,6 +1019,8 @@ class TrendForecaster(BaseEstimator):
         self.selection_report_ = pd.DataFrame(
             score_rows, columns=[self.id_col, "model", "mase", "error", "selected"]
         )
+        if self._past_lags():
+            self.search_report_ = self._search_rows(series, fits)
         fell = self.fit_report_[self.fit_report_["status"] != "ok"]
         if len(fell):
             skipped = int((fell["status"] == "skipped").sum())
@@ -694,6 +1033,72 @@ class TrendForecaster(BaseEstimator):
             )
             logger.warning(message)
             warnings.warn(message, FallbackWarning, stacklevel=3)
+
+    def _search_rows(self, series: list, fits: list[_SeriesFit]) -> pd.DataFrame:
+        """Per category: the lag, backtest MASE with and without search, the decision."""
+        columns = [
+            self.id_col,
+            "covariates",
+            "lag",
+            "mase_with_search",
+            "mase_without_search",
+            "uses_search",
+            "decision",
+        ]
+        lags = self._past_lags()
+        if not lags:
+            return pd.DataFrame(columns=columns)
+        margin = float(self.search_margin)
+        rows = []
+        for (key, y, _, _), fit in zip(series, fits, strict=True):
+            _, search = self._plan_of(key)
+            mase = np.array([score for _, score, _ in fit.scores], dtype=float)
+            plan, _ = self._plan_of(key)
+            sparse = plan.sparse_candidates is not None and bool(np.all(y >= 0)) and is_sparse(y)
+            with_s = [mase[i] for i in range(mase.size) if i in search] if not sparse else []
+            without = [mase[i] for i in range(mase.size) if i not in search] if not sparse else []
+            best_with = min(with_s) if with_s else np.nan
+            best_without = min(without) if without else np.nan
+            used = uses_search(fit.model)
+            if key not in self._search_keys_:
+                decision = "no search values for this category: fitted without search"
+            elif sparse:
+                decision = "sparse category: intermittent-demand models, search not tried"
+            elif not with_s or not without:
+                decision = (
+                    "fed search (no candidate without it to compare)"
+                    if used
+                    else "no candidate takes covariates: fitted without search"
+                )
+            elif used:
+                decision = (
+                    f"search kept: best with search {best_with:.3f} beats best without "
+                    f"{best_without:.3f} by more than {margin:.0%}"
+                )
+            elif _search_helps(mase, search, margin):
+                decision = (
+                    f"search not chosen: best with search {best_with:.3f} beats best without "
+                    f"{best_without:.3f} by more than {margin:.0%}, but not the default "
+                    f"candidate ({mase[0]:.3f}) by more than selection_margin "
+                    f"({float(self.selection_margin):.0%})"
+                )
+            else:
+                decision = (
+                    f"search dropped: best with search {best_with:.3f} does not beat best "
+                    f"without {best_without:.3f} by more than {margin:.0%}"
+                )
+            rows.append(
+                {
+                    self.id_col: key,
+                    "covariates": ", ".join(lags),
+                    "lag": min(lags.values()),
+                    "mase_with_search": best_with,
+                    "mase_without_search": best_without,
+                    "uses_search": used,
+                    "decision": decision,
+                }
+            )
+        return pd.DataFrame(rows, columns=columns)
 
     def _record_predict_fallback(self, key: Any, fit: _SeriesFit) -> None:
         """A model that failed at predict time was replaced: keep and report it."""
@@ -752,7 +1157,8 @@ class TrendForecaster(BaseEstimator):
         except ValueError as exc:
             raise ValueError(f"level={level!r}: {exc}") from exc
         keys = list(self.models_)
-        future = self._future_covariates(X_df, keys, int(h))
+        self._check_horizon(int(h), "predict:")
+        future = self._future_with_past(self._future_covariates(X_df, keys, int(h)), keys, int(h))
         calibration = getattr(self, "_calibration_", None)
         model_levels = _with_reference(levels) if calibration is not None else levels
         items = [
@@ -909,10 +1315,27 @@ class TrendForecaster(BaseEstimator):
         frame = self._validate(df, freq=self.freq_)
         source = describe_source(df)
         self._check_covariates(frame, "the sales frame", source)
-        plan: _Plan = self._plan_
+        empty = self._check_past(frame, "the sales frame", source)
+        search_keys: set[Any] = getattr(self, "_search_keys_", set())
+        lacking = sorted(map(str, empty & search_keys))
+        if lacking:
+            raise fail(
+                f"{count(len(lacking), 'category', 'categories')} fitted with past covariates "
+                f"{verb(len(lacking), 'has', 'have')} none in the new rows: "
+                f"{format_items(lacking)}",
+                source=source,
+                column=", ".join(self._past_lags()),
+                fix="pass the search values of the new periods too, or refit without them",
+            )
+        known = set(self.models_)
+        fresh_keys = set(frame[self.id_col].unique()) - known
+        if getattr(self, "_search_plan_", None) is None:
+            empty |= fresh_keys  # no plan with search: new categories are fitted without
+        without = (known - search_keys) | empty
+        fresh_search = fresh_keys - without
         updates: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]] = []
         fresh: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]] = []
-        for key, y, dates, X in self._series(frame):
+        for key, y, dates, X in self._series(frame, without):
             if key not in self.models_:
                 fresh.append((key, y, dates, X))
                 continue
@@ -935,7 +1358,7 @@ class TrendForecaster(BaseEstimator):
                 )
             updates.append((key, y[~seen], dates[~seen], None if X is None else X[~seen]))
         items = [
-            (self._fits[key], self._y[key], self._X[key], y_new, X_new, plan)
+            (self._fits[key], self._y[key], self._X[key], y_new, X_new, self._plan_of(key)[0])
             for key, y_new, _, X_new in updates
         ]
         results = self._map(_update_series, items, desc="updating")
@@ -949,9 +1372,14 @@ class TrendForecaster(BaseEstimator):
             self._fits[key] = fit
             self.models_[key] = fit.model
         if fresh:
+            if getattr(self, "_search_plan_", None) is not None:
+                self._search_keys_ |= fresh_search
             fits = self._map(
-                _fit_series,
-                [(y, plan, X, pd.Timestamp(dates[0])) for _, y, dates, X in fresh],
+                _fit_category,
+                [
+                    (y, *self._fit_args(key, X, pd.Timestamp(dates[0])))
+                    for key, y, dates, X in fresh
+                ],
                 desc="fitting new",
             )
             self._add_categories(fresh, fits)
@@ -992,6 +1420,7 @@ class TrendForecaster(BaseEstimator):
         """Categories first seen by ``update``: fitted and added to the reports."""
         before_report = self.fit_report_
         before_scores = self.selection_report_
+        before_search = getattr(self, "search_report_", None)
         models, fits_, ys, Xs, last = (
             self.models_,
             self._fits,
@@ -1010,6 +1439,8 @@ class TrendForecaster(BaseEstimator):
         self.selection_report_ = pd.concat(
             [before_scores, self.selection_report_], ignore_index=True
         )
+        if before_search is not None:
+            self.search_report_ = pd.concat([before_search, self.search_report_], ignore_index=True)
 
     def save(
         self,
@@ -1062,6 +1493,12 @@ class TrendForecaster(BaseEstimator):
         """
         from trendcast.persistence import save
 
+        self._check_fitted()
+        if self._past_lags():
+            raise PersistenceError(
+                "a forecaster with past_covariates cannot be saved yet (their models have no "
+                "safe format); refit it from the data in the nightly job instead"
+            )
         return save(self, path, format=format, overwrite=overwrite, allow_pickle=allow_pickle)
 
     @classmethod
@@ -1116,16 +1553,38 @@ class TrendForecaster(BaseEstimator):
             raise ValueError(f"n_windows must be a positive integer, got {n_windows!r}")
         levels = check_levels(level)
         data = self._validate(df)
-        self._check_covariates(data, "the sales frame", describe_source(df))
+        source = describe_source(df)
+        self._check_covariates(data, "the sales frame", source)
+        without = self._check_past(data, "the sales frame", source)
         plan = self._plan(self._freq)
-        series = self._series(data)
-        model_levels = _with_reference(levels) if plan.calibrate else levels
-        items = [
-            (y, h, n_windows, step_size, model_levels, plan, X, pd.Timestamp(dates[0]))
-            for _, y, dates, X in series
-        ]
+        series = self._series(data, without)
+        # the set-up of a fit, kept aside: cross-validation leaves a fitted forecaster as it was
+        saved = {
+            name: getattr(self, name)
+            for name in ("_plan_", "_search_keys_", "_search_plan_", "_search_set_")
+            if hasattr(self, name)
+        }
+        try:
+            self._plan_ = plan
+            self._setup_search(plan, series, without)
+            self._check_horizon(int(h), "cross_validation:")
+            model_levels = _with_reference(levels) if plan.calibrate else levels
+            items = []
+            for key, y, dates, X in series:
+                key_plan, search = self._plan_of(key)
+                items.append(
+                    (y, h, n_windows, step_size, model_levels, key_plan, X, pd.Timestamp(dates[0]))
+                    + (search, float(self.search_margin))
+                )
+            cal_plan = self._calibration_plan()
+        finally:
+            for name in ("_plan_", "_search_keys_", "_search_plan_", "_search_set_"):
+                if name in saved:
+                    setattr(self, name, saved[name])
+                elif hasattr(self, name):
+                    delattr(self, name)
         results = self._map(_cv_one_item, items, desc="cross-validating")
-        results = _calibrate_windows(results, series, h, n_windows, step_size, plan, levels)
+        results = _calibrate_windows(results, series, h, n_windows, step_size, cal_plan, levels)
         frames, actual, cut_col, report = [], [], [], []
         for (key, y, dates, _), windows in zip(series, results, strict=True):
             if not windows:
@@ -1162,6 +1621,7 @@ class TrendForecaster(BaseEstimator):
         n_paths: int = 1000,
         random_state: int | None = None,
         output: str = "frame",
+        X_df: pd.DataFrame | None = None,
     ) -> pd.DataFrame | dict[Any, np.ndarray]:
         """Draw joint sample paths of the next ``h`` periods for every category.
 
@@ -1187,6 +1647,12 @@ class TrendForecaster(BaseEstimator):
             that order), for plotting and pandas work. ``"arrays"``: a dict
             from category to an array of shape ``(n_paths, h)`` (periods in
             order), for computations over many paths.
+        X_df : DataFrame, optional
+            Future values of the ``future_covariates``, as for
+            [`predict`][trendcast.TrendForecaster.predict]; models that take
+            covariates then draw their own paths given them. Past covariates
+            need nothing here (beyond their lag, with ``beyond_lag="forecast"``,
+            each path follows its own path of the covariate).
 
         Returns
         -------
@@ -1211,8 +1677,13 @@ class TrendForecaster(BaseEstimator):
         if output not in ("frame", "arrays"):
             raise ValueError(f"output={output!r} is not understood; pass 'frame' or 'arrays'")
         keys = list(self.models_)
+        self._check_horizon(int(h), "sample_paths:")
+        future = self._future_with_past(self._future_covariates(X_df, keys, int(h)), keys, int(h))
         seeds = np.random.SeedSequence(random_state).spawn(len(keys))
-        items = [(self.models_[k], self._y[k], seed) for k, seed in zip(keys, seeds, strict=True)]
+        items = [
+            (self.models_[k], self._y[k], seed, future.get(k))
+            for k, seed in zip(keys, seeds, strict=True)
+        ]
         results = self._map(_sample_series, items, int(h), int(n_paths), desc="sampling")
         calibration = getattr(self, "_calibration_", None)
         arrays: dict[Any, np.ndarray] = {}
@@ -1247,7 +1718,12 @@ class TrendForecaster(BaseEstimator):
 
 
 def _sample_series(
-    model: LocalModel, y: np.ndarray, seed: np.random.SeedSequence, h: int, n_paths: int
+    model: LocalModel,
+    y: np.ndarray,
+    seed: np.random.SeedSequence,
+    X_future: np.ndarray | None,
+    h: int,
+    n_paths: int,
 ) -> tuple[LocalModel, np.ndarray, ModelForecast, str]:
     """Paths of one category and the 80% forecast calibration scales them by."""
     rng = np.random.default_rng(seed)
@@ -1255,8 +1731,9 @@ def _sample_series(
     try:
         if not model.tags().produces_samples:
             raise NotImplementedError(f"{model.name} draws no sample paths")
-        paths = model.sample_paths(h, n_paths, random_state=rng)
-        fc = model.predict(h, level=(REFERENCE_LEVEL,))
+        used = X_future if getattr(model, "X_", None) is not None else None
+        paths = model.sample_paths(h, n_paths, used, random_state=rng)
+        fc = model.predict(h, used, level=(REFERENCE_LEVEL,))
     except (*_FIT_ERRORS, NotImplementedError) as exc:
         reason = f"{model.name} could not draw sample paths ({exc}); used Naive's"
         model = Naive().fit(y)
@@ -1274,6 +1751,8 @@ def _cv_one_item(
     plan: _Plan,
     X: np.ndarray | None = None,
     start: pd.Timestamp | None = None,
+    search: frozenset[int] = frozenset(),
+    search_margin: float = 0.0,
 ) -> list[tuple[int, ModelForecast, _SeriesFit, list[BacktestScore]]]:
     windows = []
     points = cutoffs(y.size, h, n_windows, step_size)
@@ -1281,7 +1760,9 @@ def _cv_one_item(
         return []
     for c in points:
         X_train = None if X is None else X[:c]
-        fit = _fit_series(y[:c], plan, X_train, start)
+        # a window's models see covariates up to its cutoff only; models fed
+        # past covariates ignore the values after it (they forecast them)
+        fit = _fit_category(y[:c], plan, X_train, start, search, search_margin)
         if fit.model is None:
             continue
         X_future = None if X is None else X[c : c + h]
