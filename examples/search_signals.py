@@ -4,10 +4,13 @@ The script reads 40 real Google Trends exports (Dutch interface, ten search
 terms for each of four retail categories, monthly 2019-2025, bundled with
 trendcast), shows how overlapping downloads are put on one scale, turns the
 terms into one search series per category, and asks, per category, whether
-search interest leads the CBS online-sales index of that category.
-It writes ``search_by_category.csv``, ``lead_lag.csv``, ``stitch_joins.csv``
-and the chart ``search_lead_lag.png`` to the folder given as first argument
-(default: a new temporary folder).
+search interest leads the CBS online-sales index of that category. Then it
+holds back the last month of sales and nowcasts it from that month's search
+(``tc.nowcast``), and fits ``models="auto"`` with search as a past-only
+covariate at lag 1, where ``search_report_`` says per category whether the
+backtest kept search. It writes ``search_by_category.csv``, ``lead_lag.csv``,
+``stitch_joins.csv``, ``nowcast.csv`` and the chart ``search_lead_lag.png`` to
+the folder given as first argument (default: a new temporary folder).
 
 Run it with::
 
@@ -73,6 +76,27 @@ def main(out: Path) -> None:
     fig = tc.plot_lead_lag(sales, by_category, max_lag=3)
     fig.savefig(out / "search_lead_lag.png", dpi=100)
     plt.close(fig)
+
+    # 5. nowcast: the last month's search is in, its sales "not yet reported"
+    last = sales["ds"].max()
+    reported = sales[sales["ds"] < last]
+    now = tc.nowcast(reported, by_category)
+    actual = sales[sales["ds"] == last].set_index("unique_id")["y"]
+    now["actual"] = now["unique_id"].map(actual)
+    now.to_csv(out / "nowcast.csv", index=False)
+    print(f"\nNowcast of {last:%Y-%m} from that month's search (sales held back):")
+    cols = ["mean", "lo-80", "hi-80", "actual"]
+    print(now[["unique_id", "ds", *cols]].round(dict.fromkeys(cols, 1)).to_string(index=False))
+
+    # 6. search as a past-only covariate: at lag 1, next month's forecast needs
+    # no future search; auto keeps search per category only where the backtest says
+    with_search = reported.merge(by_category[["unique_id", "ds", "search"]], on=["unique_id", "ds"])
+    fc = tc.TrendForecaster(models="auto", past_covariates={"search": 1}, n_jobs=2)
+    fc.fit(with_search)
+    print("\nSearch report (backtest MASE with and without search at lag 1):")
+    print(fc.search_report_.round(3).to_string(index=False))
+    ahead = fc.predict(h=1)[["unique_id", "ds", "model", "mean"]]
+    print(ahead.round({"mean": 1}).to_string(index=False))
     print(f"\nWrote {out}")
 
 

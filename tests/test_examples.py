@@ -54,6 +54,7 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
             "lead_lag.csv",
             "stitch_joins.csv",
             "search_lead_lag.png",
+            "nowcast.csv",
         ],
         "stdout": [
             "Read 40 exports",
@@ -61,6 +62,9 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
             "Lead-lag per category:",
             "food_and_drugstore_items",
             "granger_p",
+            "Nowcast of 2025-03",
+            "Search report",
+            "mase_without_search",
         ],
     },
 }
