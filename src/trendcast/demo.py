@@ -91,7 +91,8 @@ class DemoResult:
             hot = self.hotspots[~self.hotspots["unique_id"].isin(NATIONAL_TOTALS)].head(top)
             lines += [
                 "",
-                "Hotspots: markets over $100bn / $1tn in the next 12 months ($ millions):",
+                "Hotspots: markets over $100bn / $1tn in the next 12 months ($ millions; "
+                "national totals left out, so ranks start after them):",
                 hot[["rank", "unique_id", "level", "total", "tier", "growth", "growth_lo",
                      "growth_hi"]].round(3).to_string(index=False),
             ]  # fmt: skip
