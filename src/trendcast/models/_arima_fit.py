@@ -100,11 +100,17 @@ class Problem:
 
     def polynomials(self, c: Candidate, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Full lag polynomials ``(1 - phi(B))(1 - Phi(B^m))`` and ``(1 + theta)(1 + Theta)``."""
-        _, _, ar, ma, sar, sma = self.unpack(c, theta)
-        return (
-            np.convolve(np.r_[1.0, -ar], self._seasonal(-sar)),
-            np.convolve(np.r_[1.0, ma], self._seasonal(sma)),
-        )
+        return self._polynomials(self.unpack(c, theta))
+
+    def _polynomials(self, parts: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+        _, _, ar, ma, sar, sma = parts
+        ar_poly = np.r_[1.0, -ar]
+        ma_poly = np.r_[1.0, ma]
+        if sar.size:
+            ar_poly = np.convolve(ar_poly, self._seasonal(-sar))
+        if sma.size:
+            ma_poly = np.convolve(ma_poly, self._seasonal(sma))
+        return ar_poly, ma_poly
 
     def _seasonal(self, coefs: np.ndarray) -> np.ndarray:
         poly = np.zeros(self.m * coefs.size + 1)
@@ -112,9 +118,10 @@ class Problem:
         poly[self.m :: self.m] = coefs
         return poly
 
-    def _noise(self, c: Candidate, theta: np.ndarray) -> np.ndarray:
-        mu, beta = self.unpack(c, theta)[:2]
-        z = self.w - (mu[0] if c.constant else 0.0)
+    def _noise(self, parts: tuple[np.ndarray, ...]) -> np.ndarray:
+        """The differenced series less its mean and covariate effects."""
+        mu, beta = parts[:2]
+        z = self.w - mu[0] if mu.size else self.w
         return z - self.X @ beta if self.X is not None else z
 
     def start(self, c: Candidate) -> np.ndarray:
@@ -129,18 +136,21 @@ class Problem:
     # -- criteria --------------------------------------------------------------------
     def css_residuals(self, c: Candidate, theta: np.ndarray) -> np.ndarray:
         """Residuals conditional on the first ``p + m P`` observations, as R's CSS."""
-        ar, ma = self.polynomials(c, theta)
-        z = self._noise(c, theta)
+        parts = self.unpack(c, theta)
+        ar, ma = self._polynomials(parts)
+        z = self._noise(parts)
         ncond = ar.size - 1
-        return lfilter([1.0], ma, lfilter(ar, [1.0], z)[ncond:])
+        # the AR side is a finite convolution; only the MA side needs a recursive filter
+        e = np.convolve(z, ar, mode="valid") if ncond else z
+        return lfilter([1.0], ma, e) if ma.size > 1 else e
 
     def loglike(self, c: Candidate, theta: np.ndarray) -> float:
         """Exact Gaussian log-likelihood, the innovation variance concentrated out."""
         from statsmodels.tsa.innovations.arma_innovations import arma_innovations
 
-        ar, ma = self.polynomials(c, theta)
-        z = self._noise(c, theta)
-        u, v = arma_innovations(z, ar_params=-ar[1:], ma_params=ma[1:])
+        parts = self.unpack(c, theta)
+        ar, ma = self._polynomials(parts)
+        u, v = arma_innovations(self._noise(parts), ar_params=-ar[1:], ma_params=ma[1:])
         sigma2 = float(np.mean(u**2 / v))
         if not (np.isfinite(sigma2) and sigma2 > 0 and np.all(v > 0)):
             return -np.inf
@@ -149,8 +159,9 @@ class Problem:
     def sigma2(self, c: Candidate, theta: np.ndarray) -> float:
         from statsmodels.tsa.innovations.arma_innovations import arma_innovations
 
-        ar, ma = self.polynomials(c, theta)
-        u, v = arma_innovations(self._noise(c, theta), ar_params=-ar[1:], ma_params=ma[1:])
+        parts = self.unpack(c, theta)
+        ar, ma = self._polynomials(parts)
+        u, v = arma_innovations(self._noise(parts), ar_params=-ar[1:], ma_params=ma[1:])
         return float(np.mean(u**2 / v))
 
     def aicc(self, c: Candidate, loglike: float) -> float:
