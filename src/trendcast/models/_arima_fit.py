@@ -6,7 +6,9 @@ by conditional sum of squares (CSS), fast, and scored by the *exact* Gaussian
 likelihood at those estimates (statsmodels' innovations algorithm, a few
 milliseconds even for seasonal orders, where a state-space likelihood spends
 most of its time initialising the state covariance). Only the chosen order is
-then estimated by exact maximum likelihood, started from its CSS estimates.
+then estimated by exact maximum likelihood, started from its CSS estimates
+(Levenberg-Marquardt on the likelihood written as a sum of squares, see
+``Problem.fit_mle``).
 
 All estimation happens on the differenced series (and differenced covariates),
 scaled to unit variance; ``to_sarimax_params`` maps the result to the

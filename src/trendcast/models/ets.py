@@ -49,24 +49,6 @@ def _candidates(spec: str, damped: bool | None, m: int, n: int, positive: bool) 
     return out
 
 
-def _rescale(params: np.ndarray, names: list[str], form: tuple, scale: float) -> np.ndarray:
-    """Parameters fitted to ``y / scale`` as parameters for ``y`` itself.
-
-    Smoothing and damping parameters are scale-free; the initial level and
-    trend are in the units of the series, and so are additive seasonal
-    states (multiplicative ones are ratios). With additive or multiplicative
-    errors alike, the log-likelihood for ``y`` is then the one for
-    ``y / scale`` minus ``n log(scale)``, the same shift for every form.
-    """
-    out = np.array(params, dtype=float)
-    for i, name in enumerate(names):
-        if name in ("initial_level", "initial_trend") or (
-            name.startswith("initial_seasonal") and form[3] == "A"
-        ):
-            out[i] *= scale
-    return out
-
-
 #: forms estimated in full after the screening; on a sample of M3 monthly series
 #: three were as accurate as all fifteen at a third of the cost
 _SHORTLIST = 3
@@ -126,7 +108,7 @@ class ETS(LocalModel):
     >>> y = tc.datasets.load_us_retail(categories=["448"])["y"].to_numpy()
     >>> ets = tc.models.ETS(season_length=12).fit(y)
     >>> ets.name
-    'ETS(M,N,M)'
+    'ETS(M,A,M)'
     """
 
     family = "ETS"
@@ -175,20 +157,14 @@ class ETS(LocalModel):
         cands = _candidates(spec, self.damped, m, y.size, bool(np.all(y > 0)))
         if not cands:
             raise ModelFitError("no ETS form is admissible for this series")
-        # Estimate on the series divided by its mean level: the initial states are
-        # then of order one like the smoothing parameters, and L-BFGS (numerical
-        # gradients) needs about a third fewer likelihood evaluations and finds
-        # better optima. The fit maps back exactly (see _rescale).
-        scale = float(np.mean(np.abs(y)))
-        ys = y / scale
         if len(cands) > 1 and _SHORTLIST < len(cands):
-            ranked, unranked = _screen(ys, cands, m)
+            ranked, unranked = _screen(y, cands, m)
             cands = ranked[:_SHORTLIST] + unranked
         best: tuple[float, tuple, Any, np.ndarray, bool] | None = None
         reasons = []
         for form in cands:
             try:
-                aicc, model, params, converged = self._estimate(ys, form, m)
+                aicc, model, params, converged = self._estimate(y, form, m)
             except (
                 ValueError,
                 np.linalg.LinAlgError,
@@ -204,15 +180,12 @@ class ETS(LocalModel):
                 best = (aicc, form, model, params, converged)
         if best is None:
             raise ModelFitError("every ETS form failed: " + "; ".join(reasons[:3]))
-        aicc_scaled, self.form_, model, params, self.converged_ = best
-        # every form's log-likelihood on the scaled series is its own minus n log(scale)
-        self.aicc_ = aicc_scaled + 2.0 * y.size * np.log(scale)
-        self.params_ = _rescale(params, model.param_names, self.form_, scale)
+        self.aicc_, self.form_, model, self.params_, self.converged_ = best
         # Only the chosen form gets a full results object (statsmodels computes a
         # numerical Hessian for every one it builds).
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            self.results_ = self._build(y, self.form_, m).smooth(self.params_)
+            self.results_ = model.smooth(self.params_)
         if not self.converged_:
             warnings.warn(
                 f"the optimizer reached its iteration limit for {self.name}; the forecast "
