@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     lines += [
         "",
         "Indented rows are parts of the model rows above them (the ETS and ARIMA "
-        "searches run inside `fit`); `total` is the whole backtest.",
+        "searches run inside `fit`); `total` is the whole backtest. Theta has no update of "
+        "its own (it refits), so the seconds of `Theta.update` are also in `Theta.fit`.",
         "",
     ]
     text = "\n".join(lines)
