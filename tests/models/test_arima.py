@@ -115,3 +115,38 @@ def test_pinned_copy_repeats_the_chosen_orders_without_a_search():
     assert twin.arima_order_ == fitted.arima_order_
     assert twin.seasonal_arima_order_ == fitted.seasonal_arima_order_
     assert twin.constant_ == fitted.constant_
+
+
+def test_exact_fit_reaches_the_maximum_of_the_exact_likelihood():
+    # fit_mle minimises the likelihood written as a sum of squares; a general
+    # optimizer on the likelihood itself must not find a higher value
+    from scipy.optimize import minimize
+
+    from trendcast.models._arima_fit import Candidate, Problem
+
+    e = np.random.default_rng(3).normal(size=241)
+    w = lfilter([1.0, 0.4], [1.0, -0.5], e)[1:]  # ARMA(1,1)
+    problem = Problem(w, None, 1)
+    cand = Candidate(1, 1, 0, 0, True)
+    fit = problem.fit_mle(problem.fit_css(cand))
+    direct = minimize(
+        lambda t: -problem.loglike(cand, t),
+        fit.theta + 0.3,
+        method="Nelder-Mead",
+        options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000},
+    )
+    assert fit.converged
+    assert fit.loglike >= -direct.fun - 1e-6
+    _, _, ar, ma, _, _ = problem.unpack(cand, fit.theta)
+    assert abs(ar[0] - 0.5) < 0.15 and abs(ma[0] - 0.4) < 0.15
+
+
+def test_fixed_orders_keep_the_css_fit_when_ml_reaches_the_unit_circle():
+    # white noise differenced once is MA(1) with theta = -1: exact ML runs to the
+    # unit circle. With no other order to try, the CSS estimates are kept (before,
+    # the fit failed and "auto" fell back to a full search of every member).
+    y = 100 + np.random.default_rng(1).standard_normal(60)
+    m = ARIMA(order=(0, 1, 1), seasonal_order=(0, 0, 0), include_constant=False).fit(y)
+    assert m.arima_order_ == (0, 1, 1)
+    ma = m.params_[0]
+    assert -1 / 1.01 <= ma < -0.5  # close to, but inside, the invertible region

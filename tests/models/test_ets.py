@@ -1,0 +1,42 @@
+"""ETS form search: the screening with heuristic starts and its fallback."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from trendcast.models import ETS
+from trendcast.models import ets as ets_module
+
+
+def _full_search_best(y: np.ndarray, m: int) -> tuple:
+    model = ETS(season_length=m)
+    forms = ets_module._candidates("ZZZ", None, m, y.size, bool(np.all(y > 0)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scored = [(model._estimate(y, form, m)[0], form) for form in forms]
+    return min(s for s in scored if np.isfinite(s[0]))[1]
+
+
+def test_too_short_for_heuristic_starts_every_form_is_estimated_in_full():
+    # statsmodels' heuristic initial states need 10 observations; with 8 no form
+    # can be screened, so all six are estimated and the best full AICc wins
+    y = np.array([12.0, 14.0, 13.5, 15.0, 16.2, 15.8, 17.1, 18.0])
+    ranked, unranked = ets_module._screen(y, ets_module._candidates("ZZZ", None, 1, 8, True), 1)
+    assert ranked == [] and len(unranked) == 6
+    fitted = ETS().fit(y)
+    assert fitted.form_ == _full_search_best(y, 1)
+
+
+def test_screened_choice_is_the_best_full_fit_among_the_shortlist():
+    rng = np.random.default_rng(7)
+    t = np.arange(96)
+    y = (100 + 0.8 * t) * (1 + 0.25 * np.sin(2 * np.pi * t / 12)) * rng.lognormal(0, 0.03, 96)
+    forms = ets_module._candidates("ZZZ", None, 12, y.size, True)
+    ranked, unranked = ets_module._screen(y, forms, 12)
+    assert unranked == [] and sorted(ranked) == sorted(forms)
+    shortlist = ranked[: ets_module._SHORTLIST]
+    fitted = ETS(season_length=12).fit(y)
+    assert fitted.form_ in shortlist
+    assert fitted.form_[3] == "M" and fitted.form_[1] == "A"  # the multiplicative season
