@@ -7,25 +7,7 @@ import pandas as pd
 import pytest
 
 import trendcast as tc
-from trendcast.models import LocalModel, ModelForecast, ModelTags
-
-
-class LinearOnX(LocalModel):
-    """Least squares of y on [1, X]: a real (if small) covariate model for these tests."""
-
-    family = "LinearOnX"
-
-    def tags(self) -> ModelTags:
-        return ModelTags(min_length=3, supports_exogenous=True, requires_exogenous=True)
-
-    def _fit(self, y, X):
-        design = np.column_stack([np.ones(y.size), X])
-        self.coef_, *_ = np.linalg.lstsq(design, y, rcond=None)
-        self.sigma_ = float(np.std(y - design @ self.coef_)) + 1e-9
-
-    def _predict(self, h, X_future, levels):
-        mean = np.column_stack([np.ones(h), X_future]) @ self.coef_
-        return ModelForecast.from_normal(mean, np.full(h, self.sigma_), levels)
+from tests.conftest import LinearOnX
 
 
 def promo_panel(n: int = 48) -> pd.DataFrame:

@@ -11,29 +11,13 @@ import pytest
 from scipy.stats import norm
 
 import trendcast as tc
+from tests.conftest import LinearOnX
 from trendcast._past_covariates import _PastCovariates
 from trendcast.forecaster import _search_helps
-from trendcast.models import LocalModel, ModelForecast, ModelTags
 
 HAS_PROPHET = importlib.util.find_spec("prophet") is not None
 
 
-class LinearOnX(LocalModel):
-    """Least squares of y on [1, X], Gaussian bounds: a small real covariate model."""
-
-    family = "LinearOnX"
-
-    def tags(self) -> ModelTags:
-        return ModelTags(min_length=3, supports_exogenous=True, requires_exogenous=True)
-
-    def _fit(self, y, X):
-        design = np.column_stack([np.ones(y.size), X])
-        self.coef_, *_ = np.linalg.lstsq(design, y, rcond=None)
-        self.sigma_ = float(np.std(y - design @ self.coef_)) + 1e-9
-
-    def _predict(self, h, X_future, levels):
-        mean = np.column_stack([np.ones(h), X_future]) @ self.coef_
-        return ModelForecast.from_normal(mean, np.full(h, self.sigma_), levels)
 
 
 def search_panel(n: int = 60, lag: int = 2, effect: float = 3.0, seed: int = 0) -> pd.DataFrame:
