@@ -148,3 +148,32 @@ def check_forecast_columns(forecast: Any, id_col: str, time_col: str) -> None:
                 found=f"columns {format_items(forecast.columns)}",
                 fix="pass the forecast frame, with the same id_col/time_col names",
             )
+
+
+def require_columns(
+    frame: Any,
+    columns: Sequence[str],
+    what: str,
+    fix: str,
+    *,
+    source: str | None = None,
+    expected: str | None = None,
+) -> None:
+    """Fail unless ``frame`` is a DataFrame with ``columns``; ``what`` names it ("the history")."""
+    if not isinstance(frame, pd.DataFrame):
+        raise fail(
+            f"{what} is not a DataFrame",
+            source=source,
+            expected=f"a long frame with columns {format_items(columns)}",
+            found=type(frame).__name__,
+            fix=fix,
+        )
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise fail(
+            f"{what} lacks column(s) {format_items(missing)}",
+            source=source,
+            expected=expected or f"columns {format_items(columns)}",
+            found=f"columns {format_items(frame.columns)}",
+            fix=fix,
+        )

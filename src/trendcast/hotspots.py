@@ -20,7 +20,14 @@ import pandas as pd
 from scipy import stats
 
 from trendcast import _frequency as freqs
-from trendcast._validation import count, fail, format_items, format_rows, verb
+from trendcast._validation import (
+    count,
+    fail,
+    format_items,
+    format_rows,
+    require_columns,
+    verb,
+)
 from trendcast.hierarchy import Hierarchy
 
 __all__ = ["MannKendall", "emerging", "hotspots", "mann_kendall"]
@@ -134,24 +141,6 @@ def mann_kendall(x: Any, *, season_length: int = 1) -> MannKendall:
 
 
 # --------------------------------------------------------------------------- helpers
-def _require(frame: Any, cols: list[str], what: str, fix: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise fail(
-            f"{what} is not a DataFrame",
-            expected=f"a long frame with columns {format_items(cols)}",
-            found=type(frame).__name__,
-            fix=fix,
-        )
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise fail(
-            f"{what} lacks column(s) {format_items(missing)}",
-            expected=f"columns {format_items(cols)}",
-            found=f"columns {format_items(frame.columns)}",
-            fix=fix,
-        )
-
-
 def _freq_kind(dates: pd.Series, ids: pd.Series, what: str) -> str:
     order = np.lexsort((dates.to_numpy(), ids.astype(str).to_numpy()))
     freq = freqs.infer_freq(
@@ -266,7 +255,7 @@ def hotspots(
     >>> hot[["unique_id", "tier"]].head(3).to_dict("list")
     {'unique_id': ['44X72', 'Motor vehicles and fuel', '441'], 'tier': ['1tn', '1tn', '1tn']}
     """
-    _require(
+    require_columns(
         forecast,
         [id_col, time_col, "mean"],
         "the forecast",
@@ -288,7 +277,7 @@ def hotspots(
     fc = fc.assign(**{time_col: pd.to_datetime(fc[time_col])})
     table, node_level = _window_totals(fc, period, paths, level, hierarchy, id_col, time_col)
     if history is not None:
-        _require(
+        require_columns(
             history,
             [id_col, time_col, target_col],
             "the history",
@@ -569,7 +558,7 @@ def emerging(
         raise ValueError(f"window must be a positive integer, got {window!r}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
-    _require(sales, [id_col, time_col, target_col], "the sales", "pass the long sales frame")
+    require_columns(sales, [id_col, time_col, target_col], "the sales", "pass the long sales frame")
     sales = sales.reset_index(drop=True)
     sales = sales.assign(**{time_col: pd.to_datetime(sales[time_col])})
     kind = _freq_kind(sales[time_col], sales[id_col], "the sales")
@@ -599,7 +588,7 @@ def emerging(
         )
     table = pd.DataFrame(rows)
     if forecast is not None:
-        _require(
+        require_columns(
             forecast, [id_col, time_col, "mean"], "the forecast", "pass TrendForecaster.predict"
         )
         fc = forecast.assign(**{time_col: pd.to_datetime(forecast[time_col])})
@@ -614,7 +603,7 @@ def emerging(
         table["forecast_growth"] = table[id_col].map(growth).astype(float)
     has_search: set[Any] = set()
     if search is not None:
-        _require(
+        require_columns(
             search,
             [id_col, time_col, search_col],
             "the search frame",

@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from trendcast._validation import fail, format_items
+from trendcast._validation import (
+    fail,
+    require_columns,
+)
 from trendcast.exceptions import MissingDependencyError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,17 +80,6 @@ def _edges(dates: pd.Series, half: pd.Timedelta) -> list[pd.Timestamp]:
     values = list(pd.to_datetime(pd.Series(dates)))
     inner = [a + (b - a) / 2 for a, b in zip(values[:-1], values[1:], strict=True)]
     return [values[0] - half, *inner, values[-1] + half]
-
-
-def _check_columns(frame: pd.DataFrame, columns: Sequence[str], name: str, fix: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise fail(
-            f"{name} lacks column(s) {format_items(missing)}",
-            expected=f"columns {format_items(columns)}",
-            found=f"columns {format_items(frame.columns)}",
-            fix=fix,
-        )
 
 
 def _bands(ax: Any, fc: pd.DataFrame, levels: Sequence[int], time_col: str) -> None:
@@ -311,7 +303,7 @@ def plot_gaps(
         )
     keys = [id_col] + ([scenario_col] if scenario_col else [])
     needed = [*keys, time_col, "mean", supply_col, "p_short", "expected_shortfall", "flag"]
-    _check_columns(gaps, needed, "the gaps frame", "pass the output of tc.supply_gaps")
+    require_columns(gaps, needed, "the gaps frame", "pass the output of tc.supply_gaps")
     if gaps.empty:
         raise ValueError("no category to plot: the gaps frame is empty")
     data = gaps.copy()
@@ -480,7 +472,7 @@ def plot_gap_summary(
     excess_col = {"shortfall_value": "excess_value", "expected_shortfall": "expected_excess"}.get(
         value_col
     )
-    _check_columns(summary, [id_col, value_col], "the gaps summary", "pass tc.summarize_gaps")
+    require_columns(summary, [id_col, value_col], "the gaps summary", "pass tc.summarize_gaps")
     rows = summary.head(top)
     if rows.empty:
         raise ValueError("no category to plot: the gaps summary is empty")

@@ -24,6 +24,7 @@ from trendcast._validation import (
     forecast_levels,
     format_items,
     format_rows,
+    require_columns,
     verb,
 )
 from trendcast.hierarchy import Hierarchy
@@ -78,14 +79,13 @@ def one_step_errors(
     (['unique_id', 'ds', 'error'], 12)
     """
     need = [id_col, "cutoff", time_col, "mean", target_col]
-    missing = [c for c in need if c not in cv.columns]
-    if missing:
-        raise fail(
-            f"the cross-validation frame lacks column(s) {format_items(missing)}",
-            expected=f"columns {format_items(need)} (TrendForecaster.cross_validation output)",
-            found=f"columns {format_items(cv.columns)}",
-            fix="pass the output of cross_validation, with the same id_col/time_col/target_col",
-        )
+    require_columns(
+        cv,
+        need,
+        "the cross-validation frame",
+        "pass the output of cross_validation, with the same id_col/time_col/target_col",
+        expected=f"columns {format_items(need)} (TrendForecaster.cross_validation output)",
+    )
     frame = cv[need].sort_values([id_col, "cutoff", time_col], kind="stable")
     first = frame.groupby([id_col, "cutoff"], sort=False).head(1)
     out = pd.DataFrame(
@@ -125,14 +125,13 @@ def _errors_matrix(
 ) -> np.ndarray:
     """(T, n) matrix of one-step errors on the periods every node has."""
     need = [id_col, time_col, "error"]
-    missing = [c for c in need if c not in residuals.columns]
-    if missing:
-        raise fail(
-            f"the residuals lack column(s) {format_items(missing)}",
-            expected=f"a long frame {format_items(need)} of one-step errors per node",
-            found=f"columns {format_items(residuals.columns)}",
-            fix="build it with trendcast.one_step_errors(cross_validation_output)",
-        )
+    require_columns(
+        residuals,
+        need,
+        "the residuals frame",
+        "build it with trendcast.one_step_errors(cross_validation_output)",
+        expected=f"a long frame {format_items(need)} of one-step errors per node",
+    )
     frame = residuals[need].astype({id_col: object})
     absent = [n for n in nodes if n not in set(frame[id_col])]
     if absent:

@@ -19,7 +19,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from trendcast._validation import fail, format_items
+from trendcast._validation import (
+    fail,
+    format_items,
+    require_columns,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -225,21 +229,13 @@ def _image(fig: Figure, alt: str) -> str:
 
 
 def _check(frame: Any, name: str, columns: Sequence[str], source: str | None) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise fail(
-            f"{name} must be a DataFrame, got {type(frame).__name__}",
-            source=source,
-            fix=f"pass {name} as a pandas DataFrame",
-        )
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise fail(
-            f"the {name} table lacks column(s) {format_items(missing)}",
-            source=source,
-            expected=f"columns {format_items(columns)}",
-            found=f"columns {format_items(frame.columns)}",
-            fix="pass the table trendcast produced, with the same id_col/time_col names",
-        )
+    require_columns(
+        frame,
+        columns,
+        f"the {name} table",
+        "pass the table trendcast produced, with the same id_col/time_col names",
+        source=source,
+    )
     return frame
 
 

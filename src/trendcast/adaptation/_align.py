@@ -17,6 +17,7 @@ from trendcast._validation import (
     fail,
     format_items,
     format_rows,
+    require_columns,
     show,
     verb,
 )
@@ -92,21 +93,15 @@ def read_supply(
     price_col: str | None,
 ) -> pd.DataFrame:
     """A checked copy of the supply frame: columns present, values finite and >= 0, unique."""
-    if not isinstance(supply, pd.DataFrame):
-        raise DataValidationError(
-            f"supply must be a DataFrame, got {type(supply).__name__}. "
-            f"Fix: pass a long frame with columns {id_col!r}, {time_col!r}, {supply_col!r}."
-        )
     need = [id_col, time_col, supply_col]
     need += [c for c in (scenario_col, price_col) if c is not None]
-    missing = [c for c in need if c not in supply.columns]
-    if missing:
-        raise fail(
-            f"the supply frame lacks column(s) {format_items(missing)}",
-            expected=f"columns {format_items(need)}",
-            found=f"columns {format_items(supply.columns)}",
-            fix="rename the columns or pass id_col=, time_col=, supply_col=, scenario_col=",
-        )
+    require_columns(
+        supply,
+        need,
+        "the supply frame",
+        "pass a long frame with those columns; rename them or pass id_col=, time_col=, "
+        "supply_col=, scenario_col=",
+    )
     raw = supply.reset_index(drop=True)
     out = raw[need].copy()
     try:
