@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from trendcast import _frequency as freqs
 from trendcast._validation import count, describe_source, fail, format_items, format_rows
@@ -231,7 +230,9 @@ def _nowcast_one(
             f"{k + 4} for {k} coefficients)",
             fix="pass a longer history, or a shorter season_length",
         )
-    result = sm.OLS(z[t], X).fit()
+    from statsmodels.regression.linear_model import OLS  # not at import: statsmodels is slow
+
+    result = OLS(z[t], X).fit()
     row: dict[str, Any] = {"_id": key, "_ds": target}
     point = np.asarray(new, dtype=float)[None, :]
     back = np.exp if log else (lambda v: v)

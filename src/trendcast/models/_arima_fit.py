@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import least_squares
-from scipy.signal import lfilter
 
 __all__ = ["Candidate", "Fit", "Problem"]
 
@@ -150,7 +149,11 @@ class Problem:
         ncond = ar.size - 1
         # the AR side is a finite convolution; only the MA side needs a recursive filter
         e = np.convolve(z, ar, mode="valid") if ncond else z
-        return lfilter([1.0], ma, e) if ma.size > 1 else e
+        if ma.size == 1:
+            return e
+        from scipy.signal import lfilter  # here, not at import: scipy.signal takes 0.4 s
+
+        return lfilter([1.0], ma, e)
 
     def loglike(self, c: Candidate, theta: np.ndarray) -> float:
         """Exact Gaussian log-likelihood, the innovation variance concentrated out."""

@@ -43,7 +43,6 @@ occurs.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
 from trendcast.exceptions import ModelFitError
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
@@ -60,6 +59,8 @@ def _ses(x: np.ndarray, alpha: float, init: float) -> np.ndarray:
     ``level[k] = level[k-1] + alpha * (x[k] - level[k-1])`` with
     ``level[-1] = init``.
     """
+    from scipy.signal import lfilter  # here, not at import: scipy.signal takes 0.4 s
+
     out, _ = lfilter([alpha], [1.0, alpha - 1.0], x, zi=[(1.0 - alpha) * init])
     return np.asarray(out, dtype=float)
 
