@@ -11,11 +11,18 @@ Run once per new format version, never to "fix" a failing test: the files of
 earlier versions are the proof that old saves still load::
 
     .venv/bin/python tools/make_saved_examples.py
+
+A model class added to the registry within the same format version gets its
+example with ``--add``, which writes only the examples that are missing and
+leaves the existing files as they are::
+
+    .venv/bin/python tools/make_saved_examples.py --add
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -46,19 +53,24 @@ def tiny_panel() -> pd.DataFrame:
     )
 
 
-def main() -> None:
+def main(add: bool = False) -> None:
     out = ROOT / "tests" / "data" / "saved" / str(FORMAT_VERSION)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    df = tiny_panel()
-    df.to_csv(out / "panel.csv", index=False)
+    if add:
+        df = pd.read_csv(out / "panel.csv", parse_dates=["ds"])
+    else:
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        df = tiny_panel()
+        df.to_csv(out / "panel.csv", index=False)
     specs: dict[str, object] = {"auto": "auto"}
     for cls in tc.models.REGISTRY:
         params = cls().get_params()
         specs[cls.__name__] = cls(season_length=12) if "season_length" in params else cls()
     warnings.simplefilter("ignore")
     for name, models in specs.items():
+        if add and (out / name).exists():
+            continue
         fc = tc.TrendForecaster(models=models).fit(df)  # type: ignore[arg-type]
         fc.save(out / name)
         fc.predict(HORIZON, level=LEVELS).to_csv(
@@ -68,4 +80,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(add="--add" in sys.argv[1:])

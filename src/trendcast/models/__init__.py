@@ -6,6 +6,7 @@ See [`LocalModel`][trendcast.models.LocalModel] for the contract every model fol
 from trendcast.models.arima import ARIMA
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.combination import Combination
+from trendcast.models.dynamic_theta import DynamicTheta
 from trendcast.models.ets import ETS
 from trendcast.models.intermittent import SBA, TSB, Croston
 from trendcast.models.naive import Naive, SeasonalNaive
@@ -23,6 +24,7 @@ REGISTRY: tuple[type[LocalModel], ...] = (
     WindowAverage,
     ETS,
     Theta,
+    DynamicTheta,
     Combination,
     Croston,
     SBA,
@@ -41,6 +43,7 @@ __all__ = [
     "Croston",
     "DemandClass",
     "Drift",
+    "DynamicTheta",
     "ETS",
     "IntermittentDemand",
     "REGISTRY",
