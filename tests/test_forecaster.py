@@ -112,6 +112,25 @@ def test_rank_keeps_the_default_unless_clearly_beaten():
     assert _rank(np.array([inf, 3.0, 2.0]), 0.1) == [2, 1, 0]  # failed default goes last
 
 
+def test_rank_asks_a_challenger_to_win_every_backtest_window():
+    from trendcast.forecaster import _rank
+
+    mase = np.array([1.0, 0.5, 0.7])
+    steady = [np.array([1.0, 1.0, 1.0]), np.array([0.5, 0.5, 0.5]), np.array([0.7, 0.7, 0.7])]
+    assert _rank(mase, 0.2, steady) == [1, 2, 0]
+    # the best score comes from two lucky windows and one lost: the next best
+    # candidate, better in every window and by more than the margin, wins
+    lucky = [steady[0], np.array([0.2, 0.2, 1.1]), steady[2]]
+    assert _rank(mase, 0.2, lucky) == [2, 1, 0]
+    # nobody wins every window: the default stays
+    both = [steady[0], lucky[1], np.array([0.3, 0.7, 1.1])]
+    assert _rank(mase, 0.2, both) == [0, 1, 2]
+    # margin 0 ranks by the total score alone, as documented
+    assert _rank(mase, 0.0, both) == [1, 2, 0]
+    # windows unknown (a failed backtest): the margin alone decides
+    assert _rank(mase, 0.2, [steady[0], None, None]) == [1, 2, 0]
+
+
 def test_selection_margin_decides_between_close_candidates():
     rng = np.random.default_rng(1)
     n = 96
@@ -131,17 +150,25 @@ def test_selection_margin_decides_between_close_candidates():
     assert fc.selection_report_.set_index("model").loc["Naive", "selected"]
 
 
-def test_auto_uses_the_seven_candidates_and_reports_scores(retail_small):
+def test_auto_uses_the_eight_candidates_and_reports_scores(retail_small):
     fc = tc.TrendForecaster(models="auto", n_jobs=2).fit(retail_small)
     rep = fc.selection_report_
     families = set(rep["model"].str.split("(").str[0])
-    assert families == {"ETS", "ARIMA", "Theta", "Combination", "SeasonalNaive", "Naive"}
-    assert rep.groupby("unique_id").size().eq(7).all()
+    assert families == {
+        "ETS",
+        "ARIMA",
+        "Theta",
+        "DynamicTheta",
+        "Combination",
+        "SeasonalNaive",
+        "Naive",
+    }
+    assert rep.groupby("unique_id").size().eq(8).all()
     combos = rep.loc[rep["model"].str.startswith("Combination"), "model"]
-    with_arima = combos.str.contains("ARIMA(", regex=False)
+    full = combos.str.contains("ARIMA(", regex=False) & combos.str.contains("DynamicTheta")
     n_categories = retail_small["unique_id"].nunique()
-    # per category: the ETS+ARIMA+Theta and the ETS+Theta combinations
-    assert with_arima.sum() == (~with_arima).sum() == n_categories
+    # per category: the ETS+ARIMA+Theta+DynamicTheta and the ETS+Theta combinations
+    assert full.sum() == (~full).sum() == n_categories
     assert (fc.fit_report_["status"] == "ok").all()
 
 

@@ -49,6 +49,8 @@ class BacktestScore:
     error: str = ""
     steps: np.ndarray | None = field(default=None, compare=False, repr=False)
     errors: np.ndarray | None = field(default=None, compare=False, repr=False)
+    #: MASE of each window, oldest first (None when the backtest failed)
+    windows: np.ndarray | None = field(default=None, compare=False, repr=False)
     #: an unfitted copy with the structure the backtest chose (ETS form, ...),
     #: so a final fit need not search again; None when the backtest failed
     pinned: LocalModel | None = field(default=None, compare=False, repr=False)
@@ -158,6 +160,7 @@ def score_models(
                 "",
                 steps,
                 normalised,
+                windows=np.asarray(errors, dtype=float) / scale,
                 pinned=pinned,
             )
         )

@@ -43,6 +43,7 @@ from trendcast.models import (
     ARIMA,
     ETS,
     Combination,
+    DynamicTheta,
     LocalModel,
     ModelForecast,
     Naive,
@@ -156,7 +157,11 @@ def _fit_series(
             )
         if results and len(plan.candidates) > 1:
             scores = [(r.model, r.mase, r.error) for r in results]
-            ranking = _rank(np.array([r.mase for r in results]), plan.selection_margin)
+            ranking = _rank(
+                np.array([r.mase for r in results]),
+                plan.selection_margin,
+                [r.windows for r in results],
+            )
             order = [candidates[i] for i in ranking]
             # the winner keeps the structure its backtest chose (no second search)
             pinned = results[ranking[0]].pinned
@@ -201,22 +206,37 @@ def _fit_series(
     return _SeriesFit(None, tried, "none", True, None, reasons, scores, chain, [])
 
 
-def _rank(mase: np.ndarray, margin: float) -> list[int]:
+def _rank(
+    mase: np.ndarray, margin: float, windows: Sequence[np.ndarray | None] | None = None
+) -> list[int]:
     """Order candidates best first; the first candidate is the default.
 
     Another candidate displaces the default only when its backtest MASE is
-    lower by more than ``margin`` (relative): a short backtest is noisy, and
-    the default is the choice that is robust across many series.
+    lower by more than ``margin`` (relative) and, when ``margin > 0`` and the
+    scores of the single windows are known, it is also better in every
+    window: a short backtest is noisy, and the default is the choice that is
+    robust across many series. The best candidate that passes goes first;
+    ``margin=0`` ranks by MASE alone.
     """
     order = sorted(range(mase.size), key=lambda i: (mase[i], i))
     order = [i for i in order if np.isfinite(mase[i])] + [
         i for i in order if not np.isfinite(mase[i])
     ]
-    if order and order[0] != 0 and np.isfinite(mase[0]):
-        if mase[order[0]] >= mase[0] * (1 - margin):
-            order.remove(0)
-            order.insert(0, 0)
-    return order
+    if not order or order[0] == 0 or not np.isfinite(mase[0]):
+        return order
+    base = windows[0] if windows is not None else None
+
+    def displaces(i: int) -> bool:
+        if not mase[i] < mase[0] * (1 - margin):
+            return False
+        other = windows[i] if windows is not None else None
+        if margin == 0 or base is None or other is None or other.shape != base.shape:
+            return True
+        return bool(np.all(other < base))
+
+    winner = next((i for i in order if i != 0 and displaces(i)), 0)
+    order.remove(winner)
+    return [winner, *order]
 
 
 def _fit_category(
@@ -244,7 +264,8 @@ def _fit_category(
         return fit
     without = mase.copy()
     without[list(search)] = np.inf
-    best = _rank(without, plan.selection_margin)[0]
+    windows = [r.windows for r in fit.backtest] if fit.backtest else None
+    best = _rank(without, plan.selection_margin, windows)[0]
     pinned = fit.backtest[best].pinned if fit.backtest else None
     single = replace(
         plan,
@@ -354,9 +375,9 @@ class TrendForecaster(BaseEstimator):
     ----------
     models : "auto", a model, or a list of models
         ``"auto"`` chooses per category between the mean combination of ETS,
-        ARIMA and Theta (the default), the combination of ETS and Theta, ETS,
-        ARIMA, Theta, seasonal naive and naive by a rolling-origin backtest
-        (MASE) on the training data; a sparse
+        ARIMA, Theta and DynamicTheta (the default), the combination of ETS
+        and Theta, ETS, ARIMA, Theta, DynamicTheta, seasonal naive and naive by
+        a rolling-origin backtest (MASE) on the training data; a sparse
         category (no demand in a quarter of its periods or more, see
         [`is_sparse`][trendcast.models.is_sparse]) chooses between
         ``IntermittentDemand`` (the default) and naive instead. A list
@@ -389,10 +410,11 @@ class TrendForecaster(BaseEstimator):
     backtest_windows : int
         Number of rolling origins in the selection backtest.
     selection_margin : float
-        The first candidate (for ``"auto"``, the ETS+ARIMA+Theta combination; for a
-        list, the first model listed) is kept unless another candidate's
-        backtest MASE is lower by more than this fraction. 0 picks the lowest
-        score outright.
+        The first candidate (for ``"auto"``, the ETS+ARIMA+Theta+DynamicTheta
+        combination; for a list, the first model listed) is kept unless another
+        candidate's backtest MASE is lower by more than this fraction and it is
+        also more accurate in every backtest window. 0 picks the lowest score
+        outright.
     progress : bool
         Show a progress bar while fitting.
     future_covariates : sequence of str, optional
@@ -420,7 +442,7 @@ class TrendForecaster(BaseEstimator):
         holds the values of the same period as the sales row (not shifted).
         A category whose column is empty on every row is fitted without it.
         With ``models="auto"``, categories with search also get ARIMA,
-        ``RegressionModel`` and the ETS+ARIMA+Theta combination fed search,
+        ``RegressionModel`` and the default combination fed search,
         and keep them only when the backtest says search helps (see
         ``search_margin`` and ``search_report_``).
     beyond_lag : {"refuse", "forecast"}
@@ -547,11 +569,12 @@ class TrendForecaster(BaseEstimator):
                     "instance or a list of model instances (see trendcast.models)"
                 )
             candidates: list[LocalModel] = [
-                Combination([ETS(), ARIMA(), Theta()]),
+                Combination([ETS(), ARIMA(), Theta(), DynamicTheta()]),
                 Combination([ETS(), Theta()]),
                 ETS(),
                 ARIMA(),
                 Theta(),
+                DynamicTheta(),
                 SeasonalNaive(),
                 Naive(),
             ]
@@ -819,7 +842,7 @@ class TrendForecaster(BaseEstimator):
 
         For ``"auto"`` the usual candidates come first (kept off search, so
         their positions, hence calibration, match the plain plan), then ARIMA,
-        ``RegressionModel`` and the ETS+ARIMA+Theta combination fed search.
+        ``RegressionModel`` and the default combination fed search.
         A model or list given by the caller is fed search where it takes
         covariates.
         """
@@ -834,7 +857,11 @@ class TrendForecaster(BaseEstimator):
         if isinstance(self.models, str):
             extra = [
                 _with_season(c, m)
-                for c in (ARIMA(), RegressionModel(), Combination([ETS(), ARIMA(), Theta()]))
+                for c in (
+                    ARIMA(),
+                    RegressionModel(),
+                    Combination([ETS(), ARIMA(), Theta(), DynamicTheta()]),
+                )
             ]
             candidates = [wrap(c, False) for c in plan.candidates] + [wrap(c, True) for c in extra]
         else:
