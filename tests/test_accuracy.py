@@ -36,6 +36,17 @@ left as they were:
 | Combination (ETS+Theta) | 0.964 | 3.42 | 0.771 | 0.934 |
 | auto | 0.746 | 2.66 | 0.788 | 0.941 |
 | RegressionModel (RidgeCV on lags) | 0.855 | 3.11 | 0.729 | 0.948 |
+
+Measured again at the end of 2026-11-29, after DynamicTheta joined auto's
+default combination (ETS+ARIMA+Theta+DynamicTheta), a challenger must beat
+it in every backtest window as well as by the margin, and the ETS screening
+counts initial states in its AICc (same command). The combination of four
+is weaker on these long histories than ETS (Theta and DynamicTheta fix their
+seasonal indices), so auto lost 0.04 MASE here while it gained on M3
+monthly (see docs/models.md); its limit was left as it was. Changed rows:
+ETS 0.790 / 2.88 / 0.799 / 0.944; auto 0.787 / 2.80 / 0.788 / 0.944; new,
+DynamicTheta 1.162 / 4.04 / 0.792 / 0.965 (MASE / sMAPE / cov-80 / cov-95);
+the others as above.
 """
 
 from __future__ import annotations
@@ -54,6 +65,7 @@ TABLE = [
     ("ETS", 0.83, 3.0, 0.91, 0.98),
     ("Theta", 1.33, 4.65, 0.89, 0.96),
     ("Combination", 1.01, 3.6, 0.90, 0.97),
+    ("DynamicTheta", 1.22, 4.25, 0.93, 0.995),
     ("auto", 0.79, 2.82, 0.905, 0.975),
     ("RegressionModel", 0.90, 3.26, 0.90, 0.99),
 ]
