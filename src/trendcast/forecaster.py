@@ -1107,7 +1107,7 @@ class TrendForecaster(BaseEstimator):
                     f"search not chosen: best with search {best_with:.3f} beats best without "
                     f"{best_without:.3f} by more than {margin:.0%}, but not the default "
                     f"candidate ({mase[0]:.3f}) by more than selection_margin "
-                    f"({float(self.selection_margin):.0%})"
+                    f"({float(self.selection_margin):.0%}) and in every backtest window"
                 )
             else:
                 decision = (
