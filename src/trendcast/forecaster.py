@@ -97,6 +97,11 @@ class _Plan:
     calibrate: bool = False
 
 
+def _default_combination() -> Combination:
+    """The first candidate of ``"auto"``: the mean of ETS, ARIMA, Theta and DynamicTheta."""
+    return Combination([ETS(), ARIMA(), Theta(), DynamicTheta()])
+
+
 def _with_season(model: LocalModel, m: int) -> LocalModel:
     model = clone(model)
     if "season_length" in model.get_params() and model.get_params()["season_length"] is None:
@@ -569,7 +574,7 @@ class TrendForecaster(BaseEstimator):
                     "instance or a list of model instances (see trendcast.models)"
                 )
             candidates: list[LocalModel] = [
-                Combination([ETS(), ARIMA(), Theta(), DynamicTheta()]),
+                _default_combination(),
                 Combination([ETS(), Theta()]),
                 ETS(),
                 ARIMA(),
@@ -856,12 +861,7 @@ class TrendForecaster(BaseEstimator):
 
         if isinstance(self.models, str):
             extra = [
-                _with_season(c, m)
-                for c in (
-                    ARIMA(),
-                    RegressionModel(),
-                    Combination([ETS(), ARIMA(), Theta(), DynamicTheta()]),
-                )
+                _with_season(c, m) for c in (ARIMA(), RegressionModel(), _default_combination())
             ]
             candidates = [wrap(c, False) for c in plan.candidates] + [wrap(c, True) for c in extra]
         else:

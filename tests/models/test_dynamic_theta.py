@@ -129,3 +129,16 @@ def test_sample_paths_agree_with_the_intervals():
     paths = model.sample_paths(6, n_paths=20000, random_state=0)
     assert np.quantile(paths, 0.1, axis=0) == pytest.approx(fc.lower[80], rel=0.01)
     assert np.quantile(paths, 0.9, axis=0) == pytest.approx(fc.upper[80], rel=0.01)
+
+
+def test_a_season_hidden_by_a_trend_is_found_from_the_differences():
+    from trendcast.models.dynamic_theta import _acf_test
+
+    rng = np.random.default_rng(0)
+    t = np.arange(96)
+    y = 100 + 1.0 * t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, 96)
+    assert not _acf_test(y, 12)  # the trend keeps every autocorrelation of the levels high
+    model = DynamicTheta(season_length=12).fit(y)
+    assert model.seasonal_.shape == (12,)
+    fc = model.predict(12).mean
+    assert np.argmax(fc) == np.argmax(np.sin(2 * np.pi * (96 + np.arange(12)) / 12))

@@ -40,3 +40,18 @@ def test_screened_choice_is_the_best_full_fit_among_the_shortlist():
     fitted = ETS(season_length=12).fit(y)
     assert fitted.form_ in shortlist
     assert fitted.form_[3] == "M" and fitted.form_[1] == "A"  # the multiplicative season
+
+
+def test_screening_pays_for_the_seasonal_initial_states():
+    # 36 months of a random walk: no season to find. Before the screen counted
+    # the 12 seasonal initial states in its AICc, seasonal forms outranked the
+    # simple ones here and ETS chose a seasonal form on five of these six.
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        y = 200 + np.cumsum(rng.normal(0, 5, 36))
+        cands = ets_module._candidates("ZZZ", None, 12, y.size, True)
+        ranked, _ = ets_module._screen(y, cands, 12)
+        assert ranked[0][3] == "N", (seed, ranked[:3])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert ETS(season_length=12).fit(y).form_[3] == "N", seed

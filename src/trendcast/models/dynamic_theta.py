@@ -122,7 +122,7 @@ class DynamicTheta(LocalModel):
             raise ModelFitError("DynamicTheta could not be estimated (non-finite errors)")
         self.alpha_ = float(alpha)
         self.level0_ = float(level0)
-        self.theta_ = float(1.0 / (1.0 - weight)) if weight < _WEIGHT_MAX else 1.0 / 1e-6
+        self.theta_ = float(1.0 / (1.0 - weight))  # weight <= _WEIGHT_MAX: finite
         self.sigma2_ = float(sse / (z.size - _skipped(z.size)))
 
     def _fixed_weight(self) -> float | None:

@@ -77,7 +77,7 @@ def _screen(y: np.ndarray, cands: list[tuple], m: int) -> tuple[list[tuple], lis
         # count what the full estimation will estimate: the smoothing (and
         # damping) parameters, the initial states and the error variance, so
         # forms with a season (m initial states) pay for them here too
-        e, t, d, s = form
+        _, t, _, s = form
         k = sum(name.startswith(("smoothing", "damping")) for name in model.param_names)
         k += 1 + (t != "N") + (m if s != "N" else 0) + 1
         value = float(aicc(llf, y.size, k))
