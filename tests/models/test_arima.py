@@ -150,3 +150,23 @@ def test_fixed_orders_keep_the_css_fit_when_ml_reaches_the_unit_circle():
     assert m.arima_order_ == (0, 1, 1)
     ma = m.params_[0]
     assert -1 / 1.01 <= ma < -0.5  # close to, but inside, the invertible region
+
+
+def test_exact_fit_that_does_not_converge_is_rejected():
+    # an exact ML fit stopped by the iteration limit is not taken: infinite AICc
+    # (the order search then tries its next order)
+    from dataclasses import replace
+
+    from trendcast.models._arima_fit import Candidate, Problem
+
+    e = np.random.default_rng(3).normal(size=241)
+    w = lfilter([1.0, 0.4], [1.0, -0.5], e)[1:]
+    problem = Problem(w, None, 1)
+    cand = Candidate(1, 1, 0, 0, True)
+    css = problem.fit_css(cand)
+    far = css.theta + np.array([0.0, 1.0, -1.0])  # far from the optimum: needs iterations
+    start = replace(css, theta=far, loglike=problem.loglike(cand, far))
+    stopped = problem.fit_mle(start, maxiter=1)
+    assert not stopped.converged
+    assert stopped.aicc == np.inf
+    assert problem.fit_mle(start).converged

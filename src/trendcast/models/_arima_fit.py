@@ -31,6 +31,10 @@ _MIN_ROOT = 1.01
 _ONE = np.ones(1)
 #: relative tolerance of the CSS estimates that score the candidate orders
 _CSS_TOL = 1e-5
+#: Levenberg-Marquardt iterations allowed to the exact ML fit. On M3 monthly 95% of
+#: the fits converged within 7; the few that ran past 30 (up to 130, seconds each)
+#: were walking to a unit root that the root check then rejected.
+_MLE_ITERATIONS = 30
 
 
 @dataclass(frozen=True, order=True)
@@ -214,7 +218,7 @@ class Problem:
         aicc = self.aicc(c, ll) if self.roots_ok(c, theta) else np.inf
         return Fit(c, theta, ll, aicc)
 
-    def fit_mle(self, start: Fit, maxiter: int = 200) -> Fit:
+    def fit_mle(self, start: Fit, maxiter: int = _MLE_ITERATIONS) -> Fit:
         """Exact maximum likelihood from the CSS estimates.
 
         With the innovation variance concentrated out, the Gaussian likelihood
@@ -223,6 +227,10 @@ class Problem:
         squares: Levenberg-Marquardt (``least_squares``) minimises it in a few
         Gauss-Newton steps, where a quasi-Newton search on the likelihood
         itself needed several times more evaluations.
+
+        A fit that has not converged after ``maxiter`` iterations is rejected
+        (infinite AICc): the caller tries the next order, or keeps the CSS
+        estimates when the order is fixed.
         """
         c = start.candidate
         if start.theta.size == 0:
@@ -239,8 +247,9 @@ class Problem:
         ll = self._safe_loglike(c, theta)
         if ll < start.loglike:  # the optimizer wandered off: keep the CSS estimates
             theta, ll = start.theta, start.loglike
-        aicc = self.aicc(c, ll) if self.roots_ok(c, theta) else np.inf
-        return Fit(c, theta, ll, aicc, converged=bool(sol.status > 0))
+        converged = bool(sol.status > 0)
+        aicc = self.aicc(c, ll) if converged and self.roots_ok(c, theta) else np.inf
+        return Fit(c, theta, ll, aicc, converged=converged)
 
     def _scaled_innovations(self, c: Candidate, theta: np.ndarray) -> np.ndarray:
         """``u / sqrt(v)`` times ``prod(v) ** (1 / 2n)``; a large constant where undefined."""

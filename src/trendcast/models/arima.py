@@ -246,7 +246,10 @@ class ARIMA(LocalModel):
                 # a backtest chose): keep the CSS estimates, whose roots passed the check
                 final = cand_fit
             if not np.isfinite(final.aicc):
-                reasons.append(f"{cand_fit.candidate}: roots on the unit circle or no likelihood")
+                reasons.append(
+                    f"{cand_fit.candidate}: roots on the unit circle, no likelihood "
+                    "or no convergence"
+                )
                 continue
             try:
                 self._finish(y, X, problem, final, keep, d, D)
