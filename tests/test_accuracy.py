@@ -47,6 +47,29 @@ monthly (see docs/models.md); its limit was left as it was. Changed rows:
 ETS 0.790 / 2.88 / 0.799 / 0.944; auto 0.787 / 2.80 / 0.788 / 0.944; new,
 DynamicTheta 1.162 / 4.04 / 0.792 / 0.965 (MASE / sMAPE / cov-80 / cov-95);
 the others as above.
+
+Measured again in a later session of 2026-11-29 (same command), after Theta came to be fitted
+on the last eight seasons of a longer seasonal history, DynamicTheta to take
+its seasonal factors from them, and the default ``selection_margin`` went
+from 0.2 to 0.4. Theta, DynamicTheta and the ETS+Theta combination improved
+a lot and their limits were tightened to the new values plus about 5%;
+``auto`` lost 0.017 MASE here (0.787 -> 0.804, it now keeps the four-member
+combination, 0.80 on this data, where 0.2 let ETS take some categories).
+That was a deliberate trade, chosen on M3 monthly's validation split (every
+7th series: sMAPE / MASE 13.68 / 0.814 at 0.2, 13.47 / 0.807 at 0.4; the
+test split agreed, 13.72 / 0.815 -> 13.60 / 0.811), and its limit was moved
+to the new value plus about 5% (0.79 -> 0.84). With the old Theta, margin
+0.4 would have cost far more here (0.84 at 0.3). New rows:
+
+| model | MASE | sMAPE | cov-80 | cov-95 |
+|---|---|---|---|---|
+| SeasonalNaive | 1.209 | 4.33 | 0.816 | 0.965 |
+| ETS | 0.790 | 2.88 | 0.799 | 0.944 |
+| Theta | 0.934 | 3.37 | 0.781 | 0.941 |
+| Combination (ETS+Theta) | 0.834 | 3.03 | 0.764 | 0.951 |
+| DynamicTheta | 0.895 | 3.18 | 0.788 | 0.941 |
+| auto | 0.804 | 2.88 | 0.774 | 0.938 |
+| RegressionModel (RidgeCV on lags) | 0.855 | 3.11 | 0.729 | 0.948 |
 """
 
 from __future__ import annotations
@@ -63,10 +86,10 @@ TABLE = [
     # model, max MASE, max sMAPE, min coverage-95, max coverage-95
     ("SeasonalNaive", 1.25, 4.5, 0.93, 0.995),
     ("ETS", 0.83, 3.0, 0.91, 0.98),
-    ("Theta", 1.33, 4.65, 0.89, 0.96),
-    ("Combination", 1.01, 3.6, 0.90, 0.97),
-    ("DynamicTheta", 1.22, 4.25, 0.93, 0.995),
-    ("auto", 0.79, 2.82, 0.905, 0.975),
+    ("Theta", 0.98, 3.54, 0.905, 0.975),
+    ("Combination", 0.88, 3.18, 0.915, 0.985),
+    ("DynamicTheta", 0.94, 3.34, 0.905, 0.975),
+    ("auto", 0.84, 3.02, 0.905, 0.975),
     ("RegressionModel", 0.90, 3.26, 0.90, 0.99),
 ]
 

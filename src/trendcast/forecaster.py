@@ -512,7 +512,7 @@ class TrendForecaster(BaseEstimator):
         allow_negative: bool = False,
         backtest_horizon: int | None = None,
         backtest_windows: int = 3,
-        selection_margin: float = 0.2,
+        selection_margin: float = 0.4,
         progress: bool = False,
         future_covariates: Sequence[str] | None = None,
         calendar: ShoppingCalendar | None = None,

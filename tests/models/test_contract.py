@@ -376,3 +376,26 @@ def test_theta_interval_uses_the_variance_of_its_ses_errors():
     np.testing.assert_allclose(half, norm.ppf(0.975) * sigma * np.sqrt(1 + steps * alpha**2))
     # point forecasts alone (what the selection backtest asks for) are the same means
     np.testing.assert_array_equal(theta.predict(3, level=()).mean, fc.mean)
+
+
+def test_theta_on_a_long_history_is_fitted_on_its_last_eight_seasons(tmp_path):
+    # 20 years: flat for twelve, then rising, with a peak that moved from January to
+    # July. Fitted on the last eight seasons, Theta follows the recent trend and
+    # season; the same fit saved and loaded forecasts the same numbers.
+    t = np.arange(240)
+    season = np.where(t < 96, np.where(t % 12 == 0, 40.0, 0.0), np.where(t % 12 == 6, 40.0, 0.0))
+    trend = np.where(t < 96, 0.0, (t - 96) * 1.0)
+    y = 200 + trend + season + np.random.default_rng(2).normal(0, 2, 240)
+    theta = tc.models.Theta(season_length=12).fit(y)
+    recent = tc.models.Theta(season_length=12).fit(y[-96:])
+    np.testing.assert_allclose(theta.predict(12).mean, recent.predict(12).mean)
+    fc = theta.predict(12).mean
+    assert np.argmax(fc) == 6  # period 246 = 240 + 6 is a July
+    assert fc.min() > y[-12:].min()  # the trend of the recent years, not a flat one
+    df = pd.DataFrame(
+        {"unique_id": "x", "ds": pd.date_range("2000-01-01", periods=240, freq="MS"), "y": y}
+    )
+    fitted = tc.TrendForecaster(models=tc.models.Theta(), n_jobs=1).fit(df)
+    np.testing.assert_allclose(fitted.predict(12, level=())["mean"].to_numpy(), fc)
+    loaded = tc.load(fitted.save(tmp_path / "theta"))
+    pd.testing.assert_frame_equal(loaded.predict(12), fitted.predict(12))

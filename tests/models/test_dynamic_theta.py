@@ -142,3 +142,20 @@ def test_a_season_hidden_by_a_trend_is_found_from_the_differences():
     assert model.seasonal_.shape == (12,)
     fc = model.predict(12).mean
     assert np.argmax(fc) == np.argmax(np.sin(2 * np.pi * (96 + np.arange(12)) / 12))
+
+
+def test_on_a_long_history_the_season_is_that_of_the_last_eight_years():
+    # 20 years; the peak moved from January to July twelve years ago. The last eight
+    # seasons decide the factors: a peak in July, where the whole history's average
+    # still has one in January (too high a weight on the old pattern)
+    t = np.arange(240)
+    old = np.where(t % 12 == 0, 40.0, 0.0)
+    new = np.where(t % 12 == 6, 40.0, 0.0)
+    y = 200 + np.where(t < 96, old, new) + np.random.default_rng(2).normal(0, 2, 240)
+    model = DynamicTheta(season_length=12).fit(y)
+    assert model.seasonal_.size == 12
+    assert np.argmax(model.seasonal_) == 6
+    assert model.seasonal_[6] == pytest.approx(240 / 200, rel=0.05)
+    assert model.seasonal_[0] == pytest.approx(1.0, abs=0.03)
+    peaks = model.predict(24).mean
+    assert np.argmax(peaks[:12]) == 6  # period 246 = 240 + 6 is a July

@@ -43,7 +43,9 @@ class DynamicTheta(LocalModel):
     autocorrelation at the season length is significant (the 90% test of the
     M3 Theta method, on the series or on its first differences, since a trend
     hides the season from the test on the levels; multiplicative on positive
-    data, else additive) and put back afterwards. Intervals are those of
+    data, else additive) and put back afterwards. On long histories both the
+    test and the decomposition use the last eight seasons, so the factors
+    follow a season that changes. Intervals are those of
     simple exponential smoothing on the seasonally adjusted scale,
     ``sigma2 * (1 + (h - 1) alpha^2)``, like ``Theta``'s.
 
@@ -198,8 +200,23 @@ class DynamicTheta(LocalModel):
 
 
 # ---------------------------------------------------------------------------- helpers
+#: the seasonal factors come from the last this many whole seasons at most
+_FACTOR_SEASONS = 8
+
+
 def _seasonal_factors(y: np.ndarray, m: int) -> tuple[np.ndarray, bool]:
-    """Classical decomposition factors by season position, when the season is significant."""
+    """Classical decomposition factors by season position, when the season is significant.
+
+    On a history longer than ``_FACTOR_SEASONS`` seasons, the test and the
+    decomposition see only its last whole seasons (from a season start, so
+    factor ``j`` stays the factor of periods ``j, j + m, ...``): a season
+    averaged over decades is not the season of now. On the 12 US retail
+    categories of ``tests/test_accuracy.py`` (33 years) this took
+    DynamicTheta from 1.16 to 0.90 MASE; on M3 monthly (at most 12 years) it
+    changed little (test split 13.70 / 0.846 -> 13.70 / 0.843).
+    """
+    start = max(0, (y.size - _FACTOR_SEASONS * m) // m * m) if m > 1 else 0
+    y = y[start:]
     positive = bool(np.all(y > 0))
     if m < 2 or y.size < 2 * m or not _seasonal(y, m):
         return np.zeros(0), positive

@@ -19,7 +19,9 @@ class Theta(LocalModel):
 
     Seasonality is removed first by classical decomposition when a test on
     the autocorrelation at the season length finds it (multiplicative on
-    positive data, else additive), and restored afterwards.
+    positive data, else additive), and restored afterwards. A seasonal series
+    longer than eight seasons is fitted on its last eight: the trend line and
+    the season are those of the recent years, not of decades.
 
     Parameters
     ----------
@@ -51,6 +53,7 @@ class Theta(LocalModel):
         if np.ptp(y) == 0:
             raise ModelFitError("the series is constant; Theta cannot be estimated")
         m = max(int(self.season_length or 1), 1)
+        y = _recent(y, m)
         seasonal = m > 1 and y.size >= 2 * m
         method = "auto" if np.all(y > 0) else "additive"
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -96,7 +99,7 @@ class Theta(LocalModel):
         if state["method"] not in methods or state["period"] < 1:
             raise ValueError(f"method={state['method']!r}, period={state['period']!r}")
         model = ThetaModel(
-            self.y_,
+            _recent(self.y_, max(int(self.season_length or 1), 1)),
             period=state["period"],
             deseasonalize=state["deseasonalize"],
             method=state["method"],
@@ -171,6 +174,22 @@ class Theta(LocalModel):
         carried = alpha * np.cumsum(shocks, axis=1) - alpha * shocks  # alpha * sum of earlier
         paths = adjusted + shocks + carried
         return paths * season if multiplicative else paths + season
+
+
+#: on a longer history, Theta is fitted to the last this many seasons
+_RECENT_SEASONS = 8
+
+
+def _recent(y: np.ndarray, m: int) -> np.ndarray:
+    """The last ``_RECENT_SEASONS`` seasons of a seasonal series (all of a shorter one).
+
+    A season and a trend averaged over decades are not those of now: on the
+    12 US retail categories of ``tests/test_accuracy.py`` (33 years) Theta
+    went from 1.29 to 0.93 MASE; M3 monthly (at most 12 years) barely moved
+    (test split 13.97 / 0.869 -> 13.94 / 0.869). Series without a season
+    (``m == 1``) keep their whole history.
+    """
+    return y[-_RECENT_SEASONS * m :] if m > 1 and y.size > _RECENT_SEASONS * m else y
 
 
 def _ses_variance(y: np.ndarray, alpha: float) -> float:
