@@ -178,6 +178,10 @@ def _sf_method(model_name: str) -> Method:
     return run
 
 
+#: ``--selection-margin``: trendcast's selection margin (None: its default)
+SELECTION_MARGIN: float | None = None
+
+
 def _tc_method(models_spec: str) -> Method:
     """trendcast: ``models_spec`` is "auto" or the name of a class in tc.models."""
 
@@ -195,8 +199,13 @@ def _tc_method(models_spec: str) -> Method:
             if cls is None:
                 raise AttributeError(f"trendcast.models.{models_spec} not found")
             models = cls()
+        extra = {} if SELECTION_MARGIN is None else {"selection_margin": SELECTION_MARGIN}
         fc = tc.TrendForecaster(
-            models=models, season_length=subset.season_length, freq=subset.freq, n_jobs=n_jobs
+            models=models,
+            season_length=subset.season_length,
+            freq=subset.freq,
+            n_jobs=n_jobs,
+            **extra,
         )
         fc.fit(train)
         out = fc.predict(h=subset.h, level=LEVELS)
@@ -512,6 +521,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="test: the competition split (default); validation: each training series "
         "without its last h values, scored on those (for choosing without the test data)",
     )
+    p.add_argument(
+        "--selection-margin",
+        type=float,
+        default=None,
+        help="selection_margin of the trendcast methods (default: trendcast's own default)",
+    )
     p.add_argument("--no-warmup", action="store_true", help="skip the 2-series warm-up calls")
     p.add_argument(
         "--per-series",
@@ -524,6 +539,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    global SELECTION_MARGIN
+    SELECTION_MARGIN = args.selection_margin
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = [m for m in methods if m not in METHODS and m not in COMBINATIONS]
     if unknown:
@@ -640,6 +657,7 @@ def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out
         "n_series": n_series,
         "h": subset.h,
         "split": args.split,
+        "selection_margin": args.selection_margin,
         "season_length": subset.season_length,
         "freq": subset.freq,
         "n_jobs": args.n_jobs,
