@@ -70,6 +70,11 @@ to the new value plus about 5% (0.79 -> 0.84). With the old Theta, margin
 | DynamicTheta | 0.895 | 3.18 | 0.788 | 0.941 |
 | auto | 0.804 | 2.88 | 0.774 | 0.938 |
 | RegressionModel (RidgeCV on lags) | 0.855 | 3.11 | 0.729 | 0.948 |
+
+Then the default combination became the median of its four members (chosen
+on the validation split of all M3 monthly series, 13.84 / 0.852 against
+13.94 / 0.856 for the mean): auto 0.812 / 2.92 / 0.767 / 0.934 here, within
+the limits above; the other rows do not use it.
 """
 
 from __future__ import annotations

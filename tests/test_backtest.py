@@ -39,6 +39,18 @@ def test_combination_reuses_member_forecasts_with_the_same_result(retail_small):
     assert reused[2].mase == pytest.approx(alone.mase, rel=1e-6)
 
 
+def test_a_reused_median_combination_is_named_as_the_fitted_one(retail_small):
+    # the backtest names a combination it scored from its members' forecasts the way
+    # the fitted combination names itself, so the selection and fit reports agree
+    y = retail_small.loc[retail_small["unique_id"] == "448", "y"].to_numpy()[-120:]
+    ets, theta = tc.models.ETS(season_length=12), tc.models.Theta(season_length=12)
+    combo = tc.models.Combination(season_length=12, method="median")
+    reused = score_models(y, [ets, theta, combo], h=12, n_windows=2, season_length=12)
+    fitted = combo.pinned().set_params(models=[ets.fit(y[:96]).pinned(), theta.pinned()]).fit(y)
+    assert reused[2].model == fitted.name
+    assert reused[2].model.startswith("MedianCombination(ETS(")
+
+
 def test_a_failing_candidate_scores_inf_with_reason():
     y = np.full(40, 5.0)
     scores = score_models(

@@ -159,16 +159,21 @@ def test_auto_uses_the_eight_candidates_and_reports_scores(retail_small):
         "ARIMA",
         "Theta",
         "DynamicTheta",
+        "MedianCombination",
         "Combination",
         "SeasonalNaive",
         "Naive",
     }
     assert rep.groupby("unique_id").size().eq(8).all()
-    combos = rep.loc[rep["model"].str.startswith("Combination"), "model"]
-    full = combos.str.contains("ARIMA(", regex=False) & combos.str.contains("DynamicTheta")
+    # per category: the median of ETS, ARIMA, Theta and DynamicTheta, and the mean of
+    # ETS and Theta
+    median = rep.loc[rep["model"].str.startswith("MedianCombination("), "model"]
+    mean = rep.loc[rep["model"].str.startswith("Combination("), "model"]
+    assert median.str.contains("ARIMA(", regex=False).all()
+    assert median.str.contains("DynamicTheta").all()
+    assert not mean.str.contains("ARIMA|DynamicTheta").any()
     n_categories = retail_small["unique_id"].nunique()
-    # per category: the ETS+ARIMA+Theta+DynamicTheta and the ETS+Theta combinations
-    assert full.sum() == (~full).sum() == n_categories
+    assert len(median) == len(mean) == n_categories
     assert (fc.fit_report_["status"] == "ok").all()
 
 

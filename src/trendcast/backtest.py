@@ -130,7 +130,7 @@ def score_models(
         else:
             assert isinstance(proto, Combination)
             parts = [runs[j] for j in found]
-            name = f"{proto.family}({','.join(p[0] for p in parts)})"
+            name = proto._name_of([p[0] for p in parts])
             failed = [p[2] for p in parts if p[1] is None]
             member_windows = [p[1] for p in parts if p[1] is not None]
             pinned = None

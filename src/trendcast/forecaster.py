@@ -98,8 +98,12 @@ class _Plan:
 
 
 def _default_combination() -> Combination:
-    """The first candidate of ``"auto"``: the mean of ETS, ARIMA, Theta and DynamicTheta."""
-    return Combination([ETS(), ARIMA(), Theta(), DynamicTheta()])
+    """The first candidate of ``"auto"``: the median of ETS, ARIMA, Theta and DynamicTheta.
+
+    With four members the median is the mean of the middle two, so one member
+    far off (an ARIMA that differenced twice, say) does not move it.
+    """
+    return Combination([ETS(), ARIMA(), Theta(), DynamicTheta()], method="median")
 
 
 def _with_season(model: LocalModel, m: int) -> LocalModel:
@@ -379,8 +383,8 @@ class TrendForecaster(BaseEstimator):
     Parameters
     ----------
     models : "auto", a model, or a list of models
-        ``"auto"`` chooses per category between the mean combination of ETS,
-        ARIMA, Theta and DynamicTheta (the default), the combination of ETS
+        ``"auto"`` chooses per category between the median combination of ETS,
+        ARIMA, Theta and DynamicTheta (the default), the mean of ETS
         and Theta, ETS, ARIMA, Theta, DynamicTheta, seasonal naive and naive by
         a rolling-origin backtest (MASE) on the training data; a sparse
         category (no demand in a quarter of its periods or more, see
@@ -415,11 +419,11 @@ class TrendForecaster(BaseEstimator):
     backtest_windows : int
         Number of rolling origins in the selection backtest.
     selection_margin : float
-        The first candidate (for ``"auto"``, the ETS+ARIMA+Theta+DynamicTheta
-        combination; for a list, the first model listed) is kept unless another
-        candidate's backtest MASE is lower by more than this fraction and it is
-        also more accurate in every backtest window. 0 picks the lowest score
-        outright.
+        The first candidate (for ``"auto"``, the median of ETS, ARIMA, Theta
+        and DynamicTheta; for a list, the first model listed) is kept unless
+        another candidate's backtest MASE is lower by more than this fraction
+        (default 0.4) and it is also more accurate in every backtest window.
+        0 picks the lowest score outright.
     progress : bool
         Show a progress bar while fitting.
     future_covariates : sequence of str, optional

@@ -80,9 +80,12 @@ class Combination(LocalModel):
     @property
     def name(self) -> str:
         members = getattr(self, "models_", None) or self.members()
-        inner = ",".join(m.name for m in members)
+        return self._name_of([m.name for m in members])
+
+    def _name_of(self, member_names: Sequence[str]) -> str:
+        """The name of this combination of members with these names."""
         prefix = "" if self.method == "mean" else "Median"
-        return f"{prefix}Combination({inner})"
+        return f"{prefix}Combination({','.join(member_names)})"
 
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         if self.method not in ("mean", "median"):
