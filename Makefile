@@ -12,9 +12,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# the demo uses a regular (non-editable) install, as a user would
+# the demo uses a regular (non-editable) install, as a user would; that replaces the
+# editable one of the dev tools, so the next `make test` installs it again (else the
+# tests would run against this copy, not the source being edited)
 demo: $(BIN)/python
 	$(PIP) install --quiet .
+	rm -f $(VENV)/.dev-installed
 	$(BIN)/trendcast demo --out trendcast-output
 
 $(VENV)/.dev-installed: $(BIN)/python pyproject.toml

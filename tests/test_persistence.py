@@ -316,3 +316,30 @@ def test_calibrated_forecaster_round_trips_its_calibration(tmp_path):
     cols = ["mean", "lo-50", "hi-50", "lo-80", "hi-80", "lo-95", "hi-95"]
     np.testing.assert_allclose(after[cols].to_numpy(), before[cols].to_numpy(), rtol=0, atol=1e-9)
     pd.testing.assert_frame_equal(loaded.calibration_report_, fc.calibration_report_)
+
+
+def test_theta_saved_before_it_used_the_recent_seasons_loads_as_it_was(tmp_path, monkeypatch):
+    # A file written before Theta was fitted on the last eight seasons has no n_fit:
+    # its line was fitted on the whole history, and it must forecast as it did then.
+    from trendcast.models import theta as theta_module
+
+    t = np.arange(240)
+    y = 200 + 0.5 * t + 30 * np.sin(2 * np.pi * t / 12)
+    y += np.random.default_rng(4).normal(0, 2, 240)
+    df = pd.DataFrame(
+        {"unique_id": "x", "ds": pd.date_range("2000-01-01", periods=240, freq="MS"), "y": y}
+    )
+    monkeypatch.setattr(theta_module, "_RECENT_SEASONS", 1000)  # the old behaviour
+    old = tc.TrendForecaster(models=tc.models.Theta(), n_jobs=1).fit(df)
+    expected = old.predict(12)
+    saved = old.save(tmp_path / "old")
+    text = (saved / "categories.json").read_text()
+    assert '"n_fit":240' in text
+    (saved / "categories.json").write_text(text.replace(',"n_fit":240', ""))
+    _resign(saved)
+    monkeypatch.setattr(theta_module, "_RECENT_SEASONS", 8)  # today's code reads it
+    pd.testing.assert_frame_equal(tc.load(saved).predict(12), expected)
+    # a fit of today is on its last 96 months and says so
+    new = tc.TrendForecaster(models=tc.models.Theta(), n_jobs=1).fit(df)
+    assert '"n_fit":96' in (new.save(tmp_path / "new") / "categories.json").read_text()
+    assert not np.allclose(new.predict(12)["mean"], expected["mean"])

@@ -129,8 +129,13 @@ _CROSTON_STATE = {
 }
 
 #: The allow-list: stable type name -> (class, fitted attributes it may restore and their
-#: kinds). ``y_``, ``X_`` and ``n_obs_`` are restored for every model. A model class that
-#: is not here cannot be saved without ``allow_pickle=True``.
+#: kinds; ``?`` marks a value that may be null). ``y_``, ``X_`` and ``n_obs_`` are
+#: restored for every model. A model class that is not here cannot be saved without
+#: ``allow_pickle=True``.
+#: State written by every save but missing from files of older releases; the model
+#: restores those as they were saved then (Theta without n_fit: fitted on the whole history).
+_MAY_BE_MISSING: dict[str, set[str]] = {"trendcast.Theta": {"n_fit"}}
+
 ALLOWED_MODELS: dict[str, tuple[type[LocalModel], dict[str, str]]] = {
     "trendcast.Naive": (Naive, {"sigma_": "float"}),
     "trendcast.SeasonalNaive": (SeasonalNaive, {"sigma_": "float"}),
@@ -148,6 +153,9 @@ ALLOWED_MODELS: dict[str, tuple[type[LocalModel], dict[str, str]]] = {
             "method": "str",
             "deseasonalize": "bool",
             "period": "int",
+            # observations the line was fitted on (the last eight seasons of a longer
+            # seasonal history); see _MAY_BE_MISSING
+            "n_fit": "int",
         },
     ),
     "trendcast.DynamicTheta": (
@@ -953,10 +961,11 @@ class _Reader:
         if state is None:
             return model
         kinds = {**_BASE_STATE, **state_kinds}
-        if not isinstance(state, dict) or set(state) != set(kinds):
+        required = set(kinds) - _MAY_BE_MISSING.get(name, set())
+        if not isinstance(state, dict) or not required <= set(state) <= set(kinds):
             found = sorted(state) if isinstance(state, dict) else _short(state)
             raise self.fail(where, f"{name} state must hold exactly {sorted(kinds)}; found {found}")
-        values = {k: self.typed(state[k], kinds[k], f"{where}.{k}") for k in kinds}
+        values = {k: self.typed(state[k], kinds[k], f"{where}.{k}") for k in state}
         try:
             model._restore_state(values)
         except (ValueError, TypeError, ArithmeticError, np.linalg.LinAlgError) as exc:

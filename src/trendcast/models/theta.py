@@ -81,6 +81,7 @@ class Theta(LocalModel):
             "deseasonalize": bool(model.deseasonalize),
             "period": int(model.period),
             "seasonal": np.zeros(0),
+            "n_fit": int(model.endog_orig.shape[0]),
         }
         if model.deseasonalize:
             # forecast_components gives the seasonal factor of period n + i at row i;
@@ -98,8 +99,13 @@ class Theta(LocalModel):
         methods = ("add", "mul", "additive", "multiplicative")
         if state["method"] not in methods or state["period"] < 1:
             raise ValueError(f"method={state['method']!r}, period={state['period']!r}")
+        # files written before Theta used the recent seasons have no n_fit: their
+        # line was fitted on the whole history
+        n_fit = state.get("n_fit", self.y_.size)
+        if not 1 <= n_fit <= self.y_.size:
+            raise ValueError(f"n_fit={n_fit!r} is not between 1 and {self.y_.size}")
         model = ThetaModel(
-            _recent(self.y_, max(int(self.season_length or 1), 1)),
+            self.y_[self.y_.size - n_fit :],
             period=state["period"],
             deseasonalize=state["deseasonalize"],
             method=state["method"],
