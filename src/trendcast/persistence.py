@@ -128,14 +128,14 @@ _CROSTON_STATE = {
     "size_ratios_": "array",
 }
 
-#: The allow-list: stable type name -> (class, fitted attributes it may restore and their
-#: kinds; ``?`` marks a value that may be null). ``y_``, ``X_`` and ``n_obs_`` are
-#: restored for every model. A model class that is not here cannot be saved without
-#: ``allow_pickle=True``.
 #: State written by every save but missing from files of older releases; the model
 #: restores those as they were saved then (Theta without n_fit: fitted on the whole history).
 _MAY_BE_MISSING: dict[str, set[str]] = {"trendcast.Theta": {"n_fit"}}
 
+#: The allow-list: stable type name -> (class, fitted attributes it may restore and their
+#: kinds; ``?`` marks a value that may be null). ``y_``, ``X_`` and ``n_obs_`` are
+#: restored for every model. A model class that is not here cannot be saved without
+#: ``allow_pickle=True``.
 ALLOWED_MODELS: dict[str, tuple[type[LocalModel], dict[str, str]]] = {
     "trendcast.Naive": (Naive, {"sigma_": "float"}),
     "trendcast.SeasonalNaive": (SeasonalNaive, {"sigma_": "float"}),

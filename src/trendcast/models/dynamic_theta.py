@@ -9,6 +9,7 @@ import numpy as np
 
 from trendcast.exceptions import ModelFitError
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
+from trendcast.models.theta import _RECENT_SEASONS
 
 __all__ = ["DynamicTheta"]
 
@@ -200,22 +201,18 @@ class DynamicTheta(LocalModel):
 
 
 # ---------------------------------------------------------------------------- helpers
-#: the seasonal factors come from the last this many whole seasons at most
-_FACTOR_SEASONS = 8
-
-
 def _seasonal_factors(y: np.ndarray, m: int) -> tuple[np.ndarray, bool]:
     """Classical decomposition factors by season position, when the season is significant.
 
-    On a history longer than ``_FACTOR_SEASONS`` seasons, the test and the
-    decomposition see only its last whole seasons (from a season start, so
+    On a history longer than ``_RECENT_SEASONS`` seasons (Theta's window), the
+    test and the decomposition see only its last whole seasons (from a season start, so
     factor ``j`` stays the factor of periods ``j, j + m, ...``): a season
     averaged over decades is not the season of now. On the 12 US retail
     categories of ``tests/test_accuracy.py`` (33 years) this took
     DynamicTheta from 1.16 to 0.90 MASE; on M3 monthly (at most 12 years) it
     changed little (test split 13.70 / 0.846 -> 13.70 / 0.843).
     """
-    start = max(0, (y.size - _FACTOR_SEASONS * m) // m * m) if m > 1 else 0
+    start = max(0, (y.size - _RECENT_SEASONS * m) // m * m) if m > 1 else 0
     y = y[start:]
     positive = bool(np.all(y > 0))
     if m < 2 or y.size < 2 * m or not _seasonal(y, m):
