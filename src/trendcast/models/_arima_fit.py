@@ -17,24 +17,28 @@ parameter vector of statsmodels' ``SARIMAX`` on the original scale.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
+from scipy.optimize import leastsq
 
 __all__ = ["Candidate", "Fit", "Problem"]
 
 #: AR and MA roots closer to the unit circle than this are rejected, as in R
 _MIN_ROOT = 1.01
 _ONE = np.ones(1)
+_EMPTY = np.zeros(0)
 #: relative tolerance of the CSS estimates that score the candidate orders
 _CSS_TOL = 1e-5
 #: Levenberg-Marquardt iterations allowed to the exact ML fit. On M3 monthly 95% of
 #: the fits converged within 7; the few that ran past 30 (up to 130, seconds each)
 #: were walking to a unit root that the root check then rejected.
 _MLE_ITERATIONS = 30
+_MLE_TOL = 1e-8
+_GTOL = 1e-8
 
 
 @dataclass(frozen=True, order=True)
@@ -94,18 +98,16 @@ class Problem:
         """Split ``theta`` into mean, betas and constrained AR, MA, SAR, SMA coefficients."""
         from statsmodels.tsa.statespace.tools import constrain_stationary_univariate as cs
 
-        i = 0
-        mu = theta[i : i + int(c.constant)]
-        i += int(c.constant)
-        beta = theta[i : i + self.k]
-        i += self.k
-        out = [mu, beta]
+        i = int(c.constant) + self.k
+        out = [theta[: int(c.constant)], theta[int(c.constant) : i]]
         for size, sign in ((c.p, 1.0), (c.q, -1.0), (c.P, 1.0), (c.Q, -1.0)):
-            part = theta[i : i + size]
             if size == 1:  # statsmodels' transform for one coefficient, inlined (hot path)
-                out.append(-sign * part / np.sqrt(1.0 + part * part))
+                x = float(theta[i])
+                out.append(np.array([-sign * x / math.sqrt(1.0 + x * x)]))
+            elif size:
+                out.append(sign * cs(theta[i : i + size]))
             else:
-                out.append(sign * cs(part) if size else part)
+                out.append(_EMPTY)
             i += size
         return tuple(out)
 
@@ -202,16 +204,16 @@ class Problem:
                 warnings.simplefilter("ignore")
                 # 1e-5 rather than 1e-8: the same orders won on a sample of M3 monthly
                 # series, at two thirds of the cost (the chosen order is refitted by ML)
-                sol = least_squares(
+                x = leastsq(
                     lambda t: self.css_residuals(c, t),
                     theta,
-                    method="lm",
-                    max_nfev=200,
+                    maxfev=200,
                     ftol=_CSS_TOL,
                     xtol=_CSS_TOL,
-                )
-            if np.all(np.isfinite(sol.x)):
-                theta = sol.x
+                    gtol=_GTOL,
+                )[0]
+            if np.all(np.isfinite(x)):
+                theta = x
         elif c.n_arma:
             return Fit(c, theta, -np.inf, np.inf, False)
         ll = self._safe_loglike(c, theta)
@@ -224,7 +226,7 @@ class Problem:
         With the innovation variance concentrated out, the Gaussian likelihood
         is largest where ``sum(u**2 / v) * prod(v) ** (1 / n)`` is smallest
         (``u`` the innovations, ``v`` their relative variances), a sum of
-        squares: Levenberg-Marquardt (``least_squares``) minimises it in a few
+        squares: Levenberg-Marquardt (MINPACK via ``leastsq``) minimises it in a few
         Gauss-Newton steps, where a quasi-Newton search on the likelihood
         itself needed several times more evaluations.
 
@@ -237,17 +239,20 @@ class Problem:
             return start
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            sol = least_squares(
+            x, _, _, _, status = leastsq(
                 lambda t: self._scaled_innovations(c, t),
                 start.theta,
-                method="lm",
-                max_nfev=maxiter * (start.theta.size + 1),
+                full_output=True,
+                maxfev=maxiter * (start.theta.size + 1),
+                ftol=_MLE_TOL,
+                xtol=_MLE_TOL,
+                gtol=_GTOL,
             )
-        theta = sol.x if np.all(np.isfinite(sol.x)) else start.theta
+        theta = x if np.all(np.isfinite(x)) else start.theta
         ll = self._safe_loglike(c, theta)
         if ll < start.loglike:  # the optimizer wandered off: keep the CSS estimates
             theta, ll = start.theta, start.loglike
-        converged = bool(sol.status > 0)
+        converged = status in (1, 2, 3, 4)  # MINPACK's codes of convergence
         aicc = self.aicc(c, ll) if converged and self.roots_ok(c, theta) else np.inf
         return Fit(c, theta, ll, aicc, converged=converged)
 

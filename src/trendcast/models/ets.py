@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize
 
 from trendcast.exceptions import ConvergenceWarning, ModelFitError
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
@@ -56,6 +57,105 @@ _SHORTLIST = 3
 #: screen only ranks forms: on every 14th M3 monthly series (102) these picked the
 #: same three forms as the defaults, at 71% of the screening time.
 _SCREEN_TOLERANCES = {"factr": 1e10, "pgtol": 1e-3}
+_FULL_TOLERANCES = {"factr": 1e7, "pgtol": 1e-5}
+#: forward-difference step of the gradient (statsmodels' and scipy's default)
+_STEP = 1e-8
+_LOG_2PI_PLUS_1 = float(np.log(2 * np.pi) + 1)
+
+
+def _maximize(model: Any, maxiter: int, factr: float, pgtol: float) -> tuple[np.ndarray, int]:
+    """Maximum-likelihood parameters of an ``ETSModel``, and the iterations used.
+
+    The same problem as ``ETSModel.fit`` (its start values, bounds, the
+    ``beta* = beta / alpha`` and ``gamma* = gamma / (1 - alpha)``
+    reparametrisation, its compiled smoothing recursion and L-BFGS-B from
+    scipy), without the generic machinery between the optimizer and the
+    recursion: the likelihood is evaluated on preallocated arrays and its
+    forward-difference gradient is taken here, one recursion per free
+    parameter. On M3 monthly forms that halves the cost of a fit; the optimum
+    is the same up to the optimizer's tolerance.
+
+    Falls back to ``ETSModel.fit`` when this statsmodels lacks the internals.
+    """
+    try:
+        start = np.asarray(model._convert_and_bound_start_params(model.start_params), float)
+        bounds = model._setup_bounds()
+        smooth = model._smoothing_func
+        n_states = int(model._k_states_internal)
+    except AttributeError:  # pragma: no cover - another statsmodels: the public route
+        count = [0]
+        params = model.fit(
+            disp=False,
+            return_params=True,
+            maxiter=maxiter,
+            factr=factr,
+            pgtol=pgtol,
+            callback=lambda _: count.__setitem__(0, count[0] + 1),
+        )
+        return np.asarray(params, dtype=float), count[0]
+    beta_star = "smoothing_trend" not in model.bounds
+    gamma_star = "smoothing_seasonal" not in model.bounds
+    if beta_star:
+        start[1] /= start[0]
+    if gamma_star:
+        start[2] /= 1 - start[0]
+    lb = np.array([b[0] for b in bounds], dtype=float)
+    ub = np.array([b[1] for b in bounds], dtype=float)
+    fixed = lb == ub
+    is_fixed = fixed.astype(np.int64)
+    fixed_values = np.where(fixed, lb, 0.0)
+    free_lb, free_ub = lb[~fixed], ub[~fixed]
+    y = np.asarray(model.endog, dtype=float)
+    n = y.size
+    yhat = np.zeros(n)
+    xhat = np.zeros((n, n_states))
+    multiplicative = model.error == "mul"
+
+    def minus_loglike(x: np.ndarray) -> float:
+        # ETSModel.loglike divided by -n (the scale statsmodels optimizes on)
+        smooth(x, y, yhat, xhat, is_fixed, fixed_values, beta_star, gamma_star)
+        r = y - yhat
+        if not multiplicative:
+            return 0.5 * (_LOG_2PI_PLUS_1 + np.log(r @ r / n))
+        r /= yhat
+        yhat[yhat == 0] = 1e-32
+        return 0.5 * (_LOG_2PI_PLUS_1 + np.log(r @ r / n)) + np.log(np.abs(yhat)).sum() / n
+
+    def value_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
+        f0 = minus_loglike(x)
+        grad = np.empty(x.size)
+        step = x.copy()
+        for i in range(x.size):
+            h = _STEP
+            # a step that would leave the box goes the other way (as scipy's)
+            if x[i] + h > free_ub[i] and h <= max(x[i] - free_lb[i], free_ub[i] - x[i]):
+                h = -h
+            step[i] = x[i] + h
+            grad[i] = (minus_loglike(step) - f0) / (step[i] - x[i])
+            step[i] = x[i]
+        return f0, grad
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        result = minimize(
+            value_and_gradient,
+            np.clip(start[~fixed], free_lb, free_ub),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=list(zip(free_lb, free_ub, strict=True)),
+            options={
+                "maxiter": maxiter,
+                "ftol": factr * np.finfo(float).eps,
+                "gtol": pgtol,
+            },
+        )
+    internal = fixed_values.copy()
+    internal[~fixed] = result.x
+    if beta_star:
+        internal[1] *= internal[0]
+    if gamma_star:
+        internal[2] *= 1 - internal[0]
+    return np.asarray(model._model_params(internal), dtype=float), int(result.nit)
 
 
 def _screen(y: np.ndarray, cands: list[tuple], m: int) -> tuple[list[tuple], list[tuple]]:
@@ -73,9 +173,7 @@ def _screen(y: np.ndarray, cands: list[tuple], m: int) -> tuple[list[tuple], lis
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 model = ETS._build(y, form, m, "heuristic")
-                params = np.asarray(
-                    model.fit(disp=False, return_params=True, **_SCREEN_TOLERANCES), dtype=float
-                )
+                params, _ = _maximize(model, _MAXITER, **_SCREEN_TOLERANCES)
                 llf = float(model.loglike(params))
         except (ValueError, np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError):
             rest.append(form)
@@ -239,20 +337,12 @@ class ETS(LocalModel):
         from statsmodels.tools.eval_measures import aicc
 
         model = self._build(y, form, m)
-        iterations = [0]
-
-        def count(_: np.ndarray) -> None:
-            iterations[0] += 1
-
+        params, iterations = _maximize(model, _MAXITER, **_FULL_TOLERANCES)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            params = np.asarray(
-                model.fit(disp=False, return_params=True, maxiter=_MAXITER, callback=count),
-                dtype=float,
-            )
             llf = float(model.loglike(params))
         k = params.size - len(getattr(model, "_fixed_params", {}) or {}) + 1
-        return float(aicc(llf, y.size, k)), model, params, iterations[0] < _MAXITER
+        return float(aicc(llf, y.size, k)), model, params, iterations < _MAXITER
 
     def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
         m = max(int(self.season_length or 1), 1)
