@@ -81,3 +81,66 @@ def test_own_optimizer_reaches_statsmodels_maximum():
             llf_ours, llf_ref = model.loglike(ours), model.loglike(reference)
         assert 0 < iterations < 1000, form
         assert llf_ours >= llf_ref - 1e-3 * abs(llf_ref), (form, llf_ours, llf_ref)
+
+
+def test_point_forecasts_equal_statsmodels_forecasts_after_fit_and_update():
+    # point forecasts come from the last state of the recursion, not from
+    # statsmodels' results object (built only for intervals): they must equal
+    # ETSResults.forecast for every kind of form, also after update()
+    import trendcast as tc
+
+    y = tc.datasets.load_us_retail(categories=["448"])["y"].to_numpy()[-132:]
+    for spec, damped in [
+        ("ANN", False),
+        ("AAA", True),
+        ("MAM", False),
+        ("MAM", True),
+        ("MNA", False),
+    ]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = ETS(season_length=12, model=spec, damped=damped).fit(y[:-12])
+            assert model._results is None  # nothing built for point forecasts
+            np.testing.assert_allclose(
+                model.predict(30).mean, np.asarray(model.results_.forecast(30)), rtol=1e-12
+            )
+            model.update(y[-12:])
+            assert model._results is None
+            reference = ETS._build(y, model.form_, 12).smooth(model.params_)
+            np.testing.assert_allclose(
+                model.predict(30).mean, np.asarray(reference.forecast(30)), rtol=1e-12
+            )
+            # the lazily built results cover the updated history
+            assert model.results_.nobs == y.size
+
+
+def test_intervals_and_paths_equal_statsmodels_for_every_kind_of_form():
+    # intervals and sample paths are computed from the last state (closed-form
+    # variance for the linear forms, simulation for the others) instead of
+    # statsmodels' results object: they must equal what statsmodels gives,
+    # draw for draw under the same seed
+    import trendcast as tc
+
+    y = tc.datasets.load_us_retail(categories=["448"])["y"].to_numpy()[-132:]
+    forms = [("ANN", False), ("AAN", True), ("AAA", False), ("ANA", False)]
+    forms += [("MAM", False), ("MAM", True), ("MNA", False), ("MAN", True)]
+    for spec, damped in forms:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = ETS(season_length=12, model=spec, damped=damped).fit(y)
+            fc = model.predict(24, level=(80, 95))
+            res = model.results_
+            pred = res.get_prediction(
+                start=res.nobs,
+                end=res.nobs + 23,
+                simulate_repetitions=model.n_simulations,
+                rng=np.random.default_rng(model.random_state),
+            )
+            assert pred.method == ("exact" if spec[0] == "A" else "simulated")
+            for level in (80, 95):
+                bounds = np.asarray(pred.pred_int(alpha=1 - level / 100), dtype=float)
+                np.testing.assert_allclose(fc.lower[level], np.minimum(bounds[:, 0], fc.mean))
+                np.testing.assert_allclose(fc.upper[level], np.maximum(bounds[:, 1], fc.mean))
+            sims = res.simulate(24, anchor="end", repetitions=40, rng=np.random.default_rng(5))
+            paths = model.sample_paths(24, 40, random_state=np.random.default_rng(5))
+            np.testing.assert_allclose(paths, np.asarray(sims, dtype=float).T)

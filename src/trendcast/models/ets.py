@@ -9,7 +9,6 @@ not tried.
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from typing import Any
 
@@ -290,11 +289,7 @@ class ETS(LocalModel):
         if best is None:
             raise ModelFitError("every ETS form failed: " + "; ".join(reasons[:3]))
         self.aicc_, self.form_, model, self.params_, self.converged_ = best
-        # Only the chosen form gets a full results object (statsmodels computes a
-        # numerical Hessian for every one it builds).
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            self.results_ = model.smooth(self.params_)
+        self._run_filter(y)
         if not self.converged_:
             warnings.warn(
                 f"the optimizer reached its iteration limit for {self.name}; the forecast "
@@ -344,17 +339,131 @@ class ETS(LocalModel):
         k = params.size - len(getattr(model, "_fixed_params", {}) or {}) + 1
         return float(aicc(llf, y.size, k)), model, params, iterations < _MAXITER
 
-    def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
+    # -- the fitted state ---------------------------------------------------------------
+    def _run_filter(self, y: np.ndarray) -> None:
+        """Run the recursion with the fitted parameters over ``y``.
+
+        Keeps what forecasts need: the state after the last observation, the
+        smoothing parameters and the error variance. statsmodels' results
+        object (which computes a numerical Hessian when built, several
+        milliseconds) is only made when a user asks for ``results_``.
+        """
         m = max(int(self.season_length or 1), 1)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            self.results_ = self._build(y_all, self.form_, m).smooth(self.params_)
+        model = self._build(np.asarray(y, dtype=float), self.form_, m)
+        internal = np.asarray(model._internal_params(np.asarray(self.params_)), dtype=float)
+        data = np.asarray(model.endog, dtype=float)
+        fitted = np.zeros(y.size)
+        states = np.zeros((y.size, int(model._k_states_internal)))
+        with np.errstate(all="ignore"):
+            model._smoothing_func(
+                internal,
+                data,
+                fitted,
+                states,
+                np.zeros(internal.size, dtype=np.int64),
+                np.zeros(internal.size),
+                False,
+                False,
+            )
+            resid = data - fitted
+            if self.form_[0] == "M":
+                resid = resid / fitted
+        self._last_state = states[-1].copy()
+        #: alpha, beta, gamma, phi (zero for a missing component, phi 1 undamped)
+        self._smoothing = internal[:4].copy()
+        self._sigma2 = float(np.mean(resid**2))  # statsmodels' scale (and mse)
+        self._results: Any = None
+
+    @property
+    def results_(self) -> Any:
+        """statsmodels' ``ETSResults`` of the fitted parameters on the data seen so far."""
+        self._check_fitted()
+        if getattr(self, "_results", None) is None:
+            m = max(int(self.season_length or 1), 1)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                self._results = self._build(self.y_, self.form_, m).smooth(self.params_)
+        return self._results
+
+    def _point_forecast(self, h: int) -> np.ndarray:
+        """The forecast of the recursion without errors (what ``ETSResults.forecast`` gives).
+
+        ``(level + (phi + ... + phi**k) * trend)`` combined with the seasonal
+        state of the same season, from the state after the last observation.
+        """
+        state = self._last_state
+        steps = np.arange(1, h + 1)
+        level = state[0] + np.cumsum(self._smoothing[3] ** steps) * state[1]
+        m = state.size - 2
+        season = state[2 + (m - 1 - (steps - 1) % m)]
+        return level * season if self.form_[3] == "M" else level + season
+
+    def _forecast_variance(self, h: int) -> np.ndarray:
+        """Exact forecast variance of the linear forms (additive error and season).
+
+        For ``x_t = F x_{t-1} + g e_t``, ``y_t = w' x_{t-1} + e_t`` the
+        ``k``-step variance is ``sigma2 * (1 + sum_{j<k} (w' F^(j-1) g)^2)``
+        (Hyndman et al., 2008, ch. 6): the closed forms statsmodels uses.
+        """
+        alpha, beta, gamma, phi = self._smoothing
+        m = self._last_state.size - 2
+        # state (level, trend, s_t, ..., s_{t-m+1}); the oldest season enters the forecast
+        g = np.zeros(m + 2)
+        g[:3] = alpha, beta, gamma
+        w = np.zeros(m + 2)
+        w[0], w[1], w[-1] = 1.0, phi, 1.0
+        c = np.empty(max(h - 1, 0))
+        v = g
+        for j in range(h - 1):
+            c[j] = w @ v
+            nxt = np.empty_like(v)
+            nxt[0] = v[0] + phi * v[1]
+            nxt[1] = phi * v[1]
+            nxt[2] = v[-1]
+            nxt[3:] = v[2:-1]
+            v = nxt
+        return self._sigma2 * (1.0 + np.concatenate(([0.0], np.cumsum(c**2))))
+
+    def _simulate(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
+        """Sample paths, shape ``(h, n_paths)``, from the state after the last observation.
+
+        The model's own equations with Gaussian errors of the fitted variance
+        (Hyndman et al., 2008, ch. 2), drawn as statsmodels' ``simulate``
+        draws them, so a seed gives the same paths.
+        """
+        e, _, _, s = self.form_
+        alpha, beta, gamma, phi = self._smoothing
+        eps = rng.standard_normal((h, n_paths)) * np.sqrt(self._sigma2)
+        state = np.repeat(self._last_state[:, None], n_paths, axis=1)
+        out = np.empty((h, n_paths))
+        for t in range(h):
+            level, trend, season = state[0], phi * state[1], state[-1]
+            base = level + trend
+            mean = base * season if s == "M" else base + season
+            err = eps[t]
+            if e == "A":
+                out[t] = mean + err
+                k_level = 1.0 / season if s == "M" else 1.0
+                new_level = base + alpha * k_level * err
+                new_trend = trend + beta * k_level * err
+                new_season = season + gamma * (1.0 / base if s == "M" else 1.0) * err
+            else:
+                out[t] = mean * (1.0 + err)
+                k_level = 0.0 if s == "M" else season
+                new_level = base + alpha * (base + k_level) * err
+                new_trend = trend + beta * (trend + k_level + level) * err
+                new_season = season + gamma * (season + (0.0 if s == "M" else base)) * err
+            state = np.vstack((new_level, new_trend, new_season, state[2:-1]))
+        return out
+
+    def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
+        self._run_filter(y_all)
 
     def _restore_state(self, state: dict[str, Any]) -> None:
-        """Set the saved form and parameters and rebuild the results by smoothing.
+        """Set the saved form and parameters and run the filter over the saved history.
 
-        ``ETSModel(...).smooth(params_)`` runs the filter with the saved
-        parameters: nothing is re-estimated, so forecasts equal the saved ones.
+        The recursion runs with the saved parameters: nothing is re-estimated,
+        so forecasts equal the saved ones.
         """
         super()._restore_state(state)
         form = self.form_
@@ -366,32 +475,30 @@ class ETS(LocalModel):
             and form[3] in ("A", "M", "N")
         ):
             raise ValueError(f"form_={form!r} is not an ETS form")
-        self._update(self.y_, None)
+        self._run_filter(self.y_)
 
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
-        n = self.results_.nobs
+        with np.errstate(all="ignore"):
+            mean = self._point_forecast(h)
         if not levels:  # point forecasts only (the selection backtest): no simulation
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                mean = np.asarray(self.results_.forecast(h), dtype=float)
             if not np.all(np.isfinite(mean)):
                 raise ModelFitError("ETS produced non-finite forecasts")
             return ModelForecast(mean=mean)
-        kwargs: dict[str, Any] = {"simulate_repetitions": self.n_simulations}
-        sim_params = inspect.signature(self.results_.simulate).parameters
-        seed_name = "rng" if "rng" in sim_params else "random_state"
-        kwargs[seed_name] = np.random.default_rng(self.random_state)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            pred = self.results_.get_prediction(start=n, end=n + h - 1, **kwargs)
-            mean = np.asarray(self.results_.forecast(h), dtype=float)
-            out = ModelForecast(mean=mean)
-            for level in levels:
-                bounds = np.asarray(pred.pred_int(alpha=1 - level / 100.0), dtype=float)
-                out.lower[level] = np.minimum(bounds[:, 0], mean)
-                out.upper[level] = np.maximum(bounds[:, 1], mean)
+        e, t, _, season = self.form_
+        with np.errstate(all="ignore"):
+            if e == "A" and season != "M":
+                # a closed-form variance (statsmodels' "exact" intervals)
+                out = ModelForecast.from_normal(mean, np.sqrt(self._forecast_variance(h)), levels)
+            else:  # quantiles of simulated paths, as statsmodels' "simulated" intervals
+                rng = np.random.default_rng(self.random_state)
+                sims = self._simulate(h, self.n_simulations, rng)
+                out = ModelForecast(mean=mean)
+                for level in levels:
+                    tail = (1 - level / 100.0) / 2
+                    out.lower[level] = np.minimum(np.quantile(sims, tail, axis=1), mean)
+                    out.upper[level] = np.maximum(np.quantile(sims, 1 - tail, axis=1), mean)
         if not (
             np.all(np.isfinite(out.mean))
             and all(np.all(np.isfinite(v)) for v in out.upper.values())
@@ -402,17 +509,13 @@ class ETS(LocalModel):
     def _sample_paths(
         self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
     ) -> np.ndarray:
-        """Paths simulated from the fitted state space model (statsmodels ``simulate``).
+        """Paths simulated from the fitted state space model (see ``_simulate``).
 
         The same simulation gives the intervals of the forms without a closed
         form variance, so path quantiles and bounds agree.
         """
-        sim_params = inspect.signature(self.results_.simulate).parameters
-        seed_name = "rng" if "rng" in sim_params else "random_state"
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            sims = self.results_.simulate(h, anchor="end", repetitions=n_paths, **{seed_name: rng})
-        paths = np.asarray(sims, dtype=float).reshape(h, n_paths).T
+        with np.errstate(all="ignore"):
+            paths = self._simulate(h, n_paths, rng).T
         if not np.all(np.isfinite(paths)):
             raise ModelFitError("ETS produced non-finite sample paths")
         return np.ascontiguousarray(paths)
