@@ -170,3 +170,27 @@ def test_exact_fit_that_does_not_converge_is_rejected():
     assert not stopped.converged
     assert stopped.aicc == np.inf
     assert problem.fit_mle(start).converged
+
+
+def test_pickled_copy_leaves_the_filter_output_behind_and_forecasts_the_same():
+    # a seasonal model's filter output is megabytes; a pickled copy (sent between
+    # processes) carries parameters and history and filters again when used
+    import pickle
+
+    rng = np.random.default_rng(8)
+    t = np.arange(120)
+    y = 100 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, 120)
+    m = ARIMA(season_length=12, order=(0, 1, 1), seasonal_order=(0, 1, 1)).fit(y[:108])
+    before = m.predict(6, level=(80,))
+    blob = pickle.dumps(m)
+    assert m._results is not None  # the original keeps its results
+    assert len(blob) < 50_000 < len(pickle.dumps(m._results))
+    copy = pickle.loads(blob)
+    after = copy.predict(6, level=(80,))
+    np.testing.assert_allclose(after.mean, before.mean)
+    np.testing.assert_allclose(after.lower[80], before.lower[80])
+    # an update of the copy (no results yet) equals an update of the original
+    copy2 = pickle.loads(blob)
+    m.update(y[108:])
+    copy2.update(y[108:])
+    np.testing.assert_allclose(copy2.predict(6).mean, m.predict(6).mean)

@@ -361,7 +361,7 @@ class ARIMA(LocalModel):
             results = model.filter(params, cov_type="none")
         if not np.isfinite(results.llf):
             raise ValueError("the state-space filter gave no likelihood")
-        self.results_: Any = results
+        self._results: Any = results
         self.params_ = np.asarray(params, dtype=float)
         self.arima_order_ = (c.p, d, c.q)
         self.seasonal_arima_order_ = (c.P, D, c.Q)
@@ -383,34 +383,60 @@ class ARIMA(LocalModel):
         ``SARIMAX(...).filter(params_)`` runs the Kalman filter with the saved
         parameters over the saved history: nothing is re-estimated.
         """
-        from statsmodels.tsa.statespace.sarimax import SARIMAX
-
         super()._restore_state(state)
         orders = (*self.arima_order_, *self.seasonal_arima_order_)
         if len(orders) != 6 or not all(isinstance(o, int) and 0 <= o <= 10 for o in orders):
             raise ValueError(f"orders {orders!r} are not ARIMA orders")
         if self.has_covariates_ != (self.X_ is not None):
             raise ValueError("has_covariates_ disagrees with the saved covariates")
+        self._results = self._filter(self.y_, self.X_)
+
+    def _filter(self, y: np.ndarray, X: np.ndarray | None) -> Any:
+        """statsmodels' filter results of the fitted orders and parameters over ``y``."""
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
         p, d, q = self.arima_order_
         P, D, Q = self.seasonal_arima_order_
         m = self._season()
         model = SARIMAX(
-            self.y_,
-            exog=self.X_,
+            y,
+            exog=X,
             order=(p, d, q),
             seasonal_order=(P, D, Q, m) if m > 1 else (0, 0, 0, 0),
             trend="c" if self.constant_ else "n",
         )
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            self.results_ = model.filter(self.params_, cov_type="none")
+            return model.filter(self.params_, cov_type="none")
+
+    @property
+    def results_(self) -> Any:
+        """statsmodels' SARIMAX filter results of the fitted model on the data seen so far.
+
+        Not pickled: a seasonal model's filter output is several megabytes (the
+        state covariance of every period), so a copy sent between processes or
+        saved carries the parameters and history and filters again (a few
+        milliseconds) when first used.
+        """
+        self._check_fitted()
+        if getattr(self, "_results", None) is None:
+            self._results = self._filter(self.y_, self.X_)
+        return self._results
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # a copy: the object keeps its results
+        state.pop("_results", None)
+        return state
 
     # -- using the fit -----------------------------------------------------------------
     def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
+        if getattr(self, "_results", None) is None:
+            self._results = self._filter(y_all, X_all)
+            return
         n_old = self.y_.size
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            self.results_ = self.results_.append(
+            self._results = self._results.append(
                 y_all[n_old:], exog=None if X_all is None else X_all[n_old:]
             )
 
