@@ -379,11 +379,11 @@ def test_theta_interval_uses_the_variance_of_its_ses_errors():
 
 
 def test_theta_matches_statsmodels_two_step_fit_on_real_series():
-    # Theta estimates the SES smoothing of statsmodels' two-step fit itself (a grid
-    # and a bounded search on the same sum of squares): forecasts must equal
-    # ThetaModel.fit()'s, seasonal and not (where statsmodels' optimizer stopped short,
-    # ours must have the smaller sum of squares), and its alpha must be the global
-    # minimiser of the one-step squared errors
+    # Theta estimates the SES smoothing of statsmodels' two-step fit itself (downhill
+    # from 0.1 on a grid, then a bounded search, on the same sum of squares): forecasts
+    # equal to ThetaModel.fit()'s, seasonal and not, wherever statsmodels reached its minimum
+    # (at a boundary optimum statsmodels stops at 0.9998, ours at 0.9999), and its
+    # alpha must be a minimum of the one-step squared errors
     from statsmodels.tsa.forecasting.theta import ThetaModel
 
     from trendcast.models import theta as theta_module
@@ -409,38 +409,36 @@ def test_theta_matches_statsmodels_two_step_fit_on_real_series():
                 level = a * v + (1 - a) * level
             return total
 
-        # where statsmodels stopped short of the minimum (or at 0.9998 of a boundary
-        # optimum where ours stops at 0.9999) the fits differ; elsewhere they agree
         if sse(ref_alpha) <= sse(alpha) * (1 + 1e-6):
             np.testing.assert_allclose(
                 np.asarray(ours.forecast(18)), np.asarray(reference.forecast(18)), rtol=1e-4
             )
-        fine = min(sse(a) for a in np.linspace(1e-4, 1 - 1e-4, 400))
-        assert sse(alpha) <= fine * (1 + 1e-9)
+        lo, hi = max(alpha - 1e-3, 1e-4), min(alpha + 1e-3, 1 - 1e-4)
+        assert sse(alpha) <= min(sse(lo), sse(hi)) * (1 + 1e-12)
 
 
-def test_theta_ses_search_finds_the_global_minimum_of_a_two_basin_sum_of_squares():
+def test_theta_ses_search_keeps_statsmodels_basin_when_the_sum_of_squares_has_two():
     # a level shift and a random walk: the one-step sum of squares has a local
-    # minimum that a bounded search over all of (0, 1) stops in (1% above the
-    # global one); the grid first picks the right basin
+    # minimum near alpha 0.1 and a lower one at alpha -> 0 (a level frozen at the
+    # first value). Like statsmodels (start 0.1, downhill) Theta keeps the first,
+    # which forecast better on M3's validation split than the lowest one
+    from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
+
     from trendcast.models import theta as theta_module
 
-    rng = np.random.default_rng(913)
-    n = 60
-    shift = np.where(np.arange(n) > rng.integers(5, 55), rng.normal(0, 20), 0)
-    walk = np.cumsum(rng.normal(0, rng.uniform(0, 2), n))
-    y = 100 + shift + walk + rng.normal(0, 5, n)
-
-    def sse(a: float) -> float:
-        level, total = y[0], 0.0
-        for v in y[1:]:
-            total += (v - level) ** 2
-            level = a * v + (1 - a) * level
-        return total
-
-    alpha, level = theta_module._ses_alpha(y)
-    fine = min(sse(a) for a in np.linspace(1e-4, 1 - 1e-4, 2000))
-    assert sse(alpha) <= fine * (1 + 1e-9)
+    for seed in (694, 913, 1025):
+        rng = np.random.default_rng(seed)
+        n = 60
+        shift = np.where(np.arange(n) > rng.integers(5, 55), rng.normal(0, 20), 0)
+        walk = np.cumsum(rng.normal(0, rng.uniform(0, 2), n))
+        y = 100 + shift + walk + rng.normal(0, 5, n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = ExponentialSmoothing(y, initial_level=y[0], initialization_method="known")
+            ref_alpha = float(reference.fit(disp=False).params[0])
+        alpha, _ = theta_module._ses_alpha(y)
+        assert abs(alpha - ref_alpha) < 1e-3, (seed, alpha, ref_alpha)
+        assert alpha > 0.05  # not the boundary minimum
 
 
 def test_theta_on_a_long_history_is_fitted_on_its_last_eight_seasons(tmp_path):

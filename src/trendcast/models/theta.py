@@ -207,7 +207,7 @@ def _fit_two_step(model: Any) -> Any:
     first (seasonally adjusted) value, by maximum likelihood, which for that
     model is least squares of the one-step errors. statsmodels estimates
     ``alpha`` with its state-space machinery (about 4 ms a series); here it is
-    a bounded scalar search on the same sum of squares (``_ses_alpha``),
+    a search on the same sum of squares from the same start (``_ses_alpha``),
     a tenth of that. The results object is statsmodels' own.
     Falls back to ``model.fit()`` when this statsmodels lacks the internals.
     """
@@ -227,10 +227,15 @@ def _fit_two_step(model: Any) -> Any:
 
 
 def _ses_alpha(y: np.ndarray) -> tuple[float, float]:
-    """SES smoothing minimising the squared one-step errors from level ``y[0]``, and the last level.
+    """SES smoothing: least squares of the one-step errors from level ``y[0]``; the last level.
 
-    The sum of squares can have more than one minimum in ``alpha``: a grid
-    picks the best basin and a bounded Brent search refines it.
+    The sum of squares can have more than one minimum in ``alpha``. As
+    statsmodels (and Hyndman et al., 2008) the search starts at 0.1 and goes
+    downhill, so of several minima it finds the one of the heavier smoothing
+    next to 0.1, not necessarily the lowest: on the validation split of M3
+    monthly the lowest forecast worse (Theta alone 14.27 / 0.876 sMAPE / MASE
+    against 14.21 / 0.872). A grid walk finds that basin, a bounded Brent
+    search refines it.
     """
     from scipy.optimize import minimize_scalar
     from scipy.signal import lfilter
@@ -243,8 +248,14 @@ def _ses_alpha(y: np.ndarray) -> tuple[float, float]:
         return float(errors @ errors)
 
     grid = np.linspace(_SES_BOUND, 1.0 - _SES_BOUND, _SES_GRID)
-    values = [sse(a) for a in grid]
-    i = int(np.argmin(values))
+    values = np.array([sse(a) for a in grid])
+    i = int(np.argmin(np.abs(grid - _SES_START)))
+    while True:  # downhill on the grid from the start
+        left = values[i - 1] if i > 0 else np.inf
+        right = values[i + 1] if i + 1 < grid.size else np.inf
+        if min(left, right) >= values[i]:
+            break
+        i = i - 1 if left < right else i + 1
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
     found = minimize_scalar(sse, bounds=(lo, hi), method="bounded", options={"xatol": 1e-6})
     alpha = float(found.x) if found.fun <= values[i] else float(grid[i])
@@ -252,7 +263,9 @@ def _ses_alpha(y: np.ndarray) -> tuple[float, float]:
 
 
 #: grid points of the SES smoothing search (then refined between neighbours)
-_SES_GRID = 21
+_SES_GRID = 41
+#: where the search starts (statsmodels' and Hyndman et al.'s start value)
+_SES_START = 0.1
 #: alpha stays this far inside (0, 1): Theta's drift term divides by alpha
 _SES_BOUND = 1e-4
 
