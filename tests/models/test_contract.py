@@ -378,6 +378,19 @@ def test_theta_interval_uses_the_variance_of_its_ses_errors():
     np.testing.assert_array_equal(theta.predict(3, level=()).mean, fc.mean)
 
 
+def test_theta_interval_of_a_seasonal_series_uses_the_adjusted_errors():
+    # a multiplicative season of +-30% and 1% noise: the SES runs on the adjusted
+    # series, so its one-step errors (and the interval) are about 1%, not the
+    # seasonal swing of the raw series (the intervals were once that wide)
+    rng = np.random.default_rng(4)
+    t = np.arange(96)
+    y = (100 + 0.3 * t) * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) * rng.lognormal(0, 0.01, 96)
+    theta = tc.models.Theta(season_length=12).fit(y)
+    fc = theta.predict(1, level=(95,))
+    half = (fc.upper[95][0] - fc.lower[95][0]) / 2 / fc.mean[0]
+    assert 0.01 < half < 0.05
+
+
 def test_theta_matches_statsmodels_two_step_fit_on_real_series():
     # Theta estimates the SES smoothing of statsmodels' two-step fit itself (downhill
     # from 0.1 on a grid, then a bounded search, on the same sum of squares): forecasts

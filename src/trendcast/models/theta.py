@@ -129,10 +129,19 @@ class Theta(LocalModel):
             mean = np.asarray(res.forecast(h, theta=self.theta), dtype=float)
             season = np.asarray(res.forecast_components(h)["seasonal"], dtype=float)
             alpha = float(np.asarray(res.params)[1])
-            sigma2 = _ses_variance(np.asarray(res.model._y, dtype=float), alpha)
+            multiplicative = not res.model.method.startswith("add")
+            # the SES ran on the seasonally adjusted series: its errors are those of
+            # the fitted history adjusted by the same factors (the factor of period t
+            # is the forecast's factor of period t + k * period)
+            y = np.asarray(res.model._y, dtype=float)
+            p = int(res.model.period)
+            factors = np.asarray(res.forecast_components(p)["seasonal"], dtype=float)
+            insample = factors[(np.arange(y.size) - y.size) % p]
+            adjusted = y / insample if multiplicative else y - insample
+            sigma2 = _ses_variance(adjusted, alpha)
         if not (np.all(np.isfinite(mean)) and np.isfinite(sigma2) and np.isfinite(alpha)):
             raise ModelFitError("Theta produced non-finite forecasts")
-        return mean, season, alpha, sigma2, not res.model.method.startswith("add")
+        return mean, season, alpha, sigma2, multiplicative
 
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
