@@ -129,8 +129,9 @@ _CROSTON_STATE = {
 }
 
 #: State written by every save but missing from files of older releases; the model
-#: restores those as they were saved then (Theta without n_fit: fitted on the whole history).
-_MAY_BE_MISSING: dict[str, set[str]] = {"trendcast.Theta": {"n_fit"}}
+#: restores those as they were saved then (Theta without n_fit: fitted on the whole
+#: history; without adjusted_errors: interval variance from the raw series).
+_MAY_BE_MISSING: dict[str, set[str]] = {"trendcast.Theta": {"n_fit", "adjusted_errors"}}
 
 #: The allow-list: stable type name -> (class, fitted attributes it may restore and their
 #: kinds; ``?`` marks a value that may be null). ``y_``, ``X_`` and ``n_obs_`` are
@@ -156,6 +157,9 @@ ALLOWED_MODELS: dict[str, tuple[type[LocalModel], dict[str, str]]] = {
             # observations the line was fitted on (the last eight seasons of a longer
             # seasonal history); see _MAY_BE_MISSING
             "n_fit": "int",
+            # the interval variance comes from the seasonally adjusted series (the
+            # fix of 2026-11-29); see _MAY_BE_MISSING
+            "adjusted_errors": "bool",
         },
     ),
     "trendcast.DynamicTheta": (

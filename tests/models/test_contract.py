@@ -378,7 +378,7 @@ def test_theta_interval_uses_the_variance_of_its_ses_errors():
     np.testing.assert_array_equal(theta.predict(3, level=()).mean, fc.mean)
 
 
-def test_theta_interval_of_a_seasonal_series_uses_the_adjusted_errors():
+def test_theta_interval_of_a_seasonal_series_uses_the_adjusted_errors(tmp_path):
     # a multiplicative season of +-30% and 1% noise: the SES runs on the adjusted
     # series, so its one-step errors (and the interval) are about 1%, not the
     # seasonal swing of the raw series (the intervals were once that wide)
@@ -389,6 +389,17 @@ def test_theta_interval_of_a_seasonal_series_uses_the_adjusted_errors():
     fc = theta.predict(1, level=(95,))
     half = (fc.upper[95][0] - fc.lower[95][0]) / 2 / fc.mean[0]
     assert 0.01 < half < 0.05
+    # saved and loaded, the intervals stay (files from before the fix, without
+    # adjusted_errors, keep theirs: tests/test_saved_examples.py, 1/Theta)
+    df = pd.DataFrame(
+        {"unique_id": "x", "ds": pd.date_range("2010-01-01", periods=96, freq="MS"), "y": y}
+    )
+    fitted = tc.TrendForecaster(models=tc.models.Theta(), n_jobs=1, calibration=None).fit(df)
+    before = fitted.predict(6, level=(95,))
+    loaded = tc.load(fitted.save(tmp_path / "theta"))
+    pd.testing.assert_frame_equal(loaded.predict(6, level=(95,)), before)
+    lo, hi = before["lo-95"].iloc[0], before["hi-95"].iloc[0]
+    assert 0.01 < (hi - lo) / 2 / before["mean"].iloc[0] < 0.05
 
 
 def test_theta_matches_statsmodels_two_step_fit_on_real_series():

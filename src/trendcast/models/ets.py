@@ -115,10 +115,10 @@ def _maximize(model: Any, maxiter: int, factr: float, pgtol: float) -> tuple[np.
         smooth(x, y, yhat, xhat, is_fixed, fixed_values, beta_star, gamma_star)
         r = y - yhat
         if not multiplicative:
-            return 0.5 * (_LOG_2PI_PLUS_1 + np.log(r @ r / n))
+            return float(0.5 * (_LOG_2PI_PLUS_1 + np.log(r @ r / n)))
         r /= yhat
         yhat[yhat == 0] = 1e-32
-        return 0.5 * (_LOG_2PI_PLUS_1 + np.log(r @ r / n)) + np.log(np.abs(yhat)).sum() / n
+        return float(0.5 * (_LOG_2PI_PLUS_1 + np.log(r @ r / n)) + np.log(np.abs(yhat)).sum() / n)
 
     def value_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
         f0 = minus_loglike(x)

@@ -63,6 +63,7 @@ class Theta(LocalModel):
                     y, period=m if seasonal else 1, deseasonalize=seasonal, method=method
                 )
                 self.results_: Any = _fit_two_step(model)
+                self._adjusted_errors = True
             except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
                 raise ModelFitError(f"Theta could not be estimated: {exc}") from exc
 
@@ -83,6 +84,7 @@ class Theta(LocalModel):
             "period": int(model.period),
             "seasonal": np.zeros(0),
             "n_fit": int(model.endog_orig.shape[0]),
+            "adjusted_errors": bool(getattr(self, "_adjusted_errors", True)),
         }
         if model.deseasonalize:
             # forecast_components gives the seasonal factor of period n + i at row i;
@@ -105,6 +107,9 @@ class Theta(LocalModel):
         n_fit = state.get("n_fit", self.y_.size)
         if not 1 <= n_fit <= self.y_.size:
             raise ValueError(f"n_fit={n_fit!r} is not between 1 and {self.y_.size}")
+        # files written before the fix of the interval variance (2026-11-29) took it
+        # from the raw series: they keep forecasting the intervals they were saved with
+        self._adjusted_errors = bool(state.get("adjusted_errors", False))
         model = ThetaModel(
             self.y_[self.y_.size - n_fit :],
             period=state["period"],
@@ -134,11 +139,12 @@ class Theta(LocalModel):
             # the fitted history adjusted by the same factors (the factor of period t
             # is the forecast's factor of period t + k * period)
             y = np.asarray(res.model._y, dtype=float)
-            p = int(res.model.period)
-            factors = np.asarray(res.forecast_components(p)["seasonal"], dtype=float)
-            insample = factors[(np.arange(y.size) - y.size) % p]
-            adjusted = y / insample if multiplicative else y - insample
-            sigma2 = _ses_variance(adjusted, alpha)
+            if getattr(self, "_adjusted_errors", True):
+                p = int(res.model.period)
+                factors = np.asarray(res.forecast_components(p)["seasonal"], dtype=float)
+                insample = factors[(np.arange(y.size) - y.size) % p]
+                y = y / insample if multiplicative else y - insample
+            sigma2 = _ses_variance(y, alpha)
         if not (np.all(np.isfinite(mean)) and np.isfinite(sigma2) and np.isfinite(alpha)):
             raise ModelFitError("Theta produced non-finite forecasts")
         return mean, season, alpha, sigma2, multiplicative
