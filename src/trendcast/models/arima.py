@@ -430,15 +430,10 @@ class ARIMA(LocalModel):
 
     # -- using the fit -----------------------------------------------------------------
     def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
-        if getattr(self, "_results", None) is None:
-            self._results = self._filter(y_all, X_all)
-            return
-        n_old = self.y_.size
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            self._results = self._results.append(
-                y_all[n_old:], exog=None if X_all is None else X_all[n_old:]
-            )
+        # the filter over the whole history with the fixed parameters: what
+        # statsmodels' results.append does, without the smoother it also runs
+        # (about four times the filter's cost on 30 years of months)
+        self._results = self._filter(y_all, X_all)
 
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
