@@ -48,7 +48,8 @@ def _is_constant(x: np.ndarray) -> bool:
 def _seasonal_strength(x: np.ndarray, m: int) -> float:
     from statsmodels.tsa.seasonal import STL
 
-    res = STL(x, period=m, seasonal=11).fit()  # R's mstl: s.window = 11
+    # R's mstl: s.window = 11 and stl's s.degree = 0 (a locally constant season)
+    res = STL(x, period=m, seasonal=11, seasonal_deg=0).fit()
     remainder = np.asarray(res.resid)
     detrended = remainder + np.asarray(res.seasonal)
     var = float(np.var(detrended))
