@@ -344,22 +344,10 @@ class ARIMA(LocalModel):
         d: int,
         D: int,
     ) -> None:
-        from statsmodels.tsa.statespace.sarimax import SARIMAX
-
         c = fit.candidate
-        m = problem.m
         k_total = 0 if X is None else X.shape[1]
         params = problem.to_sarimax_params(fit, keep, k_total)
-        model = SARIMAX(
-            y,
-            exog=X,
-            order=(c.p, d, c.q),
-            seasonal_order=(c.P, D, c.Q, m) if m > 1 else (0, 0, 0, 0),
-            trend="c" if c.constant else "n",
-        )
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            results = model.filter(params, cov_type="none")
+        results = _sarimax_filter(y, X, (c.p, d, c.q), (c.P, D, c.Q), problem.m, c.constant, params)
         if not np.isfinite(results.llf):
             raise ValueError("the state-space filter gave no likelihood")
         self._results: Any = results
@@ -394,21 +382,15 @@ class ARIMA(LocalModel):
 
     def _filter(self, y: np.ndarray, X: np.ndarray | None) -> Any:
         """statsmodels' filter results of the fitted orders and parameters over ``y``."""
-        from statsmodels.tsa.statespace.sarimax import SARIMAX
-
-        p, d, q = self.arima_order_
-        P, D, Q = self.seasonal_arima_order_
-        m = self._season()
-        model = SARIMAX(
+        return _sarimax_filter(
             y,
-            exog=X,
-            order=(p, d, q),
-            seasonal_order=(P, D, Q, m) if m > 1 else (0, 0, 0, 0),
-            trend="c" if self.constant_ else "n",
+            X,
+            self.arima_order_,
+            self.seasonal_arima_order_,
+            self._season(),
+            self.constant_,
+            self.params_,
         )
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            return model.filter(self.params_, cov_type="none")
 
     @property
     def results_(self) -> Any:
@@ -471,6 +453,30 @@ class ARIMA(LocalModel):
             shocks = shock_sd[:, None] * rng.standard_normal((shock_sd.size, n_paths))
             state = transition @ state + selection @ shocks
         return paths
+
+
+def _sarimax_filter(
+    y: np.ndarray,
+    X: np.ndarray | None,
+    order: tuple[int, int, int],
+    seasonal_order: tuple[int, int, int],
+    m: int,
+    constant: bool,
+    params: np.ndarray,
+) -> Any:
+    """statsmodels' ``SARIMAX`` filter results of these orders and parameters over ``y``."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    model = SARIMAX(
+        y,
+        exog=X,
+        order=tuple(order),
+        seasonal_order=(*seasonal_order, m) if m > 1 else (0, 0, 0, 0),
+        trend="c" if constant else "n",
+    )
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return model.filter(params, cov_type="none")
 
 
 def _time_invariant(matrix: Any) -> np.ndarray:

@@ -72,26 +72,13 @@ def _maximize(model: Any, maxiter: int, factr: float, pgtol: float) -> tuple[np.
     recursion: the likelihood is evaluated on preallocated arrays and its
     forward-difference gradient is taken here, one recursion per free
     parameter. On M3 monthly forms that halves the cost of a fit; the optimum
-    is the same up to the optimizer's tolerance.
-
-    Falls back to ``ETSModel.fit`` when this statsmodels lacks the internals.
+    is the same up to the optimizer's tolerance. The internals used here (and
+    by ``ETS._run_filter``) are those of statsmodels 0.14.2 to 0.15.
     """
-    try:
-        start = np.asarray(model._convert_and_bound_start_params(model.start_params), float)
-        bounds = model._setup_bounds()
-        smooth = model._smoothing_func
-        n_states = int(model._k_states_internal)
-    except AttributeError:  # pragma: no cover - another statsmodels: the public route
-        count = [0]
-        params = model.fit(
-            disp=False,
-            return_params=True,
-            maxiter=maxiter,
-            factr=factr,
-            pgtol=pgtol,
-            callback=lambda _: count.__setitem__(0, count[0] + 1),
-        )
-        return np.asarray(params, dtype=float), count[0]
+    start = np.asarray(model._convert_and_bound_start_params(model.start_params), float)
+    bounds = model._setup_bounds()
+    smooth = model._smoothing_func
+    n_states = int(model._k_states_internal)
     beta_star = "smoothing_trend" not in model.bounds
     gamma_star = "smoothing_seasonal" not in model.bounds
     if beta_star:
@@ -486,7 +473,7 @@ class ETS(LocalModel):
             if not np.all(np.isfinite(mean)):
                 raise ModelFitError("ETS produced non-finite forecasts")
             return ModelForecast(mean=mean)
-        e, t, _, season = self.form_
+        e, _, _, season = self.form_
         with np.errstate(all="ignore"):
             if e == "A" and season != "M":
                 # a closed-form variance (statsmodels' "exact" intervals)

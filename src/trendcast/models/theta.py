@@ -241,6 +241,14 @@ def _fit_two_step(model: Any) -> Any:
     return ThetaModelResults(b0, alpha, None, np.array([level]), seasonal, False, model)
 
 
+#: grid points of the SES smoothing search (then refined between neighbours)
+_SES_GRID = 41
+#: where the search starts (statsmodels' and Hyndman et al.'s start value)
+_SES_START = 0.1
+#: alpha stays this far inside (0, 1): Theta's drift term divides by alpha
+_SES_BOUND = 1e-4
+
+
 def _ses_alpha(y: np.ndarray) -> tuple[float, float]:
     """SES smoothing: least squares of the one-step errors from level ``y[0]``; the last level.
 
@@ -253,13 +261,9 @@ def _ses_alpha(y: np.ndarray) -> tuple[float, float]:
     search refines it.
     """
     from scipy.optimize import minimize_scalar
-    from scipy.signal import lfilter
-
-    def levels(alpha: float) -> np.ndarray:
-        return lfilter([alpha], [1.0, alpha - 1.0], y, zi=[(1.0 - alpha) * y[0]])[0]
 
     def sse(alpha: float) -> float:
-        errors = y[1:] - levels(alpha)[:-1]
+        errors = _ses_errors(y, alpha)[0]
         return float(errors @ errors)
 
     grid = np.linspace(_SES_BOUND, 1.0 - _SES_BOUND, _SES_GRID)
@@ -274,28 +278,24 @@ def _ses_alpha(y: np.ndarray) -> tuple[float, float]:
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
     found = minimize_scalar(sse, bounds=(lo, hi), method="bounded", options={"xatol": 1e-6})
     alpha = float(found.x) if found.fun <= values[i] else float(grid[i])
-    return alpha, float(levels(alpha)[-1])
+    return alpha, _ses_errors(y, alpha)[1]
 
 
-#: grid points of the SES smoothing search (then refined between neighbours)
-_SES_GRID = 41
-#: where the search starts (statsmodels' and Hyndman et al.'s start value)
-_SES_START = 0.1
-#: alpha stays this far inside (0, 1): Theta's drift term divides by alpha
-_SES_BOUND = 1e-4
-
-
-def _ses_variance(y: np.ndarray, alpha: float) -> float:
-    """Mean squared one-step error of SES with smoothing ``alpha`` from level ``y[0]``.
+def _ses_errors(y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
+    """One-step errors of SES with smoothing ``alpha`` from level ``y[0]``, and the last level.
 
     The level recursion ``l_t = alpha y_t + (1 - alpha) l_{t-1}`` is a first-order
     linear filter, so it runs in ``scipy.signal.lfilter``.
     """
     from scipy.signal import lfilter
 
-    if y.size < 2:
-        return float("nan")
     levels, _ = lfilter([alpha], [1.0, alpha - 1.0], y[1:], zi=[(1.0 - alpha) * y[0]])
     previous = np.r_[y[0], levels[:-1]]
-    errors = y[1:] - previous
-    return float(np.mean(errors**2))
+    return y[1:] - previous, float(levels[-1]) if levels.size else float(y[0])
+
+
+def _ses_variance(y: np.ndarray, alpha: float) -> float:
+    """Mean squared one-step error of SES with smoothing ``alpha`` from level ``y[0]``."""
+    if y.size < 2:
+        return float("nan")
+    return float(np.mean(_ses_errors(y, alpha)[0] ** 2))
