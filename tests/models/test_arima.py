@@ -117,6 +117,35 @@ def test_pinned_copy_repeats_the_chosen_orders_without_a_search():
     assert twin.constant_ == fitted.constant_
 
 
+def test_own_innovations_equal_statsmodels_arma_innovations():
+    # the search and the exact fits call _innovations instead of statsmodels'
+    # arma_innovations (same compiled algorithm, own autocovariances)
+    from statsmodels.tsa.innovations.arma_innovations import arma_innovations
+
+    from trendcast.models._arima_fit import Candidate, Problem, _innovations
+
+    rng = np.random.default_rng(3)
+    problem = Problem(rng.normal(size=90), None, 12)
+    for c in [
+        Candidate(0, 0, 0, 0, False),
+        Candidate(1, 0, 0, 0, True),
+        Candidate(0, 2, 0, 1, False),
+        Candidate(2, 1, 1, 0, False),
+        Candidate(3, 3, 2, 2, True),
+        Candidate(1, 1, 2, 1, False),
+    ]:
+        for _ in range(5):
+            theta = rng.normal(scale=1.5, size=int(c.constant) + c.n_arma)
+            parts = problem.unpack(c, theta)
+            ar, ma = problem.polynomials(c, theta)
+            z = problem._noise(parts)
+            u, v = _innovations(z, ar, ma)
+            u_sm, v_sm = arma_innovations(z, ar_params=-ar[1:], ma_params=ma[1:])
+            # rounding differs where a root is near the unit circle: compare on the scale of u
+            np.testing.assert_allclose(u, u_sm, rtol=1e-8, atol=1e-9 * np.abs(u_sm).max())
+            np.testing.assert_allclose(v, v_sm, rtol=1e-8)
+
+
 def test_exact_fit_reaches_the_maximum_of_the_exact_likelihood():
     # fit_mle minimises the likelihood written as a sum of squares; a general
     # optimizer on the likelihood itself must not find a higher value

@@ -17,6 +17,7 @@ parameter vector of statsmodels' ``SARIMAX`` on the original scale.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable, Iterator
@@ -39,6 +40,97 @@ _CSS_TOL = 1e-5
 _MLE_ITERATIONS = 30
 _MLE_TOL = 1e-8
 _GTOL = 1e-8
+
+
+@functools.cache
+def _linear_filter() -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """``lfilter(b, a, x)`` without scipy's argument handling, or ``lfilter`` itself.
+
+    The CSS search filters a short series a hundred thousand times on M3; scipy's
+    ``lfilter`` spends about four fifths of each call checking and converting its
+    arguments before its compiled filter (``_sigtools._linear_filter``, a private
+    name: if a scipy release drops it, the public function is used). Imported on
+    first use, not with the module: ``scipy.signal`` takes 0.4 s to import.
+    """
+    from scipy.signal import lfilter
+
+    try:
+        from scipy.signal._sigtools import _linear_filter as compiled
+    except ImportError:  # pragma: no cover - depends on the scipy release
+        return lambda b, a, x: lfilter(b, a, x)
+    return lambda b, a, x: compiled(b, a, x, -1)
+
+
+def _recursive_filter(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``x`` through ``1 / a(B)`` (``a[0] == 1``), from zero initial state."""
+    return _linear_filter()(_ONE, a, x)
+
+
+def _arma_acovf(ar: np.ndarray, ma: np.ndarray, n: int) -> np.ndarray:
+    """Autocovariances (lags 0 to ``n - 1``) of a stationary ARMA with unit innovation variance.
+
+    ``ar`` and ``ma`` are the full lag polynomials (``ar[0] == ma[0] == 1``, AR
+    coefficients with the sign of ``1 - phi_1 B - ...``). The same numbers as
+    statsmodels' ``arma_acovf`` (Brockwell and Davis, eq. 3.3.8-9: a linear
+    system for the first ``max(p, q) + 1`` lags, the AR recursion beyond), with
+    the system and the recursion's initial state built by indexing instead of
+    Python loops, and without its stationarity check (the callers' AR
+    polynomials are stationary by construction; a failure shows as a
+    non-positive innovation variance).
+    """
+    from scipy.signal import lfilter
+
+    p, q = ar.size - 1, ma.size - 1
+    m = max(p, q) + 1
+    impulse = np.zeros(m)
+    impulse[0] = 1.0
+    psi = _linear_filter()(ma, ar, impulse)  # MA(infinity) weights up to lag m - 1
+    padded = np.zeros(2 * m)
+    padded[: p + 1] = ar
+    rows = np.arange(m)
+    lag = rows[:, None] - rows[None, :]
+    system = np.where(lag >= 0, padded[np.abs(lag)], 0.0)
+    system[:, 1:] += padded[rows[:, None] + rows[None, 1:]]
+    rhs = np.zeros(m)
+    k = min(m, q + 1)
+    rhs[:k] = np.correlate(ma, psi[: q + 1], "full")[q : q + k]
+    out = np.zeros(max(n, m))
+    out[:m] = np.linalg.solve(system, rhs)
+    if n > m and p:
+        # gamma(k) = phi_1 gamma(k - 1) + ... + phi_p gamma(k - p) from lag m on: the
+        # filter 1 / ar(B) on zeros, its state (transposed direct form II) holding
+        # zi[i] = -sum_{j > i} ar[j] gamma(m - j + i)
+        i = np.arange(p)[:, None]
+        j = np.arange(1, p + 1)[None, :]
+        past = out[np.clip(m - j + i, 0, m - 1)]
+        zi = -np.sum(np.where(j > i, ar[j] * past, 0.0), axis=1)
+        out[m:] = lfilter([1.0], ar, np.zeros(out.size - m), zi=zi)[0]
+    return out[:n]
+
+
+def _innovations(z: np.ndarray, ar: np.ndarray, ma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Innovations ``u`` and their relative variances ``v`` of ``z`` under an ARMA.
+
+    What statsmodels' ``arma_innovations`` returns (its compiled innovations
+    algorithm and filter, called directly), with the autocovariances from
+    ``_arma_acovf``: the search and the exact fits evaluate this a hundred
+    times a series, and the Python around the compiled parts was most of its
+    cost.
+    """
+    from statsmodels.tsa.innovations import _arma_innovations as compiled
+
+    n = z.size
+    ar_params = np.ascontiguousarray(-ar[1:], dtype=float)
+    ma_params = np.ascontiguousarray(ma[1:], dtype=float)
+    if ar.size == 1 and ma.size == 1:
+        return z.astype(float, copy=True), np.ones(n)
+    gamma = _arma_acovf(ar, ma, n)
+    acovf, acovf2 = compiled.darma_transformed_acovf_fast(ar, ma, gamma)
+    theta, v = compiled.darma_innovations_algo_fast(n, ar_params, ma_params, acovf, acovf2)
+    u = compiled.darma_innovations_filter(
+        np.ascontiguousarray(z, dtype=float), ar_params, ma_params, theta
+    )
+    return np.asarray(u), np.asarray(v)
 
 
 @dataclass(frozen=True, order=True)
@@ -157,28 +249,20 @@ class Problem:
         e = np.convolve(z, ar, mode="valid") if ncond else z
         if ma.size == 1:
             return e
-        from scipy.signal import lfilter  # here, not at import: scipy.signal takes 0.4 s
-
-        return lfilter([1.0], ma, e)
+        return _recursive_filter(ma, e)
 
     def loglike(self, c: Candidate, theta: np.ndarray) -> float:
         """Exact Gaussian log-likelihood, the innovation variance concentrated out."""
-        from statsmodels.tsa.innovations.arma_innovations import arma_innovations
-
         parts = self.unpack(c, theta)
-        ar, ma = self._polynomials(parts)
-        u, v = arma_innovations(self._noise(parts), ar_params=-ar[1:], ma_params=ma[1:])
+        u, v = _innovations(self._noise(parts), *self._polynomials(parts))
         sigma2 = float(np.mean(u**2 / v))
         if not (np.isfinite(sigma2) and sigma2 > 0 and np.all(v > 0)):
             return -np.inf
         return float(-0.5 * self.n * (np.log(2 * np.pi * sigma2) + 1) - 0.5 * np.sum(np.log(v)))
 
     def sigma2(self, c: Candidate, theta: np.ndarray) -> float:
-        from statsmodels.tsa.innovations.arma_innovations import arma_innovations
-
         parts = self.unpack(c, theta)
-        ar, ma = self._polynomials(parts)
-        u, v = arma_innovations(self._noise(parts), ar_params=-ar[1:], ma_params=ma[1:])
+        u, v = _innovations(self._noise(parts), *self._polynomials(parts))
         return float(np.mean(u**2 / v))
 
     def aicc(self, c: Candidate, loglike: float) -> float:
@@ -258,12 +342,9 @@ class Problem:
 
     def _scaled_innovations(self, c: Candidate, theta: np.ndarray) -> np.ndarray:
         """``u / sqrt(v)`` times ``prod(v) ** (1 / 2n)``; a large constant where undefined."""
-        from statsmodels.tsa.innovations.arma_innovations import arma_innovations
-
         try:
             parts = self.unpack(c, theta)
-            ar, ma = self._polynomials(parts)
-            u, v = arma_innovations(self._noise(parts), ar_params=-ar[1:], ma_params=ma[1:])
+            u, v = _innovations(self._noise(parts), *self._polynomials(parts))
         except (ValueError, np.linalg.LinAlgError, FloatingPointError):
             return np.full(self.n, 1e6)
         if not (np.all(v > 0) and np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
