@@ -127,6 +127,12 @@ class _PastCovariates(LocalModel):
             twin.set_params(model=self.model_.pinned())
         return twin
 
+    def refit_copy(self) -> LocalModel:
+        twin = clone(self)
+        if hasattr(self, "model_"):
+            twin.set_params(model=self.model_.refit_copy())
+        return twin
+
     # -- rows given to the wrapped model ------------------------------------------------
     def _split(self, X: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
         nf = int(self.n_future)

@@ -51,9 +51,10 @@ class BacktestScore:
     errors: np.ndarray | None = field(default=None, compare=False, repr=False)
     #: MASE of each window, oldest first (None when the backtest failed)
     windows: np.ndarray | None = field(default=None, compare=False, repr=False)
-    #: an unfitted copy with the structure the backtest chose (ETS form, ...),
-    #: so a final fit need not search again; None when the backtest failed
-    pinned: LocalModel | None = field(default=None, compare=False, repr=False)
+    #: the unfitted copy to fit on the whole history if this model is chosen
+    #: (``LocalModel.refit_copy`` of its fit at the first window: the ETS form
+    #: found there, an ARIMA that searches again); None when the backtest failed
+    refit: LocalModel | None = field(default=None, compare=False, repr=False)
 
 
 def cutoffs(n: int, h: int, n_windows: int, step_size: int | None = None) -> list[int]:
@@ -126,19 +127,19 @@ def score_models(
         found = members[i]
         if found is None:
             name, windows, error, fitted = runs[i]
-            pinned = fitted.pinned() if fitted is not None else None
+            refit = fitted.refit_copy() if fitted is not None else None
         else:
             assert isinstance(proto, Combination)
             parts = [runs[j] for j in found]
             name = proto._name_of([p[0] for p in parts])
             failed = [p[2] for p in parts if p[1] is None]
             member_windows = [p[1] for p in parts if p[1] is not None]
-            pinned = None
+            refit = None
             if failed:
                 windows, error = None, f"member failed: {failed[0]}"
             else:
-                pinned = clone(proto).set_params(
-                    models=[p[3].pinned() for p in parts if p[3] is not None]
+                refit = clone(proto).set_params(
+                    models=[p[3].refit_copy() for p in parts if p[3] is not None]
                 )
                 windows = [
                     proto.combine([mw[k] for mw in member_windows], levels)
@@ -161,7 +162,7 @@ def score_models(
                 steps,
                 normalised,
                 windows=np.asarray(errors, dtype=float) / scale,
-                pinned=pinned,
+                refit=refit,
             )
         )
     return scores

@@ -150,7 +150,7 @@ def _fit_series(
         candidates = tuple(_dated(c, start, plan.freq) for c in candidates)
         plan = replace(plan, fallbacks=tuple(_dated(f, start, plan.freq) for f in plan.fallbacks))
     order: list[LocalModel] = list(candidates)
-    pinned: LocalModel | None = None
+    refit: LocalModel | None = None
     results: list[BacktestScore] = []
     if len(candidates) > 1 or plan.calibrate:
         points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
@@ -172,10 +172,11 @@ def _fit_series(
                 [r.windows for r in results],
             )
             order = [candidates[i] for i in ranking]
-            # the winner keeps the structure its backtest chose (no second search)
-            pinned = results[ranking[0]].pinned
+            # the winner is refitted from its backtest fit (LocalModel.refit_copy: the
+            # ETS form found there, no second search; ARIMA searches again)
+            refit = results[ranking[0]].refit
         elif results:
-            pinned = results[0].pinned
+            refit = results[0].refit
         elif len(candidates) > 1:
             reasons.append(
                 f"{y.size} observations are too few to backtest "
@@ -188,14 +189,14 @@ def _fit_series(
         if all(type(fb) is not type(c) or fb.get_params() != c.get_params() for c in chain):
             chain.append(fb)
     attempts: list[tuple[int, LocalModel]] = list(enumerate(chain))
-    if pinned is not None:
-        attempts.insert(0, (0, pinned))
+    if refit is not None:
+        attempts.insert(0, (0, refit))
     for position, proto in attempts:
         model = clone(proto)
         try:
             model.fit(y, _covariates_for(model, X))
         except _FIT_ERRORS as exc:
-            if proto is not pinned:
+            if proto is not refit:
                 reasons.append(f"{proto.name}: {exc}")
             continue
         original = chain[position]
@@ -275,10 +276,10 @@ def _fit_category(
     without[list(search)] = np.inf
     windows = [r.windows for r in fit.backtest] if fit.backtest else None
     best = _rank(without, plan.selection_margin, windows)[0]
-    pinned = fit.backtest[best].pinned if fit.backtest else None
+    refit = fit.backtest[best].refit if fit.backtest else None
     single = replace(
         plan,
-        candidates=(pinned if pinned is not None else plan.candidates[best],),
+        candidates=(refit if refit is not None else plan.candidates[best],),
         calibrate=False,
         sparse_candidates=None,
     )

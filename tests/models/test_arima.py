@@ -117,6 +117,22 @@ def test_pinned_copy_repeats_the_chosen_orders_without_a_search():
     assert twin.constant_ == fitted.constant_
 
 
+def test_refit_copy_searches_the_orders_again_on_the_longer_history():
+    # 18 more months change the orders of this category; a refit copy finds the
+    # orders of a search on all the data, a pinned copy keeps the old ones
+    y = tc.datasets.load_us_retail(categories=["441"])["y"].to_numpy()[-120:]
+    fitted = ARIMA(season_length=12).fit(y[:-18])
+    direct = ARIMA(season_length=12).fit(y)
+    assert fitted.name != direct.name
+    twin = fitted.refit_copy()
+    assert not hasattr(twin, "arima_order_")
+    assert twin.fit(y).name == direct.name
+    assert fitted.pinned().fit(y).arima_order_ == fitted.arima_order_
+    # orders the caller fixed stay fixed
+    fixed = ARIMA(season_length=12, order=(1, 1, 0)).fit(y[:-18]).refit_copy().fit(y)
+    assert fixed.arima_order_ == (1, 1, 0)
+
+
 def test_own_innovations_equal_statsmodels_arma_innovations():
     # the search and the exact fits call _innovations instead of statsmodels'
     # arma_innovations (same compiled algorithm, own autocovariances)

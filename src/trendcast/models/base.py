@@ -232,6 +232,18 @@ class LocalModel(BaseEstimator):
 
         return clone(self)
 
+    def refit_copy(self) -> LocalModel:
+        """An unfitted copy for the fit on the whole history that follows a backtest.
+
+        ``TrendForecaster`` backtests each candidate from the data before its
+        first window, then fits the one it chose again on all the data, starting
+        from this copy. The default is ``pinned()``: the structure found in the
+        backtest is kept and only the parameters are estimated again. A model
+        whose structure gains from a search on the longer history returns a
+        copy that searches again (ARIMA).
+        """
+        return self.pinned()
+
     # -- persistence hooks (trendcast.persistence) --------------------------------------
     def _state_to_save(self, names: Sequence[str]) -> dict[str, Any]:
         """The fitted attributes ``names`` (from the persistence allow-list), to be saved.

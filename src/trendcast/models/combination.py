@@ -126,6 +126,13 @@ class Combination(LocalModel):
             twin.set_params(models=[m.pinned() for m in self.models_])
         return twin
 
+    def refit_copy(self) -> Combination:
+        """An unfitted copy whose members are each member's own ``refit_copy``."""
+        twin = clone(self)
+        if hasattr(self, "models_"):
+            twin.set_params(models=[m.refit_copy() for m in self.models_])
+        return twin
+
     def aggregate(self, arrays: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
         """Combine member arrays (means or bounds) element-wise by ``method``."""
         return (np.median if self.method == "median" else np.mean)(arrays, axis=0)
