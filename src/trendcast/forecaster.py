@@ -276,10 +276,10 @@ def _fit_category(
     without[list(search)] = np.inf
     windows = [r.windows for r in fit.backtest] if fit.backtest else None
     best = _rank(without, plan.selection_margin, windows)[0]
-    refit = fit.backtest[best].refit if fit.backtest else None
+    twin = fit.backtest[best].refit if fit.backtest else None
     single = replace(
         plan,
-        candidates=(refit if refit is not None else plan.candidates[best],),
+        candidates=(twin if twin is not None else plan.candidates[best],),
         calibrate=False,
         sparse_candidates=None,
     )
