@@ -386,6 +386,8 @@ def test_damaged_files_name_the_line(tmp_path):
         "hourly.csv": ("Time,tents\n2024-01-07T05,40\n", r"line 2: the export is hourly"),
         "blank.csv": ("\n\n", r"the file is empty"),
         "break.csv": (base + "\n2024-01-14,41\n", r"line 6: a dated line follows a break"),
+        # found by the property test: a header of a date column and isPartial only
+        "no-term.csv": ("<1,isPartial\n2024-01-07\n", r"line 1: the header names no term"),
     }
     for name, (text, message) in cases.items():
         path = tmp_path / name

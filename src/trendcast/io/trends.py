@@ -391,6 +391,12 @@ def _parse_rows(
                 layout = "classic"
         else:
             series.append((j, name, insights_geo or geo or ""))
+    if not series:  # the date column and isPartial only
+        raise DataValidationError(
+            f"In file '{path}', line {header_line}: the header names no term, only "
+            f"{show(','.join(header))}. Expected the date column and at least one term, e.g. "
+            "'Week,term: (Geo)'. Fix: download the export again."
+        )
     dup = pd.Series([(t, g) for _, t, g in series]).duplicated()
     if dup.any():
         twice = [f"{t} ({g})" if g else t for (_, t, g), d in zip(series, dup, strict=True) if d]
