@@ -162,6 +162,25 @@ def test_own_innovations_equal_statsmodels_arma_innovations():
             np.testing.assert_allclose(v, v_sm, rtol=1e-8)
 
 
+def test_an_exact_fit_heading_for_the_unit_circle_is_given_up_early():
+    # white noise differenced once is an MA(1) with theta = -1: the exact fit walks
+    # to the unit circle, where the root check would reject it anyway; it is given
+    # up after _MLE_CHECK iterations instead of running to convergence (47 calls)
+    from trendcast.models import _arima_fit
+    from trendcast.models._arima_fit import Candidate, Problem
+
+    w = np.diff(np.random.default_rng(8).normal(size=200))
+    problem = Problem(w, None, 1)
+    calls = []
+    inner = problem._scaled_innovations
+    problem._scaled_innovations = lambda c, t: calls.append(1) or inner(c, t)
+    c = Candidate(0, 1, 0, 0, False)
+    fit = problem.fit_mle(problem.fit_css(c))
+    assert not np.isfinite(fit.aicc)
+    assert not problem.roots_ok(c, fit.theta)
+    assert len(calls) <= _arima_fit._MLE_CHECK * 2 + 3
+
+
 def test_exact_fit_reaches_the_maximum_of_the_exact_likelihood():
     # fit_mle minimises the likelihood written as a sum of squares; a general
     # optimizer on the likelihood itself must not find a higher value

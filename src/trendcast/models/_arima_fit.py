@@ -38,6 +38,9 @@ _CSS_TOL = 1e-5
 #: the fits converged within 7; the few that ran past 30 (up to 130, seconds each)
 #: were walking to a unit root that the root check then rejected.
 _MLE_ITERATIONS = 30
+#: iterations after which an unfinished exact fit whose roots have already crossed
+#: the unit-circle margin is given up (see ``Problem.fit_mle``)
+_MLE_CHECK = 10
 _MLE_TOL = 1e-8
 _GTOL = 1e-8
 
@@ -316,22 +319,35 @@ class Problem:
 
         A fit that has not converged after ``maxiter`` iterations is rejected
         (infinite AICc): the caller tries the next order, or keeps the CSS
-        estimates when the order is fixed.
+        estimates when the order is fixed. A fit still running after
+        ``_MLE_CHECK`` iterations whose roots have already crossed the margin
+        of the unit circle is rejected there: such fits were walking to a unit
+        root and ended rejected by the root check (on long series, one order
+        after another, each up to ``maxiter`` iterations).
         """
         c = start.candidate
         if start.theta.size == 0:
             return start
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            x, _, _, _, status = leastsq(
-                lambda t: self._scaled_innovations(c, t),
-                start.theta,
-                full_output=True,
-                maxfev=maxiter * (start.theta.size + 1),
-                ftol=_MLE_TOL,
-                xtol=_MLE_TOL,
-                gtol=_GTOL,
-            )
+        x, status = start.theta, 5
+        budget = [min(maxiter, _MLE_CHECK), maxiter - min(maxiter, _MLE_CHECK)]
+        for leg, iterations in enumerate(budget):
+            if iterations <= 0:
+                break
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                x, _, _, _, status = leastsq(
+                    lambda t: self._scaled_innovations(c, t),
+                    x,
+                    full_output=True,
+                    maxfev=iterations * (start.theta.size + 1),
+                    ftol=_MLE_TOL,
+                    xtol=_MLE_TOL,
+                    gtol=_GTOL,
+                )
+            if status != 5 or not np.all(np.isfinite(x)):
+                break
+            if leg == 0 and not self.roots_ok(c, x):
+                break  # still running, already past the unit-circle margin: reject now
         theta = x if np.all(np.isfinite(x)) else start.theta
         ll = self._safe_loglike(c, theta)
         if ll < start.loglike:  # the optimizer wandered off: keep the CSS estimates
