@@ -29,7 +29,7 @@ category with search are kept honest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -122,15 +122,16 @@ class _PastCovariates(LocalModel):
         return bool(self.lags)
 
     def pinned(self) -> LocalModel:
-        twin = clone(self)
-        if hasattr(self, "model_"):
-            twin.set_params(model=self.model_.pinned())
-        return twin
+        return self._twin(lambda inner: inner.pinned())
 
     def refit_copy(self) -> LocalModel:
+        return self._twin(lambda inner: inner.refit_copy())
+
+    def _twin(self, copy: Callable[[LocalModel], LocalModel]) -> LocalModel:
+        """An unfitted copy wrapping ``copy`` of the fitted wrapped model (if fitted)."""
         twin = clone(self)
         if hasattr(self, "model_"):
-            twin.set_params(model=self.model_.refit_copy())
+            twin.set_params(model=copy(self.model_))
         return twin
 
     # -- rows given to the wrapped model ------------------------------------------------

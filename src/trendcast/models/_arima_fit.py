@@ -328,26 +328,27 @@ class Problem:
         c = start.candidate
         if start.theta.size == 0:
             return start
-        x, status = start.theta, 5
-        budget = [min(maxiter, _MLE_CHECK), maxiter - min(maxiter, _MLE_CHECK)]
-        for leg, iterations in enumerate(budget):
-            if iterations <= 0:
-                break
+
+        def solve(x0: np.ndarray, iterations: int) -> tuple[np.ndarray, int]:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 x, _, _, _, status = leastsq(
                     lambda t: self._scaled_innovations(c, t),
-                    x,
+                    x0,
                     full_output=True,
                     maxfev=iterations * (start.theta.size + 1),
                     ftol=_MLE_TOL,
                     xtol=_MLE_TOL,
                     gtol=_GTOL,
                 )
-            if status != 5 or not np.all(np.isfinite(x)):
-                break
-            if leg == 0 and not self.roots_ok(c, x):
-                break  # still running, already past the unit-circle margin: reject now
+            return x, status
+
+        first = min(maxiter, _MLE_CHECK)
+        x, status = solve(start.theta, first)
+        # still running (MINPACK's status 5): go on only if the roots are still clear of
+        # the unit-circle margin; a fit already past it is heading for a unit root
+        if status == 5 and maxiter > first and np.all(np.isfinite(x)) and self.roots_ok(c, x):
+            x, status = solve(x, maxiter - first)
         theta = x if np.all(np.isfinite(x)) else start.theta
         ll = self._safe_loglike(c, theta)
         if ll < start.loglike:  # the optimizer wandered off: keep the CSS estimates

@@ -9,7 +9,7 @@ perfectly correlated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from sklearn.base import clone
@@ -121,16 +121,17 @@ class Combination(LocalModel):
 
     def pinned(self) -> Combination:
         """An unfitted copy whose members repeat their fitted structural choices."""
-        twin = clone(self)
-        if hasattr(self, "models_"):
-            twin.set_params(models=[m.pinned() for m in self.models_])
-        return twin
+        return self._twin(lambda member: member.pinned())
 
     def refit_copy(self) -> Combination:
         """An unfitted copy whose members are each member's own ``refit_copy``."""
+        return self._twin(lambda member: member.refit_copy())
+
+    def _twin(self, copy: Callable[[LocalModel], LocalModel]) -> Combination:
+        """An unfitted copy whose members are ``copy`` of the fitted members (if fitted)."""
         twin = clone(self)
         if hasattr(self, "models_"):
-            twin.set_params(models=[m.refit_copy() for m in self.models_])
+            twin.set_params(models=[copy(m) for m in self.models_])
         return twin
 
     def aggregate(self, arrays: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
