@@ -35,7 +35,17 @@ import accuracy  # noqa: E402  (the M3 loader and the scoring of the accuracy be
 def instrument(totals: collections.Counter, counts: collections.Counter, phase: list[str]) -> None:
     """Wrap the model methods so their processor seconds add up per (phase, what)."""
     from trendcast import forecaster
-    from trendcast.models import ARIMA, ETS, Naive, SeasonalNaive, Theta, ets
+    from trendcast.models import (
+        ARIMA,
+        CES,
+        ETS,
+        DynamicTheta,
+        Naive,
+        SeasonalNaive,
+        Theta,
+        ces,
+        ets,
+    )
     from trendcast.models._arima_fit import Problem
 
     def timed(owner: Any, name: str, label: str, exact_type: type | None = None) -> None:
@@ -57,11 +67,12 @@ def instrument(totals: collections.Counter, counts: collections.Counter, phase: 
 
         setattr(owner, name, wrapper)
 
-    for cls in (ETS, ARIMA, Theta, Naive, SeasonalNaive):
+    for cls in (ETS, ARIMA, Theta, DynamicTheta, CES, Naive, SeasonalNaive):
         for method in ("fit", "update", "predict"):
             timed(cls, method, f"{cls.__name__}.{method}", exact_type=cls)
     timed(ets, "_screen", "  ETS form screening (heuristic starts)")
     timed(ETS, "_estimate", "  ETS full estimate of one form")
+    timed(ces, "_estimate", "  CES estimate of one seasonal form")
     timed(Problem, "fit_css", "  ARIMA CSS fit of one order")
     timed(Problem, "fit_mle", "  ARIMA exact ML fit")
 

@@ -41,6 +41,7 @@ from trendcast.exceptions import (
 from trendcast.io.sales import FillPolicy, validate_sales
 from trendcast.models import (
     ARIMA,
+    CES,
     ETS,
     Combination,
     DynamicTheta,
@@ -98,12 +99,12 @@ class _Plan:
 
 
 def _default_combination() -> Combination:
-    """The first candidate of ``"auto"``: the median of ETS, ARIMA, Theta and DynamicTheta.
+    """The first candidate of ``"auto"``: the median of ETS, ARIMA, Theta, DynamicTheta and CES.
 
-    With four members the median is the mean of the middle two, so one member
-    far off (an ARIMA that differenced twice, say) does not move it.
+    The median is the middle forecast, so one member far off (an ARIMA that
+    differenced twice, say) does not move it.
     """
-    return Combination([ETS(), ARIMA(), Theta(), DynamicTheta()], method="median")
+    return Combination([ETS(), ARIMA(), Theta(), DynamicTheta(), CES()], method="median")
 
 
 def _with_season(model: LocalModel, m: int) -> LocalModel:
@@ -385,8 +386,8 @@ class TrendForecaster(BaseEstimator):
     ----------
     models : "auto", a model, or a list of models
         ``"auto"`` chooses per category between the median combination of ETS,
-        ARIMA, Theta and DynamicTheta (the default), the mean of ETS
-        and Theta, ETS, ARIMA, Theta, DynamicTheta, seasonal naive and naive by
+        ARIMA, Theta, DynamicTheta and CES (the default), the mean of ETS
+        and Theta, ETS, ARIMA, Theta, DynamicTheta, CES, seasonal naive and naive by
         a rolling-origin backtest (MASE) on the training data; a sparse
         category (no demand in a quarter of its periods or more, see
         [`is_sparse`][trendcast.models.is_sparse]) chooses between
@@ -420,8 +421,8 @@ class TrendForecaster(BaseEstimator):
     backtest_windows : int
         Number of rolling origins in the selection backtest.
     selection_margin : float
-        The first candidate (for ``"auto"``, the median of ETS, ARIMA, Theta
-        and DynamicTheta; for a list, the first model listed) is kept unless
+        The first candidate (for ``"auto"``, the median of ETS, ARIMA, Theta,
+        DynamicTheta and CES; for a list, the first model listed) is kept unless
         another candidate's backtest MASE is lower by more than this fraction
         (default 0.4) and it is also more accurate in every backtest window.
         0 picks the lowest score outright.
@@ -585,6 +586,7 @@ class TrendForecaster(BaseEstimator):
                 ARIMA(),
                 Theta(),
                 DynamicTheta(),
+                CES(),
                 SeasonalNaive(),
                 Naive(),
             ]

@@ -67,6 +67,7 @@ from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import MissingDependencyError, PersistenceError
 from trendcast.models import (
     ARIMA,
+    CES,
     ETS,
     SBA,
     TSB,
@@ -170,6 +171,16 @@ ALLOWED_MODELS: dict[str, tuple[type[LocalModel], dict[str, str]]] = {
             "level0_": "float",
             "seasonal_": "array",
             "multiplicative_": "bool",
+            "sigma2_": "float",
+        },
+    ),
+    "trendcast.CES": (
+        CES,
+        {
+            "seasonality_": "str",
+            "params_": "array",
+            "init_states_": "array",
+            "aicc_": "float",
             "sigma2_": "float",
         },
     ),

@@ -5,6 +5,7 @@ See [`LocalModel`][trendcast.models.LocalModel] for the contract every model fol
 
 from trendcast.models.arima import ARIMA
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
+from trendcast.models.ces import CES
 from trendcast.models.combination import Combination
 from trendcast.models.dynamic_theta import DynamicTheta
 from trendcast.models.ets import ETS
@@ -25,6 +26,7 @@ REGISTRY: tuple[type[LocalModel], ...] = (
     ETS,
     Theta,
     DynamicTheta,
+    CES,
     Combination,
     Croston,
     SBA,
@@ -37,6 +39,7 @@ REGISTRY: tuple[type[LocalModel], ...] = (
 
 __all__ = [
     "ARIMA",
+    "CES",
     "SBA",
     "TSB",
     "Combination",
