@@ -171,7 +171,7 @@ def test_selection_margin_decides_between_close_candidates():
     assert fc.selection_report_.set_index("model").loc["Naive", "selected"]
 
 
-def test_auto_uses_the_eight_candidates_and_reports_scores(retail_small):
+def test_auto_uses_the_nine_candidates_and_reports_scores(retail_small):
     fc = tc.TrendForecaster(models="auto", n_jobs=2).fit(retail_small)
     rep = fc.selection_report_
     families = set(rep["model"].str.split("(").str[0])
@@ -180,19 +180,21 @@ def test_auto_uses_the_eight_candidates_and_reports_scores(retail_small):
         "ARIMA",
         "Theta",
         "DynamicTheta",
+        "CES",
         "MedianCombination",
         "Combination",
         "SeasonalNaive",
         "Naive",
     }
-    assert rep.groupby("unique_id").size().eq(8).all()
-    # per category: the median of ETS, ARIMA, Theta and DynamicTheta, and the mean of
-    # ETS and Theta
+    assert rep.groupby("unique_id").size().eq(9).all()
+    # per category: the median of ETS, ARIMA, Theta, DynamicTheta and CES, and the mean
+    # of ETS and Theta
     median = rep.loc[rep["model"].str.startswith("MedianCombination("), "model"]
     mean = rep.loc[rep["model"].str.startswith("Combination("), "model"]
     assert median.str.contains("ARIMA(", regex=False).all()
     assert median.str.contains("DynamicTheta").all()
-    assert not mean.str.contains("ARIMA|DynamicTheta").any()
+    assert median.str.contains("CES(", regex=False).all()
+    assert not mean.str.contains("ARIMA|DynamicTheta|CES").any()
     n_categories = retail_small["unique_id"].nunique()
     assert len(median) == len(mean) == n_categories
     assert (fc.fit_report_["status"] == "ok").all()
