@@ -81,8 +81,14 @@ def test_the_fit_minimizes_the_squared_errors_near_its_estimate(form):
     model = CES(season_length=12, seasonality=form).fit(y)
     m = 1 if form == "none" else 12
     assert model.seasonality_ == form
-    best = float(np.sum(_errors(y, form, m, model.params_, model.init_states_) ** 2))
-    assert model.sigma2_ == pytest.approx(best / y.size, rel=1e-9)
+    errors = _errors(y, form, m, model.params_, model.init_states_)
+    best = float(errors @ errors)
+    # the interval variance: the mean square of the one-step errors (for the simple
+    # form, of those after its first season, which are zero by construction)
+    informative = errors[m:] if form == "simple" else errors
+    if form == "simple":
+        np.testing.assert_array_equal(errors[:m], 0.0)
+    assert model.sigma2_ == pytest.approx(np.mean(informative**2), rel=1e-9)
     rng = np.random.default_rng(0)
     low, high = np.array([_BOUNDS[k] for k in _NAMES[form]]).T
     for _ in range(20):  # no better point within the bounds nearby
@@ -168,3 +174,29 @@ def test_on_real_retail_sales_it_beats_seasonal_naive_in_most_categories():
         wins.append(np.mean(np.abs(fc - test)) < np.mean(np.abs(train[-12:] - test)))
     assert len(wins) == 64
     assert np.mean(wins) > 0.6
+
+
+def test_minimum_lengths_leave_the_aicc_defined():
+    rng = np.random.default_rng(1)
+    cases = [
+        ({}, 5),
+        ({"season_length": 12, "seasonality": "simple"}, 17),
+        ({"season_length": 4, "seasonality": "partial"}, 10),
+        ({"season_length": 4, "seasonality": "full"}, 11),
+        ({"season_length": 12, "seasonality": "full"}, 24),
+    ]
+    for params, shortest in cases:
+        model = CES(**params)
+        assert model.tags().min_length == shortest, params
+        fitted = CES(**params).fit(rng.normal(10, 1, shortest))
+        assert np.isfinite(fitted.aicc_)
+        with pytest.raises(ModelFitError, match=f"at least {shortest} observations"):
+            CES(**params).fit(rng.normal(10, 1, shortest - 1))
+
+
+def test_a_forecast_variance_that_overflows_is_an_error_not_infinite_bounds():
+    y = 100 * np.exp(0.05 * np.arange(52))  # fitted with an explosive transition
+    model = CES().fit(y)
+    assert np.all(np.isfinite(model.predict(24, level=(95,)).upper[95]))
+    with pytest.raises(ModelFitError, match="variance is not finite"):
+        model.predict(8000, level=(95,))

@@ -123,6 +123,20 @@ def _transfer(form: str, params: np.ndarray, m: int) -> tuple[np.ndarray, np.nda
     return np.array(num), np.array(den)
 
 
+def _min_length(form: str, m: int) -> int:
+    """Fewest observations a form can be fitted on.
+
+    Enough for its AICc to be defined (more observations than parameters counted
+    plus one, see ``_estimate``) and, for the partial and full forms, two seasons for
+    the decomposition that gives their seasonal states; the simple form starts
+    from the first season itself.
+    """
+    if form == "none":
+        return len(_NAMES["none"]) + 3
+    counted = len(_NAMES[form]) + 1 + m
+    return max(counted + 2, m + 1 if form == "simple" else 2 * m)
+
+
 def _n_states(form: str, m: int) -> int:
     return {"none": 2, "simple": 2 * m, "partial": 2 + m, "full": 2 + 2 * m}[form]
 
@@ -320,7 +334,11 @@ def _initial_states(y: np.ndarray, form: str, m: int) -> np.ndarray:
 
 
 def _estimate(y: np.ndarray, form: str, m: int) -> tuple[float, np.ndarray, np.ndarray, float]:
-    """Maximum likelihood for one form: (AICc, parameters, initial states, sigma2)."""
+    """Maximum likelihood for one form: (AICc, parameters, initial states, sigma2).
+
+    ``sigma2`` is the mean squared one-step error that sets the intervals (for the
+    simple form, of the errors after its first season).
+    """
     names = _NAMES[form]
     init = _initial_states(y, form, m)
     if not np.all(np.isfinite(init)):
@@ -352,7 +370,11 @@ def _estimate(y: np.ndarray, form: str, m: int) -> tuple[float, np.ndarray, np.n
     if value >= 1e10 or not np.isfinite(value):
         raise ModelFitError(f"CES({form}) found no parameters with finite errors")
     e = _errors(y, form, m, params, init)
-    sigma2 = float(e @ e / n)
+    sigma2 = float(e @ e / n)  # the likelihood's, with every error
+    # the simple form's first m errors are zero by construction (it starts from the
+    # first season): the interval variance comes from the others
+    informative = e[m:] if form == "simple" else e
+    spread = float(informative @ informative / informative.size)
     # the smoothing parameters, the error variance and, for the seasonal forms, the m
     # initial states taken from the data: the seasonal states of the decomposition,
     # or the first season itself for the simple form (whose first m errors are then
@@ -361,7 +383,7 @@ def _estimate(y: np.ndarray, form: str, m: int) -> tuple[float, np.ndarray, np.n
     k = len(names) + 1 + (m if form != "none" else 0)
     loglik = -0.5 * n * (np.log(2 * np.pi * sigma2) + 1.0)
     aicc = -2.0 * loglik + 2 * k + (2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else np.inf)
-    return float(aicc), params, init, sigma2
+    return float(aicc), params, init, spread
 
 
 class CES(LocalModel):
@@ -418,9 +440,9 @@ class CES(LocalModel):
 
     def tags(self) -> ModelTags:
         m = max(int(self.season_length or 1), 1)
-        forced = self.seasonality in ("simple", "partial", "full") and m > 1
+        form = self.seasonality if self.seasonality in _FORMS and m > 1 else "none"
         return ModelTags(
-            min_length=2 * m if forced else 4, supports_update=True, produces_samples=True
+            min_length=_min_length(form, m), supports_update=True, produces_samples=True
         )
 
     @property
@@ -438,7 +460,9 @@ class CES(LocalModel):
             if self.seasonality != "none" and m < 2:
                 raise ModelFitError(f"CES({self.seasonality}) needs a season_length of at least 2")
             return [self.seasonality]
-        return list(_FORMS) if m > 1 and n >= 2 * m else ["none"]
+        if m < 2 or n < 2 * m:  # "auto" tries a season from two full seasons on
+            return ["none"]
+        return [form for form in _FORMS if n >= _min_length(form, m)]
 
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         if np.ptp(y) == 0:
@@ -452,7 +476,9 @@ class CES(LocalModel):
             except (ModelFitError, ValueError, np.linalg.LinAlgError) as exc:
                 reasons.append(f"{form}: {exc}")
                 continue
-            if np.isfinite(aicc) and (best is None or aicc < best[0]):
+            if not np.isfinite(aicc):
+                reasons.append(f"{form}: non-finite AICc")
+            elif best is None or aicc < best[0]:
                 best = (aicc, form, params, init, sigma2)
         if best is None:
             raise ModelFitError("every CES form failed: " + "; ".join(reasons[:2]))
@@ -526,6 +552,11 @@ class CES(LocalModel):
             response = self._paths(h, shock)[:, 0] - mean
             psi = response[1:]
             variance = self.sigma2_ * (1.0 + np.concatenate(([0.0], np.cumsum(psi**2))))
+        if not np.all(np.isfinite(variance)):
+            raise ModelFitError(
+                f"{self.name}'s forecast variance is not finite {h} periods ahead; "
+                "forecast a shorter horizon"
+            )
         return ModelForecast.from_normal(mean, np.sqrt(variance), levels)
 
     def _sample_paths(
