@@ -8,7 +8,7 @@ import pytest
 import trendcast as tc
 from trendcast.exceptions import ModelFitError
 from trendcast.models import CES
-from trendcast.models.ces import _BOUNDS, _NAMES, _errors, _initial_states, _n_states, _run
+from trendcast.models.ces import _BOUNDS, _NAMES, _errors, _initial_states, _n_states, _pass
 
 FORMS = {
     "none": np.array([1.3, 0.9]),
@@ -69,7 +69,7 @@ def test_recursion_and_filter_follow_the_equations(form):
     p = FORMS[form]
     init = _initial_states(y, form, m)
     expected = _equations(y, form, m, p, init)
-    np.testing.assert_allclose(_run(y, form, m, p, init)[0], expected, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(_pass(y, form, m, p, init)[0], expected, rtol=1e-12, atol=1e-9)
     # the rational filter continues the recursion exactly once the states are run in
     assert y.size > _n_states(form, m)
     np.testing.assert_allclose(_errors(y, form, m, p, init), expected, rtol=1e-9, atol=1e-7)
@@ -104,7 +104,7 @@ def test_forecast_is_the_recursion_run_on_without_errors():
     h = 15
     mean = model.predict(h, level=()).mean
     extended = np.concatenate([y, mean])
-    e = _run(extended, "full", 12, model.params_, model.init_states_)[0]
+    e = np.asarray(_pass(extended, "full", 12, model.params_, model.init_states_)[0])
     np.testing.assert_allclose(e[y.size :], 0.0, atol=1e-8 * np.abs(y).max())
 
 

@@ -22,6 +22,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.optimize import leastsq
@@ -46,22 +47,32 @@ _GTOL = 1e-8
 
 
 @functools.cache
-def _linear_filter() -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
-    """``lfilter(b, a, x)`` without scipy's argument handling, or ``lfilter`` itself.
+def _linear_filter() -> Callable[..., np.ndarray]:
+    """``lfilter(b, a, x)`` (or, given ``zi``, ``lfilter(b, a, x, zi=zi)[0]``) without
+    scipy's argument handling, or ``lfilter`` itself.
 
-    The CSS search filters a short series a hundred thousand times on M3; scipy's
-    ``lfilter`` spends about four fifths of each call checking and converting its
-    arguments before its compiled filter (``_sigtools._linear_filter``, a private
-    name: if a scipy release drops it, the public function is used). Imported on
-    first use, not with the module: ``scipy.signal`` takes 0.4 s to import.
+    The CSS search filters a short series a hundred thousand times on M3 (and CES's
+    likelihood about as often); scipy's ``lfilter`` spends about four fifths of each
+    call checking and converting its arguments before its compiled filter
+    (``_sigtools._linear_filter``, a private name: if a scipy release drops it, the
+    public function is used). Imported on first use, not with the module:
+    ``scipy.signal`` takes 0.4 s to import.
     """
     from scipy.signal import lfilter
 
     try:
         from scipy.signal._sigtools import _linear_filter as compiled
     except ImportError:  # pragma: no cover - depends on the scipy release
-        return lambda b, a, x: lfilter(b, a, x)
-    return lambda b, a, x: compiled(b, a, x, -1)
+
+        def public(b: np.ndarray, a: np.ndarray, x: np.ndarray, zi: Any = None) -> np.ndarray:
+            return lfilter(b, a, x) if zi is None else lfilter(b, a, x, zi=zi)[0]
+
+        return public
+
+    def private(b: np.ndarray, a: np.ndarray, x: np.ndarray, zi: Any = None) -> np.ndarray:
+        return compiled(b, a, x, -1) if zi is None else compiled(b, a, x, -1, zi)[0]
+
+    return private
 
 
 def _recursive_filter(a: np.ndarray, x: np.ndarray) -> np.ndarray:

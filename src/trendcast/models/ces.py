@@ -29,8 +29,8 @@ stable, is not imposed: checking it costs more than the evaluation). The
 AICc of a seasonal form counts the ``m`` initial states it takes from the
 data. The model is linear, so the one-step errors are a rational filter of
 the data once the first few have been run through the recursion: each
-likelihood evaluation is one compiled filter call (``scipy.signal.lfilter``)
-whatever the season length.
+likelihood evaluation is one compiled filter call (scipy's ``lfilter``, see
+``_arima_fit._linear_filter``) whatever the season length.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.signal import lfilter
 
 from trendcast.exceptions import ModelFitError
+from trendcast.models._arima_fit import _linear_filter
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["CES"]
@@ -247,16 +247,8 @@ def _pass(
     return out, np.array([level, pot, *s, *sc])
 
 
-def _run(
-    y: np.ndarray, form: str, m: int, p: np.ndarray, init: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """One-step errors and final states of the recursion, as arrays (see ``_pass``)."""
-    e, final = _pass(np.asarray(y, dtype=float), form, m, p, init)
-    return np.asarray(e, dtype=float), final
-
-
 def _errors(y: np.ndarray, form: str, m: int, p: np.ndarray, init: np.ndarray) -> np.ndarray:
-    """One-step errors through the rational filter (equal to ``_run``'s)."""
+    """One-step errors through the rational filter (equal to the recursion ``_pass``'s)."""
     return _Errors(np.asarray(y, dtype=float), form, m, init)(p)
 
 
@@ -279,7 +271,7 @@ class _Errors:
         self.y = y.tolist() if self.short else y[:k].tolist()
         self.tail = np.ascontiguousarray(y[k:], dtype=float)
         self.past_y = np.ascontiguousarray(y[:k][::-1], dtype=float)
-        self.filter = _compiled_filter()
+        self.filter = _linear_filter()
 
     def __call__(self, p: np.ndarray) -> np.ndarray:
         head = _pass(self.y, self.form, self.m, p, self.init)[0]
@@ -291,20 +283,6 @@ class _Errors:
         zi = np.correlate(num[1:], self.past_y, "full") - np.correlate(den[1:], past_e, "full")
         tail = self.filter(num, den, self.tail, zi[self.k - 1 :])
         return np.concatenate([head, tail])
-
-
-def _compiled_filter() -> Any:
-    """``lfilter(b, a, x, zi=zi)[0]`` without scipy's argument handling when available.
-
-    scipy's compiled filter (``_sigtools._linear_filter``, private: if a release
-    drops it, the public ``lfilter``) is a fifth of ``lfilter``'s cost on a short
-    series; as in ARIMA's likelihood (``_arima_fit._linear_filter``).
-    """
-    try:
-        from scipy.signal._sigtools import _linear_filter as compiled
-    except ImportError:  # pragma: no cover - depends on the scipy release
-        return lambda b, a, x, zi: lfilter(b, a, x, zi=zi)[0]
-    return lambda b, a, x, zi: compiled(b, a, x, -1, zi)[0]
 
 
 def _initial_states(y: np.ndarray, form: str, m: int) -> np.ndarray:
@@ -396,8 +374,8 @@ class CES(LocalModel):
         model then treats the series as non-seasonal).
     seasonality : {"auto", "none", "simple", "partial", "full"}
         The seasonal form; ``"auto"`` (the default) chooses by AICc among
-        those the series is long enough for (a seasonal form needs two full
-        seasons).
+        those the series is long enough for (it tries the seasonal forms from
+        two full seasons on; see ``_min_length`` for each form's minimum).
 
     Attributes
     ----------
@@ -411,7 +389,8 @@ class CES(LocalModel):
     aicc_ : float
         AICc of the fit.
     sigma2_ : float
-        Mean squared one-step error.
+        Mean squared one-step error (for the simple form, of the errors after
+        its first season, which are zero by construction): the interval variance.
 
     References
     ----------
