@@ -39,6 +39,37 @@ def test_combination_reuses_member_forecasts_with_the_same_result(retail_small):
     assert reused[2].mase == pytest.approx(alone.mase, rel=1e-6)
 
 
+class _CountedTheta(tc.models.Theta):
+    """Theta that counts its fits (a real model, to see what the backtest runs)."""
+
+    fits = 0
+
+    def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
+        type(self).fits += 1
+        super()._fit(y, X)
+
+
+def test_members_outside_the_list_run_once_for_every_combination(retail_small):
+    # a combination whose members are not all candidates used to be fitted whole,
+    # fitting the members that are candidates a second time
+    y = retail_small.loc[retail_small["unique_id"] == "448", "y"].to_numpy()[-120:]
+    ets, naive = tc.models.ETS(season_length=12), tc.models.Naive()
+    mean = tc.models.Combination([ets, _CountedTheta(season_length=12)], method="mean")
+    median = tc.models.Combination([ets, _CountedTheta(season_length=12), naive], method="median")
+    _CountedTheta.fits = 0
+    score_models(y, [_CountedTheta(season_length=12)], h=12, n_windows=2, season_length=12)
+    once = _CountedTheta.fits
+    alone = [score_models(y, [c], h=12, n_windows=2, season_length=12)[0] for c in (mean, median)]
+    _CountedTheta.fits = 0
+    scores = score_models(y, [ets, mean, naive, median], h=12, n_windows=2, season_length=12)
+    assert _CountedTheta.fits == once
+    assert [s.model for s in scores] == [scores[0].model, alone[0].model, "Naive", alone[1].model]
+    assert scores[1].mase == pytest.approx(alone[0].mase, rel=1e-9)
+    assert scores[3].mase == pytest.approx(alone[1].mase, rel=1e-9)
+    refit = scores[3].refit
+    assert refit is not None and [m.family for m in refit.members()] == ["ETS", "Theta", "Naive"]
+
+
 def test_a_reused_median_combination_is_named_as_the_fitted_one(retail_small):
     # the backtest names a combination it scored from its members' forecasts the way
     # the fitted combination names itself, so the selection and fit reports agree

@@ -114,13 +114,15 @@ def score_models(
     if not np.isfinite(scale) or scale <= 0:
         scale = float(np.mean(np.abs(y[: points[0]]))) or 1.0
     # Forecasts of every window for every model that runs on its own; a
-    # combination of models already in the list reuses their forecasts.
+    # combination reuses the forecasts of its members that are in the list
+    # and runs the others once, on their own, beside them.
     levels = (REFERENCE_LEVEL,) if with_errors else ()
-    members = [_members_in(proto, models) for proto in models]
+    pool = list(models)
+    members = [_members_in(proto, pool) for proto in models]
     runs = {
         i: _run_windows(proto, y, points, h, levels, X)
-        for i, proto in enumerate(models)
-        if members[i] is None
+        for i, proto in enumerate(pool)
+        if i >= len(models) or members[i] is None
     }
     scores = []
     for i, proto in enumerate(models):
@@ -219,8 +221,12 @@ def _run_windows(
     return model.name, windows, "", model
 
 
-def _members_in(proto: LocalModel, models: Sequence[LocalModel]) -> list[int] | None:
-    """Positions in ``models`` of every member of a combination, or None."""
+def _members_in(proto: LocalModel, pool: list[LocalModel]) -> list[int] | None:
+    """Positions in ``pool`` of every member of a combination, or None.
+
+    A member that is not in ``pool`` yet is appended to it, so that it runs
+    once however many combinations share it.
+    """
     if not isinstance(proto, Combination):
         return None
     found = []
@@ -228,12 +234,13 @@ def _members_in(proto: LocalModel, models: Sequence[LocalModel]) -> list[int] | 
         match = next(
             (
                 j
-                for j, other in enumerate(models)
+                for j, other in enumerate(pool)
                 if type(other) is type(member) and other.get_params() == member.get_params()
             ),
             None,
         )
         if match is None:
-            return None
+            pool.append(member)
+            match = len(pool) - 1
         found.append(match)
     return found
