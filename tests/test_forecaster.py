@@ -195,6 +195,10 @@ def test_auto_uses_the_nine_candidates_and_reports_scores(retail_small):
     assert median.str.contains("DynamicTheta").all()
     assert median.str.contains("CES(", regex=False).all()
     assert not mean.str.contains("ARIMA|DynamicTheta|CES").any()
+    # auto's ETS trends are damped (ETS(damped=True)): trends show as Ad, never as A
+    forms = rep["model"].str.extractall(r"ETS\(([AM]),(N|A|Ad),([NAM])\)")[1]
+    assert (forms == "Ad").any()
+    assert not (forms == "A").any()
     n_categories = retail_small["unique_id"].nunique()
     assert len(median) == len(mean) == n_categories
     assert (fc.fit_report_["status"] == "ok").all()
