@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 import trendcast as tc
-from trendcast.backtest import cutoffs, mase_scale, score_models
+from trendcast.backtest import (
+    REFERENCE_LEVEL,
+    _normalised_errors,
+    _run_windows,
+    cutoffs,
+    mase_scale,
+    score_models,
+)
 
 
 def test_cutoffs_end_with_the_series():
@@ -29,14 +36,41 @@ def test_naive_scores_exactly():
     assert score.model == "Naive" and score.error == ""
 
 
+def _whole(combo, y, h, n_windows, season_length, levels=(), X=None):
+    """MASE and forecasts of a combination fitted whole in every window (no reuse)."""
+    points = cutoffs(y.size, h, n_windows)
+    name, windows, error, _ = _run_windows(combo, y, points, h, levels, X)
+    assert error == "", error
+    scale = mase_scale(y[: points[0]], season_length)
+    pairs = zip(points, windows, strict=True)
+    mase = np.mean([np.mean(np.abs(y[c : c + h] - f.mean[:h])) for c, f in pairs])
+    return name, mase / scale, windows
+
+
 def test_combination_reuses_member_forecasts_with_the_same_result(retail_small):
     y = retail_small.loc[retail_small["unique_id"] == "448", "y"].to_numpy()[-120:]
     ets, theta = tc.models.ETS(season_length=12), tc.models.Theta(season_length=12)
     combo = tc.models.Combination(season_length=12)
-    alone = score_models(y, [combo], h=12, n_windows=2, season_length=12)[0]
+    name, mase, _ = _whole(combo, y, 12, 2, 12)
     reused = score_models(y, [ets, theta, combo], h=12, n_windows=2, season_length=12)
-    assert reused[2].model.startswith("Combination(ETS(")
-    assert reused[2].mase == pytest.approx(alone.mase, rel=1e-6)
+    assert reused[2].model == name and name.startswith("Combination(ETS(")
+    assert reused[2].mase == pytest.approx(mase, rel=1e-9)
+
+
+def test_reused_scores_equal_the_whole_fit_with_covariates_and_errors(retail_small):
+    # with covariates (ARIMA takes them, ETS does not) and the calibration's errors
+    y = retail_small.loc[retail_small["unique_id"] == "448", "y"].to_numpy()[-120:]
+    X = (np.arange(y.size) % 12 == 11).astype(float)[:, None]
+    arima, ets = tc.models.ARIMA(season_length=12), tc.models.ETS(season_length=12)
+    combo = tc.models.Combination([arima, ets], method="median")
+    kw = dict(h=6, n_windows=3, season_length=12)
+    name, mase, windows = _whole(combo, y, 6, 3, 12, levels=(REFERENCE_LEVEL,), X=X)
+    (score,) = score_models(y, [combo], X=X, with_errors=True, **kw)
+    assert score.model == name
+    assert score.mase == pytest.approx(mase, rel=1e-9)
+    steps, errors = _normalised_errors(y, cutoffs(y.size, 6, 3), windows)
+    np.testing.assert_allclose(score.errors, errors, rtol=1e-9)
+    np.testing.assert_array_equal(score.steps, steps)
 
 
 class _CountedTheta(tc.models.Theta):
@@ -89,3 +123,37 @@ def test_a_failing_candidate_scores_inf_with_reason():
     )
     assert scores[0].mase == float("inf") and "constant" in scores[0].error
     assert np.isfinite(scores[1].mase)
+
+
+def test_a_combination_inside_a_combination_runs_whole():
+    # the inner combination equals a listed one (same parameters: the default
+    # members); it is fitted whole, not looked up among the listed models
+    y = 100 + np.sin(np.arange(60) * 2 * np.pi / 12) * 10 + np.arange(60.0)
+    inner = tc.models.Combination(season_length=12)
+    outer = tc.models.Combination([inner, tc.models.SeasonalNaive(season_length=12)])
+    scores = score_models(y, [inner, outer], h=6, n_windows=2, season_length=12)
+    assert all(np.isfinite(s.mase) for s in scores)
+    _, mase, _ = _whole(outer, y, 6, 2, 12)
+    assert scores[1].mase == pytest.approx(mase, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("combo", "reason"),
+    [
+        (tc.models.Combination([tc.models.Naive()]), "at least two models"),
+        (tc.models.Combination([tc.models.Naive(), tc.models.Drift()], method="mode"), "method"),
+    ],
+)
+def test_a_combination_that_cannot_be_fitted_scores_inf_with_its_reason(combo, reason):
+    y = np.arange(40.0)
+    scores = score_models(y, [tc.models.Naive(), combo], h=4, n_windows=2, season_length=1)
+    assert np.isfinite(scores[0].mase)
+    assert scores[1].mase == float("inf") and reason in scores[1].error
+
+
+def test_a_failed_member_is_named():
+    y = np.full(40, 5.0)  # ETS refuses a constant series
+    combo = tc.models.Combination([tc.models.ETS(), tc.models.Naive()])
+    (score,) = score_models(y, [combo], h=4, n_windows=2, season_length=1)
+    assert score.mase == float("inf")
+    assert score.error.startswith("member ETS failed:") and "constant" in score.error

@@ -415,3 +415,11 @@ def test_auto_sends_sparse_categories_to_the_intermittent_models():
     out = fc.predict(6).set_index("unique_id")
     # a demand rate, not a zero: about the mean demand per period
     assert out.loc["sparse", "mean"].mean() == pytest.approx(sparse.mean(), rel=0.5)
+
+
+def test_a_combination_without_members_falls_back_with_its_reason(retail_small):
+    sales = retail_small[retail_small["unique_id"] == "448"]
+    with pytest.warns(tc.FallbackWarning):
+        fc = tc.TrendForecaster(models=tc.models.Combination([])).fit(sales)
+    row = fc.fit_report_.iloc[0]
+    assert row["status"] == "fallback" and "at least two models" in row["reason"]

@@ -134,11 +134,11 @@ def score_models(
             assert isinstance(proto, Combination)
             parts = [runs[j] for j in found]
             name = proto._name_of([p[0] for p in parts])
-            failed = [p[2] for p in parts if p[1] is None]
+            failed = [f"member {p[0]} failed: {p[2]}" for p in parts if p[1] is None]
             member_windows = [p[1] for p in parts if p[1] is not None]
             refit = None
             if failed:
-                windows, error = None, f"member failed: {failed[0]}"
+                windows, error = None, failed[0]
             else:
                 refit = clone(proto).set_params(
                     models=[p[3].refit_copy() for p in parts if p[3] is not None]
@@ -225,20 +225,25 @@ def _members_in(proto: LocalModel, pool: list[LocalModel]) -> list[int] | None:
     """Positions in ``pool`` of every member of a combination, or None.
 
     A member that is not in ``pool`` yet is appended to it, so that it runs
-    once however many combinations share it.
+    once however many combinations share it. A combination whose settings
+    cannot be fitted (None: it runs whole and fails with its own reason) and
+    a member that is itself a combination (appended, to run whole) are not
+    matched.
     """
-    if not isinstance(proto, Combination):
+    if not isinstance(proto, Combination) or proto._settings_error() is not None:
         return None
     found = []
     for member in proto.members():
-        match = next(
-            (
-                j
-                for j, other in enumerate(pool)
-                if type(other) is type(member) and other.get_params() == member.get_params()
-            ),
-            None,
-        )
+        match = None
+        if not isinstance(member, Combination):
+            match = next(
+                (
+                    j
+                    for j, other in enumerate(pool)
+                    if type(other) is type(member) and other.get_params() == member.get_params()
+                ),
+                None,
+            )
         if match is None:
             pool.append(member)
             match = len(pool) - 1

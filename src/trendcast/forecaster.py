@@ -387,9 +387,10 @@ class TrendForecaster(BaseEstimator):
     Parameters
     ----------
     models : "auto", a model, or a list of models
-        ``"auto"`` chooses per category between the median combination of ETS,
-        ARIMA, Theta, DynamicTheta and CES (the default), the mean of ETS
-        and Theta, ETS, ARIMA, Theta, DynamicTheta, CES, seasonal naive and naive by
+        ``"auto"`` chooses per category between the median combination of ETS
+        (damped trend, as in every ETS of ``"auto"``), ARIMA, Theta,
+        DynamicTheta and CES (the default), the mean of ETS and Theta, ETS,
+        ARIMA, Theta, DynamicTheta, CES, seasonal naive and naive by
         a rolling-origin backtest (MASE) on the training data; a sparse
         category (no demand in a quarter of its periods or more, see
         [`is_sparse`][trendcast.models.is_sparse]) chooses between

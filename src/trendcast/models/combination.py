@@ -70,7 +70,7 @@ class Combination(LocalModel):
     def tags(self) -> ModelTags:
         member_tags = [m.tags() for m in self.members()]
         return ModelTags(
-            min_length=max(t.min_length for t in member_tags),
+            min_length=max((t.min_length for t in member_tags), default=1),
             supports_update=all(t.supports_update for t in member_tags),
             supports_exogenous=any(t.supports_exogenous for t in member_tags),
             produces_samples=all(t.produces_samples for t in member_tags),
@@ -87,12 +87,19 @@ class Combination(LocalModel):
         prefix = "" if self.method == "mean" else "Median"
         return f"{prefix}Combination({','.join(member_names)})"
 
-    def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
+    def _settings_error(self) -> str | None:
+        """Why these settings cannot be fitted, or None."""
         if self.method not in ("mean", "median"):
-            raise ModelFitError(f"method={self.method!r}; use 'mean' or 'median'")
+            return f"method={self.method!r}; use 'mean' or 'median'"
+        if len(self.members()) < 2:
+            return "a combination needs at least two models"
+        return None
+
+    def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
+        error = self._settings_error()
+        if error is not None:
+            raise ModelFitError(error)
         members = self.members()
-        if len(members) < 2:
-            raise ModelFitError("a combination needs at least two models")
         for member in members:
             try:
                 member.fit(y, X if member.tags().supports_exogenous else None)
