@@ -75,3 +75,25 @@ def test_the_fit_report_example_shows_the_fallback_warning_it_raises():
     assert shown in messages
     used = forecaster.fit_report_.set_index("unique_id")["model_used"]
     assert f"| 448 | Combination |  | {used['448']} | ok |" in text
+
+
+def test_the_demo_prints_what_getting_started_shows(tmp_path, monkeypatch):
+    # the full demo (58 categories, two processes); the fit time and the path of
+    # the report differ from run to run and are left out of the comparison
+    from typer.testing import CliRunner
+
+    from trendcast.cli import app
+
+    text = (DOCS / "getting-started.md").read_text()
+    start = text.index("### What it prints")
+    shown = BLOCK.search(text, start).group(2)
+    monkeypatch.chdir(tmp_path)  # the page shows `make demo`'s relative output folder
+    res = CliRunner().invoke(app, ["demo", "--out", "trendcast-output", "--n-jobs", "2"])
+    assert res.exit_code == 0, res.output
+
+    def stable(output: str) -> list[str]:
+        lines = _lines(output[output.index("Forecast ") :])
+        lines = [line for line in lines if not line.startswith(("Report:", "Done in"))]
+        return [re.sub(r"\(fit in [0-9.]+ s\)", "(fit in _ s)", line) for line in lines]
+
+    assert stable(res.stdout) == stable(shown)
