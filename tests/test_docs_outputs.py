@@ -73,8 +73,12 @@ def test_the_fit_report_example_shows_the_fallback_warning_it_raises():
         forecaster = tc.TrendForecaster().fit(sales)
     messages = [f"FallbackWarning: {w.message}" for w in record if w.category is tc.FallbackWarning]
     assert shown in messages
-    used = forecaster.fit_report_.set_index("unique_id")["model_used"]
-    assert f"| 448 | Combination |  | {used['448']} | ok |" in text
+    for _, r in forecaster.fit_report_.iterrows():
+        row = f"| {r['unique_id']} | {r['model_tried']} | {r['reason']} | {r['model_used']} |"
+        assert f"{row} {r['status']} |" in text, row
+    for _, r in forecaster.selection_report_.iterrows():
+        row = f"| {r['unique_id']} | {r['model']} | {r['mase']:.3f} | {r['error']} |"
+        assert f"{row} {r['selected']} |" in text, row
 
 
 def test_the_demo_prints_what_getting_started_shows(tmp_path, monkeypatch):
