@@ -230,10 +230,13 @@ def _members_in(proto: LocalModel, pool: list[LocalModel]) -> list[int] | None:
     a member that is itself a combination (appended, to run whole) are not
     matched.
     """
-    if not isinstance(proto, Combination) or proto._settings_error() is not None:
+    if not isinstance(proto, Combination):
+        return None
+    members = proto.members()
+    if proto._settings_error(members) is not None:
         return None
     found = []
-    for member in proto.members():
+    for member in members:
         match = None
         if not isinstance(member, Combination):
             match = next(

@@ -98,15 +98,22 @@ class _Plan:
     calibrate: bool = False
 
 
+def _auto_ets() -> ETS:
+    """The ETS of ``"auto"``: its trend, when it has one, is damped.
+
+    Chosen on the validation splits of M3 (docs/models.md); every ETS among
+    ``"auto"``'s candidates is this one, alone and inside the combinations.
+    """
+    return ETS(damped=True)
+
+
 def _default_combination() -> Combination:
     """The first candidate of ``"auto"``: the median of ETS, ARIMA, Theta, DynamicTheta and CES.
 
     The median is the middle forecast, so one member far off (an ARIMA that
-    differenced twice, say) does not move it. ETS damps its trend when it
-    has one (``damped=True``), here and in the other ETS candidates of
-    ``"auto"``: chosen on the validation splits of M3 (docs/models.md).
+    differenced twice, say) does not move it.
     """
-    return Combination([ETS(damped=True), ARIMA(), Theta(), DynamicTheta(), CES()], method="median")
+    return Combination([_auto_ets(), ARIMA(), Theta(), DynamicTheta(), CES()], method="median")
 
 
 def _with_season(model: LocalModel, m: int) -> LocalModel:
@@ -584,8 +591,8 @@ class TrendForecaster(BaseEstimator):
                 )
             candidates: list[LocalModel] = [
                 _default_combination(),
-                Combination([ETS(damped=True), Theta()]),
-                ETS(damped=True),
+                Combination([_auto_ets(), Theta()]),
+                _auto_ets(),
                 ARIMA(),
                 Theta(),
                 DynamicTheta(),

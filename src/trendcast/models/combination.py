@@ -87,19 +87,19 @@ class Combination(LocalModel):
         prefix = "" if self.method == "mean" else "Median"
         return f"{prefix}Combination({','.join(member_names)})"
 
-    def _settings_error(self) -> str | None:
-        """Why these settings cannot be fitted, or None."""
+    def _settings_error(self, members: Sequence[LocalModel]) -> str | None:
+        """Why these settings (with these ``members()``) cannot be fitted, or None."""
         if self.method not in ("mean", "median"):
             return f"method={self.method!r}; use 'mean' or 'median'"
-        if len(self.members()) < 2:
+        if len(members) < 2:
             return "a combination needs at least two models"
         return None
 
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
-        error = self._settings_error()
+        members = self.members()
+        error = self._settings_error(members)
         if error is not None:
             raise ModelFitError(error)
-        members = self.members()
         for member in members:
             try:
                 member.fit(y, X if member.tags().supports_exogenous else None)
