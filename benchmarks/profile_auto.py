@@ -41,6 +41,7 @@ def instrument(totals: collections.Counter, counts: collections.Counter, phase: 
         ETS,
         DynamicTheta,
         Naive,
+        PooledRegression,
         SeasonalNaive,
         Theta,
         ces,
@@ -67,7 +68,7 @@ def instrument(totals: collections.Counter, counts: collections.Counter, phase: 
 
         setattr(owner, name, wrapper)
 
-    for cls in (ETS, ARIMA, Theta, DynamicTheta, CES, Naive, SeasonalNaive):
+    for cls in (ETS, ARIMA, Theta, DynamicTheta, CES, PooledRegression, Naive, SeasonalNaive):
         for method in ("fit", "update", "predict"):
             timed(cls, method, f"{cls.__name__}.{method}", exact_type=cls)
     timed(ets, "_screen", "  ETS form screening (heuristic starts)")
@@ -75,6 +76,23 @@ def instrument(totals: collections.Counter, counts: collections.Counter, phase: 
     timed(ces, "_estimate", "  CES estimate of one seasonal form")
     timed(Problem, "fit_css", "  ARIMA CSS fit of one order")
     timed(Problem, "fit_mle", "  ARIMA exact ML fit")
+    original_train = PooledRegression.train_pool
+
+    @functools.wraps(original_train)
+    def train_pool(*args: Any, **kwargs: Any) -> Any:
+        # once per fit, on every series, before the categories' backtests
+        before, phase[0] = phase[0], "pool"
+        start = time.process_time()
+        try:
+            return original_train(*args, **kwargs)
+        finally:
+            totals[("pool", "PooledRegression pool training (all series)")] += (
+                time.process_time() - start
+            )
+            counts[("pool", "PooledRegression pool training (all series)")] += 1
+            phase[0] = before
+
+    PooledRegression.train_pool = train_pool
 
     original_score = forecaster.score_models
 

@@ -105,14 +105,14 @@ def test_selection_picks_the_known_best_model():
 def test_the_final_fit_keeps_the_ets_form_and_searches_arima_again():
     # after the backtest the chosen model is fitted on all the data from its
     # refit_copy: ETS keeps the form found before the first backtest window,
-    # ARIMA searches its orders again (on these two categories both differ
-    # between the data before the first window and all the data)
-    raw = tc.datasets.load_us_retail(categories=["441", "448"])
-    df = pd.concat([raw[raw["unique_id"] == "441"].tail(120), raw[raw["unique_id"] == "448"]])
+    # ARIMA searches its orders again, from those it found (on these two categories
+    # both differ between the data before the first window and all the data)
+    raw = tc.datasets.load_us_retail(categories=["4413", "448"])
+    df = pd.concat([raw[raw["unique_id"] == "4413"].tail(120), raw[raw["unique_id"] == "448"]])
     models = tc.models
     combo = models.Combination([models.ETS(), models.ARIMA()])
     fc = tc.TrendForecaster(models=combo).fit(df)
-    for key, family in (("441", "ARIMA"), ("448", "ETS")):
+    for key, family in (("4413", "ARIMA"), ("448", "ETS")):
         y = df.loc[df["unique_id"] == key, "y"].to_numpy()
         first = y.size - 18  # 3 backtest windows of 6 months
         cls = getattr(models, family)

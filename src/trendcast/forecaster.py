@@ -48,6 +48,7 @@ from trendcast.models import (
     LocalModel,
     ModelForecast,
     Naive,
+    PooledRegression,
     RegressionModel,
     SeasonalNaive,
     Theta,
@@ -108,12 +109,104 @@ def _auto_ets() -> ETS:
 
 
 def _default_combination() -> Combination:
-    """The first candidate of ``"auto"``: the median of ETS, ARIMA, Theta, DynamicTheta and CES.
+    """The first candidate of ``"auto"``: the median of six models.
 
-    The median is the middle forecast, so one member far off (an ARIMA that
-    differenced twice, say) does not move it.
+    ETS, ARIMA, Theta, DynamicTheta and CES each learn from the category
+    alone; PooledRegression learns from the windows of every category. The
+    median is the middle forecast (the mean of the middle two), so one member
+    far off (an ARIMA that differenced twice, say) does not move it.
     """
-    return Combination([_auto_ets(), ARIMA(), Theta(), DynamicTheta(), CES()], method="median")
+    return Combination(
+        [_auto_ets(), ARIMA(), Theta(), DynamicTheta(), CES(), PooledRegression()],
+        method="median",
+    )
+
+
+def _has_pooled(model: LocalModel) -> bool:
+    """``model`` is, or holds, a PooledRegression."""
+    if isinstance(model, PooledRegression):
+        return True
+    for value in model.get_params(deep=False).values():
+        items = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(v, LocalModel) and _has_pooled(v) for v in items):
+            return True
+    return False
+
+
+def _pooled(model: LocalModel, train: Callable[[PooledRegression], LocalModel]) -> LocalModel:
+    """``model`` with every PooledRegression in it (members too) given its trained pool."""
+    if isinstance(model, PooledRegression):
+        return model if model.pool is not None else train(model)
+    params = model.get_params(deep=False)
+    m = params.get("season_length")
+
+    def inner(child: LocalModel) -> LocalModel:
+        # a member's season is its combination's (Combination.members), so is its pool's
+        if m is not None and isinstance(child, PooledRegression) and child.season_length is None:
+            child = clone(child).set_params(season_length=m)
+        return _pooled(child, train)
+
+    changed: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, LocalModel):
+            new = inner(value)
+            if new is not value:
+                changed[name] = new
+        elif isinstance(value, list | tuple) and any(isinstance(v, LocalModel) for v in value):
+            items = [inner(v) if isinstance(v, LocalModel) else v for v in value]
+            if any(a is not b for a, b in zip(items, value, strict=True)):
+                changed[name] = type(value)(items)
+    return clone(model).set_params(**changed) if changed else model
+
+
+def _pool_plans(plans: Sequence[_Plan | None], histories: Sequence[np.ndarray]) -> list[Any]:
+    """The plans with their PooledRegression models trained on ``histories``.
+
+    Each pool is trained once (equal settings share it) on every history but
+    its last ``backtest_horizon * backtest_windows`` values: the selection
+    backtest forecasts those, so no model is scored on what its pool saw. A
+    pool that finds no history long enough is left untrained (each category
+    then trains its own, or falls back with the reason).
+    """
+    if not any(
+        _has_pooled(m)
+        for p in plans
+        if p is not None
+        for m in (*p.candidates, *p.fallbacks, *(p.sparse_candidates or ()))
+    ):
+        return list(plans)
+    trained: dict[str, LocalModel] = {}
+
+    def train(model: PooledRegression, plan: _Plan) -> LocalModel:
+        params = model.get_params(deep=False)
+        key = repr(sorted((k, repr(v)) for k, v in params.items() if k != "pool"))
+        if key not in trained:
+            cut = plan.backtest_horizon * plan.backtest_windows
+            try:
+                trained[key] = model.train_pool(histories, cut, step=plan.backtest_horizon)
+            except ModelFitError:
+                trained[key] = model
+        return trained[key]
+
+    out: list[Any] = []
+    for plan in plans:
+        if plan is None:
+            out.append(None)
+            continue
+
+        def attach(models: Sequence[LocalModel], plan: _Plan = plan) -> tuple[LocalModel, ...]:
+            return tuple(_pooled(m, lambda p: train(p, plan)) for m in models)
+
+        sparse = plan.sparse_candidates
+        out.append(
+            replace(
+                plan,
+                candidates=attach(plan.candidates),
+                fallbacks=attach(plan.fallbacks),
+                sparse_candidates=None if sparse is None else attach(sparse),
+            )
+        )
+    return out
 
 
 def _with_season(model: LocalModel, m: int) -> LocalModel:
@@ -396,7 +489,9 @@ class TrendForecaster(BaseEstimator):
     models : "auto", a model, or a list of models
         ``"auto"`` chooses per category between the median combination of ETS
         (damped trend, as in every ETS of ``"auto"``), ARIMA, Theta,
-        DynamicTheta and CES (the default), the mean of ETS and Theta, ETS,
+        DynamicTheta, CES and PooledRegression (the default; its regressors
+        are trained once per fit on every category's windows), the mean of
+        ETS and Theta, ETS,
         ARIMA, Theta, DynamicTheta, CES, seasonal naive and naive by
         a rolling-origin backtest (MASE) on the training data; a sparse
         category (no demand in a quarter of its periods or more, see
@@ -432,7 +527,7 @@ class TrendForecaster(BaseEstimator):
         Number of rolling origins in the selection backtest.
     selection_margin : float
         The first candidate (for ``"auto"``, the median of ETS, ARIMA, Theta,
-        DynamicTheta and CES; for a list, the first model listed) is kept unless
+        DynamicTheta, CES and PooledRegression; for a list, the first model listed) is kept unless
         another candidate's backtest MASE is lower by more than this fraction
         (default 0.4) and it is also more accurate in every backtest window.
         0 picks the lowest score outright.
@@ -932,6 +1027,34 @@ class TrendForecaster(BaseEstimator):
         self._search_plan_, self._search_set_ = self._search_plan(plan, n_future)
         self._search_keys_ = {key for key, *_ in series if key not in without}
 
+    def _attach_pools(self, histories: Sequence[np.ndarray]) -> _Plan:
+        """Train the pools of the plans' PooledRegression models on ``histories``; the plan."""
+        search = getattr(self, "_search_plan_", None)
+        self._plan_, pooled_search = _pool_plans([self._plan_, search], histories)
+        if search is not None:
+            self._search_plan_ = pooled_search
+        return self._plan_
+
+    def _window_plans(
+        self, series: list, h: int, n_windows: int, step_size: int | None
+    ) -> list[list[Any]]:
+        """Per cross-validation window, the plan and the search plan, pools trained before it.
+
+        A window's pools see each category's history up to that window's
+        cutoff only (and hold out its own backtest span before it), as a
+        nightly fit on that date would have.
+        """
+        plans = [self._plan_, getattr(self, "_search_plan_", None)]
+        out = []
+        for k in range(n_windows):
+            histories = []
+            for _, y, _, _ in series:
+                points = cutoffs(y.size, h, n_windows, step_size)
+                if len(points) == n_windows:
+                    histories.append(y[: points[k]])
+            out.append(_pool_plans(plans, histories))
+        return out
+
     def _plan_of(self, key: Any) -> tuple[_Plan, frozenset[int]]:
         """The plan of one category and the positions of its search candidates."""
         if key in getattr(self, "_search_keys_", set()) and self._search_plan_ is not None:
@@ -1007,6 +1130,7 @@ class TrendForecaster(BaseEstimator):
         self._plan_ = plan
         series = self._series(data, without)
         self._setup_search(plan, series, without)
+        plan = self._attach_pools([y for _, y, _, _ in series])
         items = [
             (y, *self._fit_args(key, X, pd.Timestamp(dates[0]))) for key, y, dates, X in series
         ]
@@ -1613,11 +1737,14 @@ class TrendForecaster(BaseEstimator):
             self._setup_search(plan, series, without)
             self._check_horizon(int(h), "cross_validation:")
             model_levels = _with_reference(levels) if plan.calibrate else levels
+            window_plans = self._window_plans(series, int(h), int(n_windows), step_size)
             items = []
             for key, y, dates, X in series:
-                key_plan, search = self._plan_of(key)
+                search = self._plan_of(key)[1]
+                which = 1 if key in getattr(self, "_search_keys_", set()) else 0
+                key_plans = tuple(plans[which] for plans in window_plans)
                 items.append(
-                    (y, h, n_windows, step_size, model_levels, key_plan, X, pd.Timestamp(dates[0]))
+                    (y, h, n_windows, step_size, model_levels, key_plans, X, pd.Timestamp(dates[0]))
                     + (search, float(self.search_margin))
                 )
             cal_plan = self._calibration_plan()
@@ -1792,17 +1919,18 @@ def _cv_one_item(
     n_windows: int,
     step_size: int | None,
     levels: tuple[int, ...],
-    plan: _Plan,
+    plans: Sequence[_Plan],
     X: np.ndarray | None = None,
     start: pd.Timestamp | None = None,
     search: frozenset[int] = frozenset(),
     search_margin: float = 0.0,
 ) -> list[tuple[int, ModelForecast, _SeriesFit, list[BacktestScore]]]:
+    """Fit at every cutoff (with that window's plan) and forecast ``h`` from it."""
     windows = []
     points = cutoffs(y.size, h, n_windows, step_size)
     if len(points) < n_windows or points[0] < 2:
         return []
-    for c in points:
+    for c, plan in zip(points, plans, strict=True):
         X_train = None if X is None else X[:c]
         # a window's models see covariates up to its cutoff only; models fed
         # past covariates ignore the values after it (they forecast them)

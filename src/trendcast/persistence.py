@@ -78,6 +78,8 @@ from trendcast.models import (
     IntermittentDemand,
     LocalModel,
     Naive,
+    Pool,
+    PooledRegression,
     Prophet,
     RegressionModel,
     SeasonalNaive,
@@ -241,6 +243,14 @@ ALLOWED_MODELS["trendcast.RegressionModel"] = (
     },
 )
 
+ALLOWED_MODELS["trendcast.PooledRegression"] = (PooledRegression, {"pool_": "pool"})
+
+#: Types inside scikit-learn estimators that skops does not trust by default but
+#: that are plain arrays of a fitted model (the trees of HistGradientBoosting*).
+_TRUSTED_SKOPS_TYPES = frozenset(
+    {"sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"}
+)
+
 #: Parameter objects (no fitted state) that models may hold, stored by their parameters.
 ALLOWED_OBJECTS: dict[str, type[BaseEstimator]] = {"trendcast.ShoppingCalendar": ShoppingCalendar}
 
@@ -291,6 +301,8 @@ class _Writer:
         self.size: dict[str, int] = dict.fromkeys(_DTYPES, 0)
         self.seen: dict[bytes, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
+        # a pool is shared by every category's model: written once
+        self.pools: dict[int, tuple[Pool, dict[str, Any]]] = {}
 
     def array(self, value: np.ndarray, where: str) -> dict[str, Any]:
         arr = np.asarray(value)
@@ -350,6 +362,8 @@ class _Writer:
             }
         if isinstance(value, LocalModel):
             return self.model(value, where)
+        if isinstance(value, Pool):
+            return self.pool(value, where)
         for name, cls in ALLOWED_OBJECTS.items():
             if type(value) is cls:
                 params = {
@@ -371,6 +385,32 @@ class _Writer:
             state = model._state_to_save(names)
             spec["state"] = {k: self.value(state[k], f"{where}.{k}") for k in names}
         return {"$model": spec}
+
+    def pool(self, pool: Pool, where: str) -> dict[str, Any]:
+        """A PooledRegression's regressors (skops) and widths, once however many models share it."""
+        if id(pool) not in self.pools:
+            node = {
+                "$pool": {
+                    "estimators": [
+                        None if e is None else self.opaque(e, f"{where} step {k + 1}")
+                        for k, e in enumerate(pool.estimators)
+                    ],
+                    "step_scale": self.array(pool.step_scale, f"{where} step_scale"),
+                    **{
+                        name: int(getattr(pool, name))
+                        for name in (
+                            "window",
+                            "level_span",
+                            "season_length",
+                            "n_series",
+                            "n_windows",
+                            "n_errors",
+                        )
+                    },
+                }
+            }
+            self.pools[id(pool)] = (pool, node)
+        return self.pools[id(pool)][1]
 
     def opaque(self, value: Any, where: str) -> dict[str, Any]:
         """Objects without a JSON form: scikit-learn via skops, Prophet via its JSON."""
@@ -416,7 +456,13 @@ def _skops_dumps(value: Any, where: str) -> bytes:
         raise MissingDependencyError(
             f"{where}: saving a scikit-learn estimator needs skops; pip install skops"
         ) from exc
-    return _stable_zip(sio.dumps(value))
+    data = sio.dumps(value)
+    # skops numbers objects by first appearance, and a fitted estimator can hold one
+    # object twice (HistGradientBoosting's infinite interval bounds) where the same
+    # estimator read back holds two: write the estimator as it reads back, so that a
+    # loaded forecaster saves the same bytes
+    again = sio.loads(data, trusted=sio.get_untrusted_types(data=data) or None)
+    return _stable_zip(sio.dumps(again))
 
 
 def _stable_zip(data: bytes) -> bytes:
@@ -802,6 +848,7 @@ class _Reader:
         self.source = source
         self.allow_pickle = allow_pickle
         self.arrays: dict[str, np.ndarray] = {}
+        self.pools: dict[str, Pool] = {}
         for dtype in _DTYPES:
             name = f"arrays/{dtype}.npy"
             if name not in files:
@@ -890,7 +937,38 @@ class _Reader:
             return self.prophet(body, where)
         if tag == "$pickle" and isinstance(body, str):
             return self.unpickle(body, where)
+        if tag == "$pool" and isinstance(body, dict):
+            return self.pool(body, where)
         raise self.fail(where, f"unknown value tag {tag!r}")
+
+    def pool(self, body: dict[str, Any], where: str) -> Pool:
+        """One Pool per saved pool, shared by the models that refer to it."""
+        key = json.dumps(body, sort_keys=True)
+        if key in self.pools:
+            return self.pools[key]
+        ints = ("window", "level_span", "season_length", "n_series", "n_windows", "n_errors")
+        if set(body) != {"estimators", "step_scale", *ints}:
+            raise self.fail(where, f"a pool needs estimators, step_scale and {list(ints)}")
+        estimators = body["estimators"]
+        if not isinstance(estimators, list) or not estimators:
+            raise self.fail(where, "a pool's estimators must be a non-empty list")
+        fitted = [
+            None if e is None else self.value(e, f"{where} step {k + 1}")
+            for k, e in enumerate(estimators)
+        ]
+        if any(e is not None and not hasattr(e, "predict") for e in fitted):
+            raise self.fail(where, "a pool's estimators must be fitted regressors")
+        scale = self.value(body["step_scale"], f"{where} step_scale")
+        if not isinstance(scale, np.ndarray) or scale.shape != (len(fitted),):
+            raise self.fail(where, "a pool needs one step_scale per estimator")
+        values = {name: body[name] for name in ints}
+        if not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values.values()
+        ):
+            raise self.fail(where, f"a pool's {list(ints)} must be counts")
+        pool = Pool(fitted, scale, **values)
+        self.pools[key] = pool
+        return pool
 
     def member(self, name: str, folder: str, where: str) -> bytes:
         if not name.startswith(folder + "/") or name not in self.files:
@@ -905,6 +983,8 @@ class _Reader:
             untrusted = sio.get_untrusted_types(data=data)
         except Exception as exc:  # skops raises many types
             raise self.fail(where, f"{name} is not a skops file: {exc}") from exc
+        needed = list(untrusted)
+        untrusted = [t for t in untrusted if t not in _TRUSTED_SKOPS_TYPES]
         if untrusted and not self.allow_pickle:
             raise self.fail(
                 where,
@@ -912,7 +992,7 @@ class _Reader:
                 "allow_pickle=True) trusts them, for files you trust only",
             )
         try:
-            return sio.loads(data, trusted=untrusted or None)
+            return sio.loads(data, trusted=needed or None)
         except Exception as exc:
             raise self.fail(where, f"{name} could not be read by skops: {exc}") from exc
 
@@ -996,6 +1076,7 @@ class _Reader:
             "str": lambda v: isinstance(v, str),
             "array": lambda v: isinstance(v, np.ndarray),
             "array?": lambda v: v is None or isinstance(v, np.ndarray),
+            "pool": lambda v: isinstance(v, Pool),
             "tuple": lambda v: (
                 isinstance(v, tuple) and all(isinstance(x, str | int | float | bool) for x in v)
             ),

@@ -118,9 +118,10 @@ def test_pinned_copy_repeats_the_chosen_orders_without_a_search():
 
 
 def test_refit_copy_searches_the_orders_again_on_the_longer_history():
-    # 18 more months change the orders of this category; a refit copy finds the
-    # orders of a search on all the data, a pinned copy keeps the old ones
-    y = tc.datasets.load_us_retail(categories=["441"])["y"].to_numpy()[-120:]
+    # 18 more months change the orders of this category; a refit copy searches again
+    # from the old orders and finds those of a full search on all the data, a pinned
+    # copy keeps the old ones
+    y = tc.datasets.load_us_retail(categories=["4413"])["y"].to_numpy()[-120:]
     fitted = ARIMA(season_length=12).fit(y[:-18])
     direct = ARIMA(season_length=12).fit(y)
     assert fitted.name != direct.name
@@ -128,9 +129,36 @@ def test_refit_copy_searches_the_orders_again_on_the_longer_history():
     assert not hasattr(twin, "arima_order_")
     assert twin.fit(y).name == direct.name
     assert fitted.pinned().fit(y).arima_order_ == fitted.arima_order_
+    # the second search starts from the orders found: from the optimum of the same
+    # data it stays there
+    p, _, q = fitted.arima_order_
+    P, _, Q = fitted.seasonal_arima_order_
+    assert twin.search_start == (p, q, P, Q)
+    assert fitted.refit_copy().fit(y[:-18]).name == fitted.name
     # orders the caller fixed stay fixed
     fixed = ARIMA(season_length=12, order=(1, 1, 0)).fit(y[:-18]).refit_copy().fit(y)
     assert fixed.arima_order_ == (1, 1, 0)
+
+
+def test_a_search_from_a_start_tries_fewer_orders_and_a_bad_start_says_why(monkeypatch):
+    y = tc.datasets.load_us_retail(categories=["448"])["y"].to_numpy()[-120:]
+    tried: list[int] = []
+    original = ARIMA._search
+
+    def counting(self, problem, n, n_diff):
+        fits = original(self, problem, n, n_diff)
+        tried.append(len(fits))
+        return fits
+
+    monkeypatch.setattr(ARIMA, "_search", counting)
+    full = ARIMA(season_length=12).fit(y)
+    p, _, q = full.arima_order_
+    P, _, Q = full.seasonal_arima_order_
+    again = ARIMA(season_length=12, search_start=(p, q, P, Q)).fit(y)
+    assert again.name == full.name
+    assert tried[1] < tried[0]
+    with pytest.raises(tc.ModelFitError, match="search_start="):
+        ARIMA(season_length=12, search_start=(1, 1, 0)).fit(y)
 
 
 def test_own_innovations_equal_statsmodels_arma_innovations():

@@ -11,6 +11,7 @@ from trendcast.models.dynamic_theta import DynamicTheta
 from trendcast.models.ets import ETS
 from trendcast.models.intermittent import SBA, TSB, Croston
 from trendcast.models.naive import Naive, SeasonalNaive
+from trendcast.models.pooled import Pool, PooledRegression
 from trendcast.models.prophet import Prophet
 from trendcast.models.regression import RegressionModel
 from trendcast.models.simple import Drift, WindowAverage
@@ -35,6 +36,7 @@ REGISTRY: tuple[type[LocalModel], ...] = (
     Prophet,
     ARIMA,
     RegressionModel,
+    PooledRegression,
 )
 
 __all__ = [
@@ -54,6 +56,8 @@ __all__ = [
     "ModelForecast",
     "ModelTags",
     "Naive",
+    "Pool",
+    "PooledRegression",
     "Prophet",
     "RegressionModel",
     "SeasonalNaive",

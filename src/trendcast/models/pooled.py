@@ -1,0 +1,490 @@
+"""One regressor trained on windows pooled from every category (a *global* model).
+
+The other models learn from one series at a time. ``PooledRegression`` learns
+from all of them together, as the global models of darts, mlforecast and the
+M4/M5 winners do: each training row is a window of a series (its last
+``window`` values divided by their recent level), the targets are the values
+of the following periods divided by the same level, and one scikit-learn
+regressor per step ahead (gradient-boosted trees by default) maps the window
+to each step. Patterns that one series shows too briefly to estimate (how a
+seasonal peak moves, how a trend fades) are learnt from the many series that
+show them. To forecast a category, its own latest window goes through the
+same regressors: the category's *fit* stores its history, no parameter of its
+own is estimated.
+
+``TrendForecaster`` trains the regressors (the *pool*) once per fit, on every
+category's history except its last ``backtest_horizon * backtest_windows``
+periods; the selection backtest forecasts those periods, so the pool has
+never seen what it is scored on, and its errors there set the width of its
+intervals. Fitted alone (``PooledRegression().fit(y)``), the model trains a
+pool on its one series the same way.
+"""
+
+from __future__ import annotations
+
+import uuid
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm
+from sklearn.base import RegressorMixin, clone
+from sklearn.ensemble import HistGradientBoostingRegressor
+
+from trendcast.exceptions import ModelFitError
+from trendcast.models.base import LocalModel, ModelForecast, ModelTags
+
+__all__ = ["PooledRegression", "Pool"]
+
+#: the interval level whose pooled errors set the width (its Gaussian equivalent)
+_REFERENCE_LEVEL = 80
+#: fewest held-out errors for a step ahead to get its own width
+_MIN_ERRORS = 20
+
+
+#: every Pool alive in this process, by token: a pool that comes back from a worker
+#: process (inside the models it fitted) is the same object as the one sent
+_POOLS: weakref.WeakValueDictionary[str, Pool] = weakref.WeakValueDictionary()
+
+
+def _pool_from_token(token: str, state: dict[str, Any]) -> Pool:
+    """Unpickle a Pool: the live one with this token if there is one."""
+    live = _POOLS.get(token)
+    if live is not None:
+        return live
+    pool = Pool.__new__(Pool)
+    pool.__dict__.update(state)
+    _POOLS[token] = pool
+    return pool
+
+
+def _default_estimator() -> HistGradientBoostingRegressor:
+    """Gradient-boosted trees, absolute loss: chosen on M3's validation split (docs/models.md)."""
+    return HistGradientBoostingRegressor(
+        max_iter=50, learning_rate=0.2, loss="absolute_error", max_bins=63, random_state=0
+    )
+
+
+def _noise_scale(y: np.ndarray, m: int) -> float:
+    """Mean absolute seasonal difference (lag 1 without a season): the unit of the errors."""
+    lag = m if y.size > m else 1
+    if y.size <= lag:
+        return float(np.mean(np.abs(y))) or 1.0
+    return float(np.mean(np.abs(y[lag:] - y[:-lag]))) or float(np.mean(np.abs(y))) or 1.0
+
+
+class Pool:
+    """The trained regressors of ``PooledRegression``, shared by every category.
+
+    Built by [`PooledRegression.train_pool`][trendcast.models.PooledRegression.train_pool];
+    never changed afterwards, so copies of a model (scikit-learn's ``clone``)
+    share it instead of copying it.
+
+    Attributes
+    ----------
+    estimators : list
+        One fitted regressor per step ahead (``None`` for a step no window
+        reached: the step before it is used).
+    step_scale : ndarray
+        Per step ahead, the Gaussian-equivalent standard deviation of the
+        held-out errors in units of each series' noise scale.
+    window, level_span, season_length : int
+        The window length, how many of its last values set its level, and the
+        season length the noise scale uses.
+    n_series, n_windows, n_errors : int
+        Series that gave windows, training windows, held-out errors.
+    """
+
+    def __init__(
+        self,
+        estimators: Sequence[Any],
+        step_scale: np.ndarray,
+        window: int,
+        level_span: int,
+        season_length: int,
+        n_series: int,
+        n_windows: int,
+        n_errors: int,
+    ) -> None:
+        self.estimators = list(estimators)
+        self.step_scale = np.asarray(step_scale, dtype=float)
+        self.window = int(window)
+        self.level_span = int(level_span)
+        self.season_length = int(season_length)
+        self.n_series = int(n_series)
+        self.n_windows = int(n_windows)
+        self.n_errors = int(n_errors)
+        self._cache: dict[bytes, np.ndarray] = {}
+        self._token = uuid.uuid4().hex
+        _POOLS[self._token] = self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Pool:
+        return self  # immutable: clones share it
+
+    def __reduce__(self) -> tuple[Any, tuple[str, dict[str, Any]]]:
+        return _pool_from_token, (self._token, self.__dict__)
+
+    def __repr__(self) -> str:
+        return (
+            f"Pool(series={self.n_series}, windows={self.n_windows}, "
+            f"steps={len(self.estimators)})"
+        )
+
+    @property
+    def horizon(self) -> int:
+        """Steps ahead with their own regressor (further steps are recursive)."""
+        return len(self.estimators)
+
+    def _window(self, history: np.ndarray) -> np.ndarray:
+        """The last ``window`` values, padded in front with the first one."""
+        w = history[-self.window :]
+        if w.size < self.window:
+            w = np.concatenate([np.full(self.window - w.size, w[0]), w])
+        return w
+
+    def _direct(self, windows: list[np.ndarray], remember: bool = False) -> np.ndarray:
+        """Forecasts of every step with a regressor from each window, shape (n, horizon).
+
+        The regressors are called once for all windows together (a call costs
+        about a millisecond whatever its size). The pool keeps the forecasts
+        it made while it was trained (every origin of every series from the
+        first held-out value on): the selection backtest and the final fit
+        forecast from those origins, and read them back instead of calling
+        the regressors for one window at a time.
+        """
+        out = np.empty((len(windows), self.horizon))
+        missing = []
+        for i, w in enumerate(windows):
+            hit = self._cache.get(w.tobytes())
+            if hit is None:
+                missing.append(i)
+            else:
+                out[i] = hit
+        if missing:
+            W = np.array([windows[i] for i in missing])
+            level = np.mean(np.abs(W[:, -self.level_span :]), axis=1)
+            F = W / np.where(level > 0, level, 1.0)[:, None]
+            block = np.empty((len(missing), self.horizon))
+            model = None
+            for k in range(self.horizon):
+                model = self.estimators[k] if self.estimators[k] is not None else model
+                assert model is not None
+                block[:, k] = np.asarray(model.predict(F), dtype=float)
+            block *= level[:, None]
+            for j, i in enumerate(missing):
+                out[i] = block[j]
+                if remember:
+                    self._cache[windows[i].tobytes()] = block[j]
+        return out
+
+    def forecast(
+        self, histories: Sequence[np.ndarray], h: int, remember: bool = False
+    ) -> np.ndarray:
+        """Mean forecasts of ``h`` steps from the end of each history, shape (n, h).
+
+        Steps past ``horizon`` feed the forecasts back as the next window.
+        """
+        out = np.empty((len(histories), h))
+        current = [np.asarray(y, dtype=float) for y in histories]
+        done = 0
+        while done < h:
+            steps = min(self.horizon, h - done)
+            block = self._direct([self._window(y) for y in current], remember)[:, :steps]
+            out[:, done : done + steps] = block
+            done += steps
+            if done < h:
+                current = [np.concatenate([y, b]) for y, b in zip(current, block, strict=True)]
+        return out
+
+    def scale(self, h: int) -> np.ndarray:
+        """Per step 1..h, the error standard deviation in noise-scale units."""
+        s = self.step_scale
+        steps = np.arange(1, h + 1)
+        last = s.size
+        # past the last measured step the width grows like a random walk's
+        return np.where(
+            steps <= last, s[np.minimum(steps, last) - 1], s[-1] * np.sqrt(steps / last)
+        )
+
+
+def _train(
+    series: Sequence[np.ndarray],
+    cut: int,
+    *,
+    estimator: RegressorMixin | None,
+    window: int,
+    level_span: int,
+    horizon: int,
+    season_length: int,
+    max_samples: int | None,
+    random_state: int,
+    step: int,
+) -> Pool:
+    """Train the per-step regressors on windows before each series' last ``cut`` values."""
+    rows, targets = [], []
+    used = 0
+    for y in series:
+        train = y[: y.size - cut]
+        ends = np.arange(window, train.size)
+        if ends.size == 0:
+            continue
+        used += 1
+        idx = ends[:, None] + np.arange(-window, 0)
+        W = train[idx]
+        level = np.mean(np.abs(W[:, -level_span:]), axis=1)
+        ok = level > 0
+        T = np.full((ends.size, horizon), np.nan)
+        for k in range(horizon):
+            reach = ends + k < train.size
+            T[reach, k] = train[ends[reach] + k]
+        rows.append(W[ok] / level[ok, None])
+        targets.append(T[ok] / level[ok, None])
+    if not rows or sum(r.shape[0] for r in rows) == 0:
+        raise ModelFitError(
+            f"PooledRegression found no training window: every series is shorter than "
+            f"window + 1 = {window + 1} observations before its last {cut}"
+        )
+    X = np.concatenate(rows)
+    Y = np.concatenate(targets)
+    if max_samples is not None and X.shape[0] > max_samples:
+        keep = np.sort(
+            np.random.default_rng(random_state).choice(X.shape[0], max_samples, replace=False)
+        )
+        X, Y = X[keep], Y[keep]
+    proto = _default_estimator() if estimator is None else estimator
+    estimators: list[Any] = []
+    for k in range(horizon):
+        ok = np.isfinite(Y[:, k])
+        if ok.sum() < 2:
+            estimators.append(None)
+            continue
+        estimators.append(clone(proto).fit(X[ok], Y[ok, k]))
+    if estimators[0] is None:
+        raise ModelFitError("PooledRegression found fewer than 2 training windows")
+    pool = Pool(estimators, np.ones(horizon), window, level_span, season_length, used, len(X), 0)
+    pool.step_scale, pool.n_errors = _held_out_scale(pool, series, cut, horizon, step)
+    return pool
+
+
+def _held_out_scale(
+    pool: Pool, series: Sequence[np.ndarray], cut: int, horizon: int, step: int
+) -> tuple[np.ndarray, int]:
+    """Per-step error scale from forecasts of each series' last ``cut`` values."""
+    histories, truths, units, remembered = [], [], [], []
+    for y in series:
+        for origin in range(max(y.size - cut, 1), y.size):
+            histories.append(y[:origin])
+            truths.append(y[origin : origin + horizon])
+            units.append(_noise_scale(y[:origin], pool.season_length))
+    if not histories:
+        raise ModelFitError("PooledRegression has no held-out values to measure its errors on")
+    means = pool.forecast(histories, horizon)
+    # the forecasts from the origins that will be asked for again are remembered
+    for y in series:
+        for origin in range(y.size, max(y.size - cut, 1) - 1, -step):
+            remembered.append(y[:origin])
+    pool.forecast(remembered, 1, remember=True)
+    errors: list[list[float]] = [[] for _ in range(horizon)]
+    for f, t, u in zip(means, truths, units, strict=True):
+        for k, e in enumerate((t - f[: t.size]) / u):
+            errors[k].append(abs(e) / np.sqrt(k + 1))  # on the scale of step 1
+    z = float(norm.ppf(0.5 + _REFERENCE_LEVEL / 200.0))
+    everything = np.concatenate([np.asarray(e) for e in errors if e])
+    overall = float(np.quantile(everything, _REFERENCE_LEVEL / 100.0)) / z
+    scale = np.empty(horizon)
+    for k in range(horizon):
+        e = np.asarray(errors[k])
+        own = float(np.quantile(e, _REFERENCE_LEVEL / 100.0)) / z if e.size >= _MIN_ERRORS else None
+        scale[k] = (overall if own is None else own) * np.sqrt(k + 1)
+    return np.maximum.accumulate(scale), int(everything.size)
+
+
+class PooledRegression(LocalModel):
+    """A regressor trained on windows of every category, forecasting each from its own window.
+
+    Parameters
+    ----------
+    estimator : scikit-learn regressor, optional
+        Cloned once per step ahead. ``None`` uses
+        ``HistGradientBoostingRegressor(max_iter=50, learning_rate=0.2,
+        loss="absolute_error", max_bins=63, random_state=0)``.
+    season_length : int, optional
+        Periods per season; ``None`` lets ``TrendForecaster`` set it.
+    window : int, optional
+        Past values in one window; ``None`` means two seasons, at least 8.
+    horizon : int, optional
+        Steps ahead with their own regressor (``predict`` goes further by
+        feeding the forecasts back as a window); ``None`` means a season and
+        a half, at least 8 and at most 24 (each step costs one regressor).
+    max_samples : int, optional
+        Most training windows (a random subset beyond it); ``None`` for all.
+    random_state : int
+        Seed of that subset.
+    pool : Pool, optional
+        Regressors already trained (``TrendForecaster`` trains them on all
+        categories, see [`train_pool`][trendcast.models.PooledRegression.train_pool]);
+        ``None`` trains them at ``fit`` on the one series fitted.
+
+    Notes
+    -----
+    A window is divided by the mean absolute value of its last season (at
+    least 4 values), its *level*; the forecasts are multiplied back. A window
+    whose level is 0 forecasts 0. Series shorter than the window are padded
+    with their first value. Intervals are Gaussian around the mean, with a
+    standard deviation per step ahead of ``step_scale[k]`` times the
+    category's own noise scale (its mean absolute seasonal difference);
+    ``step_scale`` is the 80% quantile of the pool's absolute held-out
+    errors in those units, over 1.2816. ``update`` extends the history; the
+    regressors stay as trained. Sample paths are Gaussian with the
+    correlation of a random walk over the steps.
+
+    Examples
+    --------
+    >>> import trendcast as tc
+    >>> sales = tc.datasets.load_us_retail(categories=["441", "445", "448"])
+    >>> series = [g["y"].to_numpy() for _, g in sales.groupby("unique_id")]
+    >>> model = tc.models.PooledRegression(season_length=12).train_pool(series, cut=18)
+    >>> model.pool.n_series
+    3
+    >>> fc = model.fit(series[2]).predict(12, level=(80,))
+    >>> bool((fc.lower[80] < fc.mean).all())
+    True
+    """
+
+    family = "PooledRegression"
+
+    def __init__(
+        self,
+        estimator: RegressorMixin | None = None,
+        season_length: int | None = None,
+        window: int | None = None,
+        horizon: int | None = None,
+        max_samples: int | None = 200_000,
+        random_state: int = 0,
+        pool: Pool | None = None,
+    ) -> None:
+        self.estimator = estimator
+        self.season_length = season_length
+        self.window = window
+        self.horizon = horizon
+        self.max_samples = max_samples
+        self.random_state = random_state
+        self.pool = pool
+
+    # -- configuration ---------------------------------------------------------------------
+    def _m(self) -> int:
+        return max(int(self.season_length or 1), 1)
+
+    def _settings(self) -> tuple[int, int, int]:
+        """(window, level span, horizon), checked."""
+        m = self._m()
+        window = max(2 * m, 8) if self.window is None else self.window
+        horizon = min(max(-(-3 * m // 2), 8), 24) if self.horizon is None else self.horizon
+        for name, value in (("window", window), ("horizon", horizon)):
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ModelFitError(f"{name}={value!r}; use a positive integer")
+        if self.max_samples is not None and (
+            isinstance(self.max_samples, bool)
+            or not isinstance(self.max_samples, int | np.integer)
+            or self.max_samples < 2
+        ):
+            raise ModelFitError(f"max_samples={self.max_samples!r}; use an integer of 2 or more")
+        return int(window), min(max(m, 4), int(window)), int(horizon)
+
+    def _own_cut(self, n: int) -> int:
+        """Values held out of a pool trained on one series of length ``n``."""
+        window, _, horizon = self._settings()
+        return int(min(horizon, max(1, (n - window) // 3)))
+
+    def tags(self) -> ModelTags:
+        if self.pool is not None:
+            min_length = 1
+        else:
+            try:
+                window = self._settings()[0]
+            except ModelFitError:  # reported by fit
+                window = 8
+            min_length = window + max(self._m(), 4)
+        return ModelTags(min_length=min_length, supports_update=True, produces_samples=True)
+
+    @property
+    def name(self) -> str:
+        if self.estimator is None:
+            return self.family
+        return f"{self.family}({type(self.estimator).__name__})"
+
+    # -- the pool --------------------------------------------------------------------------
+    def train_pool(
+        self, series: Sequence[np.ndarray], cut: int, step: int = 1
+    ) -> PooledRegression:
+        """An unfitted copy whose regressors are trained on ``series``.
+
+        Parameters
+        ----------
+        series : sequence of 1-D arrays
+            The histories of the categories (finite values, time order).
+        cut : int
+            Each series' last ``cut`` values are held out of the training
+            windows; forecasts of them set the interval widths.
+
+        Returns
+        -------
+        PooledRegression
+            A copy with ``pool`` set; fit it to each category.
+
+        Raises
+        ------
+        ModelFitError
+            When no series is long enough for one window before its held-out values.
+        """
+        for name, value in (("cut", cut), ("step", step)):
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        window, span, horizon = self._settings()
+        arrays = [self._check_y(y) for y in series]
+        pool = _train(
+            arrays,
+            int(cut),
+            estimator=self.estimator,
+            window=window,
+            level_span=span,
+            horizon=horizon,
+            season_length=self._m(),
+            max_samples=self.max_samples,
+            random_state=int(self.random_state),
+            step=int(step),
+        )
+        return clone(self).set_params(pool=pool)
+
+    # -- the contract ----------------------------------------------------------------------
+    def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
+        self._settings()
+        pool = self.pool
+        if pool is None:
+            pool = self.train_pool([y], self._own_cut(y.size)).pool
+        assert pool is not None
+        self.pool_ = pool
+
+    def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
+        """The regressors stay as trained; the next window is read from the longer history."""
+
+    def _scales(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        mean = self.pool_.forecast([self.y_], h)[0]
+        sd = self.pool_.scale(h) * _noise_scale(self.y_, self.pool_.season_length)
+        return mean, sd
+
+    def _predict(
+        self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
+    ) -> ModelForecast:
+        mean, sd = self._scales(h)
+        return ModelForecast.from_normal(mean, sd, levels)
+
+    def _sample_paths(
+        self, h: int, n_paths: int, X_future: np.ndarray | None, rng: np.random.Generator
+    ) -> np.ndarray:
+        mean, sd = self._scales(h)
+        # a random walk divided by its own standard deviation: N(0, 1) at every
+        # step, each step correlated with the last as a forecast error is
+        walk = np.cumsum(rng.standard_normal((n_paths, h)), axis=1) / np.sqrt(np.arange(1, h + 1))
+        return mean + walk * sd
