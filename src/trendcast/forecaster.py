@@ -1027,13 +1027,15 @@ class TrendForecaster(BaseEstimator):
         self._search_plan_, self._search_set_ = self._search_plan(plan, n_future)
         self._search_keys_ = {key for key, *_ in series if key not in without}
 
-    def _attach_pools(self, histories: Sequence[np.ndarray]) -> _Plan:
-        """Train the pools of the plans' PooledRegression models on ``histories``; the plan."""
+    def _attach_pools(self, plan: _Plan, histories: Sequence[np.ndarray]) -> _Plan:
+        """Train the pools of the PooledRegression models of ``plan`` and of the search
+        plan on ``histories``; the plan with them (also stored as ``_plan_``)."""
         search = getattr(self, "_search_plan_", None)
-        self._plan_, pooled_search = _pool_plans([self._plan_, search], histories)
+        pooled = _pool_plans([plan, search], histories)
+        self._plan_ = pooled[0]
         if search is not None:
-            self._search_plan_ = pooled_search
-        return self._plan_
+            self._search_plan_ = pooled[1]
+        return pooled[0]
 
     def _window_plans(
         self, series: list, h: int, n_windows: int, step_size: int | None
@@ -1130,7 +1132,7 @@ class TrendForecaster(BaseEstimator):
         self._plan_ = plan
         series = self._series(data, without)
         self._setup_search(plan, series, without)
-        plan = self._attach_pools([y for _, y, _, _ in series])
+        plan = self._attach_pools(plan, [y for _, y, _, _ in series])
         items = [
             (y, *self._fit_args(key, X, pd.Timestamp(dates[0]))) for key, y, dates, X in series
         ]

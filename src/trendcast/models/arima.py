@@ -347,7 +347,8 @@ class ARIMA(LocalModel):
 
         c0 = constants[0]
         if self.search_start is not None:
-            starts = [clip(*(int(v) for v in self.search_start), c0)]
+            p0, q0, P0, Q0 = (int(v) for v in self.search_start)
+            starts = [clip(p0, q0, P0, Q0, c0)]
         else:
             starts = [
                 clip(2, 2, 1, 1, c0),
