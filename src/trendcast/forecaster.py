@@ -122,17 +122,6 @@ def _default_combination() -> Combination:
     )
 
 
-def _has_pooled(model: LocalModel) -> bool:
-    """``model`` is, or holds, a PooledRegression."""
-    if isinstance(model, PooledRegression):
-        return True
-    for value in model.get_params(deep=False).values():
-        items = value if isinstance(value, list | tuple) else [value]
-        if any(isinstance(v, LocalModel) and _has_pooled(v) for v in items):
-            return True
-    return False
-
-
 def _pooled(model: LocalModel, train: Callable[[PooledRegression], LocalModel]) -> LocalModel:
     """``model`` with every PooledRegression in it (members too) given its trained pool."""
     if isinstance(model, PooledRegression):
@@ -168,13 +157,6 @@ def _pool_plans(plans: Sequence[_Plan | None], histories: Sequence[np.ndarray]) 
     pool that finds no history long enough is left untrained (each category
     then trains its own, or falls back with the reason).
     """
-    if not any(
-        _has_pooled(m)
-        for p in plans
-        if p is not None
-        for m in (*p.candidates, *p.fallbacks, *(p.sparse_candidates or ()))
-    ):
-        return list(plans)
     trained: dict[str, LocalModel] = {}
 
     def train(model: PooledRegression, plan: _Plan) -> LocalModel:

@@ -245,6 +245,10 @@ ALLOWED_MODELS["trendcast.RegressionModel"] = (
 
 ALLOWED_MODELS["trendcast.PooledRegression"] = (PooledRegression, {"pool_": "pool"})
 
+#: The integer settings and counts of a PooledRegression's Pool, stored beside its
+#: regressors and widths.
+_POOL_COUNTS = ("window", "level_span", "season_length", "n_series", "n_windows", "n_errors")
+
 #: Types inside scikit-learn estimators that skops does not trust by default but
 #: that are plain arrays of a fitted model (the trees of HistGradientBoosting*).
 _TRUSTED_SKOPS_TYPES = frozenset(
@@ -396,17 +400,7 @@ class _Writer:
                         for k, e in enumerate(pool.estimators)
                     ],
                     "step_scale": self.array(pool.step_scale, f"{where} step_scale"),
-                    **{
-                        name: int(getattr(pool, name))
-                        for name in (
-                            "window",
-                            "level_span",
-                            "season_length",
-                            "n_series",
-                            "n_windows",
-                            "n_errors",
-                        )
-                    },
+                    **{name: int(getattr(pool, name)) for name in _POOL_COUNTS},
                 }
             }
             self.pools[id(pool)] = (pool, node)
@@ -946,7 +940,7 @@ class _Reader:
         key = json.dumps(body, sort_keys=True)
         if key in self.pools:
             return self.pools[key]
-        ints = ("window", "level_span", "season_length", "n_series", "n_windows", "n_errors")
+        ints = _POOL_COUNTS
         if set(body) != {"estimators", "step_scale", *ints}:
             raise self.fail(where, f"a pool needs estimators, step_scale and {list(ints)}")
         estimators = body["estimators"]

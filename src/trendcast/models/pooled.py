@@ -34,13 +34,12 @@ from sklearn.base import RegressorMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import ThreadpoolController
 
+from trendcast.backtest import REFERENCE_LEVEL, mase_scale
 from trendcast.exceptions import ModelFitError
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["PooledRegression", "Pool"]
 
-#: the interval level whose pooled errors set the width (its Gaussian equivalent)
-_REFERENCE_LEVEL = 80
 #: fewest held-out errors for a step ahead to get its own width
 _MIN_ERRORS = 20
 #: fewest training windows for which the regressors train on several threads. Below
@@ -86,11 +85,11 @@ def _default_estimator() -> HistGradientBoostingRegressor:
 
 
 def _noise_scale(y: np.ndarray, m: int) -> float:
-    """Mean absolute seasonal difference (lag 1 without a season): the unit of the errors."""
-    lag = m if y.size > m else 1
-    if y.size <= lag:
-        return float(np.mean(np.abs(y))) or 1.0
-    return float(np.mean(np.abs(y[lag:] - y[:-lag]))) or float(np.mean(np.abs(y))) or 1.0
+    """The unit of the errors: MASE's scale, else the mean absolute value, else 1."""
+    scale = mase_scale(y, m)
+    if np.isfinite(scale) and scale > 0:
+        return scale
+    return float(np.mean(np.abs(y))) or 1.0
 
 
 class Pool:
@@ -316,13 +315,13 @@ def _held_out_scale(
     for f, t, u in zip(means, truths, units, strict=True):
         for k, e in enumerate((t - f[: t.size]) / u):
             errors[k].append(abs(e) / np.sqrt(k + 1))  # on the scale of step 1
-    z = float(norm.ppf(0.5 + _REFERENCE_LEVEL / 200.0))
+    z = float(norm.ppf(0.5 + REFERENCE_LEVEL / 200.0))
     everything = np.concatenate([np.asarray(e) for e in errors if e])
-    overall = float(np.quantile(everything, _REFERENCE_LEVEL / 100.0)) / z
+    overall = float(np.quantile(everything, REFERENCE_LEVEL / 100.0)) / z
     scale = np.empty(horizon)
     for k in range(horizon):
         e = np.asarray(errors[k])
-        own = float(np.quantile(e, _REFERENCE_LEVEL / 100.0)) / z if e.size >= _MIN_ERRORS else None
+        own = float(np.quantile(e, REFERENCE_LEVEL / 100.0)) / z if e.size >= _MIN_ERRORS else None
         scale[k] = (overall if own is None else own) * np.sqrt(k + 1)
     return np.maximum.accumulate(scale), int(everything.size)
 
@@ -454,6 +453,11 @@ class PooledRegression(LocalModel):
         cut : int
             Each series' last ``cut`` values are held out of the training
             windows; forecasts of them set the interval widths.
+        step : int
+            The pool remembers its forecasts from the end of each series and
+            from every ``step``-th origin before it among the held-out values
+            (a backtest's origins), so fits from there do not call the
+            regressors again.
 
         Returns
         -------
