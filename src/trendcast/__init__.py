@@ -10,9 +10,9 @@ np.True_
 """
 
 import logging
-from importlib.metadata import PackageNotFoundError, version
 
 from trendcast import datasets, metrics, models, plotting, signals
+from trendcast._version import __version__
 from trendcast.adaptation import summarize_gaps, supply_gaps
 from trendcast.calendar import ShoppingCalendar, shopping_calendar
 from trendcast.exceptions import (
@@ -23,6 +23,7 @@ from trendcast.exceptions import (
     MissingDependencyError,
     ModelFitError,
     NotFittedError,
+    ParameterError,
     PersistenceError,
     TrendcastError,
 )
@@ -45,11 +46,6 @@ from trendcast.signals import (
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-try:
-    __version__ = version("trendcast")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
-
 __all__ = [
     "ConvergenceWarning",
     "DataValidationError",
@@ -60,6 +56,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelFitError",
     "NotFittedError",
+    "ParameterError",
     "PersistenceError",
     "StitchResult",
     "ShoppingCalendar",

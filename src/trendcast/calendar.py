@@ -43,7 +43,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast.exceptions import DataValidationError
 
 __all__ = ["EVENTS", "ShoppingCalendar", "event_dates", "shopping_calendar"]

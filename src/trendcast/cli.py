@@ -11,7 +11,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from trendcast import __version__
+from trendcast._version import __version__
 
 app = typer.Typer(
     add_completion=False,

@@ -15,6 +15,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelFitError",
     "NotFittedError",
+    "ParameterError",
     "PersistenceError",
     "TrendcastError",
 ]
@@ -29,6 +30,17 @@ class DataValidationError(TrendcastError, ValueError):
 
     The message names the file (if any), the column, up to five offending rows
     or categories, what was expected, what was found and how to fix it.
+    """
+
+
+class ParameterError(TrendcastError, ValueError, TypeError):
+    """An argument has a value or a type that trendcast cannot use.
+
+    The message names the parameter, the value given and what is accepted.
+    It is also a ``ValueError`` and a ``TypeError`` (as scikit-learn's
+    ``InvalidParameterError``), so code written against the built-in
+    exceptions keeps working, while ``except trendcast.TrendcastError``
+    catches it with every other deliberate error.
     """
 
 

@@ -17,7 +17,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast._calibration import Calibration
 from trendcast._past_covariates import route, uses_search
 from trendcast._validation import (

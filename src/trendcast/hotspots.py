@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast._validation import (
     count,
     fail,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast._validation import count, describe_source, fail, format_items, format_rows
 from trendcast.io.sales import validate_sales
 from trendcast.models.base import check_levels

@@ -650,7 +650,7 @@ def save(
     allow_pickle: bool = False,
 ) -> Path:
     """Write a fitted forecaster to ``path``; see ``TrendForecaster.save``."""
-    from trendcast import __version__
+    from trendcast._version import __version__
 
     target = Path(path)
     kind = _format_of(target, format)
@@ -1206,7 +1206,7 @@ def _frame_from_json(node: Any, reader: _Reader, where: str) -> pd.DataFrame:
 
 
 def _check_manifest(manifest: Any, files: dict[str, bytes], source: str) -> None:
-    from trendcast import __version__
+    from trendcast._version import __version__
 
     if not isinstance(manifest, dict) or manifest.get("format") != "trendcast-forecaster":
         raise PersistenceError(f"{source}: {MANIFEST} does not describe a trendcast forecaster")

@@ -425,7 +425,7 @@ def report(
     >>> "Supply gaps" in out.read_text(encoding="utf-8")
     True
     """
-    from trendcast import __version__
+    from trendcast._version import __version__
     from trendcast.plotting import plot_forecast, plot_gap_summary, plot_gaps
 
     src = dict(sources or {})

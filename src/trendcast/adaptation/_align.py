@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast._validation import (
     check_forecast_columns,
     count,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast._validation import fail, format_items, format_rows
 
 _UNITS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast._validation import count, fail, format_items, format_rows, verb
 from trendcast.exceptions import DataValidationError
 

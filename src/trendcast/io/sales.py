@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast._validation import (
     count,
     describe_source,

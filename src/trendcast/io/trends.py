@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast._validation import count, format_items, show
 from trendcast.exceptions import DataValidationError, DataWarning
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import ModelFitError
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags

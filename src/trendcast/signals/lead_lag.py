@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast._validation import fail, format_items
 from trendcast.exceptions import DataValidationError
 from trendcast.io.sales import validate_sales

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast._validation import count, fail, format_items, verb
 from trendcast.exceptions import DataValidationError, DataWarning
 from trendcast.signals.stitch import period_end, period_start

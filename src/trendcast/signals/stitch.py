@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from trendcast import _frequency as freqs
+import trendcast._frequency as freqs
 from trendcast._validation import format_items
 from trendcast.exceptions import DataValidationError
 
