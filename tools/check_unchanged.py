@@ -3,7 +3,8 @@
 Run it on the commit before a structural change and on the commit after, and
 compare the two outputs: every line must be equal. It fits ``models="auto"``
 (``n_jobs=1``) on 8 US retail categories and a ``past_covariates={"search": 2}``
-forecaster on the bundled Dutch online-sales index with its search series, and
+forecaster (``beyond_lag="forecast"``) on the bundled Dutch online-sales index with
+its search series, and
 hashes, with exact equality (floats written with 17 significant digits):
 ``predict``, ``cross_validation(h=6, n_windows=2)``,
 ``sample_paths(random_state=0)``, ``update`` followed by ``predict``, the fit,
@@ -105,7 +106,9 @@ def main() -> None:
     last = nl["ds"].max()
     history = nl[nl["ds"] < last]
     new = nl[nl["ds"] == last]
-    fc = tc.TrendForecaster(models="auto", past_covariates={"search": 2}, n_jobs=1)
+    fc = tc.TrendForecaster(
+        models="auto", past_covariates={"search": 2}, beyond_lag="forecast", n_jobs=1
+    )
     fc.fit(history)
     report("auto with search at lag 2, Dutch online sales", fc, history, new, save=False)
 
