@@ -27,12 +27,11 @@ from trendcast.exceptions import (
     PersistenceError,
     TrendcastError,
 )
-from trendcast.forecaster import TrendForecaster
+from trendcast.forecaster import TrendForecaster, load
 from trendcast.hierarchy import Hierarchy
 from trendcast.hotspots import MannKendall, emerging, hotspots, mann_kendall
 from trendcast.io import read_baidu_index, read_google_trends, read_sales, read_search
 from trendcast.nowcast import nowcast
-from trendcast.persistence import load
 from trendcast.plotting import plot_forecast, plot_gap_summary, plot_gaps, plot_lead_lag
 from trendcast.reconciliation import one_step_errors, reconcile, reconcile_paths
 from trendcast.report import report, report_from_run

@@ -57,14 +57,19 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from trendcast._calibration import Calibration
+from trendcast._engine.fitting import SeriesFit
+from trendcast._engine.plan import Plan
+from trendcast._engine.spec import resolve_spec
+from trendcast._engine.state import ForecasterState
 from trendcast.calendar import ShoppingCalendar
-from trendcast.exceptions import MissingDependencyError, PersistenceError
+from trendcast.exceptions import MissingDependencyError, ParameterError, PersistenceError
 from trendcast.models import (
     ARIMA,
     CES,
@@ -87,10 +92,13 @@ from trendcast.models import (
     WindowAverage,
 )
 
-if TYPE_CHECKING:
-    from trendcast.forecaster import TrendForecaster
-
-__all__ = ["ALLOWED_MODELS", "ALLOWED_OBJECTS", "FORMAT_VERSION", "load", "save"]
+__all__ = [
+    "ALLOWED_MODELS",
+    "ALLOWED_OBJECTS",
+    "FORMAT_VERSION",
+    "read_forecaster",
+    "write_forecaster",
+]
 
 #: the layout version this trendcast writes; it reads every version up to this one
 FORMAT_VERSION = 1
@@ -258,25 +266,23 @@ _TRUSTED_SKOPS_TYPES = frozenset(
 #: Parameter objects (no fitted state) that models may hold, stored by their parameters.
 ALLOWED_OBJECTS: dict[str, type[BaseEstimator]] = {"trendcast.ShoppingCalendar": ShoppingCalendar}
 
-# Forecaster attributes this format stores (or deliberately leaves out: ``cv_report_``
-# describes a cross-validation run, ``_freq`` repeats ``freq_``). Any other fitted
-# attribute makes ``save`` refuse, so new state is never dropped silently.
-_FORECASTER_STATE = {
-    "freq_",
-    "season_length_",
-    "_plan_",
-    "models_",
-    "_fits",
-    "_y",
-    "_X",
-    "last_dates_",
-    "fit_report_",
-    "selection_report_",
-    "fitted_at_",
-    "_freq",
-    "cv_report_",
-    "_calibration_",
-    "calibration_report_",
+# The fields of ForecasterState this format stores (``search`` and ``search_report``
+# only ever hold None here: a forecaster with past covariates is not saved). A field
+# added to the state and not listed makes ``save`` refuse, so new state is never
+# dropped silently.
+_STATE_FIELDS = {
+    "spec",
+    "plan",
+    "fits",
+    "y",
+    "X",
+    "last_dates",
+    "fit_report",
+    "selection_report",
+    "search",
+    "calibration",
+    "search_report",
+    "fitted_at",
 }
 
 
@@ -517,7 +523,6 @@ def _optional_int(value: Any, reader: _Reader, where: str) -> int | None:
 
 def _calibration_from_json(node: Any, reader: _Reader, where: str) -> Any:
     """Rebuild the calibration saved by ``_calibration_to_json`` (None when absent)."""
-    from trendcast._calibration import Calibration
 
     if node is None:
         return None
@@ -549,16 +554,11 @@ def _frame_to_json(frame: pd.DataFrame, writer: _Writer, where: str) -> dict[str
     }
 
 
-def _forecaster_files(fc: TrendForecaster, allow_pickle: bool) -> tuple[dict[str, bytes], dict]:
+def _forecaster_files(
+    params: dict[str, Any], state: ForecasterState, allow_pickle: bool
+) -> tuple[dict[str, bytes], dict]:
     """Every file of a saved forecaster but the manifest, and the manifest's facts."""
-    fc._check_fitted()
-    unknown = sorted(
-        k
-        for k in vars(fc)
-        if k not in fc.get_params(deep=False)
-        and (k.endswith("_") or k.startswith("_"))
-        and k not in _FORECASTER_STATE
-    )
+    unknown = sorted({f.name for f in dataclasses.fields(state)} - _STATE_FIELDS)
     if unknown:
         raise PersistenceError(
             f"this forecaster holds fitted state that format {FORMAT_VERSION} does not store: "
@@ -576,12 +576,12 @@ def _forecaster_files(fc: TrendForecaster, allow_pickle: bool) -> tuple[dict[str
             protos.append(spec)
         return proto_index[key]
 
-    plan = fc._plan_
+    plan = state.plan
     plan_json = {
         f.name: writer.value(getattr(plan, f.name), f"plan.{f.name}")
         for f in dataclasses.fields(plan)
     }
-    keys = list(fc.models_)
+    keys = list(state.fits)
     for key in keys:
         if not isinstance(key, str | int | np.integer) or isinstance(key, bool):
             raise PersistenceError(
@@ -590,13 +590,13 @@ def _forecaster_files(fc: TrendForecaster, allow_pickle: bool) -> tuple[dict[str
             )
     categories = []
     for key in keys:
-        fit = fc._fits[key]
+        fit = state.fits[key]
         where = f"category {key!r}"
-        X = fc._X[key]
+        X = state.X[key]
         categories.append(
             {
                 "id": writer.value(key, where),
-                "y": writer.array(fc._y[key], f"{where} history"),
+                "y": writer.array(state.y[key], f"{where} history"),
                 "X": None if X is None else writer.array(X, f"{where} covariates"),
                 "tried": fit.tried,
                 "used": fit.used,
@@ -609,16 +609,14 @@ def _forecaster_files(fc: TrendForecaster, allow_pickle: bool) -> tuple[dict[str
                 "model": writer.value(fit.model, f"{where} model"),
             }
         )
-    dates = [pd.Timestamp(fc.last_dates_[k]) for k in keys]
+    dates = [pd.Timestamp(state.last_dates[k]) for k in keys]
     tz = {str(d.tz) for d in dates if d.tz is not None}
     units = {d.unit for d in dates}
-    fitted_at = getattr(fc, "fitted_at_", None)
-    state = {
-        "params": {
-            k: writer.value(v, f"parameter {k}") for k, v in fc.get_params(deep=False).items()
-        },
-        "freq": fc.freq_,
-        "season_length": int(fc.season_length_),
+    fitted_at = state.fitted_at
+    saved = {
+        "params": {k: writer.value(v, f"parameter {k}") for k, v in params.items()},
+        "freq": state.spec.freq,
+        "season_length": int(state.spec.season_length),
         "fitted_at": None if fitted_at is None else pd.Timestamp(fitted_at).isoformat(),
         "plan": plan_json,
         "prototypes": protos,
@@ -627,44 +625,48 @@ def _forecaster_files(fc: TrendForecaster, allow_pickle: bool) -> tuple[dict[str
         ),
         "last_dates_tz": tz.pop() if len(tz) == 1 else None,
         "last_dates_unit": units.pop() if len(units) == 1 else "ns",
-        "fit_report": _frame_to_json(fc.fit_report_, writer, "fit_report_"),
-        "selection_report": _frame_to_json(fc.selection_report_, writer, "selection_report_"),
-        "calibration": _calibration_to_json(getattr(fc, "_calibration_", None), writer),
+        "fit_report": _frame_to_json(state.fit_report, writer, "fit_report_"),
+        "selection_report": _frame_to_json(state.selection_report, writer, "selection_report_"),
+        "calibration": _calibration_to_json(state.calibration, writer),
     }
     files = writer.finish()
-    files["forecaster.json"] = _json_bytes(state)
+    files["forecaster.json"] = _json_bytes(saved)
     files["categories.json"] = _json_bytes({"categories": categories})
     facts = {
-        "fit_date": state["fitted_at"],
+        "fit_date": saved["fitted_at"],
         "categories": [writer.value(k, "category") for k in keys],
     }
     return files, facts
 
 
-def save(
-    fc: TrendForecaster,
+def write_forecaster(
+    params: dict[str, Any],
+    state: ForecasterState,
     path: str | os.PathLike[str],
     *,
     format: str | None = None,
     overwrite: bool = False,
     allow_pickle: bool = False,
 ) -> Path:
-    """Write a fitted forecaster to ``path``; see ``TrendForecaster.save``."""
+    """Write a forecaster's parameters and fitted state to ``path``.
+
+    What [`TrendForecaster.save`][trendcast.TrendForecaster.save] does; see there.
+    """
     from trendcast._version import __version__
 
     target = Path(path)
     kind = _format_of(target, format)
-    files, facts = _forecaster_files(fc, allow_pickle)
+    files, facts = _forecaster_files(params, state, allow_pickle)
     manifest = {
         "format": "trendcast-forecaster",
         "format_version": FORMAT_VERSION,
         "trendcast_version": __version__,
-        "freq": fc.freq_,
+        "freq": state.spec.freq,
         "columns": {
-            "id": fc.id_col,
-            "time": fc.time_col,
-            "target": fc.target_col,
-            "covariates": fc._covariate_names(),
+            "id": state.spec.id_col,
+            "time": state.spec.time_col,
+            "target": state.spec.target_col,
+            "covariates": list(state.spec.covariates),
         },
         "fit_date": facts["fit_date"],
         "categories": facts["categories"],
@@ -1151,8 +1153,6 @@ class _Categories:
         self.protos = protos
 
     def fit(self, key: Any) -> Any:
-        from trendcast.forecaster import _SeriesFit
-
         node = self.nodes.pop(key)
         where = f"categories.json, category {key!r}"
         r = self.reader
@@ -1165,7 +1165,7 @@ class _Categories:
         model = r.value(node["model"], f"{where} model")
         if not isinstance(model, LocalModel):
             raise r.fail(where, "the model is not a trendcast model")
-        return _SeriesFit(
+        return SeriesFit(
             model=model,
             tried=str(node["tried"]),
             used=str(node["used"]),
@@ -1176,14 +1176,6 @@ class _Categories:
             chain=[self.protos[i] for i in chain],
             candidate=_optional_int(node.get("candidate"), r, where),
         )
-
-
-class _ModelOf:
-    def __init__(self, fits: Mapping[Any, Any]) -> None:
-        self.fits = fits
-
-    def __call__(self, key: Any) -> Any:
-        return self.fits[key].model
 
 
 def _frame_from_json(node: Any, reader: _Reader, where: str) -> pd.DataFrame:
@@ -1240,51 +1232,19 @@ def _check_manifest(manifest: Any, files: dict[str, bytes], source: str) -> None
             )
 
 
-def load(
+def read_forecaster(
     path: str | os.PathLike[str],
     *,
     allow_pickle: bool = False,
     categories: Sequence[Any] | None = None,
-) -> TrendForecaster:
-    """Load a forecaster written by [`TrendForecaster.save`][trendcast.TrendForecaster.save].
+    parameters: frozenset[str] = frozenset(),
+) -> tuple[dict[str, Any], ForecasterState]:
+    """Read the parameters and fitted state that ``write_forecaster`` wrote.
 
-    Parameters
-    ----------
-    path : str or path-like
-        The directory, ``.zip`` or ``.tar`` archive that ``save`` wrote.
-    allow_pickle : bool
-        Also read objects that were stored with pickle/joblib (they can run
-        code while loading). Only for files you trust.
-    categories : sequence, optional
-        Load only these categories (faster, and the forecaster then predicts
-        only them). Default: all.
-
-    Returns
-    -------
-    TrendForecaster
-        Fitted: it can ``predict``, ``update`` and ``save``. Each category's
-        model is rebuilt the first time it is used.
-
-    Raises
-    ------
-    PersistenceError
-        When a file is missing, extra, changed since saving (SHA-256),
-        malformed, from a newer format version, names a model type that is
-        not on the allow-list, or holds pickled data without
-        ``allow_pickle=True``. The message names the file and the reason.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> import trendcast as tc
-    >>> sales = tc.datasets.load_us_retail(categories=["441", "448"])
-    >>> fc = tc.TrendForecaster(models=tc.models.Naive()).fit(sales)
-    >>> path = fc.save(pathlib.Path(tempfile.mkdtemp()) / "retail.zip")
-    >>> tc.load(path, categories=["448"]).predict(2)["unique_id"].unique().tolist()
-    ['448']
+    What [`trendcast.load`][trendcast.load] does before it builds the
+    forecaster; see there for the arguments and the errors. ``parameters``
+    names the forecaster's parameters: a saved one outside them is refused.
     """
-    from trendcast.forecaster import TrendForecaster, _Plan
-
     source = Path(path)
     files = _read_files(source)
     if MANIFEST not in files:
@@ -1300,7 +1260,7 @@ def load(
     _check_tags(state, "forecaster.json", str(source), allow_pickle)
     _check_tags(cats, "categories.json", str(source), allow_pickle)
     try:
-        return _assemble(reader, state, cats, categories, TrendForecaster, _Plan)
+        return _assemble(reader, state, cats, categories, parameters)
     except (KeyError, TypeError, AttributeError) as exc:
         raise PersistenceError(
             f"{source}: forecaster.json or categories.json lacks or misstates a field ({exc!r})"
@@ -1342,53 +1302,36 @@ def _assemble(
     state: dict[str, Any],
     cats: dict[str, Any],
     wanted: Sequence[Any] | None,
-    forecaster_cls: type[TrendForecaster],
-    plan_cls: type,
-) -> TrendForecaster:
+    parameters: frozenset[str],
+) -> tuple[dict[str, Any], ForecasterState]:
     where = "forecaster.json"
-    params = state["params"]
-    allowed = set(forecaster_cls().get_params(deep=False))
-    extra = sorted(set(params) - allowed)
+    saved = state["params"]
+    extra = sorted(set(saved) - parameters)
     if extra:
         raise reader.fail(where, f"TrendForecaster has no parameter(s) {extra}")
-    fc = forecaster_cls(**{k: reader.value(v, f"{where} {k}") for k, v in params.items()})
+    params = {k: reader.value(v, f"{where} {k}") for k, v in saved.items()}
     protos = [
         reader.value(p, f"{where} prototypes[{i}]") for i, p in enumerate(state["prototypes"])
     ]
     if not all(isinstance(p, LocalModel) for p in protos):
         raise reader.fail(where, "a prototype is not a trendcast model")
-    plan = state["plan"]
-    names = {f.name for f in dataclasses.fields(plan_cls)}
-    if not isinstance(plan, dict) or not set(plan) <= names:
-        raise reader.fail(where, f"the fit plan has unknown fields {sorted(set(plan) - names)}")
-    try:
-        fc._plan_ = plan_cls(**{k: reader.value(v, f"{where} plan.{k}") for k, v in plan.items()})
-    except TypeError as exc:
-        raise reader.fail(where, f"the fit plan is incomplete: {exc}") from exc
-    fc.freq_ = fc._freq = str(state["freq"])
-    fc.season_length_ = int(state["season_length"])
-    if state["fitted_at"] is not None:
-        fc.fitted_at_ = pd.Timestamp(state["fitted_at"])
+    plan = _plan_from_json(state["plan"], reader, where)
+    fitted_at = None if state["fitted_at"] is None else pd.Timestamp(state["fitted_at"])
     nodes = cats["categories"]
     if not isinstance(nodes, list):
         raise reader.fail("categories.json", "expected a list of categories")
     keys = [reader.value(n["id"], "categories.json id") for n in nodes]
-    stamps = reader.array(state["last_dates"], f"{where} last_dates")
-    if stamps.shape != (len(keys),):
-        raise reader.fail(where, "last_dates does not have one date per category")
-    dates = pd.DatetimeIndex(pd.to_datetime(stamps, unit="ns"))
-    if state["last_dates_tz"]:
-        dates = dates.tz_localize("UTC").tz_convert(state["last_dates_tz"])
-    unit = state["last_dates_unit"]
-    if unit not in ("s", "ms", "us", "ns"):
-        raise reader.fail(where, f"last_dates_unit {unit!r} is not a time unit")
-    dates = dates.as_unit(unit)
+    dates = _last_dates(state, reader, where, len(keys))
     by_key = dict(zip(keys, nodes, strict=True))
     date_of = dict(zip(keys, dates, strict=True))
     fit_report = _frame_from_json(state["fit_report"], reader, f"{where} fit_report")
     selection_report = _frame_from_json(
         state["selection_report"], reader, f"{where} selection_report"
     )
+    try:
+        spec = resolve_spec(params, str(state["freq"]), int(state["season_length"]))
+    except ParameterError as exc:
+        raise reader.fail(where, f"the saved parameters are not valid: {exc}") from exc
     if wanted is not None:
         missing = [k for k in wanted if k not in by_key]
         if missing:
@@ -1397,26 +1340,48 @@ def _assemble(
                 f"start {keys[:5]}"
             )
         keys = list(dict.fromkeys(wanted))
-        id_col = fc.id_col
-        fit_report = fit_report[fit_report[id_col].isin(keys)].reset_index(drop=True)
-        selection_report = selection_report[selection_report[id_col].isin(keys)].reset_index(
-            drop=True
-        )
+        fit_report = fit_report[fit_report[spec.id_col].isin(keys)].reset_index(drop=True)
+        selection_report = selection_report[
+            selection_report[spec.id_col].isin(keys)
+        ].reset_index(drop=True)
     builder = _Categories(reader, {k: by_key[k] for k in keys}, protos)
-    fc._fits = _LazyDict(keys, builder.fit)  # type: ignore[assignment]
-    fc.models_ = _LazyDict(keys, _ModelOf(fc._fits))  # type: ignore[assignment]
-    fc._y = {k: reader.array(by_key[k]["y"], f"category {k!r} history") for k in keys}
-    fc._X = {
-        k: None
-        if by_key[k]["X"] is None
-        else reader.array(by_key[k]["X"], f"category {k!r} covariates")
-        for k in keys
-    }
-    fc.last_dates_ = {k: date_of[k] for k in keys}
-    fc.fit_report_ = fit_report
-    fc.selection_report_ = selection_report
-    calibration = _calibration_from_json(state.get("calibration"), reader, where)
-    if calibration is not None:
-        fc._calibration_ = calibration
-        fc.calibration_report_ = calibration.report()
-    return fc
+    return params, ForecasterState(
+        spec=spec,
+        plan=plan,
+        fits=_LazyDict(keys, builder.fit),
+        y={k: reader.array(by_key[k]["y"], f"category {k!r} history") for k in keys},
+        X={
+            k: None
+            if by_key[k]["X"] is None
+            else reader.array(by_key[k]["X"], f"category {k!r} covariates")
+            for k in keys
+        },
+        last_dates={k: date_of[k] for k in keys},
+        fit_report=fit_report,
+        selection_report=selection_report,
+        calibration=_calibration_from_json(state.get("calibration"), reader, where),
+        fitted_at=fitted_at,
+    )
+
+
+def _plan_from_json(plan: Any, reader: _Reader, where: str) -> Plan:
+    names = {f.name for f in dataclasses.fields(Plan)}
+    if not isinstance(plan, dict) or not set(plan) <= names:
+        raise reader.fail(where, f"the fit plan has unknown fields {sorted(set(plan) - names)}")
+    try:
+        return Plan(**{k: reader.value(v, f"{where} plan.{k}") for k, v in plan.items()})
+    except TypeError as exc:
+        raise reader.fail(where, f"the fit plan is incomplete: {exc}") from exc
+
+
+def _last_dates(state: dict[str, Any], reader: _Reader, where: str, n: int) -> pd.DatetimeIndex:
+    stamps = reader.array(state["last_dates"], f"{where} last_dates")
+    if stamps.shape != (n,):
+        raise reader.fail(where, "last_dates does not have one date per category")
+    dates = pd.DatetimeIndex(pd.to_datetime(stamps, unit="ns"))
+    if state["last_dates_tz"]:
+        dates = dates.tz_localize("UTC").tz_convert(state["last_dates_tz"])
+    unit = state["last_dates_unit"]
+    if unit not in ("s", "ms", "us", "ns"):
+        raise reader.fail(where, f"last_dates_unit {unit!r} is not a time unit")
+    return dates.as_unit(unit)

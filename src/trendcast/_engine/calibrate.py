@@ -1,0 +1,80 @@
+"""Conformal calibration: backtest errors pooled across categories rescale intervals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from trendcast._calibration import Calibration
+from trendcast._engine.fitting import SeriesFit
+from trendcast._engine.plan import Plan
+from trendcast.backtest import REFERENCE_LEVEL, BacktestScore, cutoffs
+from trendcast.models import ModelForecast
+
+
+def with_reference(levels: tuple[int, ...]) -> tuple[int, ...]:
+    """The levels asked for plus the one calibration takes its scale from."""
+    return tuple(sorted({*levels, REFERENCE_LEVEL}))
+
+
+def calibration_from(backtests: list[list[BacktestScore]], plan: Plan) -> Calibration | None:
+    """Pool the normalised backtest errors of every candidate across categories."""
+    if not plan.calibrate:
+        return None
+    errors: dict[int, tuple[str, list[tuple[np.ndarray, np.ndarray]]]] = {
+        i: (c.name, []) for i, c in enumerate(plan.candidates)
+    }
+    for scores in backtests:
+        for i, score in enumerate(scores):
+            if score.steps is not None and score.errors is not None:
+                errors[i][1].append((score.steps, score.errors))
+    return Calibration(errors)
+
+
+def calibrate(
+    calibration: Calibration | None,
+    key: int | None,
+    fc: ModelForecast,
+    levels: tuple[int, ...],
+) -> ModelForecast:
+    """Calibrated bounds for candidate ``key``'s forecast, or ``fc`` as it is."""
+    if calibration is None or key is None or not calibration.covers(key):
+        return fc
+    return calibration.adjust(key, fc, levels)
+
+
+def calibrate_windows(
+    results: list[list[tuple[int, ModelForecast, SeriesFit, list[BacktestScore]]]],
+    series: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]],
+    h: int,
+    n_windows: int,
+    step_size: int | None,
+    plan: Plan,
+    levels: tuple[int, ...],
+) -> list[list[tuple[int, ModelForecast, SeriesFit]]]:
+    """Calibrate each cross-validation window from the backtests fitted at its cutoff.
+
+    As in ``fit``, the errors are pooled across the categories, here those of
+    the same window, so no window uses data after its cutoff.
+    """
+    ordinals = [
+        {c: k for k, c in enumerate(cutoffs(y.size, h, n_windows, step_size))}
+        for _, y, *_ in series
+    ]
+    calibrations: dict[int, Calibration | None] = {}
+    for k in range(n_windows):
+        backtests = [
+            bt
+            for windows, pos in zip(results, ordinals, strict=True)
+            for c, _, _, bt in windows
+            if pos[c] == k
+        ]
+        calibrations[k] = calibration_from(backtests, plan)
+    return [
+        [
+            (c, calibrate(calibrations[pos[c]], fit.candidate, fc, levels), fit)
+            for c, fc, fit, _ in windows
+        ]
+        for windows, pos in zip(results, ordinals, strict=True)
+    ]

@@ -1,0 +1,347 @@
+"""Per-series work: select, fit, fall back, forecast, update, sample, cross-validate.
+
+Functions of arrays and plans only, so they run unchanged in worker processes;
+what they produce for one category is a [`SeriesFit`][trendcast._engine.fitting.SeriesFit].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from trendcast._engine.plan import Plan, dated
+from trendcast.backtest import REFERENCE_LEVEL, BacktestScore, cutoffs, score_models
+from trendcast.exceptions import ModelFitError
+from trendcast.models import LocalModel, ModelForecast, Naive
+
+#: errors a model raises when it cannot be fitted or forecast: the chain falls back
+FIT_ERRORS = (ModelFitError, ValueError, ArithmeticError, np.linalg.LinAlgError)
+
+
+@dataclass
+class SeriesFit:
+    """What fitting one category produced."""
+
+    model: LocalModel | None
+    tried: str
+    used: str
+    fell_back: bool = False
+    chosen: int | None = None
+    reasons: list[str] = field(default_factory=list)
+    scores: list[tuple[str, float, str]] = field(default_factory=list)
+    chain: list[LocalModel] = field(default_factory=list)
+    backtest: list[BacktestScore] = field(default_factory=list)
+    #: position in the plan's candidates of the model used (None: a sparse
+    #: category's model, or a fallback outside the candidates); calibration
+    #: is keyed by it
+    candidate: int | None = None
+
+
+def covariates_for(model: LocalModel, X: np.ndarray | None) -> np.ndarray | None:
+    """``X`` for a model that takes covariates, ``None`` for one that does not."""
+    return X if X is not None and model.tags().supports_exogenous else None
+
+
+def fit_series(
+    y: np.ndarray,
+    plan: Plan,
+    X: np.ndarray | None = None,
+    start: pd.Timestamp | None = None,
+) -> SeriesFit:
+    """Select (if several candidates), fit, and fall back along the chain."""
+    reasons: list[str] = []
+    scores: list[tuple[str, float, str]] = []
+    candidates = plan.candidates
+    sparse = plan.is_sparse(y)
+    if sparse:
+        assert plan.sparse_candidates is not None
+        candidates = plan.sparse_candidates
+    if start is not None:
+        candidates = tuple(dated(c, start, plan.freq) for c in candidates)
+        plan = replace(plan, fallbacks=tuple(dated(f, start, plan.freq) for f in plan.fallbacks))
+    order: list[LocalModel] = list(candidates)
+    refit: LocalModel | None = None
+    results: list[BacktestScore] = []
+    if len(candidates) > 1 or plan.calibrate:
+        points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
+        if len(points) == plan.backtest_windows and points[0] >= 4:
+            results = score_models(
+                y,
+                candidates,
+                h=plan.backtest_horizon,
+                n_windows=plan.backtest_windows,
+                season_length=plan.season_length,
+                X=X,
+                with_errors=plan.calibrate and not sparse,
+            )
+        if results and len(plan.candidates) > 1:
+            scores = [(r.model, r.mase, r.error) for r in results]
+            ranking = rank(
+                np.array([r.mase for r in results]),
+                plan.selection_margin,
+                [r.windows for r in results],
+            )
+            order = [candidates[i] for i in ranking]
+            # the winner is refitted from its backtest fit (LocalModel.refit_copy: the
+            # ETS form found there, no second search; ARIMA searches again)
+            refit = results[ranking[0]].refit
+        elif results:
+            refit = results[0].refit
+        elif len(candidates) > 1:
+            reasons.append(
+                f"{y.size} observations are too few to backtest "
+                f"{plan.backtest_windows} windows of {plan.backtest_horizon}; "
+                "chose the first candidate that fits"
+            )
+    tried = order[0].family if order else "none"
+    chain: list[LocalModel] = list(order)
+    for fb in plan.fallbacks:
+        if all(type(fb) is not type(c) or fb.get_params() != c.get_params() for c in chain):
+            chain.append(fb)
+    attempts: list[tuple[int, LocalModel]] = list(enumerate(chain))
+    if refit is not None:
+        attempts.insert(0, (0, refit))
+    for position, proto in attempts:
+        model = clone(proto)
+        try:
+            model.fit(y, covariates_for(model, X))
+        except FIT_ERRORS as exc:
+            if proto is not refit:
+                reasons.append(f"{proto.name}: {exc}")
+            continue
+        original = chain[position]
+        chosen = next((i for i, c in enumerate(candidates) if c is original), None)
+        return SeriesFit(
+            model,
+            tried,
+            model.name,
+            position > 0,
+            chosen if scores else None,
+            reasons,
+            scores,
+            chain,
+            [] if sparse else results,
+            None if sparse else chosen,
+        )
+    return SeriesFit(None, tried, "none", True, None, reasons, scores, chain, [])
+
+
+def rank(
+    mase: np.ndarray, margin: float, windows: Sequence[np.ndarray | None] | None = None
+) -> list[int]:
+    """Order candidates best first; the first candidate is the default.
+
+    Another candidate displaces the default only when its backtest MASE is
+    lower by more than ``margin`` (relative) and, when ``margin > 0`` and the
+    scores of the single windows are known, it is also better in every
+    window: a short backtest is noisy, and the default is the choice that is
+    robust across many series. The best candidate that passes goes first;
+    ``margin=0`` ranks by MASE alone.
+    """
+    order = sorted(range(mase.size), key=lambda i: (mase[i], i))
+    order = [i for i in order if np.isfinite(mase[i])] + [
+        i for i in order if not np.isfinite(mase[i])
+    ]
+    if not order or order[0] == 0 or not np.isfinite(mase[0]):
+        return order
+    base = windows[0] if windows is not None else None
+
+    def displaces(i: int) -> bool:
+        if not mase[i] < mase[0] * (1 - margin):
+            return False
+        other = windows[i] if windows is not None else None
+        if margin == 0 or base is None or other is None or other.shape != base.shape:
+            return True
+        return bool(np.all(other < base))
+
+    winner = next((i for i in order if i != 0 and displaces(i)), 0)
+    order.remove(winner)
+    return [winner, *order]
+
+
+def fit_category(
+    y: np.ndarray,
+    plan: Plan,
+    X: np.ndarray | None = None,
+    start: pd.Timestamp | None = None,
+    search: frozenset[int] = frozenset(),
+    search_margin: float = 0.0,
+) -> SeriesFit:
+    """``fit_series``, then keep search only where the backtest says it helps.
+
+    ``search`` holds the positions of the candidates fed past covariates. The
+    best of them must beat the best candidate without them by more than
+    ``search_margin`` (relative backtest MASE); when the selection picked a
+    search candidate that does not, the best candidate without search (by the
+    same ranking) is fitted instead.
+    """
+    fit = fit_series(y, plan, X, start)
+    sparse = plan.is_sparse(y)
+    if not search or not fit.scores or sparse or fit.chosen is None:
+        return fit
+    mase = np.array([score for _, score, _ in fit.scores], dtype=float)
+    if fit.chosen not in search or search_helps(mase, search, search_margin):
+        return fit
+    without = mase.copy()
+    without[list(search)] = np.inf
+    windows = [r.windows for r in fit.backtest] if fit.backtest else None
+    best = rank(without, plan.selection_margin, windows)[0]
+    twin = fit.backtest[best].refit if fit.backtest else None
+    single = replace(
+        plan,
+        candidates=(twin if twin is not None else plan.candidates[best],),
+        calibrate=False,
+        sparse_candidates=None,
+    )
+    refit = fit_series(y, single, X, start)
+    fell = refit.fell_back
+    return replace(
+        refit,
+        tried=plan.candidates[best].family,
+        chosen=None if fell else best,
+        scores=fit.scores,
+        backtest=fit.backtest,
+        candidate=None if fell else best,
+        reasons=fit.reasons + refit.reasons,
+    )
+
+
+def search_helps(mase: np.ndarray, search: frozenset[int], margin: float) -> bool:
+    """The best search candidate beats the best other one by more than ``margin``."""
+    with_search = [mase[i] for i in range(mase.size) if i in search]
+    without = [mase[i] for i in range(mase.size) if i not in search]
+    if not with_search or not without:
+        return bool(with_search)
+    best_with, best_without = min(with_search), min(without)
+    return bool(np.isfinite(best_with) and best_with < best_without * (1 - margin))
+
+
+def predict_series(
+    fit: SeriesFit,
+    y: np.ndarray,
+    h: int,
+    levels: tuple[int, ...],
+    X: np.ndarray | None = None,
+    X_future: np.ndarray | None = None,
+) -> tuple[ModelForecast, SeriesFit | None]:
+    """Forecast with the fitted model; fall back if it cannot forecast.
+
+    Returns the forecast and, only when a fallback replaced the model, the new fit.
+    """
+    assert fit.model is not None
+    try:
+        used = X_future if getattr(fit.model, "X_", None) is not None else None
+        return fit.model.predict(h, used, level=levels), None
+    except FIT_ERRORS as exc:
+        reasons = [*fit.reasons, f"{fit.model.name} at predict: {exc}"]
+    start = next(
+        (i + 1 for i, p in enumerate(fit.chain) if type(p) is type(fit.model)), len(fit.chain)
+    )
+    for proto in fit.chain[start:]:
+        model = clone(proto)
+        try:
+            X_used = covariates_for(model, X)
+            model.fit(y, X_used)
+            fc = model.predict(h, None if X_used is None else X_future, level=levels)
+        except FIT_ERRORS as exc2:
+            reasons.append(f"{proto.name}: {exc2}")
+            continue
+        return fc, SeriesFit(
+            model, fit.tried, model.name, True, None, reasons, fit.scores, fit.chain
+        )
+    model = Naive().fit(y)
+    reasons.append("every model in the chain failed; used Naive")
+    return model.predict(h, level=levels), SeriesFit(
+        model, fit.tried, model.name, True, None, reasons, fit.scores, fit.chain
+    )
+
+
+def update_series(
+    fit: SeriesFit,
+    y_old: np.ndarray,
+    X_old: np.ndarray | None,
+    y_new: np.ndarray,
+    X_new: np.ndarray | None,
+    plan: Plan,
+) -> tuple[SeriesFit, bool]:
+    """Move a fitted model forward over new observations; refit if it cannot.
+
+    Returns the fit (its model updated in place) and False or, when the
+    update failed, a new fit on the whole history with the reason recorded
+    and True. (The flag, not the object's identity, says which: a fit sent to
+    a worker process comes back as a copy.)
+    """
+    assert fit.model is not None
+    try:
+        fit.model.update(y_new, X_new if getattr(fit.model, "X_", None) is not None else None)
+        return fit, False
+    except FIT_ERRORS as exc:
+        reason = f"{fit.model.name} at update: {exc}; refitted on the whole history"
+    y_all = np.concatenate([y_old, y_new])
+    X_all = None if X_old is None or X_new is None else np.vstack([X_old, X_new])
+    refit = fit_series(y_all, plan, X_all)
+    refit.reasons.append(reason)
+    refit.fell_back = True
+    return refit, True
+
+
+def sample_series(
+    model: LocalModel,
+    y: np.ndarray,
+    seed: np.random.SeedSequence,
+    X_future: np.ndarray | None,
+    h: int,
+    n_paths: int,
+) -> tuple[LocalModel, np.ndarray, ModelForecast, str]:
+    """Paths of one category and the 80% forecast calibration scales them by."""
+    rng = np.random.default_rng(seed)
+    reason = ""
+    try:
+        if not model.tags().produces_samples:
+            raise NotImplementedError(f"{model.name} draws no sample paths")
+        used = X_future if getattr(model, "X_", None) is not None else None
+        paths = model.sample_paths(h, n_paths, used, random_state=rng)
+        fc = model.predict(h, used, level=(REFERENCE_LEVEL,))
+    except (*FIT_ERRORS, NotImplementedError) as exc:
+        reason = f"{model.name} could not draw sample paths ({exc}); used Naive's"
+        model = Naive().fit(y)
+        paths = model.sample_paths(h, n_paths, random_state=rng)
+        fc = model.predict(h, level=(REFERENCE_LEVEL,))
+    return model, paths, fc, reason
+
+
+def cv_one_item(
+    y: np.ndarray,
+    h: int,
+    n_windows: int,
+    step_size: int | None,
+    levels: tuple[int, ...],
+    plans: Sequence[Plan],
+    X: np.ndarray | None = None,
+    start: pd.Timestamp | None = None,
+    search: frozenset[int] = frozenset(),
+    search_margin: float = 0.0,
+) -> list[tuple[int, ModelForecast, SeriesFit, list[BacktestScore]]]:
+    """Fit at every cutoff (with that window's plan) and forecast ``h`` from it."""
+    windows = []
+    points = cutoffs(y.size, h, n_windows, step_size)
+    if len(points) < n_windows or points[0] < 2:
+        return []
+    for c, plan in zip(points, plans, strict=True):
+        X_train = None if X is None else X[:c]
+        # a window's models see covariates up to its cutoff only; models fed
+        # past covariates ignore the values after it (they forecast them)
+        fit = fit_category(y[:c], plan, X_train, start, search, search_margin)
+        if fit.model is None:
+            continue
+        X_future = None if X is None else X[c : c + h]
+        fc, replaced = predict_series(fit, y[:c], h, levels, X_train, X_future)
+        windows.append((c, fc, replaced or fit, fit.backtest))
+    return windows
+
+
+# ---------------------------------------------------------------- calibration

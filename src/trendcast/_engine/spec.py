@@ -1,0 +1,165 @@
+"""The per-call settings of a forecaster, resolved and checked once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import trendcast._frequency as freqs
+from trendcast._validation import format_items, verb
+from trendcast.calendar import ShoppingCalendar
+from trendcast.exceptions import ParameterError
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one ``fit``/``predict``/``update``/``cross_validation`` call works with.
+
+    Built by [`resolve_spec`][trendcast._engine.spec.resolve_spec] from the
+    forecaster's parameters and the frequency of the data; every setting is
+    checked there, so nothing downstream re-derives or re-checks it.
+    """
+
+    id_col: str
+    time_col: str
+    target_col: str
+    freq: str
+    season_length: int
+    #: future-known covariate columns, in the order models receive them
+    covariates: tuple[str, ...] = ()
+    #: past-only covariate columns and the lag at which each enters
+    past_lags: Mapping[str, int] = field(default_factory=dict)
+    calendar: ShoppingCalendar | None = None
+    allow_negative: bool = False
+    beyond_lag: str = "refuse"
+    search_margin: float = 0.1
+
+    @property
+    def has_search(self) -> bool:
+        """Past-only covariates (search) are declared."""
+        return bool(self.past_lags)
+
+    def calendar_features(self, dates: Any) -> Any:
+        """Calendar columns for each date (None without a calendar)."""
+        if self.calendar is None:
+            return None
+        return self.calendar.features(dates, self.freq)
+
+
+def resolve_spec(params: Mapping[str, Any], freq: str, season_length: int | None = None) -> Spec:
+    """Check a forecaster's parameters and resolve them for data of frequency ``freq``.
+
+    Parameters
+    ----------
+    params : mapping
+        ``TrendForecaster.get_params(deep=False)``.
+    freq : str
+        The frequency of the data (validated or fitted).
+    season_length : int, optional
+        A season length already resolved (a fitted forecaster's); by default
+        ``params["season_length"]`` or the frequency's.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, the value and what is accepted.
+    """
+    m = season_length
+    if m is None:
+        given = params.get("season_length")
+        m = given if given is not None else freqs.season_length_of(freq)
+    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+        raise ParameterError(f"season_length must be a positive integer, got {m!r}")
+    columns = (params["id_col"], params["time_col"], params["target_col"])
+    covariates = _covariate_names(params.get("future_covariates"), columns)
+    lags = _past_lags(params, columns, covariates)
+    calendar = params.get("calendar")
+    if calendar is not None and not isinstance(calendar, ShoppingCalendar):
+        raise ParameterError(
+            f"calendar must be a trendcast.ShoppingCalendar, got {type(calendar).__name__}"
+        )
+    return Spec(
+        id_col=params["id_col"],
+        time_col=params["time_col"],
+        target_col=params["target_col"],
+        freq=freq,
+        season_length=int(m),
+        covariates=tuple(covariates),
+        past_lags=lags,
+        calendar=calendar,
+        allow_negative=bool(params.get("allow_negative", False)),
+        beyond_lag=str(params.get("beyond_lag", "refuse")),
+        search_margin=float(params.get("search_margin", 0.1)),
+    )
+
+
+def _covariate_names(names: Sequence[str] | str | None, columns: tuple[str, ...]) -> list[str]:
+    """The declared future-known covariates, checked against the data columns."""
+    if names is None:
+        return []
+    if isinstance(names, str):
+        names = [names]
+    out = [str(c) for c in names]
+    clash = [c for c in out if c in columns]
+    if clash:
+        raise ParameterError(
+            f"future_covariates names the id, time or target column: {clash}; "
+            "list only the covariate columns"
+        )
+    return out
+
+
+def _past_lags(
+    params: Mapping[str, Any], columns: tuple[str, ...], covariates: list[str]
+) -> dict[str, int]:
+    """The declared past-only covariates and their lags, checked."""
+    spec = params.get("past_covariates")
+    if spec is None:
+        return {}
+    if not isinstance(spec, Mapping):
+        raise ParameterError(
+            "past_covariates must map each column to its lag, e.g. {'search': 2}; "
+            f"got {type(spec).__name__}"
+        )
+    beyond = params.get("beyond_lag", "refuse")
+    if beyond not in ("refuse", "forecast"):
+        raise ParameterError(
+            f"beyond_lag={beyond!r} is not understood; pass 'refuse' or 'forecast'"
+        )
+    margin = params.get("search_margin", 0.1)
+    if not 0 <= float(margin) < 1:
+        raise ParameterError(f"search_margin must be at least 0 and below 1, got {margin!r}")
+    out: dict[str, int] = {}
+    for col, lag in spec.items():
+        col = str(col)
+        if isinstance(lag, bool) or not isinstance(lag, int | np.integer):
+            raise ParameterError(
+                f"past_covariates[{col!r}] = {lag!r}: the lag must be a whole number of "
+                "periods (1 or more)"
+            )
+        if lag < 1:
+            raise ParameterError(
+                f"past_covariates[{col!r}] = {lag}: a past-only covariate enters at lag 1 or "
+                "more (its value at the forecast period is not known when forecasting); "
+                "for the current period's value from same-period search use "
+                "trendcast.nowcast"
+            )
+        if col in columns:
+            raise ParameterError(
+                f"past_covariates names the id, time or target column {col!r}; "
+                "list only covariate columns"
+            )
+        out[col] = int(lag)
+    both = [c for c in out if c in covariates]
+    if both:
+        raise ParameterError(
+            f"{format_items(both)} {verb(len(both), 'is', 'are')} declared both past-only "
+            "(past_covariates) and future-known (future_covariates). A value known only "
+            "up to the forecast origin, like search interest, is past-only; drop it from "
+            "future_covariates. A value planned for the horizon is future-known; drop it "
+            "from past_covariates"
+        )
+    return out

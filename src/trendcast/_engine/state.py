@@ -1,0 +1,120 @@
+"""Everything a fitted forecaster holds, in one object."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trendcast._calibration import Calibration
+from trendcast._engine.fitting import SeriesFit
+from trendcast._engine.plan import Plan, SearchSetup
+from trendcast._engine.spec import Spec
+from trendcast.models import LocalModel
+
+
+class ModelsView(Mapping[Any, LocalModel]):
+    """Category -> fitted model, read through the fits (built on first use after a load)."""
+
+    def __init__(self, fits: Mapping[Any, SeriesFit]) -> None:
+        self._fits = fits
+
+    def __getitem__(self, key: Any) -> LocalModel:
+        model = self._fits[key].model
+        assert model is not None  # a stored fit always has a model
+        return model
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._fits)
+
+    def __len__(self) -> int:
+        return len(self._fits)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._fits
+
+    def __repr__(self) -> str:
+        # a loaded forecaster's fits say how many were rebuilt so far; a fitted one's are a dict
+        return repr(dict(self.items())) if isinstance(self._fits, dict) else repr(self._fits)
+
+
+@dataclass
+class ForecasterState:
+    """The fitted state of a ``TrendForecaster``.
+
+    One object holds it all, so a fitted forecaster is its parameters plus
+    this: persistence saves and loads it, ``update`` and a fallback at
+    predict time change it in place, and a nightly job can checkpoint it. A
+    category's record is its fit (model, chain, reasons, scores), its history
+    ``y`` and covariates ``X`` and its last date.
+
+    Attributes
+    ----------
+    spec : Spec
+        The settings resolved at fit (columns, frequency, season length,
+        covariates and lags, calendar).
+    plan : Plan
+        Candidates, fallbacks and backtest of the categories without search,
+        with their pools trained.
+    search : SearchSetup or None
+        With past covariates: the categories with search and their plan.
+    fits, y, X, last_dates : mappings by category
+        The per-category records (``fits`` may build each fit on first use).
+    fit_report, selection_report : DataFrame
+        As ``TrendForecaster.fit_report_`` and ``selection_report_``.
+    calibration : Calibration or None
+        The conformal calibration pooled across categories.
+    search_report : DataFrame or None
+        With past covariates, ``TrendForecaster.search_report_``.
+    fitted_at : Timestamp or None
+        When ``fit`` ran (UTC, whole seconds).
+    """
+
+    spec: Spec
+    plan: Plan
+    fits: MutableMapping[Any, SeriesFit]
+    y: dict[Any, np.ndarray]
+    X: dict[Any, np.ndarray | None]
+    last_dates: dict[Any, pd.Timestamp]
+    fit_report: pd.DataFrame
+    selection_report: pd.DataFrame
+    search: SearchSetup | None = None
+    calibration: Calibration | None = None
+    search_report: pd.DataFrame | None = None
+    fitted_at: pd.Timestamp | None = None
+
+    @property
+    def models(self) -> ModelsView:
+        """Category -> fitted model."""
+        return ModelsView(self.fits)
+
+    @property
+    def keys(self) -> list[Any]:
+        """The fitted categories, in fit order."""
+        return list(self.fits)
+
+    def plan_of(self, key: Any) -> tuple[Plan, frozenset[int]]:
+        """The plan of one category and the positions of its search candidates."""
+        if self.search is not None and key in self.search.keys:
+            return self.search.plan, self.search.positions
+        return self.plan, frozenset()
+
+    def calibration_plan(self) -> Plan:
+        """Calibration pools by candidate position: the longest candidate list."""
+        return calibration_plan(self.plan, self.search)
+
+    def calibration_report(self) -> pd.DataFrame:
+        """``TrendForecaster.calibration_report_``."""
+        return (self.calibration or Calibration({})).report()
+
+    def search_keys(self) -> frozenset[Any]:
+        """The categories fitted with search (empty without past covariates)."""
+        return frozenset() if self.search is None else self.search.keys
+
+
+def calibration_plan(plan: Plan, search: SearchSetup | None) -> Plan:
+    """The plan whose candidate positions key the calibration pools."""
+    return search.plan if search is not None else plan
