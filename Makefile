@@ -26,6 +26,7 @@ $(VENV)/.dev-installed: $(BIN)/python pyproject.toml
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests examples benchmarks tools
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy src
@@ -35,6 +36,7 @@ docs: $(VENV)/.dev-installed
 
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests examples benchmarks tools
+	$(BIN)/lint-imports
 	$(BIN)/mypy src
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 	$(BIN)/python -m pytest -n 2 --durations=10

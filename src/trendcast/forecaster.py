@@ -56,13 +56,12 @@ from trendcast._engine.records import (
     split_update,
 )
 from trendcast._engine.spec import Spec, resolve_spec
-from trendcast._engine.state import ForecasterState, ModelsView, calibration_plan
+from trendcast._engine.state import FittedAttributes, calibration_plan
 from trendcast._validation import count, describe_source, fail, format_items, verb
 from trendcast._warnings import warn
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import (
     FallbackWarning,
-    NotFittedError,
     ParameterError,
     PersistenceError,
 )
@@ -95,7 +94,7 @@ def _positive(name: str, value: Any, what: str = "") -> int:
     return int(value)
 
 
-class TrendForecaster(BaseEstimator):
+class TrendForecaster(FittedAttributes, BaseEstimator):
     """Forecast demand for every category of a long sales frame.
 
     Parameters
@@ -277,60 +276,6 @@ class TrendForecaster(BaseEstimator):
         self.search_margin = search_margin
 
     # ------------------------------------------------------------------ the fitted state
-    def _fitted(self) -> ForecasterState:
-        state = self.__dict__.get("state_")
-        if state is None:
-            raise NotFittedError("This TrendForecaster is not fitted yet; call fit(df) first.")
-        return state
-
-    @property
-    def models_(self) -> ModelsView:
-        """Category -> fitted model."""
-        return self._fitted().models
-
-    @property
-    def fit_report_(self) -> pd.DataFrame:
-        """One row per category: model tried, reason, model used, status."""
-        return self._fitted().fit_report
-
-    @property
-    def selection_report_(self) -> pd.DataFrame:
-        """Backtest MASE of every candidate for every category."""
-        return self._fitted().selection_report
-
-    @property
-    def calibration_report_(self) -> pd.DataFrame:
-        """Per model, level and step: the calibration factor and coverage."""
-        return self._fitted().calibration_report()
-
-    @property
-    def search_report_(self) -> pd.DataFrame:
-        """With past covariates: per category, whether search was kept and why."""
-        report = self._fitted().search_report
-        if report is None:
-            raise AttributeError("search_report_: this forecaster has no past_covariates")
-        return report
-
-    @property
-    def freq_(self) -> str:
-        """The frequency used."""
-        return self._fitted().spec.freq
-
-    @property
-    def season_length_(self) -> int:
-        """The season length used."""
-        return self._fitted().spec.season_length
-
-    @property
-    def last_dates_(self) -> dict[Any, pd.Timestamp]:
-        """Category -> last date of its history."""
-        return self._fitted().last_dates
-
-    @property
-    def fitted_at_(self) -> pd.Timestamp | None:
-        """When ``fit`` ran (UTC)."""
-        return self._fitted().fitted_at
-
     def __getattr__(self, name: str) -> Any:
         field = _LEGACY_STATE.get(name)
         state = self.__dict__.get("state_")

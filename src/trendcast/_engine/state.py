@@ -13,6 +13,7 @@ from trendcast._calibration import Calibration
 from trendcast._engine.fitting import SeriesFit
 from trendcast._engine.plan import Plan, SearchSetup
 from trendcast._engine.spec import Spec
+from trendcast.exceptions import NotFittedError
 from trendcast.models import LocalModel
 
 
@@ -118,3 +119,65 @@ class ForecasterState:
 def calibration_plan(plan: Plan, search: SearchSetup | None) -> Plan:
     """The plan whose candidate positions key the calibration pools."""
     return search.plan if search is not None else plan
+
+
+class FittedAttributes:
+    """The fitted attributes of a forecaster, read from its ``state_``.
+
+    Before ``fit`` each raises ``NotFittedError`` (an ``AttributeError``, so
+    ``hasattr`` is False).
+    """
+
+    def _fitted(self) -> ForecasterState:
+        state = self.__dict__.get("state_")
+        if state is None:
+            raise NotFittedError("This TrendForecaster is not fitted yet; call fit(df) first.")
+        return state
+
+    @property
+    def models_(self) -> ModelsView:
+        """Category -> fitted model."""
+        return self._fitted().models
+
+    @property
+    def fit_report_(self) -> pd.DataFrame:
+        """One row per category: model tried, reason, model used, status."""
+        return self._fitted().fit_report
+
+    @property
+    def selection_report_(self) -> pd.DataFrame:
+        """Backtest MASE of every candidate for every category."""
+        return self._fitted().selection_report
+
+    @property
+    def calibration_report_(self) -> pd.DataFrame:
+        """Per model, level and step: the calibration factor and coverage."""
+        return self._fitted().calibration_report()
+
+    @property
+    def search_report_(self) -> pd.DataFrame:
+        """With past covariates: per category, whether search was kept and why."""
+        report = self._fitted().search_report
+        if report is None:
+            raise AttributeError("search_report_: this forecaster has no past_covariates")
+        return report
+
+    @property
+    def freq_(self) -> str:
+        """The frequency used."""
+        return self._fitted().spec.freq
+
+    @property
+    def season_length_(self) -> int:
+        """The season length used."""
+        return self._fitted().spec.season_length
+
+    @property
+    def last_dates_(self) -> dict[Any, pd.Timestamp]:
+        """Category -> last date of its history."""
+        return self._fitted().last_dates
+
+    @property
+    def fitted_at_(self) -> pd.Timestamp | None:
+        """When ``fit`` ran (UTC)."""
+        return self._fitted().fitted_at
