@@ -38,8 +38,11 @@ from trendcast._engine.frames import concat, cv_frame, forecast_columns, paths_f
 from trendcast._engine.inputs import (
     Series,
     check_covariates,
+    check_cv_lengths,
+    check_future_dates,
     check_horizon,
     check_past,
+    check_path_count,
     future_covariates,
     split_series,
 )
@@ -55,7 +58,7 @@ from trendcast._engine.records import (
     setup_search,
     split_update,
 )
-from trendcast._engine.spec import Spec, resolve_spec
+from trendcast._engine.spec import Spec, check_columns, check_horizon_size, resolve_spec
 from trendcast._engine.state import FittedAttributes, calibration_plan
 from trendcast._validation import count, describe_source, fail, format_items, verb
 from trendcast._warnings import warn
@@ -303,6 +306,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         self, df: pd.DataFrame | str | os.PathLike[str], spec: Spec | None = None
     ) -> tuple[pd.DataFrame, Spec, set[Any], str | None]:
         """Validate ``df``, resolve the settings (unless given) and check the covariates."""
+        check_columns(self.get_params(deep=False))
         validated = validate_sales(
             df,
             id_col=self.id_col,
@@ -387,13 +391,14 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             ``allow_negative=True``.
         """
         state = self._fitted()
-        h = _positive("h", h)
+        h = check_horizon_size(h)
         try:
             levels = check_levels(level)
         except ValueError as exc:
             raise ParameterError(f"level={level!r}: {exc}") from exc
         spec, keys, search_keys = state.spec, state.keys, state.search_keys()
         check_horizon(spec, h, "predict:", bool(search_keys))
+        check_future_dates(spec, state.last_dates, h)
         future = future_covariates(spec, X_df, state.last_dates, keys, h, search_keys)
         model_levels = with_reference(levels) if state.calibration is not None else levels
         items = [
@@ -573,13 +578,16 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             the actual ``<target_col>``. Categories too short for a window are
             left out of it and reported in ``cv_report_``.
         """
-        h = _positive("h", h)
+        h = check_horizon_size(h)
         if not isinstance(n_windows, int | np.integer) or n_windows < 1:
             raise ParameterError(f"n_windows must be a positive integer, got {n_windows!r}")
+        if step_size is not None:
+            step_size = _positive("step_size", step_size)
         levels = check_levels(level)
         data, spec, without, _ = self._prepare(df)
         plan = build_plan(self.get_params(deep=False), spec)
         series = split_series(data, spec, without)
+        check_cv_lengths(spec, series, h, int(n_windows), step_size)
         search = setup_search(spec, plan, self.models, series, without)
         check_horizon(spec, h, "cross_validation:", bool(search is not None and search.keys))
         model_levels = with_reference(levels) if plan.calibrate else levels
@@ -656,12 +664,14 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         (100, 3)
         """
         state = self._fitted()
-        h = _positive("h", h)
+        h = check_horizon_size(h)
         n_paths = _positive("n_paths", n_paths)
         if output not in ("frame", "arrays"):
             raise ParameterError(f"output={output!r} is not understood; pass 'frame' or 'arrays'")
         spec, keys, search_keys = state.spec, state.keys, state.search_keys()
         check_horizon(spec, h, "sample_paths:", bool(search_keys))
+        check_path_count(len(keys), n_paths, h)
+        check_future_dates(spec, state.last_dates, h)
         future = future_covariates(spec, X_df, state.last_dates, keys, h, search_keys)
         seeds = np.random.SeedSequence(random_state).spawn(len(keys))
         models = state.models

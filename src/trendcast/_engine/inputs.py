@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
-from trendcast._engine.spec import Spec
+from trendcast._engine.spec import MAX_PATH_VALUES, Spec
 from trendcast._validation import count, fail, format_items, format_rows, verb
-from trendcast.exceptions import ParameterError
+from trendcast._warnings import warn
+from trendcast.exceptions import DataWarning, ParameterError
 
 #: one category of a frame: key, demand, dates, covariates (None without any)
 Series = tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]
@@ -183,6 +184,26 @@ def future_covariates(
     return out
 
 
+def _check_conflicting_rows(frame: pd.DataFrame, spec: Spec) -> None:
+    """Two rows of ``X_df`` for one category and period must hold the same values."""
+    keys = [spec.id_col, spec.time_col]
+    frame = frame.reset_index(drop=True)
+    repeated = frame[frame.duplicated(keys, keep=False)]
+    if repeated.empty:
+        return
+    distinct = repeated.drop_duplicates()
+    conflicting = distinct[distinct.duplicated(keys, keep=False)]
+    if conflicting.empty:
+        return  # identical repeats: any of them is the value
+    raise fail(
+        "X_df has different covariate values for the same category and period",
+        expected="one row per category and period (repeats must be identical)",
+        found=format_rows(frame, np.sort(conflicting.index.to_numpy()), list(frame.columns)),
+        fix="keep one row per category and period, e.g. X_df.drop_duplicates("
+        f"[{spec.id_col!r}, {spec.time_col!r}], keep='last') if the last one is right",
+    )
+
+
 def _declared_future(
     spec: Spec,
     X_df: pd.DataFrame | None,
@@ -220,6 +241,7 @@ def _declared_future(
     check_covariates(X_df, spec, "X_df")
     frame = X_df[[spec.id_col, spec.time_col, *names]].copy()
     frame[spec.time_col] = pd.to_datetime(frame[spec.time_col], errors="coerce")
+    _check_conflicting_rows(frame, spec)
     lookup = frame.drop_duplicates([spec.id_col, spec.time_col], keep="last").set_index(
         [spec.id_col, spec.time_col]
     )
@@ -242,3 +264,63 @@ def _declared_future(
             fix="add those rows (the dates follow each category's last training date)",
         )
     return out
+
+
+def check_future_dates(spec: Spec, last_dates: Mapping[Any, pd.Timestamp], h: int) -> None:
+    """The ``h`` periods after every category's last date are dates pandas can hold."""
+    if not last_dates:
+        return
+    latest = max(last_dates.values())
+    try:
+        freqs.future_dates(latest, h, spec.freq)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError) as exc:
+        raise fail(
+            f"the forecast would run past the last date pandas can hold "
+            f"({pd.Timestamp.max:%Y-%m-%d})",
+            column=spec.time_col,
+            expected=f"{h} periods of {spec.freq} after {latest:%Y-%m-%d} within "
+            f"{pd.Timestamp.min:%Y-%m-%d} to {pd.Timestamp.max:%Y-%m-%d}",
+            found=str(exc),
+            fix="ask for a shorter horizon, or check the dates of the sales frame",
+        ) from exc
+
+
+def check_path_count(n_categories: int, n_paths: int, h: int) -> None:
+    """A ``sample_paths`` call stays under ``MAX_PATH_VALUES`` values."""
+    if n_categories * n_paths * h > MAX_PATH_VALUES:
+        raise ParameterError(
+            f"n_paths={n_paths} for {count(n_categories, 'category', 'categories')} and "
+            f"h={h} is {n_categories * n_paths * h:,} values, more than the "
+            f"{MAX_PATH_VALUES:,} one call draws (8 bytes each); pass fewer paths or draw "
+            "them for a subset of categories at a time (load(..., categories=[...]))"
+        )
+
+
+def check_cv_lengths(
+    spec: Spec, series: list[Series], h: int, n_windows: int, step_size: int | None
+) -> None:
+    """Every category too short for the windows is named; all too short is an error."""
+    step = h if step_size is None else step_size
+    need = h + step * (n_windows - 1) + 2
+    short = [(key, y.size) for key, y, _, _ in series if y.size < need]
+    if not short:
+        return
+    windows = f"{n_windows} windows of {h} periods, {step} apart"
+    if len(short) == len(series):
+        longest = max(n for _, n in short)
+        raise fail(
+            f"no category is long enough for {windows}",
+            column=spec.time_col,
+            expected=f"at least {need} periods in a category ({h} + {step} x "
+            f"{n_windows - 1} + 2 to fit on)",
+            found=f"the longest has {longest}",
+            fix="pass fewer windows (n_windows), a shorter horizon (h) or a smaller "
+            "step_size",
+        )
+    warn(
+        f"{count(len(short), 'category', 'categories')} {verb(len(short), 'is', 'are')} "
+        f"too short for {windows} (at least {need} periods) and left out: "
+        f"{format_items(key for key, _ in short)} (lengths "
+        f"{', '.join(str(n) for _, n in short[:5])}); see cv_report_",
+        DataWarning,
+    )

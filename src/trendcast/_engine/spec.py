@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,53 @@ import trendcast._frequency as freqs
 from trendcast._validation import format_items, verb
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import ParameterError
+
+#: columns of the output frames (besides the caller's id, time and target columns)
+OUTPUT_COLUMNS = ("model", "mean", "cutoff", "path")
+#: the longest horizon a call may ask for (10,000 weeks are 190 years)
+MAX_HORIZON = 10_000
+#: the most values one ``sample_paths`` call may draw (categories x paths x periods, 8 bytes
+#: each: 0.8 GB); more is asked for in chunks of categories
+MAX_PATH_VALUES = 100_000_000
+
+
+def check_columns(params: Mapping[str, Any]) -> None:
+    """The id, time and target columns are three names that no output column takes.
+
+    Raises
+    ------
+    ParameterError
+        When two of them are the same name, or one is ``model``, ``mean``,
+        ``cutoff``, ``path`` or an interval column (``lo-80``, ``hi-95``...).
+    """
+    names = {k: params[k] for k in ("id_col", "time_col", "target_col")}
+    if len(set(names.values())) < 3:
+        shown = ", ".join(f"{k}={v!r}" for k, v in names.items())
+        raise ParameterError(
+            f"id_col, time_col and target_col must name three different columns; got {shown}"
+        )
+    for key, name in names.items():
+        if isinstance(name, str) and (
+            name in OUTPUT_COLUMNS or re.fullmatch(r"(lo|hi)-\d+", name)
+        ):
+            raise ParameterError(
+                f"{key}={name!r} is also a column of trendcast's output frames "
+                f"({', '.join(OUTPUT_COLUMNS)}, lo-<level>, hi-<level>), so a forecast would "
+                f"hold two columns of that name; rename the column in your frame (e.g. "
+                f"df.rename(columns={{{name!r}: 'category'}})) and pass {key} the new name"
+            )
+
+
+def check_horizon_size(h: Any, what: str = "") -> int:
+    """``h`` as a positive int no larger than ``MAX_HORIZON``, or a ParameterError."""
+    if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
+        raise ParameterError(f"{what}h must be a positive integer, got {h!r}")
+    if h > MAX_HORIZON:
+        raise ParameterError(
+            f"{what}h={h} is more periods than trendcast forecasts at once (at most "
+            f"{MAX_HORIZON}); ask for a shorter horizon"
+        )
+    return int(h)
 
 
 @dataclass(frozen=True)
