@@ -8,6 +8,7 @@ and the versions, at the top of its markdown and in its JSON.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -131,3 +132,56 @@ def test_the_accuracy_report_and_json_carry_it():
     lines = md.splitlines()
     assert lines[0].startswith("# trendcast vs statsforecast")
     assert lines[2].startswith("- provenance: commit ") and lines[3].startswith("- date: ")
+
+
+RESULTS = BENCH / "results"
+
+
+def test_every_committed_result_names_its_provenance():
+    for md in sorted(RESULTS.rglob("*.md")):
+        lines = md.read_text().splitlines()
+        assert lines[0].startswith("# ") and lines[1] == "", md
+        assert lines[2].startswith("- provenance: "), md
+    for path in sorted(RESULTS.rglob("*.json")):
+        prov = json.loads(path.read_text())["provenance"]
+        assert prov["commit"] or prov["results_commit"], path
+        assert path.with_suffix(".md").exists(), path
+
+
+def test_history_rows_name_commits_git_has():
+    rows = [
+        line.split("|")
+        for line in (BENCH / "HISTORY.md").read_text().splitlines()
+        if re.match(r"\| 20\d\d-", line)
+    ]
+    assert len(rows) > 40
+    commits = sorted({cells[2].strip() for cells in rows})
+    assert all(re.fullmatch(r"[0-9a-f]{7,40}", c) for c in commits), commits
+    _git("rev-parse", "HEAD")  # skips without a repository
+    for commit in commits:
+        assert _git("cat-file", "-t", commit) == "commit", commit
+
+
+def _expand(name: str) -> list[str]:
+    """``a-{x,y}.md`` -> ``a-x.md``, ``a-y.md``."""
+    match = re.search(r"\{([^{}]*)\}", name)
+    if not match:
+        return [name]
+    head, tail = name[: match.start()], name[match.end() :]
+    return [n for part in match.group(1).split(",") for n in _expand(head + part + tail)]
+
+
+def test_the_docs_quote_only_result_files_that_exist():
+    # HISTORY.md names removed files on purpose (with the commit to read them from)
+    sources = [REPO / "README.md", BENCH / "README.md", *(REPO / "docs").rglob("*.md")]
+    sources += [*BENCH.glob("*.py"), *(REPO / "src").rglob("*.py")]
+    pattern = re.compile(r"results/((?:[\w.{},-]+/)*[\w.{},-]+\.(?:md|json|csv))")
+    quoted = 0
+    for source in sources:
+        for name in pattern.findall(source.read_text()):
+            if "<" in name or "compare.md" in name:  # a template, compare.py's default
+                continue
+            for path in _expand(name):
+                quoted += 1
+                assert (RESULTS / path).exists(), f"{source.relative_to(REPO)}: results/{path}"
+    assert quoted >= 10
