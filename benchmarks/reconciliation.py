@@ -22,6 +22,11 @@ from scipy import stats
 
 import trendcast as tc
 
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # loaded by path (a test), not run as a script
+    sys.path.append(str(HERE))
+from _provenance import provenance, with_provenance  # noqa: E402
+
 MAPPING = pd.DataFrame(
     {"total": ["T"] * 4, "sector": ["A", "A", "B", "B"], "category": ["a1", "a2", "b1", "b2"]}
 )
@@ -88,6 +93,7 @@ def run(w_true: np.ndarray, reps: int, seed: int) -> dict[str, dict[str, float]]
 
 
 def main(reps: int) -> None:
+    prov = provenance()
     case_a = np.diag([64.0, 16, 16, 1, 1, 1, 1])
     case_b = np.zeros((N, N))
     case_b[:3, :3] = 4 * np.eye(3)
@@ -114,9 +120,9 @@ def main(reps: int) -> None:
                 f"{row['paths']:.3f} |"
             )
         lines.append("")
-    text = "\n".join(lines)
+    text = with_provenance("\n".join(lines), prov)
     print(text)
-    path = Path(__file__).parent / "results" / "reconciliation.md"
+    path = HERE / "results" / "reconciliation.md"
     path.write_text(text + "\n", encoding="utf-8")
 
 

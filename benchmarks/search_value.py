@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import platform
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -55,6 +56,10 @@ from trendcast.datasets import load_nl_online_sales, load_nl_search_mapping, nl_
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(HERE) not in sys.path:  # loaded by path (a test), not run as a script
+    sys.path.append(str(HERE))
+from _provenance import provenance, with_provenance  # noqa: E402
+
 AUTOS = [
     Path("/work/shared/data/real/ptp_choi_varian_autos/merged.csv"),
     ROOT / "tests" / "data" / "choi_varian_autos.csv",
@@ -184,6 +189,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="ARIMA only, 6 windows")
     parser.add_argument("--out", default=str(HERE / "results" / "search_value.md"))
     args = parser.parse_args()
+    prov = provenance()
     warnings.simplefilter("ignore")
     windows = 6 if args.quick else args.windows
     started = time.perf_counter()
@@ -269,7 +275,7 @@ before search starts; one-step nowcasts from the 25th regression month on.
 
 {table(nowcasts, ["data", "arm", "n", "mae", "mae_log", "mase", "cov80", "cov95"], f3)}
 """
-    Path(args.out).write_text(text, encoding="utf-8")
+    Path(args.out).write_text(with_provenance(text, prov), encoding="utf-8")
     print(f"wrote {args.out}")
 
 

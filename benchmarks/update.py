@@ -25,6 +25,7 @@ import datetime as _dt
 import json
 import os
 import platform
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -35,6 +36,9 @@ import pandas as pd
 import trendcast as tc
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # loaded by path (a test), not run as a script
+    sys.path.append(str(HERE))
+from _provenance import provenance, with_provenance  # noqa: E402
 
 
 def timed(func):  # type: ignore[no-untyped-def]
@@ -50,6 +54,7 @@ def main() -> None:
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--out", type=Path, default=HERE / "results" / "update.md")
     args = p.parse_args()
+    prov = provenance()
 
     sales = tc.datasets.load_us_retail()
     cut = np.sort(sales["ds"].unique())[-args.new]
@@ -96,13 +101,14 @@ def main() -> None:
         "refit forecast (update keeps last fit's parameters and model choice).",
         "",
     ]
-    md = "\n".join(lines)
+    md = with_provenance("\n".join(lines), prov)
     print(md)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(md)
     args.out.with_suffix(".json").write_text(
         json.dumps(
             {
+                "provenance": prov,
                 "n_categories": n_cat,
                 "models": args.models,
                 "new_months": args.new,
