@@ -10,11 +10,17 @@ read the same.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
+
 import trendcast as tc
 from trendcast.models import (
     ARIMA,
     CES,
     ETS,
+    REGISTRY,
     SBA,
     TSB,
     Combination,
@@ -155,6 +161,41 @@ def test_the_built_allow_list_is_the_format_1_table():
         assert list(ALLOWED_MODELS[name][1]) == list(state), name
 
 
+def test_every_shipped_model_declares_its_saved_state_itself():
+    names = [cls.__dict__.get("_saved_name") for cls in REGISTRY]
+    assert all(isinstance(n, str) for n in names)
+    assert len(set(names)) == len(names) == len(ALLOWED_MODELS)
+    for cls in REGISTRY:
+        assert ALLOWED_MODELS[cls._saved_name] == (cls, cls._saved_state)
+
+
+def test_no_model_class_declares_a_name_outside_the_registry():
+    def walk(cls: type) -> list[type]:
+        return [cls, *(c for sub in cls.__subclasses__() for c in walk(sub))]
+
+    shipped = [c for c in walk(LocalModel) if c.__module__.startswith("trendcast.models.")]
+    declaring = {c for c in shipped if c.__dict__.get("_saved_name") is not None}
+    assert declaring == set(REGISTRY)
+
+
+def test_a_subclass_does_not_inherit_a_place_on_the_allow_list(tmp_path):
+    class MyNaive(Naive):
+        pass
+
+    assert MyNaive._saved_name == "trendcast.Naive"  # inherited, but not listed for MyNaive
+    assert all(cls is not MyNaive for cls, _ in ALLOWED_MODELS.values())
+    fc = tc.TrendForecaster(models=MyNaive()).fit(tc.datasets.load_us_retail(categories=["448"]))
+    with pytest.raises(tc.PersistenceError, match="allow_pickle=True"):
+        fc.save(tmp_path / "mine")
+
+
+def test_every_declared_kind_is_one_the_reader_checks():
+    from trendcast.persistence import _KIND_CHECKS
+
+    kinds = {kind for _, state in ALLOWED_MODELS.values() for kind in state.values()}
+    assert kinds <= set(_KIND_CHECKS)
+
+
 def test_public_names_are_unchanged():
     import trendcast.persistence as persistence
 
@@ -169,3 +210,12 @@ def test_public_names_are_unchanged():
     assert ALLOWED_OBJECTS == {"trendcast.ShoppingCalendar": tc.ShoppingCalendar}
     assert persistence.load is tc.load
 
+
+def test_importing_trendcast_loads_no_heavy_optional_library():
+    code = (
+        "import sys, trendcast, trendcast.persistence\n"
+        "heavy = ('statsmodels', 'prophet', 'matplotlib', 'skops')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

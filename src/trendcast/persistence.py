@@ -65,27 +65,7 @@ from sklearn.base import BaseEstimator
 
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import MissingDependencyError, PersistenceError
-from trendcast.models import (
-    ARIMA,
-    CES,
-    ETS,
-    SBA,
-    TSB,
-    Combination,
-    Croston,
-    Drift,
-    DynamicTheta,
-    IntermittentDemand,
-    LocalModel,
-    Naive,
-    Pool,
-    PooledRegression,
-    Prophet,
-    RegressionModel,
-    SeasonalNaive,
-    Theta,
-    WindowAverage,
-)
+from trendcast.models import REGISTRY, LocalModel, Pool
 
 if TYPE_CHECKING:
     from trendcast.forecaster import TrendForecaster
@@ -99,151 +79,73 @@ MANIFEST = "manifest.json"
 _FORMATS = ("dir", "zip", "tar")
 _DTYPES = ("float64", "int64", "bool")
 
-#: Kinds of fitted attributes: what a value read from a file must be.
-#: ``array?`` is an array or None; ``tuple`` a tuple of JSON scalars;
-#: ``models`` a list of allow-listed models.
-_KINDS = (
-    "float",
-    "int",
-    "bool",
-    "str",
-    "array",
-    "array?",
-    "tuple",
-    "model",
-    "models",
-    "sklearn",
-    "prophet",
-    "timestamp",
-    "strs",
-    "ints",
-    "float|array",
-    "sklearns",
-)
-
 _BASE_STATE: dict[str, str] = {"y_": "array", "X_": "array?", "n_obs_": "int"}
-
-_CROSTON_STATE = {
-    "alpha_": "float",
-    "size_": "float",
-    "interval_": "float",
-    "since_demand_": "int",
-    "size_ratios_": "array",
-}
 
 #: State written by every save but missing from files of older releases; the model
 #: restores those as they were saved then (Theta without n_fit: fitted on the whole
 #: history; without adjusted_errors: interval variance from the raw series).
 _MAY_BE_MISSING: dict[str, set[str]] = {"trendcast.Theta": {"n_fit", "adjusted_errors"}}
 
-#: The allow-list: stable type name -> (class, fitted attributes it may restore and their
-#: kinds; ``?`` marks a value that may be null). ``y_``, ``X_`` and ``n_obs_`` are
-#: restored for every model. A model class that is not here cannot be saved without
-#: ``allow_pickle=True``.
-ALLOWED_MODELS: dict[str, tuple[type[LocalModel], dict[str, str]]] = {
-    "trendcast.Naive": (Naive, {"sigma_": "float"}),
-    "trendcast.SeasonalNaive": (SeasonalNaive, {"sigma_": "float"}),
-    "trendcast.ETS": (
-        ETS,
-        {"form_": "tuple", "params_": "array", "aicc_": "float", "converged_": "bool"},
+#: What a value read back from a file must be, for each kind a model's
+#: ``_saved_state`` may declare (see ``LocalModel._saved_state``).
+_KIND_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "bool": lambda v: isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+    "array": lambda v: isinstance(v, np.ndarray),
+    "array?": lambda v: v is None or isinstance(v, np.ndarray),
+    "pool": lambda v: isinstance(v, Pool),
+    "tuple": lambda v: (
+        isinstance(v, tuple) and all(isinstance(x, str | int | float | bool) for x in v)
     ),
-    "trendcast.Theta": (
-        Theta,
-        {
-            "b0": "float",
-            "alpha": "float",
-            "one_step": "float",
-            "seasonal": "array",
-            "method": "str",
-            "deseasonalize": "bool",
-            "period": "int",
-            # observations the line was fitted on (the last eight seasons of a longer
-            # seasonal history); see _MAY_BE_MISSING
-            "n_fit": "int",
-            # the interval variance comes from the seasonally adjusted series (the
-            # fix of 2026-11-29); see _MAY_BE_MISSING
-            "adjusted_errors": "bool",
-        },
+    "model": lambda v: isinstance(v, LocalModel),
+    "models": lambda v: isinstance(v, list) and all(isinstance(m, LocalModel) for m in v),
+    "sklearn": lambda v: isinstance(v, BaseEstimator) and not isinstance(v, LocalModel),
+    "sklearns": lambda v: (
+        isinstance(v, list)
+        and all(isinstance(e, BaseEstimator) and not isinstance(e, LocalModel) for e in v)
     ),
-    "trendcast.DynamicTheta": (
-        DynamicTheta,
-        {
-            "alpha_": "float",
-            "theta_": "float",
-            "level0_": "float",
-            "seasonal_": "array",
-            "multiplicative_": "bool",
-            "sigma2_": "float",
-        },
+    "ints": lambda v: (
+        isinstance(v, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
     ),
-    "trendcast.CES": (
-        CES,
-        {
-            "seasonality_": "str",
-            "params_": "array",
-            "init_states_": "array",
-            "aicc_": "float",
-            "sigma2_": "float",
-        },
+    "float|array": lambda v: (
+        isinstance(v, np.ndarray) or (isinstance(v, int | float) and not isinstance(v, bool))
     ),
-    "trendcast.Combination": (Combination, {"models_": "models"}),
-    "trendcast.Drift": (Drift, {"drift_": "float", "sigma_": "float", "drift_se_": "float"}),
-    "trendcast.WindowAverage": (WindowAverage, {"sigma_": "float"}),
-    "trendcast.Croston": (Croston, _CROSTON_STATE),
-    "trendcast.SBA": (SBA, _CROSTON_STATE),
-    "trendcast.TSB": (
-        TSB,
-        {
-            "probability_init_": "float",
-            "alpha_": "float",
-            "beta_": "float",
-            "size_": "float",
-            "probability_": "float",
-            "size_ratios_": "array",
-        },
+    "prophet": lambda v: (
+        type(v).__module__.startswith("prophet.") and type(v).__name__ == "Prophet"
     ),
-    "trendcast.IntermittentDemand": (
-        IntermittentDemand,
-        {"demand_class_": "tuple", "reason_": "str", "model_": "model"},
-    ),
-    "trendcast.ARIMA": (
-        ARIMA,
-        {
-            "params_": "array",
-            "arima_order_": "tuple",
-            "seasonal_arima_order_": "tuple",
-            "constant_": "bool",
-            "has_covariates_": "bool",
-            "aicc_": "float",
-            "converged_": "bool",
-        },
-    ),
-    "trendcast.Prophet": (
-        Prophet,
-        {"freq_": "str", "first_date_": "timestamp", "model_": "prophet", "regressors_": "strs"},
-    ),
+    "timestamp": lambda v: isinstance(v, pd.Timestamp),
+    "strs": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
 }
 
-ALLOWED_MODELS["trendcast.RegressionModel"] = (
-    RegressionModel,
-    {
-        "lags_": "ints",
-        "memory_": "int",
-        "log_": "bool",
-        "d_": "int",
-        "estimator_": "sklearn",
-        "scale_": "float",
-        "x_scale_": "float|array",
-        "bounds_": "tuple",
-        "models_": "sklearns",
-        "relative_": "bool",
-        "step_scale_": "array",
-        "scores_": "array",
-        "residuals_": "array",
-    },
-)
 
-ALLOWED_MODELS["trendcast.PooledRegression"] = (PooledRegression, {"pool_": "pool"})
+def _allowed_models() -> dict[str, tuple[type[LocalModel], dict[str, str]]]:
+    """The allow-list, from the saved state each shipped model class declares itself.
+
+    A class in ``trendcast.models.REGISTRY`` is listed when it sets
+    ``_saved_name`` in its own body; its ``_saved_state`` may be inherited (SBA
+    saves what Croston saves). A subclass that only inherits a name is not
+    listed, so it is never saved or loaded as its parent.
+    """
+    return {
+        cls.__dict__["_saved_name"]: (cls, cls._saved_state)
+        for cls in REGISTRY
+        if cls.__dict__.get("_saved_name") is not None
+    }
+
+
+ALLOWED_MODELS: dict[str, tuple[type[LocalModel], dict[str, str]]] = _allowed_models()
+"""The models a file may hold: stable type name -> (class, fitted state and its kinds).
+
+Built from each model class's own declaration (``_saved_name`` and
+``_saved_state``, see [`LocalModel`][trendcast.models.LocalModel]), for the
+classes in ``trendcast.models.REGISTRY``. A model's ``y_``, ``X_`` and
+``n_obs_`` are restored for every model besides the attributes listed; a
+kind ending in ``?`` marks a value that may be null. Loading constructs no
+other class, and a model class that is not here is saved only with
+``allow_pickle=True``.
+"""
 
 #: The integer settings and counts of a PooledRegression's Pool, stored beside its
 #: regressors and widths.
@@ -1063,38 +965,7 @@ class _Reader:
 
     def typed(self, node: Any, kind: str, where: str) -> Any:
         value = self.value(node, where)
-        ok = {
-            "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-            "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-            "bool": lambda v: isinstance(v, bool),
-            "str": lambda v: isinstance(v, str),
-            "array": lambda v: isinstance(v, np.ndarray),
-            "array?": lambda v: v is None or isinstance(v, np.ndarray),
-            "pool": lambda v: isinstance(v, Pool),
-            "tuple": lambda v: (
-                isinstance(v, tuple) and all(isinstance(x, str | int | float | bool) for x in v)
-            ),
-            "model": lambda v: isinstance(v, LocalModel),
-            "models": lambda v: isinstance(v, list) and all(isinstance(m, LocalModel) for m in v),
-            "sklearn": lambda v: isinstance(v, BaseEstimator) and not isinstance(v, LocalModel),
-            "sklearns": lambda v: (
-                isinstance(v, list)
-                and all(isinstance(e, BaseEstimator) and not isinstance(e, LocalModel) for e in v)
-            ),
-            "ints": lambda v: (
-                isinstance(v, list)
-                and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
-            ),
-            "float|array": lambda v: (
-                isinstance(v, np.ndarray)
-                or (isinstance(v, int | float) and not isinstance(v, bool))
-            ),
-            "prophet": lambda v: (
-                type(v).__module__.startswith("prophet.") and type(v).__name__ == "Prophet"
-            ),
-            "timestamp": lambda v: isinstance(v, pd.Timestamp),
-            "strs": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
-        }[kind](value)
+        ok = _KIND_CHECKS[kind](value)
         if not ok:
             raise self.fail(where, f"expected {kind}, found {_short(node)}")
         if kind == "float" or (kind == "float|array" and not isinstance(value, np.ndarray)):
