@@ -190,7 +190,7 @@ def test_a_subclass_does_not_inherit_a_place_on_the_allow_list(tmp_path):
 
 
 def test_every_declared_kind_is_one_the_reader_checks():
-    from trendcast.persistence import _KIND_CHECKS
+    from trendcast.persistence._allowlists import _KIND_CHECKS
 
     kinds = {kind for _, state in ALLOWED_MODELS.values() for kind in state.values()}
     assert kinds <= set(_KIND_CHECKS)
