@@ -211,6 +211,14 @@ def test_public_names_are_unchanged():
     assert persistence.load is tc.load
 
 
+def test_a_bad_format_is_a_parameter_error(tmp_path):
+    fc = tc.TrendForecaster(models=Naive()).fit(tc.datasets.load_us_retail(categories=["448"]))
+    with pytest.raises(tc.ParameterError, match="format='rar'") as info:
+        fc.save(tmp_path / "x", format="rar")
+    assert isinstance(info.value, ValueError)  # as before
+    assert not (tmp_path / "x").exists()
+
+
 def test_importing_trendcast_loads_no_heavy_optional_library():
     code = (
         "import sys, trendcast, trendcast.persistence\n"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from trendcast._version import __version__
-from trendcast.exceptions import PersistenceError
+from trendcast.exceptions import ParameterError, PersistenceError
 
 FORMAT_VERSION = 1
 """The layout version this trendcast writes; it reads every version up to this one."""
@@ -114,7 +114,7 @@ def _check_manifest(manifest: Any, files: dict[str, bytes], source: str) -> None
 def _format_of(path: Path, format: str | None) -> str:
     if format is not None:
         if format not in _FORMATS:
-            raise ValueError(f"format={format!r}; use one of {_FORMATS}")
+            raise ParameterError(f"format={format!r}; use one of {_FORMATS}")
         return format
     suffix = path.suffix.lower()
     return {".zip": "zip", ".tar": "tar"}.get(suffix, "dir")
