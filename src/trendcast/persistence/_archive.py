@@ -31,14 +31,18 @@ _FORMATS = ("dir", "zip", "tar")
 
 
 def _sha256(data: bytes) -> str:
+    """The hex SHA-256 of ``data``, as the manifest lists it."""
     return hashlib.sha256(data).hexdigest()
 
 
 def _json_bytes(obj: Any) -> bytes:
+    """Compact UTF-8 JSON of ``obj``; NaN and infinity are refused (the codec tags them)."""
     return json.dumps(obj, allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _parse_json(data: bytes, name: str) -> Any:
+    """Parse the JSON member ``name``, refusing NaN and infinity constants."""
+
     def refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not valid JSON")
 
@@ -78,6 +82,7 @@ def _manifest(files: dict[str, bytes], facts: dict[str, Any]) -> bytes:
 
 
 def _check_manifest(manifest: Any, files: dict[str, bytes], source: str) -> None:
+    """Refuse a manifest of another format or newer version, and files missing, extra or changed."""
     if not isinstance(manifest, dict) or manifest.get("format") != "trendcast-forecaster":
         raise PersistenceError(f"{source}: {MANIFEST} does not describe a trendcast forecaster")
     version = manifest.get("format_version")
@@ -112,6 +117,7 @@ def _check_manifest(manifest: Any, files: dict[str, bytes], source: str) -> None
 
 # ---------------------------------------------------------------------------- writing
 def _format_of(path: Path, format: str | None) -> str:
+    """The layout to write: ``format`` if given, else from the suffix of ``path``."""
     if format is not None:
         if format not in _FORMATS:
             raise ParameterError(f"format={format!r}; use one of {_FORMATS}")
@@ -121,6 +127,7 @@ def _format_of(path: Path, format: str | None) -> str:
 
 
 def _write(files: dict[str, bytes], path: Path, kind: str) -> None:
+    """Write ``files`` at ``path`` as a directory, or a zip or tar with fixed metadata."""
     names = sorted(files)
     if kind == "dir":
         for name in names:
@@ -235,5 +242,6 @@ def _read_files(path: Path) -> dict[str, bytes]:
 
 
 def _check_member(path: Path, name: str) -> None:
+    """Refuse an archive member whose name points outside the archive."""
     if name.startswith(("/", "\\")) or ".." in Path(name).parts:
         raise PersistenceError(f"{path}: member {name!r} points outside the archive")

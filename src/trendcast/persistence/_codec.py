@@ -61,6 +61,7 @@ class _Writer:
         self.pools: dict[int, tuple[Pool, dict[str, Any]]] = {}
 
     def array(self, value: np.ndarray, where: str) -> dict[str, Any]:
+        """A reference to ``value`` in the flat array of its dtype, written once per content."""
         arr = np.asarray(value)
         if arr.dtype.kind == "f":
             dtype = "float64"
@@ -86,12 +87,14 @@ class _Writer:
         return ref
 
     def blob(self, folder: str, suffix: str, data: bytes) -> str:
+        """Store ``data`` as the next member of ``folder`` and return its name."""
         n = sum(1 for name in self.files if name.startswith(folder + "/"))
         name = f"{folder}/{n}{suffix}"
         self.files[name] = data
         return name
 
     def value(self, value: Any, where: str) -> Any:
+        """``value`` as JSON, tagged where JSON has no type for it; ``where`` names it in errors."""
         if value is None or isinstance(value, bool | str):
             return value
         if isinstance(value, np.bool_):
@@ -130,6 +133,7 @@ class _Writer:
         return self.opaque(value, where)
 
     def model(self, model: LocalModel, where: str) -> dict[str, Any]:
+        """An allow-listed model: type name, parameters and declared fitted state."""
         name = _type_name(model)
         if name is None:
             return self.opaque(model, where)
@@ -181,6 +185,7 @@ class _Writer:
         return {"$pickle": self.blob("pickled", ".joblib", buffer.getvalue())}
 
     def finish(self) -> dict[str, bytes]:
+        """Every member written: the binary ones and the flat arrays."""
         out = dict(self.files)
         for dtype in _DTYPES:
             if dtype == "float64" or self.parts[dtype]:
@@ -196,6 +201,7 @@ class _Writer:
 
 
 def _skops_dumps(value: Any, where: str) -> bytes:
+    """A scikit-learn estimator as skops bytes, the same for the same estimator."""
     try:
         import skops.io as sio
     except ImportError as exc:  # pragma: no cover - skops is a dependency
@@ -311,9 +317,11 @@ class _Reader:
             self.arrays[dtype] = arr
 
     def fail(self, where: str, why: str) -> PersistenceError:
+        """The error for a malformed value at ``where`` in this save."""
         return PersistenceError(f"{self.source}: {where}: {why}")
 
     def array(self, node: Any, where: str) -> np.ndarray:
+        """The array an ``{"$array": [dtype, offset, shape]}`` reference points to (a copy)."""
         ref = node.get("$array") if isinstance(node, dict) and len(node) == 1 else None
         if (
             not isinstance(ref, list)
@@ -332,6 +340,7 @@ class _Reader:
         return flat[offset : offset + size].reshape(shape).copy()
 
     def value(self, node: Any, where: str) -> Any:
+        """The Python value of a JSON node, untagging and building only what is allowed."""
         if node is None or isinstance(node, bool | int | float):
             return node
         if isinstance(node, str):
@@ -412,11 +421,13 @@ class _Reader:
         return pool
 
     def member(self, name: str, folder: str, where: str) -> bytes:
+        """The bytes of member ``name``, which must lie in ``folder``."""
         if not name.startswith(folder + "/") or name not in self.files:
             raise self.fail(where, f"refers to {name!r}, which is not a {folder} member")
         return self.files[name]
 
     def sklearn(self, name: str, where: str) -> Any:
+        """The estimator of a skops member, if skops trusts its types (or ``allow_pickle``)."""
         import skops.io as sio
 
         data = self.member(name, "estimators", where)
@@ -438,6 +449,7 @@ class _Reader:
             raise self.fail(where, f"{name} could not be read by skops: {exc}") from exc
 
     def prophet(self, name: str, where: str) -> Any:
+        """A Prophet model from its member, with Prophet's JSON reader."""
         data = self.member(name, "prophet", where)
         try:
             from prophet.serialize import model_from_json
@@ -454,6 +466,7 @@ class _Reader:
             raise self.fail(where, f"{name} is not a Prophet model: {exc}") from exc
 
     def unpickle(self, name: str, where: str) -> Any:
+        """A joblib member, only with ``allow_pickle``."""
         data = self.member(name, "pickled", where)
         if not self.allow_pickle:
             raise self.fail(
@@ -466,6 +479,7 @@ class _Reader:
         return joblib.load(io.BytesIO(data))
 
     def parameter_object(self, spec: dict[str, Any], where: str) -> Any:
+        """An allow-listed parameter object, built from its own parameters."""
         name, params = spec.get("type"), spec.get("params")
         if name not in ALLOWED_OBJECTS or set(spec) != {"type", "params"}:
             raise self.fail(where, f"object type {name!r} is not on the allow-list")
@@ -475,6 +489,7 @@ class _Reader:
         return cls(**{k: self.value(v, f"{where}.{k}") for k, v in params.items()})
 
     def model(self, spec: dict[str, Any], where: str) -> LocalModel:
+        """An allow-listed model with its parameters and the fitted state its class declares."""
         if set(spec) != {"type", "params", "state"}:
             raise self.fail(where, f"a model needs type, params and state; found {sorted(spec)}")
         name = spec["type"]
@@ -509,6 +524,7 @@ class _Reader:
         return model
 
     def typed(self, node: Any, kind: str, where: str) -> Any:
+        """The value of ``node``, refused unless it is of ``kind`` (see ``_KIND_CHECKS``)."""
         value = self.value(node, where)
         ok = _KIND_CHECKS[kind](value)
         if not ok:
@@ -519,5 +535,6 @@ class _Reader:
 
 
 def _short(node: Any) -> str:
+    """The start of ``node`` as JSON, for error messages."""
     text = json.dumps(node)[:60] if not isinstance(node, np.ndarray) else "an array"
     return text

@@ -72,6 +72,7 @@ def _calibration_to_json(calibration: Any, writer: _Writer) -> dict[str, Any] | 
 
 
 def _optional_int(value: Any, reader: _Reader, where: str) -> int | None:
+    """``value`` if it is None or an integer; refused otherwise."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -104,6 +105,7 @@ def _calibration_from_json(node: Any, reader: _Reader, where: str) -> Any:
 
 
 def _frame_to_json(frame: pd.DataFrame, writer: _Writer, where: str) -> dict[str, Any]:
+    """A report table as column names, dtypes and column values."""
     return {
         "columns": [str(c) for c in frame.columns],
         "dtypes": [str(frame[c].dtype) for c in frame.columns],
@@ -300,6 +302,7 @@ class _Categories:
         self.protos = protos
 
     def fit(self, key: Any) -> Any:
+        """Category ``key``'s fit record and model, built from its JSON (once)."""
         from trendcast.forecaster import _SeriesFit
 
         node = self.nodes.pop(key)
@@ -328,6 +331,8 @@ class _Categories:
 
 
 class _ModelOf:
+    """Builds ``models_`` of a loaded forecaster: each category's model from its fit."""
+
     def __init__(self, fits: Mapping[Any, Any]) -> None:
         self.fits = fits
 
@@ -336,6 +341,7 @@ class _ModelOf:
 
 
 def _frame_from_json(node: Any, reader: _Reader, where: str) -> pd.DataFrame:
+    """The report table ``_frame_to_json`` wrote, with its dtypes."""
     try:
         columns, dtypes, data = node["columns"], node["dtypes"], node["data"]
         if not (len(columns) == len(dtypes) == len(data)):
