@@ -50,7 +50,7 @@ class Theta(LocalModel):
         "period": "int",
         # observations the line was fitted on (the last eight seasons of a longer
         # seasonal history); may be missing from older files: see _MAY_BE_MISSING
-        # in trendcast.persistence
+        # in trendcast/persistence/_allowlists.py
         "n_fit": "int",
         # the interval variance comes from the seasonally adjusted series (the
         # fix of 2026-11-29); may be missing from older files, as n_fit
