@@ -117,6 +117,16 @@ class ARIMA(LocalModel):
     """
 
     family = "ARIMA"
+    _saved_name = "trendcast.ARIMA"
+    _saved_state = {
+        "params_": "array",
+        "arima_order_": "tuple",
+        "seasonal_arima_order_": "tuple",
+        "constant_": "bool",
+        "has_covariates_": "bool",
+        "aicc_": "float",
+        "converged_": "bool",
+    }
 
     def __init__(
         self,

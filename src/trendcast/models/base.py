@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.stats import norm
@@ -110,6 +110,34 @@ class LocalModel(BaseEstimator):
 
     #: short family name used in reports, e.g. "ETS"
     family: str = "model"
+
+    _saved_name: ClassVar[str | None] = None
+    """Stable type name under which ``trendcast.persistence`` saves this class.
+
+    For example ``"trendcast.ETS"``. Files store this name, never a module
+    path, so it must not change once released. Only a class that declares it
+    itself (not one that inherits it) and is in ``trendcast.models.REGISTRY``
+    is on the allow-list ``trendcast.persistence.ALLOWED_MODELS``; any other
+    model is saved only with ``allow_pickle=True``.
+    """
+
+    _saved_state: ClassVar[dict[str, str]] = {}
+    """The fitted attributes a save stores and a load may restore, with their kinds.
+
+    Beside these, ``y_``, ``X_`` and ``n_obs_`` are stored for every model.
+    Each attribute maps to the kind a value read back from a file must have
+    (the loader refuses anything else): ``"float"``, ``"int"``, ``"bool"``,
+    ``"str"``; ``"array"`` (a NumPy array of numbers or booleans) and
+    ``"array?"`` (such an array or None); ``"float|array"``; ``"tuple"`` (a
+    tuple of numbers, text or booleans); ``"ints"`` and ``"strs"`` (lists of
+    them); ``"timestamp"``; ``"model"`` and ``"models"`` (a model on the
+    allow-list, a list of them); ``"sklearn"`` and ``"sklearns"`` (a
+    scikit-learn estimator, a list of them; stored with skops);
+    ``"prophet"`` (a Prophet model, in Prophet's JSON); ``"pool"`` (a
+    PooledRegression pool). ``_state_to_save`` gets these names and returns
+    their values; ``_restore_state`` gets them back. Adding, removing or
+    renaming an entry changes the saved format.
+    """
 
     def tags(self) -> ModelTags:
         """The capabilities of this model with its current parameters."""

@@ -412,6 +412,14 @@ class CES(LocalModel):
     """
 
     family = "CES"
+    _saved_name = "trendcast.CES"
+    _saved_state = {
+        "seasonality_": "str",
+        "params_": "array",
+        "init_states_": "array",
+        "aicc_": "float",
+        "sigma2_": "float",
+    }
 
     def __init__(self, season_length: int | None = None, seasonality: str = "auto") -> None:
         self.season_length = season_length

@@ -44,6 +44,8 @@ class Combination(LocalModel):
     """
 
     family = "Combination"
+    _saved_name = "trendcast.Combination"
+    _saved_state = {"models_": "models"}
 
     def __init__(
         self,

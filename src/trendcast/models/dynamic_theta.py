@@ -92,6 +92,15 @@ class DynamicTheta(LocalModel):
     """
 
     family = "DynamicTheta"
+    _saved_name = "trendcast.DynamicTheta"
+    _saved_state = {
+        "alpha_": "float",
+        "theta_": "float",
+        "level0_": "float",
+        "seasonal_": "array",
+        "multiplicative_": "bool",
+        "sigma2_": "float",
+    }
 
     def __init__(self, season_length: int | None = None, theta: float | None = None) -> None:
         self.season_length = season_length

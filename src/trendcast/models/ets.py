@@ -207,6 +207,8 @@ class ETS(LocalModel):
     """
 
     family = "ETS"
+    _saved_name = "trendcast.ETS"
+    _saved_state = {"form_": "tuple", "params_": "array", "aicc_": "float", "converged_": "bool"}
 
     def __init__(
         self,

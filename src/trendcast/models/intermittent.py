@@ -122,6 +122,14 @@ class _CrostonFamily(_Simulated):
 
     family = "Croston"
     _debiased = False
+    #: Croston and SBA save the same state
+    _saved_state = {
+        "alpha_": "float",
+        "size_": "float",
+        "interval_": "float",
+        "since_demand_": "int",
+        "size_ratios_": "array",
+    }
 
     def __init__(
         self,
@@ -247,6 +255,7 @@ class Croston(_CrostonFamily):
     """
 
     family = "Croston"
+    _saved_name = "trendcast.Croston"
 
 
 class SBA(_CrostonFamily):
@@ -270,6 +279,7 @@ class SBA(_CrostonFamily):
     """
 
     family = "SBA"
+    _saved_name = "trendcast.SBA"
     _debiased = True
 
 
@@ -309,6 +319,15 @@ class TSB(_Simulated):
     """
 
     family = "TSB"
+    _saved_name = "trendcast.TSB"
+    _saved_state = {
+        "probability_init_": "float",
+        "alpha_": "float",
+        "beta_": "float",
+        "size_": "float",
+        "probability_": "float",
+        "size_ratios_": "array",
+    }
 
     def __init__(
         self,

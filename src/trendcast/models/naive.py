@@ -25,6 +25,8 @@ class Naive(LocalModel):
     """
 
     family = "Naive"
+    _saved_name = "trendcast.Naive"
+    _saved_state = {"sigma_": "float"}
 
     def tags(self) -> ModelTags:
         return ModelTags(min_length=2, supports_update=True, produces_samples=True)
@@ -74,6 +76,8 @@ class SeasonalNaive(LocalModel):
     """
 
     family = "SeasonalNaive"
+    _saved_name = "trendcast.SeasonalNaive"
+    _saved_state = {"sigma_": "float"}
 
     def __init__(self, season_length: int | None = None) -> None:
         self.season_length = season_length

@@ -379,6 +379,8 @@ class PooledRegression(LocalModel):
     """
 
     family = "PooledRegression"
+    _saved_name = "trendcast.PooledRegression"
+    _saved_state = {"pool_": "pool"}
 
     def __init__(
         self,

@@ -170,6 +170,13 @@ class Prophet(LocalModel):
     """
 
     family = "Prophet"
+    _saved_name = "trendcast.Prophet"
+    _saved_state = {
+        "freq_": "str",
+        "first_date_": "timestamp",
+        "model_": "prophet",
+        "regressors_": "strs",
+    }
 
     def __init__(
         self,

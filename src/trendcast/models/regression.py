@@ -119,6 +119,22 @@ class RegressionModel(LocalModel):
     """
 
     family = "RegressionModel"
+    _saved_name = "trendcast.RegressionModel"
+    _saved_state = {
+        "lags_": "ints",
+        "memory_": "int",
+        "log_": "bool",
+        "d_": "int",
+        "estimator_": "sklearn",
+        "scale_": "float",
+        "x_scale_": "float|array",
+        "bounds_": "tuple",
+        "models_": "sklearns",
+        "relative_": "bool",
+        "step_scale_": "array",
+        "scores_": "array",
+        "residuals_": "array",
+    }
 
     def __init__(
         self,

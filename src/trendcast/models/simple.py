@@ -48,6 +48,8 @@ class Drift(LocalModel):
     """
 
     family = "Drift"
+    _saved_name = "trendcast.Drift"
+    _saved_state = {"drift_": "float", "sigma_": "float", "drift_se_": "float"}
 
     def tags(self) -> ModelTags:
         return ModelTags(min_length=3, supports_update=True, produces_samples=True)
@@ -115,6 +117,8 @@ class WindowAverage(LocalModel):
     """
 
     family = "WindowAverage"
+    _saved_name = "trendcast.WindowAverage"
+    _saved_state = {"sigma_": "float"}
 
     def __init__(self, window: int | None = None) -> None:
         self.window = window

@@ -247,6 +247,8 @@ class IntermittentDemand(LocalModel):
     """
 
     family = "IntermittentDemand"
+    _saved_name = "trendcast.IntermittentDemand"
+    _saved_state = {"demand_class_": "tuple", "reason_": "str", "model_": "model"}
 
     def __init__(
         self,

@@ -39,6 +39,23 @@ class Theta(LocalModel):
     """
 
     family = "Theta"
+    _saved_name = "trendcast.Theta"
+    _saved_state = {
+        "b0": "float",
+        "alpha": "float",
+        "one_step": "float",
+        "seasonal": "array",
+        "method": "str",
+        "deseasonalize": "bool",
+        "period": "int",
+        # observations the line was fitted on (the last eight seasons of a longer
+        # seasonal history); may be missing from older files: see _MAY_BE_MISSING
+        # in trendcast/persistence/_allowlists.py
+        "n_fit": "int",
+        # the interval variance comes from the seasonally adjusted series (the
+        # fix of 2026-11-29); may be missing from older files, as n_fit
+        "adjusted_errors": "bool",
+    }
 
     def __init__(self, season_length: int | None = None, theta: float = 2.0) -> None:
         self.season_length = season_length

@@ -1,0 +1,458 @@
+"""A forecaster's parameters and state <-> ``forecaster.json`` and ``categories.json``.
+
+``_forecaster_files`` and ``_assemble`` map the whole state; the rest turns
+its parts (fit plan, reports, calibration, one category's fit) into JSON and
+back. Nothing here knows ``TrendForecaster``: it saves and loads through these.
+``forecaster.json`` holds the constructor parameters, frequency, season
+length, fit plan, reports, calibration and the fallback prototypes;
+``categories.json`` each category's history, fit record and model. A loaded
+forecaster rebuilds each category's model the first time it is used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trendcast._calibration import Calibration
+from trendcast._engine.fitting import SeriesFit
+from trendcast._engine.plan import Plan
+from trendcast._engine.spec import resolve_spec
+from trendcast._engine.state import ForecasterState
+from trendcast.exceptions import ParameterError, PersistenceError
+from trendcast.models import LocalModel
+from trendcast.persistence._archive import FORMAT_VERSION, _json_bytes
+from trendcast.persistence._codec import _Reader, _Writer
+
+# The fields of ForecasterState this format stores (``search`` and ``search_report``
+# only ever hold None here: a forecaster with past covariates is not saved). A field
+# added to the state and not listed makes ``save`` refuse, so new state is never
+# dropped silently.
+_STATE_FIELDS = {
+    "spec",
+    "plan",
+    "fits",
+    "y",
+    "X",
+    "last_dates",
+    "fit_report",
+    "selection_report",
+    "search",
+    "calibration",
+    "search_report",
+    "fitted_at",
+}
+
+
+def _calibration_to_json(calibration: Any, writer: _Writer) -> dict[str, Any] | None:
+    """The pooled |normalised errors| per candidate and step (no code, only numbers)."""
+    if calibration is None:
+        return None
+    pools = []
+    for key, pool in calibration.pools.items():
+        where = f"calibration of candidate {key!r}"
+        pools.append(
+            {
+                "key": int(key),
+                "name": str(pool.name),
+                "steps": [writer.array(a, where) for a in pool.by_step],
+                "counts": [int(c) for c in pool.counts],
+            }
+        )
+    skipped = [
+        {"key": int(k), "name": str(name), "n": int(n)}
+        for k, (name, n) in calibration.skipped.items()
+    ]
+    return {"pools": pools, "skipped": skipped}
+
+
+def _optional_int(value: Any, reader: _Reader, where: str) -> int | None:
+    """``value`` if it is None or an integer; refused otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise reader.fail(where, f"candidate {value!r} is not an integer")
+    return value
+
+
+def _calibration_from_json(node: Any, reader: _Reader, where: str) -> Any:
+    """Rebuild the calibration saved by ``_calibration_to_json`` (None when absent)."""
+    if node is None:
+        return None
+    try:
+        pools: dict[Any, tuple[str, list[np.ndarray], list[int]]] = {
+            _optional_int(p["key"], reader, where): (
+                str(p["name"]),
+                [reader.array(a, f"{where} calibration") for a in p["steps"]],
+                [int(c) for c in p["counts"]],
+            )
+            for p in node["pools"]
+        }
+        skipped: dict[Any, tuple[str, int]] = {
+            _optional_int(k["key"], reader, where): (str(k["name"]), int(k["n"]))
+            for k in node["skipped"]
+        }
+    except (KeyError, TypeError) as exc:
+        raise reader.fail(where, f"the calibration is malformed: {exc}") from exc
+    return Calibration.from_pools(pools, skipped)
+
+
+def _frame_to_json(frame: pd.DataFrame, writer: _Writer, where: str) -> dict[str, Any]:
+    """A report table as column names, dtypes and column values."""
+    return {
+        "columns": [str(c) for c in frame.columns],
+        "dtypes": [str(frame[c].dtype) for c in frame.columns],
+        "data": [
+            [writer.value(v, f"{where}.{c}") for v in frame[c].tolist()] for c in frame.columns
+        ],
+    }
+
+
+def _check_ids(keys: list[Any]) -> None:
+    """Refuse category ids that are neither text nor integers (JSON could not key them)."""
+    for key in keys:
+        if not isinstance(key, str | int | np.integer) or isinstance(key, bool):
+            raise PersistenceError(
+                f"category {key!r} is a {type(key).__name__}; only text and integer category "
+                "ids can be saved"
+            )
+
+
+class _Prototypes:
+    """The fallback models of every category, each written once and referred to by index."""
+
+    def __init__(self, writer: _Writer) -> None:
+        self.writer = writer
+        self.specs: list[Any] = []
+        self.index: dict[str, int] = {}
+
+    def __call__(self, model: LocalModel, where: str) -> int:
+        spec = self.writer.value(model, where)
+        key = json.dumps(spec, sort_keys=True)
+        if key not in self.index:
+            self.index[key] = len(self.specs)
+            self.specs.append(spec)
+        return self.index[key]
+
+
+def _category_json(
+    writer: _Writer,
+    protos: _Prototypes,
+    key: Any,
+    fit: Any,
+    y: np.ndarray,
+    X: np.ndarray | None,
+) -> dict[str, Any]:
+    """One category's entry of ``categories.json``: its history, fit record and model."""
+    where = f"category {key!r}"
+    return {
+        "id": writer.value(key, where),
+        "y": writer.array(y, f"{where} history"),
+        "X": None if X is None else writer.array(X, f"{where} covariates"),
+        "tried": fit.tried,
+        "used": fit.used,
+        "fell_back": bool(fit.fell_back),
+        "chosen": None if fit.chosen is None else int(fit.chosen),
+        "reasons": [str(r) for r in fit.reasons],
+        "scores": writer.value([tuple(s) for s in fit.scores], f"{where} scores"),
+        "chain": [protos(p, f"{where} fallback chain") for p in fit.chain],
+        "candidate": None if fit.candidate is None else int(fit.candidate),
+        "model": writer.value(fit.model, f"{where} model"),
+    }
+
+
+def _forecaster_files(
+    params: dict[str, Any], state: ForecasterState, allow_pickle: bool
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """Every file of a saved forecaster but the manifest, and the manifest's facts.
+
+    Parameters
+    ----------
+    params : dict
+        The forecaster's constructor parameters.
+    state : ForecasterState
+        Its fitted state.
+    allow_pickle : bool
+        Store objects that have no safe format with joblib.
+
+    Returns
+    -------
+    files : dict of str to bytes
+        ``forecaster.json``, ``categories.json``, the arrays and binary members.
+    facts : dict
+        ``freq``, ``columns``, ``fit_date`` and ``categories``, for the manifest.
+
+    Raises
+    ------
+    PersistenceError
+        When the state holds a field this format does not store, a category
+        id that is neither text nor an integer, or an object without a safe
+        format (and ``allow_pickle`` is False).
+    """
+    unknown = sorted({f.name for f in dataclasses.fields(state)} - _STATE_FIELDS)
+    if unknown:
+        raise PersistenceError(
+            f"this forecaster holds fitted state that format {FORMAT_VERSION} does not store: "
+            f"{unknown}; saving it would lose it (update trendcast.persistence)"
+        )
+    writer = _Writer(allow_pickle)
+    protos = _Prototypes(writer)
+    plan = state.plan
+    plan_json = {
+        f.name: writer.value(getattr(plan, f.name), f"plan.{f.name}")
+        for f in dataclasses.fields(plan)
+    }
+    keys = list(state.fits)
+    _check_ids(keys)
+    categories = [
+        _category_json(writer, protos, key, state.fits[key], state.y[key], state.X[key])
+        for key in keys
+    ]
+    dates = [pd.Timestamp(state.last_dates[k]) for k in keys]
+    tz = {str(d.tz) for d in dates if d.tz is not None}
+    units = {d.unit for d in dates}
+    fitted_at = state.fitted_at
+    spec = state.spec
+    saved = {
+        "params": {k: writer.value(v, f"parameter {k}") for k, v in params.items()},
+        "freq": spec.freq,
+        "season_length": int(spec.season_length),
+        "fitted_at": None if fitted_at is None else pd.Timestamp(fitted_at).isoformat(),
+        "plan": plan_json,
+        "prototypes": protos.specs,
+        "last_dates": writer.array(
+            np.array([d.value for d in dates], dtype=np.int64), "last dates"
+        ),
+        "last_dates_tz": tz.pop() if len(tz) == 1 else None,
+        "last_dates_unit": units.pop() if len(units) == 1 else "ns",
+        "fit_report": _frame_to_json(state.fit_report, writer, "fit_report_"),
+        "selection_report": _frame_to_json(state.selection_report, writer, "selection_report_"),
+        "calibration": _calibration_to_json(state.calibration, writer),
+    }
+    files = writer.finish()
+    files["forecaster.json"] = _json_bytes(saved)
+    files["categories.json"] = _json_bytes({"categories": categories})
+    facts = {
+        "freq": spec.freq,
+        "columns": {
+            "id": spec.id_col,
+            "time": spec.time_col,
+            "target": spec.target_col,
+            "covariates": list(spec.covariates),
+        },
+        "fit_date": saved["fitted_at"],
+        "categories": [writer.value(k, "category") for k in keys],
+    }
+    return files, facts
+
+
+class _LazyDict(MutableMapping):
+    """A mapping whose values are built on first access, in insertion order."""
+
+    _PENDING = object()
+
+    def __init__(self, keys: Sequence[Any], build: Callable[[Any], Any]) -> None:
+        self._items: dict[Any, Any] = dict.fromkeys(keys, self._PENDING)
+        self._build = build
+
+    def __getitem__(self, key: Any) -> Any:
+        value = self._items[key]
+        if value is self._PENDING:
+            value = self._items[key] = self._build(key)
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._items[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._items[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __repr__(self) -> str:
+        built = sum(v is not self._PENDING for v in self._items.values())
+        return f"<{len(self)} categories, {built} rebuilt so far>"
+
+
+class _Categories:
+    """Builds one category's fit from its JSON on first use."""
+
+    def __init__(self, reader: _Reader, nodes: dict[Any, dict], protos: list[LocalModel]):
+        self.reader = reader
+        self.nodes = nodes
+        self.protos = protos
+
+    def fit(self, key: Any) -> Any:
+        """Category ``key``'s fit record and model, built from its JSON (once)."""
+        node = self.nodes.pop(key)
+        where = f"categories.json, category {key!r}"
+        r = self.reader
+        scores = r.value(node["scores"], f"{where} scores")
+        chain = node["chain"]
+        if not isinstance(chain, list) or not all(
+            isinstance(i, int) and 0 <= i < len(self.protos) for i in chain
+        ):
+            raise r.fail(where, "the fallback chain refers to unknown prototypes")
+        model = r.value(node["model"], f"{where} model")
+        if not isinstance(model, LocalModel):
+            raise r.fail(where, "the model is not a trendcast model")
+        return SeriesFit(
+            model=model,
+            tried=str(node["tried"]),
+            used=str(node["used"]),
+            fell_back=bool(node["fell_back"]),
+            chosen=node["chosen"],
+            reasons=[str(s) for s in node["reasons"]],
+            scores=[tuple(s) for s in scores],
+            chain=[self.protos[i] for i in chain],
+            candidate=_optional_int(node.get("candidate"), r, where),
+        )
+
+
+def _frame_from_json(node: Any, reader: _Reader, where: str) -> pd.DataFrame:
+    """The report table ``_frame_to_json`` wrote, with its dtypes."""
+    try:
+        columns, dtypes, data = node["columns"], node["dtypes"], node["data"]
+        if not (len(columns) == len(dtypes) == len(data)):
+            raise ValueError("columns, dtypes and data differ in length")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise reader.fail(where, f"malformed table: {exc}") from exc
+    frame = pd.DataFrame(
+        {c: reader.value(col, f"{where}.{c}") for c, col in zip(columns, data, strict=True)},
+        columns=columns,
+    )
+    for c, dtype in zip(columns, dtypes, strict=True):
+        if dtype not in ("float64", "int64", "bool", "object", "str", "string"):
+            raise reader.fail(where, f"column {c!r} has unsupported dtype {dtype!r}")
+        if str(frame[c].dtype) != dtype:
+            frame[c] = frame[c].astype(dtype)
+    return frame
+
+
+def _assemble(
+    reader: _Reader,
+    state: dict[str, Any],
+    cats: dict[str, Any],
+    wanted: Sequence[Any] | None,
+    parameters: frozenset[str],
+) -> tuple[dict[str, Any], ForecasterState]:
+    """The parameters and state that ``forecaster.json`` and ``categories.json`` describe.
+
+    Parameters
+    ----------
+    reader : _Reader
+        The verified members of the save.
+    state, cats : dict
+        The parsed ``forecaster.json`` and ``categories.json``.
+    wanted : sequence, optional
+        Only these categories (default: all).
+    parameters : frozenset of str
+        The forecaster's parameter names; a saved one outside them is refused.
+
+    Returns
+    -------
+    params : dict
+        The constructor parameters.
+    state : ForecasterState
+        Fitted; each category's fit is rebuilt when first used.
+
+    Raises
+    ------
+    PersistenceError
+        When a field is malformed or a wanted category was not saved.
+    """
+    where = "forecaster.json"
+    saved = state["params"]
+    extra = sorted(set(saved) - parameters)
+    if extra:
+        raise reader.fail(where, f"TrendForecaster has no parameter(s) {extra}")
+    params = {k: reader.value(v, f"{where} {k}") for k, v in saved.items()}
+    protos = [
+        reader.value(p, f"{where} prototypes[{i}]") for i, p in enumerate(state["prototypes"])
+    ]
+    if not all(isinstance(p, LocalModel) for p in protos):
+        raise reader.fail(where, "a prototype is not a trendcast model")
+    plan = _plan_from_json(state["plan"], reader, where)
+    fitted_at = None if state["fitted_at"] is None else pd.Timestamp(state["fitted_at"])
+    nodes = cats["categories"]
+    if not isinstance(nodes, list):
+        raise reader.fail("categories.json", "expected a list of categories")
+    keys = [reader.value(n["id"], "categories.json id") for n in nodes]
+    dates = _last_dates(state, reader, where, len(keys))
+    by_key = dict(zip(keys, nodes, strict=True))
+    date_of = dict(zip(keys, dates, strict=True))
+    fit_report = _frame_from_json(state["fit_report"], reader, f"{where} fit_report")
+    selection_report = _frame_from_json(
+        state["selection_report"], reader, f"{where} selection_report"
+    )
+    try:
+        spec = resolve_spec(params, str(state["freq"]), int(state["season_length"]))
+    except ParameterError as exc:
+        raise reader.fail(where, f"the saved parameters are not valid: {exc}") from exc
+    if wanted is not None:
+        missing = [k for k in wanted if k not in by_key]
+        if missing:
+            raise PersistenceError(
+                f"{reader.source}: no fitted model for categories {missing}; saved categories "
+                f"start {keys[:5]}"
+            )
+        keys = list(dict.fromkeys(wanted))
+        fit_report = fit_report[fit_report[spec.id_col].isin(keys)].reset_index(drop=True)
+        selection_report = selection_report[
+            selection_report[spec.id_col].isin(keys)
+        ].reset_index(drop=True)
+    builder = _Categories(reader, {k: by_key[k] for k in keys}, protos)
+    return params, ForecasterState(
+        spec=spec,
+        plan=plan,
+        fits=_LazyDict(keys, builder.fit),
+        y={k: reader.array(by_key[k]["y"], f"category {k!r} history") for k in keys},
+        X={
+            k: None
+            if by_key[k]["X"] is None
+            else reader.array(by_key[k]["X"], f"category {k!r} covariates")
+            for k in keys
+        },
+        last_dates={k: date_of[k] for k in keys},
+        fit_report=fit_report,
+        selection_report=selection_report,
+        calibration=_calibration_from_json(state.get("calibration"), reader, where),
+        fitted_at=fitted_at,
+    )
+
+
+def _plan_from_json(plan: Any, reader: _Reader, where: str) -> Plan:
+    """The fit plan saved in ``forecaster.json``."""
+    names = {f.name for f in dataclasses.fields(Plan)}
+    if not isinstance(plan, dict) or not set(plan) <= names:
+        raise reader.fail(where, f"the fit plan has unknown fields {sorted(set(plan) - names)}")
+    try:
+        return Plan(**{k: reader.value(v, f"{where} plan.{k}") for k, v in plan.items()})
+    except TypeError as exc:
+        raise reader.fail(where, f"the fit plan is incomplete: {exc}") from exc
+
+
+def _last_dates(state: dict[str, Any], reader: _Reader, where: str, n: int) -> pd.DatetimeIndex:
+    """Each category's last date, in the time zone and unit it was saved in."""
+    stamps = reader.array(state["last_dates"], f"{where} last_dates")
+    if stamps.shape != (n,):
+        raise reader.fail(where, "last_dates does not have one date per category")
+    dates = pd.DatetimeIndex(pd.to_datetime(stamps, unit="ns"))
+    if state["last_dates_tz"]:
+        dates = dates.tz_localize("UTC").tz_convert(state["last_dates_tz"])
+    unit = state["last_dates_unit"]
+    if unit not in ("s", "ms", "us", "ns"):
+        raise reader.fail(where, f"last_dates_unit {unit!r} is not a time unit")
+    return dates.as_unit(unit)
