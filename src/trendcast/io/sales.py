@@ -23,6 +23,7 @@ from trendcast._validation import (
 )
 from trendcast.exceptions import DataValidationError, DataWarning
 from trendcast.io._checks import (
+    caller_stacklevel,
     check_on_frequency,
     check_table,
     check_unique,
@@ -291,7 +292,7 @@ def _handle_gaps(
         f"({format_items(gap_ids)}) with fill={fill!r}"
     )
     logger.warning(message)
-    warnings.warn(message, DataWarning, stacklevel=4)
+    warnings.warn(message, DataWarning, stacklevel=caller_stacklevel())
     return out, n_missing
 
 
