@@ -7,7 +7,6 @@ file, column and rows the same way.
 
 from __future__ import annotations
 
-import inspect
 import os
 import warnings
 from collections.abc import Sequence
@@ -35,28 +34,6 @@ class Wording:
 
 DEMAND = Wording("demand", "demand value", "units or money", "0 if nothing was sold")
 SEARCH = Wording("interest", "search value", "search interest", "0 for no searches")
-
-
-def caller_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first caller outside trendcast.
-
-    Pass it from the function that warns, ``warnings.warn(..., stacklevel=caller_stacklevel())``:
-    the warning then names the line of the user's code that called trendcast, however many
-    private helpers (and public functions calling each other) lie in between.
-    """
-    frame = inspect.currentframe()
-    level = 0
-    try:
-        frame = frame.f_back if frame is not None else None  # the function that warns
-        while frame is not None:
-            level += 1
-            module = frame.f_globals.get("__name__", "")
-            if module != "trendcast" and not module.startswith("trendcast."):
-                break
-            frame = frame.f_back
-    finally:
-        del frame
-    return max(level, 1)
 
 
 def check_table(

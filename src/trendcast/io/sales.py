@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,9 +20,9 @@ from trendcast._validation import (
     show,
     verb,
 )
+from trendcast._warnings import warn
 from trendcast.exceptions import DataValidationError, DataWarning
 from trendcast.io._checks import (
-    caller_stacklevel,
     check_on_frequency,
     check_table,
     check_unique,
@@ -291,8 +290,7 @@ def _handle_gaps(
         f"{count(len(gap_ids), 'series', 'series')} "
         f"({format_items(gap_ids)}) with fill={fill!r}"
     )
-    logger.warning(message)
-    warnings.warn(message, DataWarning, stacklevel=caller_stacklevel())
+    warn(message, DataWarning, logger)
     return out, n_missing
 
 

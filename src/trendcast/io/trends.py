@@ -33,7 +33,6 @@ import io
 import logging
 import os
 import re
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +42,8 @@ import pandas as pd
 
 import trendcast._frequency as freqs
 from trendcast._validation import count, format_items, show
+from trendcast._warnings import warn
 from trendcast.exceptions import DataValidationError, DataWarning
-from trendcast.io._checks import caller_stacklevel
 
 __all__ = ["read_google_trends"]
 
@@ -240,8 +239,7 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
         "If names look wrong, pass encoding=... (e.g. 'cp1254' Turkish, 'cp1250' "
         "Central European, 'cp1251' Cyrillic, 'gbk' Chinese)."
     )
-    logger.warning(message)
-    warnings.warn(message, DataWarning, stacklevel=caller_stacklevel())
+    warn(message, DataWarning, logger)
     return text, chosen
 
 
