@@ -44,7 +44,7 @@ from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator
 
 import trendcast._frequency as freqs
-from trendcast.exceptions import DataValidationError
+from trendcast.exceptions import DataValidationError, ParameterError
 
 __all__ = ["EVENTS", "ShoppingCalendar", "event_dates", "shopping_calendar"]
 
@@ -116,7 +116,7 @@ def event_dates(event: str, years: Sequence[int] | range) -> pd.DatetimeIndex:
     ['2024-11-29', '2025-11-28']
     """
     if event not in _EVENT_DAYS:
-        raise ValueError(f"unknown event {event!r}; choose from {', '.join(EVENTS)}")
+        raise ParameterError(f"unknown event {event!r}; choose from {', '.join(EVENTS)}")
     days = [d for y in years for d in _EVENT_DAYS[event](int(y))]
     return pd.DatetimeIndex(sorted(days))
 
@@ -203,13 +203,14 @@ class ShoppingCalendar(BaseEstimator):
         ------
         DataValidationError
             Missing or unreadable dates, or a frequency that cannot be inferred.
-        ValueError
-            An unknown event, country, window or aggregate.
+        ParameterError
+            An unknown event, country, window, aggregate or frequency (also a
+            ``ValueError``).
         """
         events = self._events()
         windows = self._windows(events)
         if self.aggregate not in ("count", "share"):
-            raise ValueError(f"aggregate must be 'count' or 'share', got {self.aggregate!r}")
+            raise ParameterError(f"aggregate must be 'count' or 'share', got {self.aggregate!r}")
         index, values = _read_dates(dates)
         uniq = pd.DatetimeIndex(np.unique(values.to_numpy(dtype="datetime64[D]")))
         freq = _resolve_freq(uniq, freq)
@@ -245,14 +246,14 @@ class ShoppingCalendar(BaseEstimator):
         chosen = [self.events] if isinstance(self.events, str) else list(self.events)
         unknown = [e for e in chosen if e not in EVENTS]
         if unknown:
-            raise ValueError(f"unknown event(s) {unknown!r}; choose from {', '.join(EVENTS)}")
+            raise ParameterError(f"unknown event(s) {unknown!r}; choose from {', '.join(EVENTS)}")
         return list(dict.fromkeys(chosen))
 
     def _windows(self, events: list[str]) -> dict[str, tuple[int, int]]:
         out: dict[str, tuple[int, int]] = {}
         for name, window in (self.windows or {}).items():
             if name not in events:
-                raise ValueError(
+                raise ParameterError(
                     f"windows names {name!r}, which is not among the events {events!r}"
                 )
             try:
@@ -260,7 +261,7 @@ class ShoppingCalendar(BaseEstimator):
             except (TypeError, ValueError):
                 before = after = -1
             if before < 0 or after < 0 or tuple(window) != (before, after):
-                raise ValueError(
+                raise ParameterError(
                     f"window of {name!r} must be (days_before, days_after), two whole numbers "
                     f">= 0, e.g. (14, 6); got {window!r}"
                 )
@@ -336,7 +337,7 @@ def _resolve_freq(uniq: pd.DatetimeIndex, freq: str | None) -> str:
     try:
         return freqs.normalize_freq(freq)
     except ValueError as exc:
-        raise ValueError(f"freq={freq!r}: {exc}; use one of {freqs.SUPPORTED}") from exc
+        raise ParameterError(f"freq={freq!r}: {exc}; use one of {freqs.SUPPORTED}") from exc
 
 
 def _period_bounds(dates: pd.DatetimeIndex, freq: str) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
@@ -391,7 +392,7 @@ def _public_holidays(country: str, first: int, last: int) -> np.ndarray:
     try:
         calendar = holidays.country_holidays(country, years=range(first, last + 1))
     except NotImplementedError as exc:
-        raise ValueError(
+        raise ParameterError(
             f"country={country!r} is not a country the holidays package knows; use an "
             "ISO 3166 code such as 'CN', 'US' or 'DE' (holidays.list_supported_countries() "
             "lists them), or country=None for no holidays"

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from trendcast._validation import fail
+from trendcast.exceptions import ParameterError
 
 __all__ = [
     "coverage",
@@ -123,7 +124,7 @@ def _scaled(
     _check(df, [id_col, target_col, pred_col])
     _check(train_df, [id_col, time_col, target_col])
     if season_length < 1:
-        raise ValueError("season_length must be at least 1")
+        raise ParameterError("season_length must be at least 1")
     train = {k: g.sort_values(time_col) for k, g in train_df.groupby(id_col, sort=False)}
     name = "rmsse" if squared else "mase"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -140,6 +141,197 @@ def _stock(
     }
 
 
+@dataclass(frozen=True)
+class _Names:
+    """Column names shared by the forecast, supply and paths frames."""
+
+    id: str
+    time: str
+    supply: str
+    target: str
+    scenario: str | None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """How supply meets demand, and when a period is flagged short or long."""
+
+    kind: str
+    window: int | None
+    threshold: float
+    persistence: int
+    min_cover: float | None
+    max_cover: float | None
+
+
+@dataclass(frozen=True)
+class _Demand:
+    """Demand of every plan: joint sample paths, or the quantile grid of the intervals."""
+
+    arrays: dict[Any, np.ndarray] | None  # per category, paths x periods
+    grid: np.ndarray | None  # per forecast row, its quantiles
+    nonnegative: bool
+
+    @property
+    def joint(self) -> bool:
+        """Whether the draws are joint over periods (sample paths)."""
+        return self.arrays is not None
+
+    def samples(self, plan: _align.Plan) -> np.ndarray:
+        """Draws x periods of the demand of one plan's category."""
+        if self.arrays is not None:
+            x = self.arrays[plan.key]
+            return np.maximum(x, 0.0) if self.nonnegative else x
+        assert self.grid is not None
+        return self.grid[plan.rows].T
+
+
+def _line_up(
+    forecast: pd.DataFrame,
+    supply: pd.DataFrame,
+    kind: str,
+    unit_price: PriceLike,
+    freq: str | None,
+    names: _Names,
+) -> tuple[pd.DataFrame, list[_align.Plan], bool]:
+    """The checked forecast, its plans (category x scenario) and whether they are priced."""
+    fc = _align.check_forecast(forecast, names.id, names.time)
+    price_col = unit_price if isinstance(unit_price, str) else None
+    sup = _align.read_supply(supply, names.id, names.time, names.supply, names.scenario, price_col)
+    plans = _align.align(
+        fc,
+        sup,
+        kind=kind,
+        freq=_align.forecast_freq(fc, names.id, names.time, freq),
+        id_col=names.id,
+        time_col=names.time,
+        supply_col=names.supply,
+        scenario_col=names.scenario,
+    )
+    priced = _align.attach_prices(
+        plans,
+        unit_price,
+        sup,
+        fc,
+        kind=kind,
+        id_col=names.id,
+        time_col=names.time,
+        scenario_col=names.scenario,
+    )
+    return fc, plans, priced
+
+
+def _demand(
+    fc: pd.DataFrame,
+    plans: list[_align.Plan],
+    paths: Mapping[Any, np.ndarray] | pd.DataFrame | None,
+    names: _Names,
+    nonnegative: bool,
+) -> _Demand:
+    """The sample paths lined up with the plans, or the quantiles of the rows they use."""
+    if paths is not None:
+        keys = list(dict.fromkeys(p.key for p in plans))
+        arrays = _align.align_paths(paths, fc, keys, names.id, names.time, names.target)
+        return _Demand(arrays=arrays, grid=None, nonnegative=nonnegative)
+    levels = require_levels(fc)
+    used = np.unique(np.concatenate([p.rows for p in plans]))
+    q, _ = quantile_grid(fc.iloc[used], levels, 0.0 if nonnegative else None)
+    grid = np.empty((len(fc), q.shape[1]))
+    grid[used] = q
+    return _Demand(arrays=None, grid=grid, nonnegative=nonnegative)
+
+
+def _flags(cols: dict[str, np.ndarray], rule: _Rule) -> tuple[np.ndarray, np.ndarray]:
+    """``short`` of each period, and its flag once persistence is asked for."""
+    short = cols["p_short"] >= rule.threshold
+    long = cols["p_long"] >= rule.threshold
+    if rule.kind == "stock" and rule.min_cover is not None:
+        short |= cols["cover"] < rule.min_cover
+    if rule.kind == "stock" and rule.max_cover is not None:
+        long |= cols["cover"] > rule.max_cover
+    flag = np.where(
+        _runs(short, rule.persistence),
+        "short",
+        np.where(_runs(long, rule.persistence), "long", "ok"),
+    )
+    return short, flag
+
+
+def _plan_columns(
+    plan: _align.Plan, mean: np.ndarray, demand: _Demand, rule: _Rule, priced: bool
+) -> dict[str, np.ndarray]:
+    """The output columns of one plan, period by period."""
+    x = demand.samples(plan)
+    if rule.kind == "flow":
+        cols = _flow(x, plan.supply, rule.window, demand.joint)
+        cols["supply"] = plan.supply
+    else:
+        cols = _stock(x, plan.supply, plan.stock, mean, rule.window, demand.joint)
+    short, cols["flag"] = _flags(cols, rule)
+    cols["short"] = short
+    cols["mean"] = mean
+    if priced:
+        assert plan.price is not None
+        cols["shortfall_value"] = cols["expected_shortfall"] * plan.price
+        cols["excess_value"] = cols["expected_excess"] * plan.price
+    return cols
+
+
+def _column_order(out: pd.DataFrame, kind: str, priced: bool, names: _Names) -> list[str]:
+    """The output columns in the order the docstring of ``supply_gaps`` lists them."""
+    stock_cols = ["demand_to_date", "receipts"] if kind == "stock" else []
+    return (
+        [names.id, names.time]
+        + ([names.scenario] if names.scenario else [])
+        + (["model"] if "model" in out else [])
+        + ["mean", *stock_cols, "supply"]
+        + (["cover"] if kind == "stock" else [])
+        + ["p_short", "p_short_window", "expected_shortfall", "expected_excess"]
+        + (["shortfall_value", "excess_value"] if priced else [])
+        + ["shortfall_share", "p_long", "short", "flag", "distribution"]
+    )
+
+
+def _assemble(
+    fc: pd.DataFrame,
+    plans: list[_align.Plan],
+    parts: list[dict[str, np.ndarray]],
+    rule: _Rule,
+    priced: bool,
+    joint: bool,
+    names: _Names,
+) -> pd.DataFrame:
+    """One frame of all plans, sorted by scenario, category and period."""
+    scen_order = {s: i for i, s in enumerate(dict.fromkeys(p.scenario for p in plans))}
+    columns: dict[str, list[np.ndarray]] = {}
+    for plan, cols in zip(plans, parts, strict=True):
+        where = {"_rows": plan.rows, "_scen": np.full(plan.rows.size, scen_order[plan.scenario])}
+        for name, values in {**cols, **where}.items():
+            columns.setdefault(name, []).append(np.asarray(values))
+    flat = {name: np.concatenate(pieces) for name, pieces in columns.items()}
+    keep = [names.id, names.time, *(["model"] if "model" in fc else [])]
+    out = fc[keep].iloc[flat.pop("_rows")].reset_index(drop=True)
+    scen_idx = flat.pop("_scen")
+    if names.scenario is not None:
+        out.insert(2, names.scenario, np.array(list(scen_order), dtype=object)[scen_idx])
+    out["_scen"] = scen_idx
+    for name, values in flat.items():
+        out[name] = values
+    out["distribution"] = "paths" if joint else "intervals"
+    mean_all = out["mean"].to_numpy(float)
+    out["shortfall_share"] = np.divide(
+        out["expected_shortfall"].to_numpy(float),
+        mean_all,
+        out=np.zeros_like(mean_all),
+        where=mean_all > 0,
+    )
+    order = _column_order(out, rule.kind, priced, names)
+    out = out.sort_values(["_scen", names.id, names.time], kind="stable")[order]
+    if names.supply != "supply":
+        out = out.rename(columns={"supply": names.supply})
+    return out.reset_index(drop=True)
+
+
 def supply_gaps(
     forecast: pd.DataFrame,
     supply: pd.DataFrame,
@@ -241,108 +433,10 @@ def supply_gaps(
     [{'p_short': 0.97, 'short': True, 'flag': 'short'}, {'p_short': 0.95, 'short': True, 'flag': 'short'}]
     """  # noqa: E501
     _check_params(kind, threshold, persistence, window, paths)
-    fc = _align.check_forecast(forecast, id_col, time_col)
-    price_col = unit_price if isinstance(unit_price, str) else None
-    sup = _align.read_supply(supply, id_col, time_col, supply_col, scenario_col, price_col)
-    fc_freq = _align.forecast_freq(fc, id_col, time_col, freq)
-    plans = _align.align(
-        fc,
-        sup,
-        kind=kind,
-        freq=fc_freq,
-        id_col=id_col,
-        time_col=time_col,
-        supply_col=supply_col,
-        scenario_col=scenario_col,
-    )
-    priced = _align.attach_prices(
-        plans,
-        unit_price,
-        sup,
-        fc,
-        kind=kind,
-        id_col=id_col,
-        time_col=time_col,
-        scenario_col=scenario_col,
-    )
-    keys = list(dict.fromkeys(p.key for p in plans))
-    arrays = None
-    if paths is not None:
-        arrays = _align.align_paths(paths, fc, keys, id_col, time_col, target_col)
-        grid = None
-    else:
-        levels = require_levels(fc)
-        used = np.unique(np.concatenate([p.rows for p in plans]))
-        q, _ = quantile_grid(fc.iloc[used], levels, 0.0 if nonnegative else None)
-        grid = np.empty((len(fc), q.shape[1]))
-        grid[used] = q
-    scen_order = {s: i for i, s in enumerate(dict.fromkeys(p.scenario for p in plans))}
-    all_mean = fc["mean"].to_numpy(float)
-    columns: dict[str, list[np.ndarray]] = {}
-    for plan in plans:
-        mean = all_mean[plan.rows]
-        if arrays is not None:
-            x = arrays[plan.key]
-            if nonnegative:
-                x = np.maximum(x, 0.0)
-        else:
-            assert grid is not None
-            x = grid[plan.rows].T
-        joint = arrays is not None
-        if kind == "flow":
-            cols = _flow(x, plan.supply, window, joint)
-            cols["supply"] = plan.supply
-        else:
-            cols = _stock(x, plan.supply, plan.stock, mean, window, joint)
-        short = cols["p_short"] >= threshold
-        long = cols["p_long"] >= threshold
-        if kind == "stock" and min_cover is not None:
-            short |= cols["cover"] < min_cover
-        if kind == "stock" and max_cover is not None:
-            long |= cols["cover"] > max_cover
-        cols["flag"] = np.where(
-            _runs(short, persistence), "short", np.where(_runs(long, persistence), "long", "ok")
-        )
-        cols["short"] = short
-        cols["mean"] = mean
-        cols["_rows"] = plan.rows
-        cols["_scen"] = np.full(plan.rows.size, scen_order[plan.scenario])
-        if priced:
-            assert plan.price is not None
-            cols["shortfall_value"] = cols["expected_shortfall"] * plan.price
-            cols["excess_value"] = cols["expected_excess"] * plan.price
-        for name, values in cols.items():
-            columns.setdefault(name, []).append(np.asarray(values))
-    flat = {name: np.concatenate(parts) for name, parts in columns.items()}
-    keep = [id_col, time_col, *(["model"] if "model" in fc else [])]
-    out = fc[keep].iloc[flat.pop("_rows")].reset_index(drop=True)
-    scen_idx = flat.pop("_scen")
-    if scenario_col is not None:
-        names = np.array(list(scen_order), dtype=object)
-        out.insert(2, scenario_col, names[scen_idx])
-    out["_scen"] = scen_idx
-    for name, values in flat.items():
-        out[name] = values
-    out["distribution"] = "paths" if arrays is not None else "intervals"
-    mean_all = out["mean"].to_numpy(float)
-    out["shortfall_share"] = np.divide(
-        out["expected_shortfall"].to_numpy(float),
-        mean_all,
-        out=np.zeros_like(mean_all),
-        where=mean_all > 0,
-    )
-    stock_cols = ["demand_to_date", "receipts"] if kind == "stock" else []
-    order = (
-        [id_col, time_col]
-        + ([scenario_col] if scenario_col else [])
-        + (["model"] if "model" in out else [])
-        + ["mean", *stock_cols, "supply"]
-        + (["cover"] if kind == "stock" else [])
-        + ["p_short", "p_short_window", "expected_shortfall", "expected_excess"]
-        + (["shortfall_value", "excess_value"] if priced else [])
-        + ["shortfall_share", "p_long", "short", "flag", "distribution"]
-    )
-    out = out.sort_values(["_scen", id_col, time_col], kind="stable")[order]
-    if supply_col != "supply":
-        out = out.rename(columns={"supply": supply_col})
-    return out.reset_index(drop=True)
+    names = _Names(id_col, time_col, supply_col, target_col, scenario_col)
+    fc, plans, priced = _line_up(forecast, supply, kind, unit_price, freq, names)
+    demand = _demand(fc, plans, paths, names, nonnegative)
+    rule = _Rule(kind, window, threshold, persistence, min_cover, max_cover)
+    mean = fc["mean"].to_numpy(float)
+    parts = [_plan_columns(plan, mean[plan.rows], demand, rule, priced) for plan in plans]
+    return _assemble(fc, plans, parts, rule, priced, demand.joint, names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,14 +36,18 @@ def _fmt_period(ts: pd.Timestamp, freq: str | None) -> str:
 
 
 def _search_change(
-    search: pd.DataFrame,
-    span: Any,
+    search: pd.DataFrame | None,
+    freq: str | None,
+    search_periods: int,
     id_col: str,
     time_col: str,
     search_col: str,
 ) -> dict[Any, float]:
-    """Mean search of the latest ``span`` over the same span a year earlier, minus 1."""
+    """Mean search of the latest ``search_periods`` over the same span a year earlier, minus 1."""
     out: dict[Any, float] = {}
+    if search is None:
+        return out
+    span = to_offset(freq) * search_periods if freq else pd.Timedelta(days=91)
     frame = search[[id_col, time_col, search_col]].copy()
     frame[time_col] = pd.to_datetime(frame[time_col])
     frame[search_col] = pd.to_numeric(frame[search_col], errors="coerce")
@@ -115,6 +120,236 @@ def _reason(r: dict[str, Any], stock: bool, unit: str, freq: str | None) -> str:
     return head + (": " + "; ".join(drivers) if drivers else "")
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What each category's summary row is built from, besides its own gaps."""
+
+    keys: list[str]  # scenario (if any) and category columns
+    freq: str | None
+    unit: str  # the periods in words, e.g. "months"
+    stock: bool
+    priced: bool
+    last_year: pd.Series | None  # sales by (category, period)
+    change: dict[Any, float]  # year-on-year change of search per category
+    lead_lag: pd.DataFrame | None  # by category
+    search_rise: float
+    time_col: str
+    supply_col: str
+
+
+def _checked_gaps(
+    gaps: pd.DataFrame,
+    supply: pd.DataFrame | None,
+    keys: list[str],
+    id_col: str,
+    time_col: str,
+    supply_col: str,
+    scenario_col: str | None,
+) -> pd.DataFrame:
+    """A sorted copy of ``gaps`` with dated periods and its supply column, or a clear error."""
+    need = [id_col, time_col, "flag", "p_short", "expected_shortfall", "expected_excess", "mean"]
+    need += [scenario_col] if scenario_col else []
+    absent = [c for c in need if c not in gaps.columns]
+    if absent:
+        raise fail(
+            f"gaps lacks column(s) {format_items(absent)}",
+            expected="the output of supply_gaps",
+            found=f"columns {format_items(gaps.columns)}",
+            fix="pass the frame supply_gaps returned, with the same id_col/time_col"
+            + ("/scenario_col" if scenario_col else ""),
+        )
+    g_all = gaps.copy()
+    g_all[time_col] = pd.to_datetime(g_all[time_col])
+    dup = np.flatnonzero(g_all.duplicated([*keys, time_col], keep=False).to_numpy())
+    if dup.size:
+        raise fail(
+            "several gaps rows share a category and period",
+            expected="one row per category (and scenario) and period",
+            found=format_rows(g_all, dup, list(g_all.columns[:3])),
+            fix="pass scenario_col= when supply_gaps compared several plans",
+        )
+    if supply_col not in g_all.columns:
+        if supply is None:
+            raise fail(
+                f"gaps lacks the supply column {supply_col!r}",
+                fix="pass supply= (the supply frame) or supply_col=",
+            )
+        sup = supply[[*keys, time_col, supply_col]].copy()
+        sup[time_col] = pd.to_datetime(sup[time_col])
+        g_all = g_all.merge(sup, on=[*keys, time_col], how="left")
+    return g_all.sort_values([*keys, time_col], kind="stable")
+
+
+def _frequency(
+    g_all: pd.DataFrame,
+    history: pd.DataFrame | None,
+    id_col: str,
+    time_col: str,
+    scenario_col: str | None,
+) -> str | None:
+    """The frequency of the gaps, or else of the history (a one-period horizon)."""
+    freq = freqs.infer_freq(
+        g_all[time_col],
+        g_all[id_col].astype(str) + "|" + (g_all[scenario_col].astype(str) if scenario_col else ""),
+    )
+    if freq is None and history is not None:
+        h = history.sort_values([id_col, time_col])
+        freq = freqs.infer_freq(pd.to_datetime(h[time_col]), h[id_col])
+    return freq
+
+
+def _sales_by_period(
+    history: pd.DataFrame | None, id_col: str, time_col: str, target_col: str
+) -> pd.Series | None:
+    """Sales indexed by (category, period), to look last year up."""
+    if history is None:
+        return None
+    hist = history[[id_col, time_col, target_col]].copy()
+    hist[time_col] = pd.to_datetime(hist[time_col])
+    return hist.set_index([id_col, time_col])[target_col].astype(float)
+
+
+def _shortfall(g: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
+    """The flag, first short period and sizes of the gap of one category."""
+    short, long = g["flag"].to_numpy() == "short", g["flag"].to_numpy() == "long"
+    r: dict[str, Any] = {
+        "flag": "short" if short.any() else ("long" if long.any() else "ok"),
+        "first_short": g[ctx.time_col][short].min() if short.any() else pd.NaT,
+        "periods_short": int(short.sum()),
+        "max_p_short": float(g["p_short"].max()),
+        "p_short_window": float(g["p_short_window"].max()) if "p_short_window" in g else np.nan,
+        "expected_shortfall": float(g["expected_shortfall"].sum()),
+    }
+    agg = "mean" if ctx.stock else "sum"
+    if ctx.priced:
+        r["shortfall_value"] = float(g["shortfall_value"].sum())
+    r["expected_excess"] = float(g["expected_excess"].agg(agg))
+    if ctx.priced:
+        r["excess_value"] = float(g["excess_value"].agg(agg))
+    return r
+
+
+def _growth(g: pd.DataFrame, cat: Any, ctx: _Context) -> tuple[float, float]:
+    """Forecast and supply over sales in the same periods a year earlier, minus 1."""
+    fg = sg = np.nan
+    if ctx.last_year is None:
+        return fg, sg
+    idx = pd.MultiIndex.from_arrays([np.repeat(cat, len(g)), _year_ago(g[ctx.time_col], ctx.freq)])
+    ly = ctx.last_year.reindex(idx).to_numpy(float)
+    ok = np.isfinite(ly)
+    if ok.any() and ly[ok].sum() > 0:
+        fg = g["mean"].to_numpy(float)[ok].sum() / ly[ok].sum() - 1
+        if not ctx.stock:
+            sg = g[ctx.supply_col].to_numpy(float)[ok].sum() / ly[ok].sum() - 1
+        elif ok.all():
+            sg = float(g[ctx.supply_col].iloc[-1]) / ly.sum() - 1
+    return fg, sg
+
+
+def _lead(cat: Any, ll: pd.DataFrame | None) -> tuple[bool | None, float, float]:
+    """Whether search leads the category's sales, by how many periods, and the correlation."""
+    leads: bool | None = None
+    lag: float = np.nan
+    corr: float = np.nan
+    if ll is not None and cat in ll.index:
+        row = ll.loc[cat]
+        if pd.notna(row.get("leads")):
+            leads = bool(row["leads"])
+        lag = row.get("lag", np.nan)
+        corr = float(row.get("correlation", np.nan))
+    return leads, lag, corr
+
+
+def _origin(g: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
+    """Stock gaps: the origin, the stock on hand there and the first period's numbers."""
+    first = g.iloc[0]
+    return {
+        ctx.time_col: g[ctx.time_col].iloc[0] - to_offset(ctx.freq) if ctx.freq else pd.NaT,
+        ctx.supply_col: float(first[ctx.supply_col] - first["receipts"]),
+        "next_demand": float(first["mean"]),
+        "cover": float(first["cover"]),
+        "p_short": float(first["p_short"]),
+    }
+
+
+def _category_row(key: Any, g: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
+    """The summary row of one category (in one scenario), with its reason."""
+    key = key if isinstance(key, tuple) else (key,)
+    cat: Any = key[-1]
+    long = g["flag"].to_numpy() == "long"
+    p_long = g["p_long"] if "p_long" in g else 1 - g["p_short"]
+    r: dict[str, Any] = dict(zip(ctx.keys, key, strict=True))
+    r.update(_shortfall(g, ctx))
+    fg, sg = _growth(g, cat, ctx)
+    leads, lag, corr = _lead(cat, ctx.lead_lag)
+    chg = ctx.change.get(cat, np.nan)
+    r.update(
+        forecast_growth=fg,
+        supply_growth=sg,
+        search_rising=pd.NA if np.isnan(chg) else bool(chg >= ctx.search_rise),
+        search_leads=pd.NA if leads is None else leads,
+        periods=len(g),
+        periods_long=int(long.sum()),
+        first_long=g[ctx.time_col][long].min() if long.any() else pd.NaT,
+        max_p_long=float(p_long.max()),
+        shortfall_share=float(g["expected_shortfall"].sum() / g["mean"].sum())
+        if g["mean"].sum() > 0
+        else 0.0,
+        search_change=chg,
+        search_lag=int(lag) if pd.notna(lag) else pd.NA,
+        search_correlation=corr,
+    )
+    if ctx.stock:
+        r.update(_origin(g, ctx))
+    r["reason"] = _reason({**r, "search_leads": leads}, ctx.stock, ctx.unit, ctx.freq)
+    return r
+
+
+def _rank(out: pd.DataFrame, priced: bool, scenario_col: str | None) -> pd.DataFrame:
+    """Rank within each scenario: short before long before ok, then the largest gap first."""
+    out["_o"] = out["flag"].map(_ORDER)
+    size = "shortfall_value" if priced else "expected_shortfall"
+    excess = "excess_value" if priced else "expected_excess"
+    out["_size"] = np.where(out["flag"] == "long", out[excess], out[size])
+    out["_scen"] = 0
+    if scenario_col:
+        out["_scen"] = out[scenario_col].map(
+            {s: i for i, s in enumerate(out[scenario_col].unique())}
+        )
+    out = out.sort_values(
+        ["_scen", "_o", "_size", "max_p_short"], ascending=[True, True, False, False], kind="stable"
+    )
+    out.insert(0, "rank", out.groupby("_scen").cumcount() + 1)
+    for col in ("search_rising", "search_leads"):
+        out[col] = out[col].astype("boolean")
+    out["search_lag"] = out["search_lag"].astype("Int64")
+    return out
+
+
+def _summary_columns(
+    id_col: str,
+    time_col: str,
+    supply_col: str,
+    scenario_col: str | None,
+    priced: bool,
+    stock: bool,
+) -> list[str]:
+    """The summary's columns in the order the docstring of ``summarize_gaps`` lists them."""
+    return (
+        ["rank", id_col]
+        + ([scenario_col] if scenario_col else [])
+        + ["flag", "first_short", "periods_short", "max_p_short", "p_short_window"]
+        + ["expected_shortfall"]
+        + (["shortfall_value"] if priced else [])
+        + ["expected_excess"]
+        + (["excess_value"] if priced else [])
+        + ["forecast_growth", "supply_growth", "search_rising", "search_leads", "reason"]
+        + ["periods", "periods_long", "first_long", "max_p_long", "shortfall_share"]
+        + ["search_change", "search_lag"]
+        + ([time_col, supply_col, "next_demand", "cover", "p_short"] if stock else [])
+    )
+
+
 def summarize_gaps(
     gaps: pd.DataFrame,
     *,
@@ -184,157 +419,23 @@ def summarize_gaps(
     >>> print(summary["reason"].iloc[0])
     short from 2025-01 (2 of 3 months, p up to 0.97): forecast +5.3% vs last year while the plan grows -14.0%
     """  # noqa: E501
-    need = [id_col, time_col, "flag", "p_short", "expected_shortfall", "expected_excess", "mean"]
-    need += [scenario_col] if scenario_col else []
-    absent = [c for c in need if c not in gaps.columns]
-    if absent:
-        raise fail(
-            f"gaps lacks column(s) {format_items(absent)}",
-            expected="the output of supply_gaps",
-            found=f"columns {format_items(gaps.columns)}",
-            fix="pass the frame supply_gaps returned, with the same id_col/time_col"
-            + ("/scenario_col" if scenario_col else ""),
-        )
-    g_all = gaps.copy()
-    g_all[time_col] = pd.to_datetime(g_all[time_col])
     keys = [c for c in (scenario_col, id_col) if c is not None]
-    dup = np.flatnonzero(g_all.duplicated([*keys, time_col], keep=False).to_numpy())
-    if dup.size:
-        raise fail(
-            "several gaps rows share a category and period",
-            expected="one row per category (and scenario) and period",
-            found=format_rows(g_all, dup, list(g_all.columns[:3])),
-            fix="pass scenario_col= when supply_gaps compared several plans",
-        )
-    if supply_col not in g_all.columns:
-        if supply is None:
-            raise fail(
-                f"gaps lacks the supply column {supply_col!r}",
-                fix="pass supply= (the supply frame) or supply_col=",
-            )
-        sup = supply[[*keys, time_col, supply_col]].copy()
-        sup[time_col] = pd.to_datetime(sup[time_col])
-        g_all = g_all.merge(sup, on=[*keys, time_col], how="left")
-    stock = "receipts" in g_all.columns and "cover" in g_all.columns
-    g_all = g_all.sort_values([*keys, time_col], kind="stable")
-    freq = freqs.infer_freq(
-        g_all[time_col],
-        g_all[id_col].astype(str) + "|" + (g_all[scenario_col].astype(str) if scenario_col else ""),
+    g_all = _checked_gaps(gaps, supply, keys, id_col, time_col, supply_col, scenario_col)
+    freq = _frequency(g_all, history, id_col, time_col, scenario_col)
+    ctx = _Context(
+        keys=keys,
+        freq=freq,
+        unit=_UNITS[freqs.kind_of(freq)] if freq else "periods",
+        stock="receipts" in g_all.columns and "cover" in g_all.columns,
+        priced="shortfall_value" in g_all.columns,
+        last_year=_sales_by_period(history, id_col, time_col, target_col),
+        change=_search_change(search, freq, search_periods, id_col, time_col, search_col),
+        lead_lag=lead_lag.set_index(id_col) if lead_lag is not None else None,
+        search_rise=search_rise,
+        time_col=time_col,
+        supply_col=supply_col,
     )
-    if freq is None and history is not None:
-        h = history.sort_values([id_col, time_col])
-        freq = freqs.infer_freq(pd.to_datetime(h[time_col]), h[id_col])
-    unit = _UNITS[freqs.kind_of(freq)] if freq else "periods"
-
-    last_year: pd.Series | None = None
-    if history is not None:
-        hist = history[[id_col, time_col, target_col]].copy()
-        hist[time_col] = pd.to_datetime(hist[time_col])
-        last_year = hist.set_index([id_col, time_col])[target_col].astype(float)
-    change: dict[Any, float] = {}
-    if search is not None:
-        span = to_offset(freq) * search_periods if freq else pd.Timedelta(days=91)
-        change = _search_change(search, span, id_col, time_col, search_col)
-    ll = lead_lag.set_index(id_col) if lead_lag is not None else None
-
-    priced = "shortfall_value" in g_all.columns
-    rows = []
-    for key, g in g_all.groupby(keys, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        cat: Any = key[-1]
-        flags = g["flag"].to_numpy()
-        ds = g[time_col]
-        short, long = flags == "short", flags == "long"
-        p_long = g["p_long"] if "p_long" in g else 1 - g["p_short"]
-        r: dict[str, Any] = dict(zip(keys, key, strict=True))
-        r.update(
-            flag="short" if short.any() else ("long" if long.any() else "ok"),
-            first_short=ds[short].min() if short.any() else pd.NaT,
-            periods_short=int(short.sum()),
-            max_p_short=float(g["p_short"].max()),
-            p_short_window=float(g["p_short_window"].max()) if "p_short_window" in g else np.nan,
-            expected_shortfall=float(g["expected_shortfall"].sum()),
-        )
-        agg = "mean" if stock else "sum"
-        if priced:
-            r["shortfall_value"] = float(g["shortfall_value"].sum())
-        r["expected_excess"] = float(g["expected_excess"].agg(agg))
-        if priced:
-            r["excess_value"] = float(g["excess_value"].agg(agg))
-        fg = sg = np.nan
-        if last_year is not None:
-            idx = pd.MultiIndex.from_arrays([np.repeat(cat, len(g)), _year_ago(ds, freq)])
-            ly = last_year.reindex(idx).to_numpy(float)
-            ok = np.isfinite(ly)
-            if ok.any() and ly[ok].sum() > 0:
-                fg = g["mean"].to_numpy(float)[ok].sum() / ly[ok].sum() - 1
-                if not stock:
-                    sg = g[supply_col].to_numpy(float)[ok].sum() / ly[ok].sum() - 1
-                elif ok.all():
-                    sg = float(g[supply_col].iloc[-1]) / ly.sum() - 1
-        leads: bool | None = None
-        lag: float = np.nan
-        corr: float = np.nan
-        if ll is not None and cat in ll.index:
-            row = ll.loc[cat]
-            if pd.notna(row.get("leads")):
-                leads = bool(row["leads"])
-            lag = row.get("lag", np.nan)
-            corr = float(row.get("correlation", np.nan))
-        chg = change.get(cat, np.nan)
-        r.update(
-            forecast_growth=fg,
-            supply_growth=sg,
-            search_rising=pd.NA if np.isnan(chg) else bool(chg >= search_rise),
-            search_leads=pd.NA if leads is None else leads,
-            periods=len(g),
-            periods_long=int(long.sum()),
-            first_long=ds[long].min() if long.any() else pd.NaT,
-            max_p_long=float(p_long.max()),
-            shortfall_share=float(g["expected_shortfall"].sum() / g["mean"].sum())
-            if g["mean"].sum() > 0
-            else 0.0,
-            search_change=chg,
-            search_lag=int(lag) if pd.notna(lag) else pd.NA,
-            search_correlation=corr,
-        )
-        if stock:
-            first = g.iloc[0]
-            r[time_col] = ds.iloc[0] - to_offset(freq) if freq else pd.NaT
-            r[supply_col] = float(first[supply_col] - first["receipts"])
-            r["next_demand"] = float(first["mean"])
-            r["cover"] = float(first["cover"])
-            r["p_short"] = float(first["p_short"])
-        r["reason"] = _reason({**r, "search_leads": leads}, stock, unit, freq)
-        rows.append(r)
-    out = pd.DataFrame(rows)
-    out["_o"] = out["flag"].map(_ORDER)
-    size = "shortfall_value" if priced else "expected_shortfall"
-    excess = "excess_value" if priced else "expected_excess"
-    out["_size"] = np.where(out["flag"] == "long", out[excess], out[size])
-    out["_scen"] = 0
-    if scenario_col:
-        out["_scen"] = out[scenario_col].map(
-            {s: i for i, s in enumerate(out[scenario_col].unique())}
-        )
-    out = out.sort_values(
-        ["_scen", "_o", "_size", "max_p_short"], ascending=[True, True, False, False], kind="stable"
-    )
-    out.insert(0, "rank", out.groupby("_scen").cumcount() + 1)
-    for col in ("search_rising", "search_leads"):
-        out[col] = out[col].astype("boolean")
-    out["search_lag"] = out["search_lag"].astype("Int64")
-    head = (
-        ["rank", id_col]
-        + ([scenario_col] if scenario_col else [])
-        + ["flag", "first_short", "periods_short", "max_p_short", "p_short_window"]
-        + ["expected_shortfall"]
-        + (["shortfall_value"] if priced else [])
-        + ["expected_excess"]
-        + (["excess_value"] if priced else [])
-        + ["forecast_growth", "supply_growth", "search_rising", "search_leads", "reason"]
-        + ["periods", "periods_long", "first_long", "max_p_long", "shortfall_share"]
-        + ["search_change", "search_lag"]
-        + ([time_col, supply_col, "next_demand", "cover", "p_short"] if stock else [])
-    )
+    rows = [_category_row(key, g, ctx) for key, g in g_all.groupby(keys, sort=False)]
+    out = _rank(pd.DataFrame(rows), ctx.priced, scenario_col)
+    head = _summary_columns(id_col, time_col, supply_col, scenario_col, ctx.priced, ctx.stock)
     return out[head].reset_index(drop=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,6 +20,7 @@ from trendcast._validation import (
     show,
     verb,
 )
+from trendcast._warnings import warn
 from trendcast.exceptions import DataValidationError, DataWarning
 from trendcast.io._checks import (
     check_on_frequency,
@@ -290,8 +290,7 @@ def _handle_gaps(
         f"{count(len(gap_ids), 'series', 'series')} "
         f"({format_items(gap_ids)}) with fill={fill!r}"
     )
-    logger.warning(message)
-    warnings.warn(message, DataWarning, stacklevel=4)
+    warn(message, DataWarning, logger)
     return out, n_missing
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -254,6 +255,43 @@ def read_baidu_index(
     name = describe_source(source)
     df = _load_baidu(source, name)
     df.columns = [str(c).strip() for c in df.columns]
+    df, cols = _baidu_long(df, name)
+    if cols.device is not None:
+        df = _keep_device(df, cols.device, device, name)
+    df[cols.term] = df[cols.term].map(_keyword_text)
+    if _are_day_numbers(df[cols.date]):
+        df[cols.date] = _from_day_numbers(df[cols.date], start, name, cols.date)
+    geo_col = cols.geo
+    if geo_col is None:
+        df["_geo"] = geo
+        geo_col = "_geo"
+    label = Path(name).name if name else "frame"
+    return _validate_long(
+        df,
+        name=name,
+        time_col=cols.date,
+        term_col=cols.term,
+        value_col=cols.value,
+        geo_col=geo_col,
+        freq=None,
+        allow_negative=False,
+        label=label,
+    )
+
+
+@dataclass(frozen=True)
+class _BaiduColumns:
+    """The columns of a Baidu Index scrape, recognised by name."""
+
+    date: str
+    term: str
+    value: str
+    geo: str | None
+    device: str | None
+
+
+def _baidu_long(df: pd.DataFrame, name: str | None) -> tuple[pd.DataFrame, _BaiduColumns]:
+    """Recognise the columns; melt the wide layout (one column per keyword) to long."""
     cols = {c.lower(): c for c in df.columns}
 
     def pick(options: tuple[str, ...]) -> str | None:
@@ -292,54 +330,52 @@ def read_baidu_index(
             found=f"columns {format_items(df.columns)}",
             fix="rename the index column to 'index'",
         )
-    if device_col is not None:
-        kinds = sorted(df[device_col].astype(str).unique())
-        if device not in kinds:
-            raise fail(
-                f"no row for device={device!r}",
-                source=name,
-                column=device_col,
-                expected=f"rows of device {device!r}",
-                found=f"devices {format_items(kinds)}",
-                fix=f"pass device= one of {format_items(kinds)}",
-            )
-        df = df[df[device_col].astype(str) == device].reset_index(drop=True)
-    df[term_col] = df[term_col].map(_keyword_text)
-    dates = df[date_col]
-    if pd.api.types.is_integer_dtype(dates) or (
-        dates.map(lambda v: isinstance(v, int | np.integer) and not isinstance(v, bool)).all()
-    ):
-        if start is None:
-            raise fail(
-                "the dates are day numbers, not calendar dates",
-                source=name,
-                column=date_col,
-                expected="calendar dates, or day numbers with start= giving the date of day 0",
-                found=f"day numbers {int(dates.min())} to {int(dates.max())}",
-                fix="pass start='YYYY-MM-DD' (the first day the scraper asked for)",
-            )
-        try:
-            origin = pd.Timestamp(start)
-        except (TypeError, ValueError) as exc:
-            raise DataValidationError(
-                f"start={start!r} is not a date. Fix: pass start='YYYY-MM-DD'."
-            ) from exc
-        df[date_col] = origin.normalize() + pd.to_timedelta(dates.astype("int64"), unit="D")
-    if geo_col is None:
-        df["_geo"] = geo
-        geo_col = "_geo"
-    label = Path(name).name if name else "frame"
-    return _validate_long(
-        df,
-        name=name,
-        time_col=date_col,
-        term_col=term_col,
-        value_col=value_col,
-        geo_col=geo_col,
-        freq=None,
-        allow_negative=False,
-        label=label,
+    return df, _BaiduColumns(date_col, term_col, value_col, geo_col, device_col)
+
+
+def _keep_device(df: pd.DataFrame, device_col: str, device: str, name: str | None) -> pd.DataFrame:
+    """The rows of one device (all, pc or wise)."""
+    kinds = sorted(df[device_col].astype(str).unique())
+    if device not in kinds:
+        raise fail(
+            f"no row for device={device!r}",
+            source=name,
+            column=device_col,
+            expected=f"rows of device {device!r}",
+            found=f"devices {format_items(kinds)}",
+            fix=f"pass device= one of {format_items(kinds)}",
+        )
+    return df[df[device_col].astype(str) == device].reset_index(drop=True)
+
+
+def _are_day_numbers(dates: pd.Series) -> bool:
+    """Whether the dates are day numbers 0, 1, 2... (scrapes of "the last N days")."""
+    return bool(
+        pd.api.types.is_integer_dtype(dates)
+        or dates.map(lambda v: isinstance(v, int | np.integer) and not isinstance(v, bool)).all()
     )
+
+
+def _from_day_numbers(
+    dates: pd.Series, start: str | pd.Timestamp | None, name: str | None, column: str
+) -> pd.Series:
+    """Calendar dates of day numbers counted from ``start``."""
+    if start is None:
+        raise fail(
+            "the dates are day numbers, not calendar dates",
+            source=name,
+            column=column,
+            expected="calendar dates, or day numbers with start= giving the date of day 0",
+            found=f"day numbers {int(dates.min())} to {int(dates.max())}",
+            fix="pass start='YYYY-MM-DD' (the first day the scraper asked for)",
+        )
+    try:
+        origin = pd.Timestamp(start)
+    except (TypeError, ValueError) as exc:
+        raise DataValidationError(
+            f"start={start!r} is not a date. Fix: pass start='YYYY-MM-DD'."
+        ) from exc
+    return origin.normalize() + pd.to_timedelta(dates.astype("int64"), unit="D")
 
 
 def _keyword_text(value: Any) -> Any:

@@ -33,7 +33,6 @@ import io
 import logging
 import os
 import re
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ import pandas as pd
 
 import trendcast._frequency as freqs
 from trendcast._validation import count, format_items, show
+from trendcast._warnings import warn
 from trendcast.exceptions import DataValidationError, DataWarning
 
 __all__ = ["read_google_trends"]
@@ -63,6 +63,8 @@ _LABEL = re.compile(r"^(?P<label>[^:：]{1,40}?)[\s\u00a0]*[:：][\s\u00a0]*(?P<
 _INSIGHTS_GEO = re.compile(r"^(?P<geo>[^;]+);\s*(?:\d{4}|[A-Za-z]{3}\s+\d{4})")
 # bytes that make cp1252 text look Icelandic but are common Turkish letters in cp1254
 _CP1254_HINT = set("ÐÝÞðýþ")
+
+_Source = str | os.PathLike[str] | pd.DataFrame
 
 
 @dataclass
@@ -138,7 +140,20 @@ def read_google_trends(
     >>> trends.attrs["freq"]
     'MS'
     """
-    items: list[str | os.PathLike[str] | pd.DataFrame]
+    items = _source_items(source)
+    if not np.isfinite(below_one) or below_one < 0:
+        raise DataValidationError(
+            f"below_one={below_one!r} is not a valid stand-in for '<1'. Expected a number from "
+            "0 to 1. Fix: pass below_one=0.5 (the default) or 0."
+        )
+    parsed = [_parse_item(item, i, geo, encoding, below_one) for i, item in enumerate(items)]
+    _name_sources_apart(parsed)
+    return _stack(parsed)
+
+
+def _source_items(source: _Source | Sequence[_Source]) -> list[_Source]:
+    """The sources as a list, at least one."""
+    items: list[_Source]
     if isinstance(source, str | os.PathLike | pd.DataFrame):
         items = [source]
     else:
@@ -148,28 +163,35 @@ def read_google_trends(
             "No Google Trends source was given. Expected a path, a DataFrame or a list of them; "
             "found an empty list. Fix: pass at least one export."
         )
-    if not np.isfinite(below_one) or below_one < 0:
-        raise DataValidationError(
-            f"below_one={below_one!r} is not a valid stand-in for '<1'. Expected a number from "
-            "0 to 1. Fix: pass below_one=0.5 (the default) or 0."
-        )
-    parsed: list[_Parsed] = []
+    return items
+
+
+def _parse_item(
+    item: object, i: int, geo: str | None, encoding: str | None, below_one: float
+) -> _Parsed:
+    """Parse source number ``i``: a pytrends frame or an export file."""
+    if isinstance(item, pd.DataFrame):
+        return _parse_frame(item, f"frame-{i}", geo=geo, below_one=below_one)
+    if isinstance(item, str | os.PathLike):
+        return _parse_file(Path(item), geo=geo, encoding=encoding, below_one=below_one)
+    raise DataValidationError(
+        f"Cannot read Google Trends data from a {type(item).__name__} (item {i}). "
+        "Expected a file path or a pytrends DataFrame. Fix: pass paths or DataFrames."
+    )
+
+
+def _name_sources_apart(parsed: list[_Parsed]) -> None:
+    """Suffix ``#<i>`` to the source of a file whose name an earlier source has."""
     names: set[str] = set()
-    for i, item in enumerate(items):
-        if isinstance(item, pd.DataFrame):
-            one = _parse_frame(item, f"frame-{i}", geo=geo, below_one=below_one)
-        elif isinstance(item, str | os.PathLike):
-            one = _parse_file(Path(item), geo=geo, encoding=encoding, below_one=below_one)
-        else:
-            raise DataValidationError(
-                f"Cannot read Google Trends data from a {type(item).__name__} (item {i}). "
-                "Expected a file path or a pytrends DataFrame. Fix: pass paths or DataFrames."
-            )
+    for i, one in enumerate(parsed):
         name = str(one.frame["source"].iloc[0]) if len(one.frame) else f"item-{i}"
         if name in names:  # two files with one name in different folders
             one.frame["source"] = f"{name}#{i}"
         names.add(str(one.frame["source"].iloc[0]) if len(one.frame) else name)
-        parsed.append(one)
+
+
+def _stack(parsed: list[_Parsed]) -> pd.DataFrame:
+    """All sources in one sorted frame, with the frequency and each source described."""
     out = pd.concat([p.frame for p in parsed], ignore_index=True)
     out = out.sort_values(["source", "term", "geo", "ds"], kind="stable").reset_index(drop=True)
     found = {p.freq for p in parsed}
@@ -217,8 +239,7 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
         "If names look wrong, pass encoding=... (e.g. 'cp1254' Turkish, 'cp1250' "
         "Central European, 'cp1251' Cyrillic, 'gbk' Chinese)."
     )
-    logger.warning(message)
-    warnings.warn(message, DataWarning, stacklevel=4)
+    warn(message, DataWarning, logger)
     return text, chosen
 
 
@@ -323,6 +344,18 @@ def _not_export(path: Path, rows: list[tuple[int, list[str]]]) -> DataValidation
     )
 
 
+@dataclass
+class _Header:
+    """The header line of an export and what it says about the series below it."""
+
+    line: int  # 1-based line number
+    cells: list[str]  # trailing empty cells removed
+    series: list[tuple[int, str, str]]  # (column, term, geo)
+    partial_at: int | None  # the isPartial column of pytrends files
+    layout: str
+    category: str | None
+
+
 def _parse_rows(
     rows: list[tuple[int, list[str]]],
     path: Path,
@@ -331,6 +364,25 @@ def _parse_rows(
     below_one: float,
     encoding: str | None,
 ) -> _Parsed:
+    """Parse the cells of an export (a file, or a pytrends frame written out as cells)."""
+    start = _first_dated(rows, path)
+    head = _read_header(rows, start, path, geo)
+    data = _dated_block(rows, start, path)
+    ds = _read_dates(data, head, path)
+    pieces = _read_series(data, head, ds, path, below_one)
+    _check_increasing(ds, data, path)
+    freq = _infer(ds, path, data)
+    frame = pd.concat(pieces, ignore_index=True)
+    frame["term"] = frame["term"].astype(object)
+    frame["geo"] = frame["geo"].astype(object)
+    frame["source"] = frame["source"].astype(object)
+    return _Parsed(
+        frame=frame, layout=head.layout, category=head.category, freq=freq, encoding=encoding
+    )
+
+
+def _first_dated(rows: list[tuple[int, list[str]]], path: Path) -> int:
+    """Index of the first dated row, which must have a header line just above it."""
     start = next(
         (i for i, (_, cells) in enumerate(rows) if cells and _is_date(cells[0])),
         None,
@@ -346,6 +398,13 @@ def _parse_rows(
             f"{'as the first line' if start == 0 else 'after a blank line'}. Fix: this is not "
             "an unmodified export; add the header line back, or use trendcast.read_search."
         )
+    return start
+
+
+def _read_header(
+    rows: list[tuple[int, list[str]]], start: int, path: Path, geo: str | None
+) -> _Header:
+    """The layout, category and series named by the preamble and the header line."""
     header_line, header = rows[start - 1]
     preamble = [cells for _, cells in rows[: start - 1] if any(cells)]
     category, insights_geo = _read_preamble(preamble)
@@ -368,43 +427,61 @@ def _parse_rows(
         layout = "pytrends"
     elif lower[0] == "date" and layout == "new":
         layout = "pytrends"
-    partial_at = lower.index("ispartial") if "ispartial" in lower else None
-    series: list[tuple[int, str, str]] = []  # (column, term, geo)
-    for j, name in enumerate(header[1:], start=1):
-        if j == partial_at:
+    head = _Header(
+        line=header_line,
+        cells=header,
+        series=[],
+        partial_at=lower.index("ispartial") if "ispartial" in lower else None,
+        layout=layout,
+        category=category,
+    )
+    _read_terms(head, path, category if category else path.stem, insights_geo or geo or "")
+    return head
+
+
+def _read_terms(head: _Header, path: Path, category_term: str, default_geo: str) -> None:
+    """Fill ``head.series`` from the term columns (a category-only query names a place only)."""
+    for j, name in enumerate(head.cells[1:], start=1):
+        if j == head.partial_at:
             continue
         if name == "":
             raise DataValidationError(
-                f"In file '{path}', line {header_line}, column {j + 1}: the column has no name. "
+                f"In file '{path}', line {head.line}, column {j + 1}: the column has no name. "
                 "Expected a term such as 'walmart: (United States)'. Fix: name the column or "
                 "delete it."
             )
         m_geo = _GEO_ONLY.match(name)
         m_term = _TERM_GEO.match(name)
         if m_geo:  # category-only query: the category is the series
-            term = category if category else path.stem
-            series.append((j, term, m_geo.group("geo")))
-            layout = "classic-category"
+            head.series.append((j, category_term, m_geo.group("geo")))
+            head.layout = "classic-category"
         elif m_term:
-            series.append((j, m_term.group("term").strip(), m_term.group("geo").strip()))
-            if layout == "new":
-                layout = "classic"
+            head.series.append((j, m_term.group("term").strip(), m_term.group("geo").strip()))
+            if head.layout == "new":
+                head.layout = "classic"
         else:
-            series.append((j, name, insights_geo or geo or ""))
-    if not series:  # the date column and isPartial only
+            head.series.append((j, name, default_geo))
+    if not head.series:  # the date column and isPartial only
         raise DataValidationError(
-            f"In file '{path}', line {header_line}: the header names no term, only "
-            f"{show(','.join(header))}. Expected the date column and at least one term, e.g. "
+            f"In file '{path}', line {head.line}: the header names no term, only "
+            f"{show(','.join(head.cells))}. Expected the date column and at least one term, e.g. "
             "'Week,term: (Geo)'. Fix: download the export again."
         )
-    dup = pd.Series([(t, g) for _, t, g in series]).duplicated()
+    dup = pd.Series([(t, g) for _, t, g in head.series]).duplicated()
     if dup.any():
-        twice = [f"{t} ({g})" if g else t for (_, t, g), d in zip(series, dup, strict=True) if d]
+        twice = [
+            f"{t} ({g})" if g else t for (_, t, g), d in zip(head.series, dup, strict=True) if d
+        ]
         raise DataValidationError(
-            f"In file '{path}', line {header_line}: the term {format_items(twice)} appears in "
+            f"In file '{path}', line {head.line}: the term {format_items(twice)} appears in "
             "two columns. Expected each term once per export. Fix: delete the repeated column."
         )
 
+
+def _dated_block(
+    rows: list[tuple[int, list[str]]], start: int, path: Path
+) -> list[tuple[int, list[str]]]:
+    """The dated lines from ``start`` on; no dated line may follow a break."""
     data: list[tuple[int, list[str]]] = []
     for line, cells in rows[start:]:
         if not cells or not _is_date(cells[0]):
@@ -418,38 +495,52 @@ def _parse_rows(
                 f"{show(','.join(cells))}. Fix: remove the blank line(s) inside the series, "
                 "or split the file."
             )
+    return data
+
+
+def _read_dates(data: list[tuple[int, list[str]]], head: _Header, path: Path) -> pd.DatetimeIndex:
+    """The date of each dated line, checking that no line has more fields than the header."""
     dates: list[pd.Timestamp] = []
     for line, cells in data:
         dates.append(_parse_date(cells[0], path, line))
-        extra = [c for c in cells[len(header) :] if c != ""]
+        extra = [c for c in cells[len(head.cells) :] if c != ""]
         if extra:
             raise DataValidationError(
                 f"In file '{path}', line {line}: the line has {len(cells)} fields but the "
-                f"header (line {header_line}) names {len(header)}. Expected one value per term; "
-                f"found {show(','.join(cells))}. Fix: repair the line or download again."
+                f"header (line {head.line}) names {len(head.cells)}. Expected one value per "
+                f"term; found {show(','.join(cells))}. Fix: repair the line or download again."
             )
-    ds = pd.DatetimeIndex(dates)
-    relative = layout == "insights-2011"
+    return pd.DatetimeIndex(dates)
+
+
+def _read_series(
+    data: list[tuple[int, list[str]]],
+    head: _Header,
+    ds: pd.DatetimeIndex,
+    path: Path,
+    below_one: float,
+) -> list[pd.DataFrame]:
+    """One long frame per term: its values, ``<1`` cells and pytrends' partial flags."""
+    relative = head.layout == "insights-2011"
     pieces = []
     partial = np.zeros(len(data), dtype=bool)
-    if partial_at is not None:
-        partial = np.array(
-            [_parse_flag(c[partial_at] if partial_at < len(c) else "", path, ln) for ln, c in data]
-        )
-    for j, term, place in series:
+    if head.partial_at is not None:
+        at = head.partial_at
+        partial = np.array([_parse_flag(c[at] if at < len(c) else "", path, ln) for ln, c in data])
+    for j, term, place in head.series:
         values = np.empty(len(data))
         low = np.zeros(len(data), dtype=bool)
         for k, (line, cells) in enumerate(data):
             cell = cells[j] if j < len(cells) else ""
             values[k], low[k] = _parse_value(
-                cell, path, line, header[j], relative=relative, below_one=below_one
+                cell, path, line, head.cells[j], relative=relative, below_one=below_one
             )
         keep = ~np.isnan(values)  # Insights leaves future weeks empty
         if not relative and (~keep).any():
             k = int(np.flatnonzero(~keep)[0])
             raise DataValidationError(
-                f"In file '{path}', line {data[k][0]}, column {show(header[j])}: the value is "
-                f"empty. Expected a number from 0 to 100 or '<1'; found an empty cell "
+                f"In file '{path}', line {data[k][0]}, column {show(head.cells[j])}: the value "
+                f"is empty. Expected a number from 0 to 100 or '<1'; found an empty cell "
                 f"({count(int((~keep).sum()), 'empty cell')} in that column). Fix: download the "
                 "export again; Google writes 0 for no searches."
             )
@@ -466,6 +557,11 @@ def _parse_rows(
                 }
             )
         )
+    return pieces
+
+
+def _check_increasing(ds: pd.DatetimeIndex, data: list[tuple[int, list[str]]], path: Path) -> None:
+    """Fail unless the dates increase, one line per period."""
     if ds.has_duplicates or not ds.is_monotonic_increasing:
         k = next(i for i in range(1, len(ds)) if ds[i] <= ds[i - 1])
         raise DataValidationError(
@@ -473,12 +569,6 @@ def _parse_rows(
             f"{show(ds[k - 1])} (line {data[k - 1][0]}). Expected increasing dates, one line per "
             "period. Fix: sort the lines and remove repeated dates, or download again."
         )
-    freq = _infer(ds, path, data)
-    frame = pd.concat(pieces, ignore_index=True)
-    frame["term"] = frame["term"].astype(object)
-    frame["geo"] = frame["geo"].astype(object)
-    frame["source"] = frame["source"].astype(object)
-    return _Parsed(frame=frame, layout=layout, category=category, freq=freq, encoding=encoding)
 
 
 def _read_preamble(preamble: list[list[str]]) -> tuple[str | None, str | None]:
