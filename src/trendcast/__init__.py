@@ -40,6 +40,7 @@ from trendcast.signals import (
     StitchResult,
     cross_correlation,
     lead_lag,
+    lead_lag_analysis,
     search_by_category,
     stitch_trends,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "emerging",
     "hotspots",
     "lead_lag",
+    "lead_lag_analysis",
     "load",
     "mann_kendall",
     "metrics",

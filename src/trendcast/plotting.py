@@ -553,9 +553,9 @@ def plot_lead_lag(
     matplotlib.figure.Figure
     """
     plt = _pyplot()
-    from trendcast.signals.lead_lag import _analyse
+    from trendcast.signals import lead_lag_analysis
 
-    result = _analyse(
+    table, ccf = lead_lag_analysis(
         sales,
         search,
         max_lag=max_lag,
@@ -567,8 +567,7 @@ def plot_lead_lag(
         target_col=target_col,
         search_col=search_col,
     )
-    table = result.table.set_index(id_col)
-    ccf = result.ccf
+    table = table.set_index(id_col)
     keys = list(ids) if ids is not None else list(pd.unique(ccf[id_col]))[:6]
     if not keys:
         raise ValueError("no category with enough data to plot")
