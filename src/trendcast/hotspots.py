@@ -28,6 +28,7 @@ from trendcast._validation import (
     require_columns,
     verb,
 )
+from trendcast.exceptions import ParameterError
 from trendcast.hierarchy import Hierarchy
 
 __all__ = ["MannKendall", "emerging", "hotspots", "mann_kendall"]
@@ -119,7 +120,7 @@ def mann_kendall(x: Any, *, season_length: int = 1) -> MannKendall:
     """
     values = np.asarray(x, dtype=float).ravel()
     if isinstance(season_length, bool) or int(season_length) < 1:
-        raise ValueError(f"season_length must be a positive integer, got {season_length!r}")
+        raise ParameterError(f"season_length must be a positive integer, got {season_length!r}")
     m = int(season_length)
     s = var = pairs = 0.0
     n_used = 0
@@ -305,7 +306,7 @@ def _check_hotspot_args(
     if thresholds is not None:
         bad = {k: v for k, v in thresholds.items() if not np.isfinite(float(v)) or float(v) < 0}
         if bad:
-            raise ValueError(f"thresholds must be finite and non-negative, got {bad!r}")
+            raise ParameterError(f"thresholds must be finite and non-negative, got {bad!r}")
 
 
 def _baselines(
@@ -364,7 +365,7 @@ def _window_totals(
 ) -> tuple[pd.DataFrame, dict[Any, Any]]:
     """Per node: totals over the first ``period`` forecast periods and their interval."""
     if period is not None and (isinstance(period, bool) or int(period) < 1):
-        raise ValueError(f"period must be a positive integer, got {period!r}")
+        raise ParameterError(f"period must be a positive integer, got {period!r}")
     fc = fc.sort_values([id_col, time_col], kind="stable")
     dup = fc.duplicated([id_col, time_col], keep=False).to_numpy()
     if dup.any():
@@ -604,9 +605,9 @@ def emerging(
 
 def _check_emerging_args(window: int, alpha: float) -> None:
     if isinstance(window, bool) or int(window) < 1:
-        raise ValueError(f"window must be a positive integer, got {window!r}")
+        raise ParameterError(f"window must be a positive integer, got {window!r}")
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
+        raise ParameterError(f"alpha must be between 0 and 1, got {alpha!r}")
 
 
 def _sales_acceleration(

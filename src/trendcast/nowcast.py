@@ -24,6 +24,7 @@ import pandas as pd
 
 import trendcast._frequency as freqs
 from trendcast._validation import count, describe_source, fail, format_items, format_rows
+from trendcast.exceptions import ParameterError
 from trendcast.io.sales import validate_sales
 from trendcast.models.base import check_levels
 
@@ -140,7 +141,7 @@ def _season_length(season_length: int | None, freq: str) -> int:
     """The seasonal lag: as given, else from the frequency; a positive integer."""
     m = season_length if season_length is not None else freqs.season_length_of(freq)
     if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
-        raise ValueError(f"season_length must be a positive integer, got {m!r}")
+        raise ParameterError(f"season_length must be a positive integer, got {m!r}")
     return int(m)
 
 
@@ -160,7 +161,9 @@ def _search_lookup(
     search: pd.DataFrame, cols: list[str], id_col: str, time_col: str
 ) -> pd.DataFrame:
     if not isinstance(search, pd.DataFrame):
-        raise TypeError(f"search must be a pandas DataFrame or None, got {type(search).__name__}")
+        raise ParameterError(
+            f"search must be a pandas DataFrame or None, got {type(search).__name__}"
+        )
     missing = [c for c in (id_col, time_col, *cols) if c not in search.columns]
     if missing:
         raise fail(

@@ -13,7 +13,7 @@ from trendcast._validation import (
     fail,
     require_columns,
 )
-from trendcast.exceptions import MissingDependencyError
+from trendcast.exceptions import MissingDependencyError, ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -153,11 +153,13 @@ def plot_forecast(
     ['448']
     """
     plt = _pyplot()
+    if ids is not None and not list(ids):
+        raise ParameterError("no category to plot: ids is empty")
     if ids is None:
         ids = list(pd.unique(forecast[id_col]))[:6]
     ids = list(ids)
     if not ids:
-        raise ValueError("no category to plot")
+        raise ParameterError("no category to plot: forecast has no rows")
     ncols = max(1, min(ncols, len(ids)))
     nrows = (len(ids) + ncols - 1) // ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(6.5 * ncols, 3.2 * nrows), squeeze=False)
@@ -348,7 +350,7 @@ def _checked_gaps(
     needed = [*keys, time_col, "mean", supply_col, "p_short", "expected_shortfall", "flag"]
     require_columns(gaps, needed, "the gaps frame", "pass the output of tc.supply_gaps")
     if gaps.empty:
-        raise ValueError("no category to plot: the gaps frame is empty")
+        raise ParameterError("no category to plot: the gaps frame is empty")
     data = gaps.copy()
     data[time_col] = pd.to_datetime(data[time_col])
     if scenario_col is None and data.duplicated([id_col, time_col]).any():
@@ -373,7 +375,7 @@ def _choose_panels(
         panels = [k for k in _rank_ids(data, keys) if k[0] in wanted]
         panels.sort(key=lambda k: list(ids).index(k[0]))
     if not panels:
-        raise ValueError("no category to plot: none of ids is in the gaps frame")
+        raise ParameterError("no category to plot: none of ids is in the gaps frame")
     return panels
 
 
@@ -552,7 +554,7 @@ def plot_gap_summary(
     require_columns(summary, [id_col, value_col], "the gaps summary", "pass tc.summarize_gaps")
     rows = summary.head(top)
     if rows.empty:
-        raise ValueError("no category to plot: the gaps summary is empty")
+        raise ParameterError("no category to plot: the gaps summary is empty")
     labels = []
     for _, r in rows.iterrows():
         text = str(r[id_col])
@@ -647,7 +649,12 @@ def plot_lead_lag(
     table = table.set_index(id_col)
     keys = list(ids) if ids is not None else list(pd.unique(ccf[id_col]))[:6]
     if not keys:
-        raise ValueError("no category with enough data to plot")
+        reason = (
+            "ids is empty"
+            if ids is not None
+            else "lead_lag could test no category of sales and search (see its note column)"
+        )
+        raise ParameterError(f"no category with enough data to plot: {reason}")
     nrows = (len(keys) + ncols - 1) // ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.5 * ncols, 3.0 * nrows), squeeze=False)
     for ax, key in zip(axes.flat, keys, strict=False):

@@ -27,6 +27,7 @@ from trendcast._validation import (
     require_columns,
     verb,
 )
+from trendcast.exceptions import ParameterError
 from trendcast.hierarchy import Hierarchy
 
 __all__ = ["one_step_errors", "reconcile", "reconcile_paths"]
@@ -217,7 +218,9 @@ def _projection(
 ) -> tuple[_Projection, np.ndarray | None, float | None]:
     """The projection of ``method``, the residual correlation (if any) and the shrinkage."""
     if method not in _METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, got {method!r}")
+        raise ParameterError(
+            f"method must be one of {', '.join(map(repr, _METHODS))}, got {method!r}"
+        )
     s = hier._s_array()
     n, m = s.shape
     names = list(hier.nodes["unique_id"])
@@ -484,7 +487,7 @@ def _interval_levels(
     if level is not None:
         levels = sorted({int(v) for v in level})
         if any(not 0 < v < 100 for v in levels):
-            raise ValueError(f"level values must be between 0 and 100, got {level!r}")
+            raise ParameterError(f"level values must be between 0 and 100, got {level!r}")
         return levels
     if with_paths and not from_forecast:
         return [80, 95]
