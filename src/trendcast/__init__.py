@@ -39,6 +39,7 @@ from trendcast.signals import (
     StitchResult,
     cross_correlation,
     lead_lag,
+    lead_lag_analysis,
     search_by_category,
     stitch_trends,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "emerging",
     "hotspots",
     "lead_lag",
+    "lead_lag_analysis",
     "load",
     "mann_kendall",
     "metrics",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -186,12 +188,8 @@ def run_demo(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    sales, inventories = load_us_retail(with_inventories=True, categories=categories)
-    names = load_us_retail_categories().set_index("unique_id")["description"]
+    sales, inventories, names, dropped = _reported_sales(categories)
     latest = sales["ds"].max()
-    ends = sales.groupby("unique_id")["ds"].max()
-    dropped = sorted(ends[ends < latest].index.tolist())
-    sales = sales[~sales["unique_id"].isin(dropped)].reset_index(drop=True)
 
     start = time.perf_counter()
     fc = TrendForecaster(models="auto", n_jobs=n_jobs, progress=progress)
@@ -217,23 +215,10 @@ def run_demo(
     summary = summarize_gaps(plan_gaps, history=sales)
     summary.insert(2, "description", summary["unique_id"].map(names))
 
-    # inventory on hand at the origin, with the naive plan arriving as receipts
-    on_hand = inventories[inventories["ds"] == latest].rename(columns={"inventory": "supply"})
-    on_hand = on_hand[on_hand["unique_id"].isin(forecast["unique_id"])]
-    stock = pd.concat(
-        [on_hand, plan[plan["unique_id"].isin(on_hand["unique_id"])]], ignore_index=True
-    )[["unique_id", "ds", "supply"]]
-    stock_gaps = supply_gaps(
-        forecast[covered],
-        stock,
-        kind="stock",
-        paths=plan_paths,
-        threshold=threshold,
-        persistence=persistence,
-        min_cover=1.0,
-    )
-    stock_gaps = summarize_gaps(stock_gaps, history=sales)
-    stock_gaps.insert(2, "description", stock_gaps["unique_id"].map(names))
+    stock_gaps = _stock_gaps(
+        inventories[inventories["ds"] == latest], plan, forecast[covered], plan_paths,
+        sales=sales, names=names, threshold=threshold, persistence=persistence,
+    )  # fmt: skip
 
     sectors, sector_summary, hot = _sectors(sales, forecast, plan, threshold, persistence)
     hot.insert(2, "description", hot["unique_id"].map(names))
@@ -254,30 +239,92 @@ def run_demo(
         hotspots=hot,
         emerging=emerging_table,
     )
+    _write_run(out, result, sales, names, threshold)
+    return result
+
+
+def _reported_sales(
+    categories: list[str] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, list[str]]:
+    """The bundled sales of the categories still reported in the latest month.
+
+    Returns the sales, the inventories, the category descriptions and the
+    categories left out.
+    """
+    sales, inventories = load_us_retail(with_inventories=True, categories=categories)
+    names = load_us_retail_categories().set_index("unique_id")["description"]
+    latest = sales["ds"].max()
+    ends = sales.groupby("unique_id")["ds"].max()
+    dropped = sorted(ends[ends < latest].index.tolist())
+    sales = sales[~sales["unique_id"].isin(dropped)].reset_index(drop=True)
+    return sales, inventories, names, dropped
+
+
+def _stock_gaps(
+    inventories: pd.DataFrame,
+    plan: pd.DataFrame,
+    forecast: pd.DataFrame,
+    paths: Mapping[Any, np.ndarray],
+    *,
+    sales: pd.DataFrame,
+    names: pd.Series,
+    threshold: float,
+    persistence: int,
+) -> pd.DataFrame:
+    """Inventory cover: the stock on hand at the origin, with the plan arriving as receipts."""
+    on_hand = inventories.rename(columns={"inventory": "supply"})
+    on_hand = on_hand[on_hand["unique_id"].isin(forecast["unique_id"])]
+    stock = pd.concat(
+        [on_hand, plan[plan["unique_id"].isin(on_hand["unique_id"])]], ignore_index=True
+    )[["unique_id", "ds", "supply"]]
+    stock_gaps = supply_gaps(
+        forecast,
+        stock,
+        kind="stock",
+        paths=paths,
+        threshold=threshold,
+        persistence=persistence,
+        min_cover=1.0,
+    )
+    stock_gaps = summarize_gaps(stock_gaps, history=sales)
+    stock_gaps.insert(2, "description", stock_gaps["unique_id"].map(names))
+    return stock_gaps
+
+
+def _write_run(
+    out: Path, result: DemoResult, sales: pd.DataFrame, names: pd.Series, threshold: float
+) -> None:
+    """Write the CSV files, the chart and the report of a run; list them in ``result``."""
     files = {
         "history.csv": sales,
-        "forecast.csv": forecast,
-        "gaps_plan.csv": plan_gaps,
-        "gaps_summary.csv": summary,
-        "inventory_cover.csv": stock_gaps,
-        "fit_report.csv": fc.fit_report_,
-        "selection_report.csv": fc.selection_report_,
-        "hotspots.csv": hot,
-        "emerging.csv": emerging_table,
+        "forecast.csv": result.forecast,
+        "gaps_plan.csv": result.plan_gaps,
+        "gaps_summary.csv": result.plan_summary,
+        "inventory_cover.csv": result.stock_gaps,
+        "fit_report.csv": result.fit_report,
+        "selection_report.csv": result.selection_report,
+        "hotspots.csv": result.hotspots,
+        "emerging.csv": result.emerging,
     }
-    if sectors is not None and sector_summary is not None:
-        files["sectors.csv"] = sectors
-        files["sector_gaps_summary.csv"] = sector_summary
+    if result.sectors is not None and result.sector_summary is not None:
+        files["sectors.csv"] = result.sectors
+        files["sector_gaps_summary.csv"] = result.sector_summary
     for name, frame in files.items():
         path = out / name
         frame.to_csv(path, index=False)
         result.files.append(path)
-    result.files.append(
-        _chart(sales, forecast, plan_gaps, summary, names, threshold, out / "worst_gaps.png")
+    chart = _chart(
+        sales,
+        result.forecast,
+        result.plan_gaps,
+        result.plan_summary,
+        names,
+        threshold,
+        out / "worst_gaps.png",
     )
+    result.files.append(chart)
     result.report = _report(out, threshold)
     result.files += [out / "report.json", result.report]
-    return result
 
 
 def _sectors(

@@ -33,6 +33,115 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def _checked_mapping(
+    mapping: pd.DataFrame, levels: Sequence[str] | None
+) -> tuple[list[str], pd.DataFrame, np.ndarray]:
+    """The level names, the level columns of ``mapping`` and their cells, checked.
+
+    A mapping that is not a table, lacks a level, lists one twice, has no row
+    or an empty cell fails.
+    """
+    if not isinstance(mapping, pd.DataFrame):
+        raise fail(
+            "the hierarchy mapping is not a DataFrame",
+            expected="a table with one column per level, top to bottom",
+            found=type(mapping).__name__,
+            fix="pass e.g. pandas.DataFrame({'sector': [...], 'category': [...]})",
+        )
+    names = list(mapping.columns) if levels is None else list(levels)
+    if not names:
+        raise fail(
+            "the hierarchy mapping has no level column",
+            expected="at least one column",
+            found="none",
+            fix="pass a table with one column per level, top to bottom",
+        )
+    missing = [c for c in names if c not in mapping.columns]
+    if missing:
+        raise fail(
+            f"the hierarchy mapping lacks level column(s) {format_items(missing)}",
+            expected=f"columns {format_items(names)}",
+            found=f"columns {format_items(mapping.columns)}",
+            fix="rename the columns or pass levels= with the column names, top to bottom",
+        )
+    if len(set(names)) != len(names):
+        raise fail(
+            "a level is listed twice",
+            expected="distinct level columns",
+            found=format_items(names),
+            fix="list each level column once, top to bottom",
+        )
+    table = mapping[names].reset_index(drop=True)
+    if table.empty:
+        raise fail(
+            "the hierarchy mapping has no rows",
+            expected="one row per category",
+            found="0 rows",
+            fix="pass the sector and category of every category",
+        )
+    cells = table.astype(object).to_numpy()
+    empty = np.array([[_is_missing(v) for v in row] for row in cells], dtype=bool)
+    if empty.any():
+        rows = np.flatnonzero(empty.any(axis=1))
+        cols = [names[j] for j in np.flatnonzero(empty.any(axis=0))]
+        raise fail(
+            f"{count(len(rows), 'row')} of the hierarchy mapping "
+            f"{verb(len(rows), 'has', 'have')} an empty cell (a missing parent or category)",
+            column=cols[0] if len(cols) == 1 else None,
+            expected="a node name on every level",
+            found=format_rows(table, rows, names),
+            fix="fill in the sector (parent) of each category, or drop those rows",
+        )
+    return names, table, cells
+
+
+def _tree(
+    names: list[str], table: pd.DataFrame, cells: np.ndarray
+) -> tuple[dict[str, list[Hashable]], dict[Hashable, Any]]:
+    """The nodes of each level in order of appearance, and the parent of each node.
+
+    A node on two levels, or with two parents, fails.
+    """
+    level_of: dict[Hashable, str] = {}
+    parent_of: dict[Hashable, Any] = {}
+    order: dict[str, list[Hashable]] = {lv: [] for lv in names}
+    for k, lv in enumerate(names):
+        col = cells[:, k]
+        for node in col:
+            seen = level_of.get(node)
+            if seen is not None and seen != lv:
+                rows = np.flatnonzero(
+                    (cells[:, names.index(seen)] == node) | (cells[:, k] == node)
+                )
+                raise fail(
+                    f"node {node!r} appears on two levels, {seen!r} and {lv!r}",
+                    expected="node names unique across levels",
+                    found=format_rows(table, rows, names),
+                    fix="rename one of them (e.g. prefix sector names)",
+                )
+            if seen is None:
+                level_of[node] = lv
+                order[lv].append(node)
+        if k == 0:
+            continue
+        pairs = pd.DataFrame({"node": col, "parent": cells[:, k - 1]})
+        n_parents = pairs.drop_duplicates().groupby("node", sort=False)["parent"].size()
+        twice = list(n_parents[n_parents > 1].index)
+        if twice:
+            rows = np.flatnonzero(pd.Series(col).isin(twice).to_numpy())
+            raise fail(
+                f"{count(len(twice), 'node')} {format_items(twice)} "
+                f"{verb(len(twice), 'has', 'have')} two or more parents on level "
+                f"{names[k - 1]!r}",
+                column=lv,
+                expected="one parent per node (a tree)",
+                found=format_rows(table, rows, names),
+                fix="give each category a single sector, or split it into two categories",
+            )
+        parent_of.update(zip(col, cells[:, k - 1], strict=True))
+    return order, parent_of
+
+
 class Hierarchy:
     """A tree of nodes (sector > category, any depth) built from a mapping table.
 
@@ -118,94 +227,8 @@ class Hierarchy:
         >>> hier
         Hierarchy(total: 1, sector: 7, category: 13)
         """
-        if not isinstance(mapping, pd.DataFrame):
-            raise fail(
-                "the hierarchy mapping is not a DataFrame",
-                expected="a table with one column per level, top to bottom",
-                found=type(mapping).__name__,
-                fix="pass e.g. pandas.DataFrame({'sector': [...], 'category': [...]})",
-            )
-        names = list(mapping.columns) if levels is None else list(levels)
-        if not names:
-            raise fail(
-                "the hierarchy mapping has no level column",
-                expected="at least one column",
-                found="none",
-                fix="pass a table with one column per level, top to bottom",
-            )
-        missing = [c for c in names if c not in mapping.columns]
-        if missing:
-            raise fail(
-                f"the hierarchy mapping lacks level column(s) {format_items(missing)}",
-                expected=f"columns {format_items(names)}",
-                found=f"columns {format_items(mapping.columns)}",
-                fix="rename the columns or pass levels= with the column names, top to bottom",
-            )
-        if len(set(names)) != len(names):
-            raise fail(
-                "a level is listed twice",
-                expected="distinct level columns",
-                found=format_items(names),
-                fix="list each level column once, top to bottom",
-            )
-        table = mapping[names].reset_index(drop=True)
-        if table.empty:
-            raise fail(
-                "the hierarchy mapping has no rows",
-                expected="one row per category",
-                found="0 rows",
-                fix="pass the sector and category of every category",
-            )
-        cells = table.astype(object).to_numpy()
-        empty = np.array([[_is_missing(v) for v in row] for row in cells], dtype=bool)
-        if empty.any():
-            rows = np.flatnonzero(empty.any(axis=1))
-            cols = [names[j] for j in np.flatnonzero(empty.any(axis=0))]
-            raise fail(
-                f"{count(len(rows), 'row')} of the hierarchy mapping "
-                f"{verb(len(rows), 'has', 'have')} an empty cell (a missing parent or category)",
-                column=cols[0] if len(cols) == 1 else None,
-                expected="a node name on every level",
-                found=format_rows(table, rows, names),
-                fix="fill in the sector (parent) of each category, or drop those rows",
-            )
-        level_of: dict[Hashable, str] = {}
-        parent_of: dict[Hashable, Any] = {}
-        order: dict[str, list[Hashable]] = {lv: [] for lv in names}
-        for k, lv in enumerate(names):
-            col = cells[:, k]
-            for node in col:
-                seen = level_of.get(node)
-                if seen is not None and seen != lv:
-                    rows = np.flatnonzero(
-                        (cells[:, names.index(seen)] == node) | (cells[:, k] == node)
-                    )
-                    raise fail(
-                        f"node {node!r} appears on two levels, {seen!r} and {lv!r}",
-                        expected="node names unique across levels",
-                        found=format_rows(table, rows, names),
-                        fix="rename one of them (e.g. prefix sector names)",
-                    )
-                if seen is None:
-                    level_of[node] = lv
-                    order[lv].append(node)
-            if k == 0:
-                continue
-            pairs = pd.DataFrame({"node": col, "parent": cells[:, k - 1]})
-            n_parents = pairs.drop_duplicates().groupby("node", sort=False)["parent"].size()
-            twice = list(n_parents[n_parents > 1].index)
-            if twice:
-                rows = np.flatnonzero(pd.Series(col).isin(twice).to_numpy())
-                raise fail(
-                    f"{count(len(twice), 'node')} {format_items(twice)} "
-                    f"{verb(len(twice), 'has', 'have')} two or more parents on level "
-                    f"{names[k - 1]!r}",
-                    column=lv,
-                    expected="one parent per node (a tree)",
-                    found=format_rows(table, rows, names),
-                    fix="give each category a single sector, or split it into two categories",
-                )
-            parent_of.update(zip(col, cells[:, k - 1], strict=True))
+        names, table, cells = _checked_mapping(mapping, levels)
+        order, parent_of = _tree(names, table, cells)
         ordered = [(node, lv) for lv in names for node in order[lv]]
         column = {
             "unique_id": [node for node, _ in ordered],

@@ -28,12 +28,15 @@ from trendcast._validation import (
     require_columns,
     verb,
 )
+from trendcast.exceptions import ParameterError
 from trendcast.hierarchy import Hierarchy
 
 __all__ = ["MannKendall", "emerging", "hotspots", "mann_kendall"]
 
 #: periods per year of each frequency family (daily: 52 weeks, so weekdays line up)
 _PER_YEAR = {"D": 364, "W": 52, "M": 12, "Q": 4, "Y": 1}
+#: the frequency alias that numbers the periods of each frequency family
+_PERIOD_FREQ = {"D": "D", "W": "W-SUN", "M": "MS", "Q": "QS-JAN", "Y": "YS-JAN"}
 
 
 # --------------------------------------------------------------------------- Mann-Kendall
@@ -117,7 +120,7 @@ def mann_kendall(x: Any, *, season_length: int = 1) -> MannKendall:
     """
     values = np.asarray(x, dtype=float).ravel()
     if isinstance(season_length, bool) or int(season_length) < 1:
-        raise ValueError(f"season_length must be a positive integer, got {season_length!r}")
+        raise ParameterError(f"season_length must be a positive integer, got {season_length!r}")
     m = int(season_length)
     s = var = pairs = 0.0
     n_used = 0
@@ -161,7 +164,7 @@ def _series(
 ) -> dict[Any, pd.Series]:
     """Category -> values indexed by period number (consecutive integers), sorted."""
     kind = _freq_kind(frame[time_col], frame[id_col], f"column {time_col!r}")
-    freq = {"D": "D", "W": "W-SUN", "M": "MS", "Q": "QS-JAN", "Y": "YS-JAN"}[kind]
+    freq = _PERIOD_FREQ[kind]
     out = {}
     for key, part in frame.groupby(id_col, sort=False):
         numbers = freqs.period_number(pd.to_datetime(part[time_col]), freq)
@@ -255,6 +258,37 @@ def hotspots(
     >>> hot[["unique_id", "tier"]].head(3).to_dict("list")
     {'unique_id': ['44X72', 'Motor vehicles and fuel', '441'], 'tier': ['1tn', '1tn', '1tn']}
     """
+    _check_hotspot_args(forecast, paths, thresholds, level, id_col, time_col)
+    fc = forecast.reset_index(drop=True)
+    fc = fc.assign(**{time_col: pd.to_datetime(fc[time_col])})
+    table, node_level = _window_totals(fc, period, paths, level, hierarchy, id_col, time_col)
+    if history is not None:
+        table["baseline"] = _baselines(table, history, hierarchy, id_col, time_col, target_col)
+    else:
+        table["baseline"] = math.nan
+    base = table["baseline"].to_numpy(dtype=float)
+    ok = np.isfinite(base) & (base > 0)
+    for src, dst in (("total", "growth"), ("total_lo", "growth_lo"), ("total_hi", "growth_hi")):
+        table[dst] = np.where(ok, table[src].to_numpy(float) / np.where(ok, base, 1.0) - 1, np.nan)
+    table = _with_tiers(table, thresholds)
+    table = table.sort_values("total", ascending=False, kind="stable").reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table["level"] = [node_level.get(n, pd.NA) for n in table["node"]]
+    table = table.rename(columns={"node": id_col})
+    cols = ["rank", id_col, "level", "total", "total_lo", "total_hi", "tier", "growth"]
+    cols += ["growth_lo", "growth_hi", "start", "end", "periods", "baseline"]
+    return table[cols]
+
+
+def _check_hotspot_args(
+    forecast: pd.DataFrame,
+    paths: Mapping[Any, np.ndarray] | None,
+    thresholds: Mapping[str, float] | None,
+    level: int,
+    id_col: str,
+    time_col: str,
+) -> None:
+    """The forecast has the columns ``hotspots`` reads; the thresholds are sizes."""
     require_columns(
         forecast,
         [id_col, time_col, "mean"],
@@ -272,56 +306,52 @@ def hotspots(
     if thresholds is not None:
         bad = {k: v for k, v in thresholds.items() if not np.isfinite(float(v)) or float(v) < 0}
         if bad:
-            raise ValueError(f"thresholds must be finite and non-negative, got {bad!r}")
-    fc = forecast.reset_index(drop=True)
-    fc = fc.assign(**{time_col: pd.to_datetime(fc[time_col])})
-    table, node_level = _window_totals(fc, period, paths, level, hierarchy, id_col, time_col)
-    if history is not None:
-        require_columns(
-            history,
-            [id_col, time_col, target_col],
-            "the history",
-            "pass the sales frame (id, time and target columns)",
-        )
-        hist = history[[id_col, time_col, target_col]].reset_index(drop=True)
-        hist[time_col] = pd.to_datetime(hist[time_col])
-        kind = _freq_kind(hist[time_col], hist[id_col], "the history")
-        if hierarchy is not None:
-            bottom = hist[hist[id_col].isin(hierarchy.bottom)]
-            hist = hierarchy.aggregate(
-                bottom, value_col=target_col, id_col=id_col, time_col=time_col
-            )
-        series = _series(hist, id_col, time_col, target_col) if len(hist) else {}
-        freq = {"D": "D", "W": "W-SUN", "M": "MS", "Q": "QS-JAN", "Y": "YS-JAN"}[kind]
-        shift = _per_year(kind) * np.ceil(table["periods"].to_numpy() / _per_year(kind))
-        baselines = []
-        for row, k in zip(table.itertuples(index=False), shift, strict=True):
-            first = freqs.period_number(pd.DatetimeIndex([row.start]), freq)[0]
-            numbers = np.arange(first, first + row.periods) - int(k)
-            baselines.append(_history_sum(series.get(row.node), numbers))
-        table["baseline"] = baselines
-    else:
-        table["baseline"] = math.nan
-    base = table["baseline"].to_numpy(dtype=float)
-    ok = np.isfinite(base) & (base > 0)
-    for src, dst in (("total", "growth"), ("total_lo", "growth_lo"), ("total_hi", "growth_hi")):
-        table[dst] = np.where(ok, table[src].to_numpy(float) / np.where(ok, base, 1.0) - 1, np.nan)
-    if thresholds:
-        labels = sorted(thresholds.items(), key=lambda kv: float(kv[1]))
-        tier = pd.Series(pd.NA, index=table.index, dtype=object)
-        for label, value in labels:
-            tier[table["total"] >= float(value)] = label
-        table["tier"] = tier
-        table = table[table["tier"].notna()]
-    else:
+            raise ParameterError(f"thresholds must be finite and non-negative, got {bad!r}")
+
+
+def _baselines(
+    table: pd.DataFrame,
+    history: pd.DataFrame,
+    hierarchy: Hierarchy | None,
+    id_col: str,
+    time_col: str,
+    target_col: str,
+) -> list[float]:
+    """Per node of ``table``: its history on the same calendar periods, whole years earlier."""
+    require_columns(
+        history,
+        [id_col, time_col, target_col],
+        "the history",
+        "pass the sales frame (id, time and target columns)",
+    )
+    hist = history[[id_col, time_col, target_col]].reset_index(drop=True)
+    hist[time_col] = pd.to_datetime(hist[time_col])
+    kind = _freq_kind(hist[time_col], hist[id_col], "the history")
+    if hierarchy is not None:
+        bottom = hist[hist[id_col].isin(hierarchy.bottom)]
+        hist = hierarchy.aggregate(bottom, value_col=target_col, id_col=id_col, time_col=time_col)
+    series = _series(hist, id_col, time_col, target_col) if len(hist) else {}
+    freq = _PERIOD_FREQ[kind]
+    shift = _per_year(kind) * np.ceil(table["periods"].to_numpy() / _per_year(kind))
+    baselines = []
+    for row, k in zip(table.itertuples(index=False), shift, strict=True):
+        first = freqs.period_number(pd.DatetimeIndex([row.start]), freq)[0]
+        numbers = np.arange(first, first + row.periods) - int(k)
+        baselines.append(_history_sum(series.get(row.node), numbers))
+    return baselines
+
+
+def _with_tiers(table: pd.DataFrame, thresholds: Mapping[str, float] | None) -> pd.DataFrame:
+    """A ``tier`` column: the largest threshold each total passes; nodes below all dropped."""
+    if not thresholds:
         table["tier"] = pd.Series(pd.NA, index=table.index, dtype=object)
-    table = table.sort_values("total", ascending=False, kind="stable").reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
-    table["level"] = [node_level.get(n, pd.NA) for n in table["node"]]
-    table = table.rename(columns={"node": id_col})
-    cols = ["rank", id_col, "level", "total", "total_lo", "total_hi", "tier", "growth"]
-    cols += ["growth_lo", "growth_hi", "start", "end", "periods", "baseline"]
-    return table[cols]
+        return table
+    labels = sorted(thresholds.items(), key=lambda kv: float(kv[1]))
+    tier = pd.Series(pd.NA, index=table.index, dtype=object)
+    for label, value in labels:
+        tier[table["total"] >= float(value)] = label
+    table["tier"] = tier
+    return table[table["tier"].notna()]
 
 
 def _window_totals(
@@ -335,7 +365,7 @@ def _window_totals(
 ) -> tuple[pd.DataFrame, dict[Any, Any]]:
     """Per node: totals over the first ``period`` forecast periods and their interval."""
     if period is not None and (isinstance(period, bool) or int(period) < 1):
-        raise ValueError(f"period must be a positive integer, got {period!r}")
+        raise ParameterError(f"period must be a positive integer, got {period!r}")
     fc = fc.sort_values([id_col, time_col], kind="stable")
     dup = fc.duplicated([id_col, time_col], keep=False).to_numpy()
     if dup.any():
@@ -554,17 +584,39 @@ def emerging(
     >>> table["basis"].iloc[0]
     'sales'
     """
-    if isinstance(window, bool) or int(window) < 1:
-        raise ValueError(f"window must be a positive integer, got {window!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
+    _check_emerging_args(window, alpha)
     require_columns(sales, [id_col, time_col, target_col], "the sales", "pass the long sales frame")
     sales = sales.reset_index(drop=True)
     sales = sales.assign(**{time_col: pd.to_datetime(sales[time_col])})
     kind = _freq_kind(sales[time_col], sales[id_col], "the sales")
-    per_year = _per_year(kind)
     series = _series(sales, id_col, time_col, target_col)
-    freq = {"D": "D", "W": "W-SUN", "M": "MS", "Q": "QS-JAN", "Y": "YS-JAN"}[kind]
+    table = _sales_acceleration(series, window, _per_year(kind), id_col)
+    if forecast is not None:
+        growth = _forecast_growth(forecast, series, window, kind, id_col, time_col)
+        table["forecast_growth"] = table[id_col].map(growth).astype(float)
+    has_search: set[Any] = set()
+    if search is not None:
+        has_search = _add_search_trend(
+            table, search, season_length, search_window, id_col, time_col, search_col
+        )
+    _add_score_and_rule(table, has_search, forecast is not None, alpha, min_acceleration, id_col)
+    return _ranked_emerging(table, id_col)
+
+
+def _check_emerging_args(window: int, alpha: float) -> None:
+    if isinstance(window, bool) or int(window) < 1:
+        raise ParameterError(f"window must be a positive integer, got {window!r}")
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be between 0 and 1, got {alpha!r}")
+
+
+def _sales_acceleration(
+    series: dict[Any, pd.Series], window: int, per_year: int, id_col: str
+) -> pd.DataFrame:
+    """Per category: year-over-year log growth of the last ``window`` periods and a year before.
+
+    The search and forecast columns are missing, to be filled in.
+    """
     rows = []
     for key, y in series.items():
         last = int(y.index[-1])
@@ -586,59 +638,96 @@ def emerging(
                 "forecast_growth": math.nan,
             }
         )
-    table = pd.DataFrame(rows)
-    if forecast is not None:
-        require_columns(
-            forecast, [id_col, time_col, "mean"], "the forecast", "pass TrendForecaster.predict"
-        )
-        fc = forecast.assign(**{time_col: pd.to_datetime(forecast[time_col])})
-        shift = per_year * math.ceil(window / per_year)
-        growth = {}
-        for key, g in fc.sort_values([id_col, time_col]).groupby(id_col, sort=False):
-            w = g.iloc[:window]
-            numbers = freqs.period_number(pd.DatetimeIndex(w[time_col]), freq) - shift
-            base = _history_sum(series.get(key), numbers)
-            total = float(w["mean"].sum())
-            growth[key] = math.log(total / base) if total > 0 and base > 0 else math.nan
-        table["forecast_growth"] = table[id_col].map(growth).astype(float)
+    return pd.DataFrame(rows)
+
+
+def _forecast_growth(
+    forecast: pd.DataFrame,
+    series: dict[Any, pd.Series],
+    window: int,
+    kind: str,
+    id_col: str,
+    time_col: str,
+) -> dict[Any, float]:
+    """Per category: log of the forecast over its first ``window`` periods over a year before."""
+    require_columns(
+        forecast, [id_col, time_col, "mean"], "the forecast", "pass TrendForecaster.predict"
+    )
+    per_year = _per_year(kind)
+    fc = forecast.assign(**{time_col: pd.to_datetime(forecast[time_col])})
+    shift = per_year * math.ceil(window / per_year)
+    growth = {}
+    for key, g in fc.sort_values([id_col, time_col]).groupby(id_col, sort=False):
+        w = g.iloc[:window]
+        numbers = freqs.period_number(pd.DatetimeIndex(w[time_col]), _PERIOD_FREQ[kind]) - shift
+        base = _history_sum(series.get(key), numbers)
+        total = float(w["mean"].sum())
+        growth[key] = math.log(total / base) if total > 0 and base > 0 else math.nan
+    return growth
+
+
+def _add_search_trend(
+    table: pd.DataFrame,
+    search: pd.DataFrame,
+    season_length: int | None,
+    search_window: int | None,
+    id_col: str,
+    time_col: str,
+    search_col: str,
+) -> set[Any]:
+    """Fill in the seasonal Mann-Kendall test of each category's recent search, in place.
+
+    Returns the categories that got one.
+    """
+    require_columns(
+        search,
+        [id_col, time_col, search_col],
+        "the search frame",
+        "pass search_by_category output (or name search_col=)",
+    )
+    found = search.assign(**{time_col: pd.to_datetime(search[time_col])})
+    s_kind = _freq_kind(found[time_col], found[id_col], "the search frame")
+    m = freqs.season_length_of({"D": "D", "W": "W", "M": "MS", "Q": "QS", "Y": "YS"}[s_kind])
+    m = m if season_length is None else int(season_length)
+    n_recent = 2 * _per_year(s_kind) if search_window is None else int(search_window)
+    s_series = _series(found, id_col, time_col, search_col)
     has_search: set[Any] = set()
-    if search is not None:
-        require_columns(
-            search,
-            [id_col, time_col, search_col],
-            "the search frame",
-            "pass search_by_category output (or name search_col=)",
-        )
-        found = search.assign(**{time_col: pd.to_datetime(search[time_col])})
-        s_kind = _freq_kind(found[time_col], found[id_col], "the search frame")
-        m = freqs.season_length_of({"D": "D", "W": "W", "M": "MS", "Q": "QS", "Y": "YS"}[s_kind])
-        m = m if season_length is None else int(season_length)
-        n_recent = 2 * _per_year(s_kind) if search_window is None else int(search_window)
-        s_series = _series(found, id_col, time_col, search_col)
-        for i, key in enumerate(table[id_col]):
-            x = s_series.get(key)
-            if x is None:
-                continue
-            last = int(x.index[-1])
-            numbers = np.arange(last - n_recent + 1, last + 1)
-            values = x.reindex(numbers).to_numpy(dtype=float)
-            # seasons by calendar position, whatever the first period of the window
-            shift = int(numbers[0] % m)
-            values = np.concatenate([np.full(shift, np.nan), values])
-            result = mann_kendall(values, season_length=m)
-            if np.isfinite(result.tau):
-                has_search.add(key)
-                table.loc[i, ["search_trend", "search_p", "_search_z"]] = [
-                    result.tau,
-                    result.p_value,
-                    result.z,
-                ]
+    for i, key in enumerate(table[id_col]):
+        x = s_series.get(key)
+        if x is None:
+            continue
+        last = int(x.index[-1])
+        numbers = np.arange(last - n_recent + 1, last + 1)
+        values = x.reindex(numbers).to_numpy(dtype=float)
+        # seasons by calendar position, whatever the first period of the window
+        shift = int(numbers[0] % m)
+        values = np.concatenate([np.full(shift, np.nan), values])
+        result = mann_kendall(values, season_length=m)
+        if np.isfinite(result.tau):
+            has_search.add(key)
+            table.loc[i, ["search_trend", "search_p", "_search_z"]] = [
+                result.tau,
+                result.p_value,
+                result.z,
+            ]
+    return has_search
+
+
+def _add_score_and_rule(
+    table: pd.DataFrame,
+    has_search: set[Any],
+    with_forecast: bool,
+    alpha: float,
+    min_acceleration: float,
+    id_col: str,
+) -> None:
+    """Add ``score`` (mean percentile rank), ``emerging`` (the rule) and ``basis``, in place."""
     signals = ["sales_acceleration", "_search_z", "forecast_growth"]
     ranks = table[signals].rank(pct=True)
     table["score"] = ranks.mean(axis=1, skipna=True)
     accel = table["sales_acceleration"].to_numpy(float)
     rule = (accel > min_acceleration) & (table["growth_recent"].to_numpy(float) > 0)
-    if forecast is not None:
+    if with_forecast:
         rule &= table["forecast_growth"].to_numpy(float) > 0
     searched = table[id_col].isin(has_search).to_numpy()
     rising = (table["search_trend"].to_numpy(float) > 0) & (
@@ -647,12 +736,16 @@ def emerging(
     rule &= ~searched | rising
     table["emerging"] = rule
     basis = ["sales"]
-    if forecast is not None:
+    if with_forecast:
         basis.append("forecast")
     table["basis"] = [
         ", ".join(basis[:1] + (["search"] if key in has_search else []) + basis[1:])
         for key in table[id_col]
     ]
+
+
+def _ranked_emerging(table: pd.DataFrame, id_col: str) -> pd.DataFrame:
+    """Highest score first, numbered from 1, in the documented column order."""
     table = table.sort_values(  # ties of the rank score: the faster acceleration first
         ["score", "sales_acceleration"], ascending=False, kind="stable", na_position="last"
     )

@@ -24,6 +24,7 @@ import pandas as pd
 
 import trendcast._frequency as freqs
 from trendcast._validation import count, describe_source, fail, format_items, format_rows
+from trendcast.exceptions import ParameterError
 from trendcast.io.sales import validate_sales
 from trendcast.models.base import check_levels
 
@@ -111,10 +112,7 @@ def nowcast(
         sales, id_col=id_col, time_col=time_col, target_col=target_col, freq=freq
     )
     data, freq_ = validated.frame, validated.freq
-    m = season_length if season_length is not None else freqs.season_length_of(freq_)
-    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
-        raise ValueError(f"season_length must be a positive integer, got {m!r}")
-    m = int(m)
+    m = _season_length(season_length, freq_)
     cols = [] if search is None else [str(c) for c in search_cols]
     lookup = None if search is None else _search_lookup(search, cols, id_col, time_col)
     if log and (data[target_col] <= 0).any():
@@ -135,11 +133,27 @@ def nowcast(
         if lookup is not None:
             x = _search_for(lookup, key, [*dates, target], cols, m)
         rows.append(_nowcast_one(key, y, x, target, m, levels, log))
+    model = "seasonal AR" if search is None else "nowcast"
+    return _nowcast_frame(rows, levels, model, id_col, time_col)
+
+
+def _season_length(season_length: int | None, freq: str) -> int:
+    """The seasonal lag: as given, else from the frequency; a positive integer."""
+    m = season_length if season_length is not None else freqs.season_length_of(freq)
+    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+        raise ParameterError(f"season_length must be a positive integer, got {m!r}")
+    return int(m)
+
+
+def _nowcast_frame(
+    rows: list[dict[str, Any]], levels: tuple[int, ...], model: str, id_col: str, time_col: str
+) -> pd.DataFrame:
+    """The rows of every category in the documented columns."""
     columns = [id_col, time_col, "model", "mean"]
     for lv in levels:
         columns += [f"lo-{lv}", f"hi-{lv}"]
     out = pd.DataFrame(rows).rename(columns={"_id": id_col, "_ds": time_col})
-    out["model"] = "seasonal AR" if search is None else "nowcast"
+    out["model"] = model
     return out[[*columns, "n_obs"]]
 
 
@@ -147,7 +161,9 @@ def _search_lookup(
     search: pd.DataFrame, cols: list[str], id_col: str, time_col: str
 ) -> pd.DataFrame:
     if not isinstance(search, pd.DataFrame):
-        raise TypeError(f"search must be a pandas DataFrame or None, got {type(search).__name__}")
+        raise ParameterError(
+            f"search must be a pandas DataFrame or None, got {type(search).__name__}"
+        )
     missing = [c for c in (id_col, time_col, *cols) if c not in search.columns]
     if missing:
         raise fail(

@@ -13,7 +13,7 @@ from trendcast._validation import (
     fail,
     require_columns,
 )
-from trendcast.exceptions import MissingDependencyError
+from trendcast.exceptions import MissingDependencyError, ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -82,6 +82,11 @@ def _edges(dates: pd.Series, half: pd.Timedelta) -> list[pd.Timestamp]:
     return [values[0] - half, *inner, values[-1] + half]
 
 
+def _levels(forecast: pd.DataFrame) -> list[int]:
+    """Interval levels of the ``lo-<level>`` columns of a forecast, widest first."""
+    return sorted((int(c[3:]) for c in forecast.columns if str(c).startswith("lo-")), reverse=True)
+
+
 def _bands(ax: Any, fc: pd.DataFrame, levels: Sequence[int], time_col: str) -> None:
     """Shade the forecast intervals, the widest palest."""
     for i, lv in enumerate(levels):
@@ -148,17 +153,17 @@ def plot_forecast(
     ['448']
     """
     plt = _pyplot()
+    if ids is not None and not list(ids):
+        raise ParameterError("no category to plot: ids is empty")
     if ids is None:
         ids = list(pd.unique(forecast[id_col]))[:6]
     ids = list(ids)
     if not ids:
-        raise ValueError("no category to plot")
+        raise ParameterError("no category to plot: forecast has no rows")
     ncols = max(1, min(ncols, len(ids)))
     nrows = (len(ids) + ncols - 1) // ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(6.5 * ncols, 3.2 * nrows), squeeze=False)
-    levels = sorted(
-        (int(c[3:]) for c in forecast.columns if str(c).startswith("lo-")), reverse=True
-    )
+    levels = _levels(forecast)
     for ax, key in zip(axes.flat, ids, strict=False):
         hist = history[history[id_col] == key].sort_values(time_col)
         if n_history is not None:
@@ -293,6 +298,47 @@ def plot_gaps(
     2
     """
     plt = _pyplot()
+    keys = [id_col] + ([scenario_col] if scenario_col else [])
+    data = _checked_gaps(gaps, keys, scenario_col, id_col, time_col, supply_col)
+    panels = _choose_panels(data, keys, ids, top)
+    levels: list[int] = []
+    if forecast is not None:
+        levels = _levels(forecast)
+        fc_all = forecast.copy()
+        fc_all[time_col] = pd.to_datetime(fc_all[time_col])
+    ncols = max(1, min(ncols, len(panels)))
+    nrows = (len(panels) + ncols - 1) // ncols
+    fig = plt.figure(figsize=(6.6 * ncols, 4.3 * nrows), layout="constrained")
+    subfigs = np.atleast_1d(fig.subfigures(nrows, ncols, wspace=0.04, hspace=0.04)).ravel()
+    for sub, panel in zip(subfigs, panels, strict=False):
+        key = panel[0]
+        g = _panel_rows(data, panel, scenario_col, id_col, time_col)
+        name = titles.get(key, str(key)) if titles else str(key)
+        if scenario_col:
+            name = f"{name} ({panel[1]})"
+        hist = None
+        if history is not None:
+            hist = _history_before(history, key, g[time_col].min(), n_history, id_col, time_col)
+        fc = None if forecast is None else fc_all[fc_all[id_col] == key].sort_values(time_col)
+        _gap_panel(
+            sub, g, hist, fc, levels=levels, threshold=threshold, name=name, ylabel=ylabel,
+            time_col=time_col, target_col=target_col, supply_col=supply_col,
+        )  # fmt: skip
+    for sub in subfigs[len(panels) :]:
+        sub.set_visible(False)
+    _gap_legend(subfigs[0].axes[0])
+    return fig
+
+
+def _checked_gaps(
+    gaps: pd.DataFrame,
+    keys: list[str],
+    scenario_col: str | None,
+    id_col: str,
+    time_col: str,
+    supply_col: str,
+) -> pd.DataFrame:
+    """A copy of flow ``gaps`` with datetime periods, after checking what the charts read."""
     if "cover" in gaps.columns and "mean" not in gaps.columns:
         raise fail(
             "plot_gaps draws flow gaps (supply per period); these are stock gaps",
@@ -301,11 +347,10 @@ def plot_gaps(
             found="a 'cover' column and no 'mean'",
             fix="show inventory cover as a table, or compare a flow plan",
         )
-    keys = [id_col] + ([scenario_col] if scenario_col else [])
     needed = [*keys, time_col, "mean", supply_col, "p_short", "expected_shortfall", "flag"]
     require_columns(gaps, needed, "the gaps frame", "pass the output of tc.supply_gaps")
     if gaps.empty:
-        raise ValueError("no category to plot: the gaps frame is empty")
+        raise ParameterError("no category to plot: the gaps frame is empty")
     data = gaps.copy()
     data[time_col] = pd.to_datetime(data[time_col])
     if scenario_col is None and data.duplicated([id_col, time_col]).any():
@@ -316,6 +361,13 @@ def plot_gaps(
             found="repeated (category, period) pairs, e.g. one per supply scenario",
             fix="pass scenario_col= (the column naming the scenario) or filter one scenario",
         )
+    return data
+
+
+def _choose_panels(
+    data: pd.DataFrame, keys: list[str], ids: Sequence[Any] | None, top: int
+) -> list[tuple[Any, ...]]:
+    """The (category[, scenario]) panels drawn: ``ids`` in their order, else the worst ``top``."""
     if ids is None:
         panels = _rank_ids(data, keys)[:top]
     else:
@@ -323,96 +375,123 @@ def plot_gaps(
         panels = [k for k in _rank_ids(data, keys) if k[0] in wanted]
         panels.sort(key=lambda k: list(ids).index(k[0]))
     if not panels:
-        raise ValueError("no category to plot: none of ids is in the gaps frame")
-    levels: list[int] = []
-    if forecast is not None:
-        levels = sorted(
-            (int(c[3:]) for c in forecast.columns if str(c).startswith("lo-")), reverse=True
+        raise ParameterError("no category to plot: none of ids is in the gaps frame")
+    return panels
+
+
+def _panel_rows(
+    data: pd.DataFrame,
+    panel: tuple[Any, ...],
+    scenario_col: str | None,
+    id_col: str,
+    time_col: str,
+) -> pd.DataFrame:
+    """The rows of one panel (category, and scenario when there is one), in time order."""
+    mask = pd.Series(True, index=data.index) & (data[id_col] == panel[0])
+    if scenario_col:
+        mask &= data[scenario_col] == panel[1]
+    return data[mask].sort_values(time_col)
+
+
+def _history_before(
+    history: pd.DataFrame,
+    key: Any,
+    first: pd.Timestamp,
+    n_history: int | None,
+    id_col: str,
+    time_col: str,
+) -> pd.DataFrame:
+    """The last ``n_history`` periods of sales of ``key`` before ``first`` (all when None)."""
+    hist = history[history[id_col] == key].sort_values(time_col)
+    hist = hist[pd.to_datetime(hist[time_col]) < first]
+    if n_history is not None:
+        hist = hist.tail(n_history)
+    return hist
+
+
+def _gap_panel(
+    sub: Any,
+    g: pd.DataFrame,
+    hist: pd.DataFrame | None,
+    fc: pd.DataFrame | None,
+    *,
+    levels: list[int],
+    threshold: float | None,
+    name: str,
+    ylabel: str | None,
+    time_col: str,
+    target_col: str,
+    supply_col: str,
+) -> None:
+    """Draw one category's demand against supply (upper) and ``p_short`` (lower) in ``sub``."""
+    top_ax, p_ax = sub.subplots(2, 1, sharex=True, height_ratios=[3, 1.1])
+    half = _half_period(g[time_col])
+    edges = _edges(g[time_col], half)
+    for i, flag in enumerate(g["flag"].astype(str)):
+        if flag in ("short", "long"):
+            color = _SHORT if flag == "short" else _LONG
+            for ax in (top_ax, p_ax):
+                ax.axvspan(edges[i], edges[i + 1], color=color, alpha=0.13, lw=0)
+    if hist is not None:
+        top_ax.plot(
+            pd.to_datetime(hist[time_col]),
+            hist[target_col],
+            color=_SALES,
+            lw=1.2,
+            label="sales",
         )
-        fc_all = forecast.copy()
-        fc_all[time_col] = pd.to_datetime(fc_all[time_col])
-    ncols = max(1, min(ncols, len(panels)))
-    nrows = (len(panels) + ncols - 1) // ncols
-    fig = plt.figure(figsize=(6.6 * ncols, 4.3 * nrows), layout="constrained")
-    subfigs = np.atleast_1d(fig.subfigures(nrows, ncols, wspace=0.04, hspace=0.04)).ravel()
-    mask_all = pd.Series(True, index=data.index)
-    for sub, panel in zip(subfigs, panels, strict=False):
-        key = panel[0]
-        mask = mask_all & (data[id_col] == key)
-        if scenario_col:
-            mask &= data[scenario_col] == panel[1]
-        g = data[mask].sort_values(time_col)
-        top_ax, p_ax = sub.subplots(2, 1, sharex=True, height_ratios=[3, 1.1])
-        half = _half_period(g[time_col])
-        edges = _edges(g[time_col], half)
-        for i, flag in enumerate(g["flag"].astype(str)):
-            if flag in ("short", "long"):
-                color = _SHORT if flag == "short" else _LONG
-                for ax in (top_ax, p_ax):
-                    ax.axvspan(edges[i], edges[i + 1], color=color, alpha=0.13, lw=0)
-        if history is not None:
-            hist = history[history[id_col] == key].sort_values(time_col)
-            hist = hist[pd.to_datetime(hist[time_col]) < g[time_col].min()]
-            if n_history is not None:
-                hist = hist.tail(n_history)
-            top_ax.plot(
-                pd.to_datetime(hist[time_col]),
-                hist[target_col],
-                color=_SALES,
-                lw=1.2,
-                label="sales",
-            )
-        if forecast is not None:
-            fc = fc_all[fc_all[id_col] == key].sort_values(time_col)
-            _bands(top_ax, fc, levels, time_col)
-        top_ax.plot(g[time_col], g["mean"], color=_FORECAST, lw=1.6, label="forecast (mean)")
-        top_ax.step(g[time_col], g[supply_col], where="mid", color=_SUPPLY, lw=1.8, label="supply")
-        colors = np.where(g["flag"].astype(str).eq("short"), _SHORT, "0.6")
-        width = 1.2 * half
-        p_ax.bar(g[time_col], g["p_short"], width=width, color=colors)
-        if threshold is not None:
-            p_ax.axhline(threshold, color="black", ls="--", lw=0.9)
-            p_ax.text(
-                0.005,
-                threshold,
-                f" threshold {threshold:g}",
-                transform=p_ax.get_yaxis_transform(),
-                fontsize=7,
-                va="bottom",
-                ha="left",
-            )
-        p_ax.set_ylim(0, 1)
-        p_ax.set_yticks([0, 0.5, 1])
-        p_ax.set_ylabel("P(short)", fontsize=8)
-        if ylabel:
-            top_ax.set_ylabel(_text(ylabel), fontsize=8)
-        for ax in (top_ax, p_ax):
-            ax.tick_params(labelsize=8)
-            ax.grid(alpha=0.3)
-        _thousands(top_ax)
-        _date_axis(p_ax)
-        n_short = int(g["flag"].astype(str).eq("short").sum())
-        es = float(g["expected_shortfall"].sum())
-        name = titles.get(key, str(key)) if titles else str(key)
-        if scenario_col:
-            name = f"{name} ({panel[1]})"
-        unit = f" {_text(ylabel)}" if ylabel else ""
-        sub.suptitle(
-            f"{_text(name, 60)}\n"
-            f"short in {n_short} of {len(g)} periods; expected shortfall {es:,.0f}{unit}",
-            fontsize=9.5,
+    if fc is not None:
+        _bands(top_ax, fc, levels, time_col)
+    top_ax.plot(g[time_col], g["mean"], color=_FORECAST, lw=1.6, label="forecast (mean)")
+    top_ax.step(g[time_col], g[supply_col], where="mid", color=_SUPPLY, lw=1.8, label="supply")
+    _p_short_bars(p_ax, g, 1.2 * half, threshold, time_col)
+    if ylabel:
+        top_ax.set_ylabel(_text(ylabel), fontsize=8)
+    for ax in (top_ax, p_ax):
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    _thousands(top_ax)
+    _date_axis(p_ax)
+    n_short = int(g["flag"].astype(str).eq("short").sum())
+    es = float(g["expected_shortfall"].sum())
+    unit = f" {_text(ylabel)}" if ylabel else ""
+    sub.suptitle(
+        f"{_text(name, 60)}\n"
+        f"short in {n_short} of {len(g)} periods; expected shortfall {es:,.0f}{unit}",
+        fontsize=9.5,
+    )
+
+
+def _p_short_bars(
+    ax: Any, g: pd.DataFrame, width: pd.Timedelta, threshold: float | None, time_col: str
+) -> None:
+    """Bars of ``p_short`` per period (red where flagged short) and the threshold line."""
+    colors = np.where(g["flag"].astype(str).eq("short"), _SHORT, "0.6")
+    ax.bar(g[time_col], g["p_short"], width=width, color=colors)
+    if threshold is not None:
+        ax.axhline(threshold, color="black", ls="--", lw=0.9)
+        ax.text(
+            0.005,
+            threshold,
+            f" threshold {threshold:g}",
+            transform=ax.get_yaxis_transform(),
+            fontsize=7,
+            va="bottom",
+            ha="left",
         )
-    for sub in subfigs[len(panels) :]:
-        sub.set_visible(False)
-    # One legend for the figure: the handles of the first panel, plus the shadings.
+    ax.set_ylim(0, 1)
+    ax.set_yticks([0, 0.5, 1])
+    ax.set_ylabel("P(short)", fontsize=8)
+
+
+def _gap_legend(first: Axes) -> None:
+    """One legend for the figure: the handles of the first panel, plus the shadings."""
     from matplotlib.patches import Patch
 
-    first = subfigs[0].axes[0]
     handles, labels = first.get_legend_handles_labels()
     handles += [Patch(color=_SHORT, alpha=0.3), Patch(color=_LONG, alpha=0.3)]
     labels += ["flagged short", "flagged long (oversupply)"]
     first.legend(handles, labels, fontsize=7, loc="upper left", ncols=2)
-    return fig
 
 
 def plot_gap_summary(
@@ -475,7 +554,7 @@ def plot_gap_summary(
     require_columns(summary, [id_col, value_col], "the gaps summary", "pass tc.summarize_gaps")
     rows = summary.head(top)
     if rows.empty:
-        raise ValueError("no category to plot: the gaps summary is empty")
+        raise ParameterError("no category to plot: the gaps summary is empty")
     labels = []
     for _, r in rows.iterrows():
         text = str(r[id_col])
@@ -553,9 +632,9 @@ def plot_lead_lag(
     matplotlib.figure.Figure
     """
     plt = _pyplot()
-    from trendcast.signals.lead_lag import _analyse
+    from trendcast.signals import lead_lag_analysis
 
-    result = _analyse(
+    table, ccf = lead_lag_analysis(
         sales,
         search,
         max_lag=max_lag,
@@ -567,11 +646,15 @@ def plot_lead_lag(
         target_col=target_col,
         search_col=search_col,
     )
-    table = result.table.set_index(id_col)
-    ccf = result.ccf
+    table = table.set_index(id_col)
     keys = list(ids) if ids is not None else list(pd.unique(ccf[id_col]))[:6]
     if not keys:
-        raise ValueError("no category with enough data to plot")
+        reason = (
+            "ids is empty"
+            if ids is not None
+            else "lead_lag could test no category of sales and search (see its note column)"
+        )
+        raise ParameterError(f"no category with enough data to plot: {reason}")
     nrows = (len(keys) + ncols - 1) // ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.5 * ncols, 3.0 * nrows), squeeze=False)
     for ax, key in zip(axes.flat, keys, strict=False):

@@ -27,6 +27,7 @@ from trendcast._validation import (
     require_columns,
     verb,
 )
+from trendcast.exceptions import ParameterError
 from trendcast.hierarchy import Hierarchy
 
 __all__ = ["one_step_errors", "reconcile", "reconcile_paths"]
@@ -217,7 +218,9 @@ def _projection(
 ) -> tuple[_Projection, np.ndarray | None, float | None]:
     """The projection of ``method``, the residual correlation (if any) and the shrinkage."""
     if method not in _METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, got {method!r}")
+        raise ParameterError(
+            f"method must be one of {', '.join(map(repr, _METHODS))}, got {method!r}"
+        )
     s = hier._s_array()
     n, m = s.shape
     names = list(hier.nodes["unique_id"])
@@ -462,15 +465,52 @@ def reconcile(
     names = list(hierarchy.nodes["unique_id"])
     used = [names[i] for i in proj.rows]
     base, dates, models, levels = _base_matrix(forecast, hierarchy, used, id_col, time_col)
+    levels = _interval_levels(level, levels, with_paths=paths is not None)
+    mean_b = proj.bottom(base["mean"], nonnegative)
+    mean = proj.s @ mean_b
+    bounds = _reconciled_bounds(
+        proj, base, mean, levels, h=len(dates), paths=paths, used=used, corr=corr,
+        nonnegative=nonnegative, columns=forecast.columns,
+    )  # fmt: skip
+    out = _coherent_frame(
+        hierarchy, method, dates, mean, bounds, levels, models, id_col=id_col, time_col=time_col
+    )
+    if lam is not None:
+        logger.info("reconcile(%s): shrinkage intensity %.3f", method, lam)
+    return out
+
+
+def _interval_levels(
+    level: Sequence[int] | None, from_forecast: list[int], *, with_paths: bool
+) -> list[int]:
+    """The levels asked for; else the forecast's, or (80, 95) from paths when it has none."""
     if level is not None:
         levels = sorted({int(v) for v in level})
         if any(not 0 < v < 100 for v in levels):
-            raise ValueError(f"level values must be between 0 and 100, got {level!r}")
-    elif paths is not None and not levels:
-        levels = [80, 95]
-    mean_b = proj.bottom(base["mean"], nonnegative)
-    mean = proj.s @ mean_b
-    h = len(dates)
+            raise ParameterError(f"level values must be between 0 and 100, got {level!r}")
+        return levels
+    if with_paths and not from_forecast:
+        return [80, 95]
+    return from_forecast
+
+
+def _reconciled_bounds(
+    proj: _Projection,
+    base: dict[str, np.ndarray],
+    mean: np.ndarray,
+    levels: list[int],
+    *,
+    h: int,
+    paths: Mapping[Any, np.ndarray] | None,
+    used: list[Any],
+    corr: np.ndarray | None,
+    nonnegative: bool,
+    columns: pd.Index,
+) -> dict[str, np.ndarray]:
+    """Bounds of every node: quantiles of the coherent paths, else Gaussian from the base.
+
+    Clipped at zero when ``nonnegative``, and widened so that lo <= mean <= hi.
+    """
     bounds: dict[str, np.ndarray] = {}
     if paths is not None:
         stacked, _ = _check_paths(paths, used, h)
@@ -485,7 +525,7 @@ def reconcile(
             raise fail(
                 "the forecast has no interval columns to derive reconciled intervals from",
                 expected="lo-<level>, hi-<level> columns, or paths=",
-                found=f"columns {format_items(forecast.columns)}",
+                found=f"columns {format_items(columns)}",
                 fix="forecast with level=(80, 95), or pass sample paths",
             )
         sd = _base_sd(base)
@@ -496,6 +536,24 @@ def reconcile(
     for lv in levels:  # quantiles of the paths or a clipped Gaussian: keep lo <= mean <= hi
         bounds[f"lo-{lv}"] = np.minimum(bounds[f"lo-{lv}"], mean)
         bounds[f"hi-{lv}"] = np.maximum(bounds[f"hi-{lv}"], mean)
+    return bounds
+
+
+def _coherent_frame(
+    hierarchy: Hierarchy,
+    method: str,
+    dates: np.ndarray,
+    mean: np.ndarray,
+    bounds: dict[str, np.ndarray],
+    levels: list[int],
+    models: dict[Any, Any],
+    *,
+    id_col: str,
+    time_col: str,
+) -> pd.DataFrame:
+    """The long output of ``reconcile``: every node and period, top level first."""
+    names = list(hierarchy.nodes["unique_id"])
+    h = len(dates)
     n = len(names)
     base_model = [models.get(node) for node in names]
     out = pd.DataFrame(
@@ -511,8 +569,6 @@ def reconcile(
         out[f"lo-{lv}"] = bounds[f"lo-{lv}"].ravel()
         out[f"hi-{lv}"] = bounds[f"hi-{lv}"].ravel()
     out["base_model"] = pd.Series(np.repeat(np.array(base_model, dtype=object), h), dtype=object)
-    if lam is not None:
-        logger.info("reconcile(%s): shrinkage intensity %.3f", method, lam)
     return out
 
 

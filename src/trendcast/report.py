@@ -13,6 +13,7 @@ import io
 import json
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -330,6 +331,300 @@ def _sector_totals(sectors: pd.DataFrame, id_col: str, time_col: str) -> pd.Data
     return out.sort_values([*keys[:-1], "total"], ascending=[True] * (len(keys) - 1) + [False])
 
 
+@dataclass(frozen=True)
+class _Run:
+    """The checked tables and options of one report, the excluded categories set apart."""
+
+    history: pd.DataFrame
+    forecast: pd.DataFrame
+    ranked: pd.DataFrame  # gaps_summary without the excluded categories
+    left_out: pd.DataFrame  # the rows of gaps_summary of the excluded categories
+    gaps: pd.DataFrame | None
+    hotspots: pd.DataFrame | None
+    emerging: pd.DataFrame | None
+    sectors: pd.DataFrame | None
+    fit_report: pd.DataFrame | None
+    selection_report: pd.DataFrame | None
+    tables: Mapping[str, pd.DataFrame]
+    names: dict[Any, str]  # category -> description, from gaps_summary
+    unit: str | None
+    threshold: float | None
+    top: int
+    id_col: str
+    time_col: str
+    target_col: str
+    sources: dict[str, str]
+
+    @property
+    def titles(self) -> dict[Any, str]:
+        """Chart titles: the category and its description."""
+        return {k: f"{k}: {v}" for k, v in self.names.items()}
+
+    @property
+    def unit_note(self) -> str:
+        return f" ({self.unit})" if self.unit else ""
+
+    @property
+    def flags(self) -> pd.Series:
+        """The flags of the ranked categories (empty without a ``flag`` column)."""
+        if "flag" in self.ranked:
+            return self.ranked["flag"].astype(str)
+        return pd.Series(dtype=str)
+
+
+def _checked_run(
+    *,
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    gaps_summary: pd.DataFrame,
+    gaps: pd.DataFrame | None,
+    hotspots: pd.DataFrame | None,
+    emerging: pd.DataFrame | None,
+    sectors: pd.DataFrame | None,
+    fit_report: pd.DataFrame | None,
+    selection_report: pd.DataFrame | None,
+    tables: Mapping[str, pd.DataFrame] | None,
+    unit: str | None,
+    threshold: float | None,
+    top: int,
+    exclude: Sequence[Any],
+    id_col: str,
+    time_col: str,
+    target_col: str,
+    sources: Mapping[str, str] | None,
+) -> _Run:
+    """Check every table given for the columns the report reads; set ``exclude`` apart."""
+    src = dict(sources or {})
+    history = _check(history, "history", [id_col, time_col, target_col], src.get("history"))
+    forecast = _check(forecast, "forecast", [id_col, time_col, "mean"], src.get("forecast"))
+    gaps_summary = _check(gaps_summary, "gaps_summary", [id_col], src.get("gaps_summary"))
+    optional = {
+        "gaps": (gaps, [id_col, time_col, "flag"]),
+        "hotspots": (hotspots, [id_col]),
+        "emerging": (emerging, [id_col]),
+        "sectors": (sectors, [id_col]),
+        "fit_report": (fit_report, [id_col, "model_used", "status"]),
+        "selection_report": (selection_report, [id_col, "model", "mase", "selected"]),
+    }
+    for name, (frame, cols) in optional.items():
+        if frame is not None:
+            _check(frame, name, cols, src.get(name))
+    names: dict[Any, str] = {}
+    if "description" in gaps_summary.columns:
+        names = dict(
+            zip(gaps_summary[id_col], gaps_summary["description"].astype(str), strict=True)
+        )
+    apart = gaps_summary[id_col].isin(list(exclude))
+    if gaps is not None:
+        gaps = gaps[~gaps[id_col].isin(list(exclude))]
+    return _Run(
+        history=history,
+        forecast=forecast,
+        ranked=gaps_summary[~apart].reset_index(drop=True),
+        left_out=gaps_summary[apart],
+        gaps=gaps,
+        hotspots=hotspots,
+        emerging=emerging,
+        sectors=sectors,
+        fit_report=fit_report,
+        selection_report=selection_report,
+        tables=tables or {},
+        names=names,
+        unit=unit,
+        threshold=threshold,
+        top=top,
+        id_col=id_col,
+        time_col=time_col,
+        target_col=target_col,
+        sources=src,
+    )
+
+
+def _metadata(run: _Run) -> str:
+    """The run metadata as the items of a ``<dl>``: when, what, how many flags, which models."""
+    from trendcast._version import __version__
+
+    id_col, time_col = run.id_col, run.time_col
+    flags = run.flags
+    n_short, n_long = int((flags == "short").sum()), int((flags == "long").sum())
+    fc_dates = pd.to_datetime(run.forecast[time_col])
+    periods = int(run.forecast.groupby(id_col)[time_col].nunique().max())
+    meta = [
+        ("generated", pd.Timestamp.now().strftime("%Y-%m-%d %H:%M")),
+        ("trendcast", __version__),
+        (
+            "sales history",
+            f"{_span(run.history[time_col])}, {run.history[id_col].nunique():,} categories",
+        ),
+        (
+            "forecast",
+            f"{_span(fc_dates)}, {run.forecast[id_col].nunique():,} categories, "
+            f"{periods:,} periods ahead",
+        ),
+        (
+            "flags",
+            f"{n_short:,} short, {n_long:,} long of {len(run.ranked):,} "
+            + ("(category, scenario) pairs" if "scenario" in run.ranked else "categories")
+            + (f" ranked; {len(run.left_out):,} not ranked" if len(run.left_out) else ""),
+        ),
+    ]
+    fit_report = run.fit_report
+    if fit_report is not None and len(fit_report):
+        status = fit_report["status"].astype(str)
+        families = fit_report["model_used"].map(_family).value_counts()
+        meta.append(("models used", ", ".join(f"{k} {v:,}" for k, v in families.items())))
+        meta.append(
+            (
+                "fallbacks",
+                f"{int((status == 'fallback').sum()):,} fell back, "
+                f"{int((status == 'skipped').sum()):,} skipped",
+            )
+        )
+    if run.sources:
+        meta.append(("sources", ", ".join(f"{k}: {v}" for k, v in run.sources.items())))
+    return "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in meta)
+
+
+def _sections(run: _Run) -> list[tuple[str, str, str]]:
+    """Every section of the page, in order, as (anchor, heading, body)."""
+    id_col = run.id_col
+    sections = [_gaps_section(run)]
+    charts = _charts_section(run)
+    if charts is not None:
+        sections.append(charts)
+    if len(run.left_out):
+        note = (
+            '<p class="note">Left out of the ranking and the charts (exclude=), '
+            "e.g. totals of other categories.</p>"
+        )
+        table = _table(_pick(run.left_out, _GAP_COLUMNS, id_col), id_col)
+        sections.append(("not-ranked", "Not ranked", note + table))
+    if run.hotspots is not None:
+        frame = _described(run.hotspots, run)
+        sections.append(
+            ("hotspots", "Hotspots", _table(_pick(frame, _HOTSPOT_COLUMNS, id_col), id_col))
+        )
+    if run.emerging is not None:
+        sections.append(_emerging_section(run.emerging, run))
+    if run.sectors is not None:
+        totals = _sector_totals(run.sectors, id_col, run.time_col)
+        sections.append(("sectors", "Sector totals", _table(totals, id_col)))
+    if run.fit_report is not None or run.selection_report is not None:
+        accuracy = _accuracy(run.fit_report, run.selection_report, id_col)
+        sections.append(("accuracy", "Model accuracy", accuracy))
+    for i, (name, frame) in enumerate(run.tables.items()):
+        if {"flag", "expected_shortfall"} <= set(frame.columns):  # shown like the gaps
+            frame = _pick(frame, _GAP_COLUMNS, id_col)
+        sections.append((f"table-{i}", str(name), _table(frame, id_col)))
+    return sections
+
+
+def _described(frame: pd.DataFrame, run: _Run) -> pd.DataFrame:
+    """``frame`` with the descriptions of ``gaps_summary`` when it has them."""
+    if not run.names:
+        return frame
+    return frame.assign(description=frame[run.id_col].map(run.names))
+
+
+def _gaps_section(run: _Run) -> tuple[str, str, str]:
+    """The ranked gaps: a lead sentence on the worst, the bar chart and the table."""
+    from trendcast.plotting import plot_gap_summary
+
+    id_col, summary, flags = run.id_col, run.ranked, run.flags
+    body = []
+    n_short = int((flags == "short").sum())
+    worst = summary[flags == "short"] if len(flags) else summary.iloc[:0]
+    if len(worst) and "expected_shortfall" in worst:
+        lead = worst.iloc[0]
+        body.append(
+            f'<p class="lead">{n_short:,} categor{"y" if n_short == 1 else "ies"} flagged short. '
+            f"Worst: <b>{_esc(run.titles.get(lead[id_col], lead[id_col]))}</b>, expected "
+            f"shortfall {float(lead['expected_shortfall']):,.0f}{_esc(run.unit_note)} over the "
+            "horizon.</p>"
+        )
+    elif len(flags):
+        body.append('<p class="lead">No category is flagged short.</p>')
+    if "expected_shortfall" in summary.columns and "expected_excess" in summary.columns:
+        fig = plot_gap_summary(
+            summary,
+            top=15,
+            id_col=id_col,
+            xlabel=f"summed over the horizon{run.unit_note}",
+        )
+        body.append(_image(fig, "expected shortfall and excess by category"))
+    body.append(_table(_pick(summary, _GAP_COLUMNS, id_col), id_col))
+    return ("gaps", "Supply gaps, worst first", "".join(body))
+
+
+def _charts_section(run: _Run) -> tuple[str, str, str] | None:
+    """Charts of the worst categories: against supply with the gaps, else the forecasts."""
+    from trendcast.plotting import plot_forecast, plot_gaps
+
+    gaps, id_col, time_col, target_col = run.gaps, run.id_col, run.time_col, run.target_col
+    if gaps is not None and {"mean", "supply", "p_short", "expected_shortfall"} <= set(gaps):
+        fig = plot_gaps(
+            gaps,
+            forecast=run.forecast,
+            history=run.history,
+            top=run.top,
+            threshold=run.threshold,
+            titles=run.titles,
+            ylabel=run.unit,
+            scenario_col="scenario" if "scenario" in gaps.columns else None,
+            id_col=id_col,
+            time_col=time_col,
+            target_col=target_col,
+        )
+        note = (
+            '<p class="note">Recent sales (black), forecast mean with its 80% and 95% intervals '
+            "(blue), supply (orange); periods flagged short are shaded red, oversupplied blue. "
+            "Lower panels: probability that demand exceeds supply.</p>"
+        )
+        return ("charts", "Forecast against supply", note + _image(fig, "gap charts"))
+    ids = [k for k in run.ranked[id_col] if k in set(run.forecast[id_col])][: run.top]
+    if not ids:
+        return None
+    fig = plot_forecast(
+        run.history, run.forecast, ids=ids, titles=run.titles, n_history=36, ylabel=run.unit,
+        id_col=id_col, time_col=time_col, target_col=target_col,
+    )  # fmt: skip
+    return ("charts", "Forecasts", _image(fig, "forecast charts"))
+
+
+def _emerging_section(emerging: pd.DataFrame, run: _Run) -> tuple[str, str, str]:
+    """The emerging table, led by how many categories are flagged."""
+    frame = _pick(_described(emerging, run), _EMERGING_COLUMNS, run.id_col)
+    n_em = (
+        int(frame["emerging"].astype(str).str.lower().eq("true").sum())
+        if "emerging" in frame
+        else None
+    )
+    intro = (
+        f'<p class="lead">{n_em:,} of {len(frame):,} categories flagged emerging.</p>'
+        if n_em is not None
+        else ""
+    )
+    return ("emerging", "Emerging categories", intro + _table(frame, run.id_col))
+
+
+def _page(title: str, meta_html: str, sections: list[tuple[str, str, str]]) -> str:
+    """The whole HTML document: header, metadata, table of contents, sections, footer."""
+    toc = "".join(f'<a href="#{a}">{_esc(h)}</a>' for a, h, _ in sections)
+    content = "".join(f'<section id="{a}"><h2>{_esc(h)}</h2>{b}</section>' for a, h, b in sections)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body><main>"
+        f"<h1>{_esc(title)}</h1>"
+        '<p class="lead">Forecast demand per category against planned supply.</p>'
+        f'<dl class="meta">{meta_html}</dl><nav class="toc">{toc}</nav>{content}'
+        "<footer>Written by trendcast. Hover over a column header for what it means. "
+        "P(short) is the probability that demand exceeds supply in a period; the expected "
+        "shortfall is the demand supply is expected to leave unmet.</footer>"
+        "</main></body></html>\n"
+    )
+
+
 def report(
     path: str | os.PathLike[str],
     *,
@@ -425,185 +720,14 @@ def report(
     >>> "Supply gaps" in out.read_text(encoding="utf-8")
     True
     """
-    from trendcast._version import __version__
-    from trendcast.plotting import plot_forecast, plot_gap_summary, plot_gaps
-
-    src = dict(sources or {})
-    history = _check(history, "history", [id_col, time_col, target_col], src.get("history"))
-    forecast = _check(forecast, "forecast", [id_col, time_col, "mean"], src.get("forecast"))
-    gaps_summary = _check(gaps_summary, "gaps_summary", [id_col], src.get("gaps_summary"))
-    optional = {
-        "gaps": (gaps, [id_col, time_col, "flag"]),
-        "hotspots": (hotspots, [id_col]),
-        "emerging": (emerging, [id_col]),
-        "sectors": (sectors, [id_col]),
-        "fit_report": (fit_report, [id_col, "model_used", "status"]),
-        "selection_report": (selection_report, [id_col, "model", "mase", "selected"]),
-    }
-    for name, (frame, cols) in optional.items():
-        if frame is not None:
-            _check(frame, name, cols, src.get(name))
-    names: dict[Any, str] = {}
-    if "description" in gaps_summary.columns:
-        names = dict(
-            zip(gaps_summary[id_col], gaps_summary["description"].astype(str), strict=True)
-        )
-    titles = {k: f"{k}: {v}" for k, v in names.items()}
-    unit_note = f" ({unit})" if unit else ""
-    apart = gaps_summary[id_col].isin(list(exclude))
-    left_out = gaps_summary[apart]
-    gaps_summary = gaps_summary[~apart].reset_index(drop=True)
-    if gaps is not None:
-        gaps = gaps[~gaps[id_col].isin(list(exclude))]
-
-    # --- run metadata
-    flags = gaps_summary["flag"].astype(str) if "flag" in gaps_summary else pd.Series(dtype=str)
-    n_short, n_long = int((flags == "short").sum()), int((flags == "long").sum())
-    fc_dates = pd.to_datetime(forecast[time_col])
-    meta = [
-        ("generated", pd.Timestamp.now().strftime("%Y-%m-%d %H:%M")),
-        ("trendcast", __version__),
-        ("sales history", f"{_span(history[time_col])}, {history[id_col].nunique():,} categories"),
-        (
-            "forecast",
-            f"{_span(fc_dates)}, {forecast[id_col].nunique():,} categories, "
-            f"{int(forecast.groupby(id_col)[time_col].nunique().max()):,} periods ahead",
-        ),
-        (
-            "flags",
-            f"{n_short:,} short, {n_long:,} long of {len(gaps_summary):,} "
-            + ("(category, scenario) pairs" if "scenario" in gaps_summary else "categories")
-            + (f" ranked; {len(left_out):,} not ranked" if len(left_out) else ""),
-        ),
-    ]
-    if fit_report is not None and len(fit_report):
-        status = fit_report["status"].astype(str)
-        families = fit_report["model_used"].map(_family).value_counts()
-        meta.append(("models used", ", ".join(f"{k} {v:,}" for k, v in families.items())))
-        meta.append(
-            (
-                "fallbacks",
-                f"{int((status == 'fallback').sum()):,} fell back, "
-                f"{int((status == 'skipped').sum()):,} skipped",
-            )
-        )
-    if src:
-        meta.append(("sources", ", ".join(f"{k}: {v}" for k, v in src.items())))
-    meta_html = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in meta)
-
-    sections: list[tuple[str, str, str]] = []  # (anchor, heading, body)
-
-    # --- supply gaps
-    body = []
-    worst = gaps_summary[flags == "short"] if len(flags) else gaps_summary.iloc[:0]
-    if len(worst) and "expected_shortfall" in worst:
-        lead = worst.iloc[0]
-        body.append(
-            f'<p class="lead">{n_short:,} categor{"y" if n_short == 1 else "ies"} flagged short. '
-            f"Worst: <b>{_esc(titles.get(lead[id_col], lead[id_col]))}</b>, expected shortfall "
-            f"{float(lead['expected_shortfall']):,.0f}{_esc(unit_note)} over the horizon.</p>"
-        )
-    elif len(flags):
-        body.append('<p class="lead">No category is flagged short.</p>')
-    if "expected_shortfall" in gaps_summary.columns and "expected_excess" in gaps_summary.columns:
-        fig = plot_gap_summary(
-            gaps_summary,
-            top=15,
-            id_col=id_col,
-            xlabel=f"summed over the horizon{unit_note}",
-        )
-        body.append(_image(fig, "expected shortfall and excess by category"))
-    body.append(_table(_pick(gaps_summary, _GAP_COLUMNS, id_col), id_col))
-    sections.append(("gaps", "Supply gaps, worst first", "".join(body)))
-
-    # --- charts of the worst categories
-    if gaps is not None and {"mean", "supply", "p_short", "expected_shortfall"} <= set(gaps):
-        scenario = "scenario" if "scenario" in gaps.columns else None
-        fig = plot_gaps(
-            gaps,
-            forecast=forecast,
-            history=history,
-            top=top,
-            threshold=threshold,
-            titles=titles,
-            ylabel=unit,
-            scenario_col=scenario,
-            id_col=id_col,
-            time_col=time_col,
-            target_col=target_col,
-        )
-        note = (
-            '<p class="note">Recent sales (black), forecast mean with its 80% and 95% intervals '
-            "(blue), supply (orange); periods flagged short are shaded red, oversupplied blue. "
-            "Lower panels: probability that demand exceeds supply.</p>"
-        )
-        sections.append(("charts", "Forecast against supply", note + _image(fig, "gap charts")))
-    else:
-        ids = [k for k in gaps_summary[id_col] if k in set(forecast[id_col])][:top]
-        if ids:
-            fig = plot_forecast(
-                history, forecast, ids=ids, titles=titles, n_history=36, ylabel=unit,
-                id_col=id_col, time_col=time_col, target_col=target_col,
-            )  # fmt: skip
-            sections.append(("charts", "Forecasts", _image(fig, "forecast charts")))
-
-    if len(left_out):
-        note = (
-            '<p class="note">Left out of the ranking and the charts (exclude=), '
-            "e.g. totals of other categories.</p>"
-        )
-        table = _table(_pick(left_out, _GAP_COLUMNS, id_col), id_col)
-        sections.append(("not-ranked", "Not ranked", note + table))
-
-    # --- hotspots, emerging, sectors
-    if hotspots is not None:
-        frame = hotspots.assign(description=hotspots[id_col].map(names)) if names else hotspots
-        sections.append(
-            ("hotspots", "Hotspots", _table(_pick(frame, _HOTSPOT_COLUMNS, id_col), id_col))
-        )
-    if emerging is not None:
-        frame = emerging.assign(description=emerging[id_col].map(names)) if names else emerging
-        frame = _pick(frame, _EMERGING_COLUMNS, id_col)
-        n_em = (
-            int(frame["emerging"].astype(str).str.lower().eq("true").sum())
-            if "emerging" in frame
-            else None
-        )
-        intro = (
-            f'<p class="lead">{n_em:,} of {len(frame):,} categories flagged emerging.</p>'
-            if n_em is not None
-            else ""
-        )
-        sections.append(("emerging", "Emerging categories", intro + _table(frame, id_col)))
-    if sectors is not None:
-        sections.append(
-            ("sectors", "Sector totals", _table(_sector_totals(sectors, id_col, time_col), id_col))
-        )
-
-    # --- accuracy, extra tables
-    if fit_report is not None or selection_report is not None:
-        sections.append(
-            ("accuracy", "Model accuracy", _accuracy(fit_report, selection_report, id_col))
-        )
-    for i, (name, frame) in enumerate((tables or {}).items()):
-        if {"flag", "expected_shortfall"} <= set(frame.columns):  # shown like the gaps
-            frame = _pick(frame, _GAP_COLUMNS, id_col)
-        sections.append((f"table-{i}", str(name), _table(frame, id_col)))
-
-    toc = "".join(f'<a href="#{a}">{_esc(h)}</a>' for a, h, _ in sections)
-    content = "".join(f'<section id="{a}"><h2>{_esc(h)}</h2>{b}</section>' for a, h, b in sections)
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body><main>"
-        f"<h1>{_esc(title)}</h1>"
-        '<p class="lead">Forecast demand per category against planned supply.</p>'
-        f'<dl class="meta">{meta_html}</dl><nav class="toc">{toc}</nav>{content}'
-        "<footer>Written by trendcast. Hover over a column header for what it means. "
-        "P(short) is the probability that demand exceeds supply in a period; the expected "
-        "shortfall is the demand supply is expected to leave unmet.</footer>"
-        "</main></body></html>\n"
-    )
+    run = _checked_run(
+        history=history, forecast=forecast, gaps_summary=gaps_summary, gaps=gaps,
+        hotspots=hotspots, emerging=emerging, sectors=sectors, fit_report=fit_report,
+        selection_report=selection_report, tables=tables, unit=unit, threshold=threshold,
+        top=top, exclude=exclude, id_col=id_col, time_col=time_col, target_col=target_col,
+        sources=sources,
+    )  # fmt: skip
+    page = _page(title, _metadata(run), _sections(run))
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")

@@ -36,15 +36,9 @@ from trendcast._validation import fail, format_items
 from trendcast.exceptions import DataValidationError
 from trendcast.io.sales import validate_sales
 
-__all__ = ["cross_correlation", "lead_lag"]
+__all__ = ["cross_correlation", "lead_lag", "lead_lag_analysis"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Analysis:
-    table: pd.DataFrame
-    ccf: pd.DataFrame
 
 
 def lead_lag(
@@ -114,7 +108,7 @@ def lead_lag(
     >>> list(table.columns)[:4]
     ['unique_id', 'lag', 'correlation', 'threshold']
     """
-    return _analyse(
+    table, _ = lead_lag_analysis(
         sales,
         search,
         max_lag=max_lag,
@@ -125,7 +119,8 @@ def lead_lag(
         time_col=time_col,
         target_col=target_col,
         search_col=search_col,
-    ).table
+    )
+    return table
 
 
 def cross_correlation(
@@ -148,7 +143,7 @@ def cross_correlation(
     (``tested`` marks the lags ``min_lag..max_lag`` that ``lead_lag`` chooses
     from).
     """
-    return _analyse(
+    _, ccf = lead_lag_analysis(
         sales,
         search,
         max_lag=max_lag,
@@ -159,22 +154,120 @@ def cross_correlation(
         time_col=time_col,
         target_col=target_col,
         search_col=search_col,
-    ).ccf
+    )
+    return ccf
 
 
-def _analyse(
+def lead_lag_analysis(
     sales: pd.DataFrame,
     search: pd.DataFrame,
     *,
-    max_lag: int,
-    min_lag: int,
-    alpha: float,
-    season_length: int | None,
-    id_col: str,
-    time_col: str,
-    target_col: str,
-    search_col: str,
-) -> _Analysis:
+    max_lag: int = 6,
+    min_lag: int = 1,
+    alpha: float = 0.05,
+    season_length: int | None = None,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+    search_col: str = "search",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both tables of one lead-lag analysis: the best lag and the whole cross-correlation.
+
+    One pass computes what [`lead_lag`][trendcast.lead_lag] and
+    [`cross_correlation`][trendcast.cross_correlation] return separately, for
+    callers that need both (a chart of the correlations that marks the lag
+    chosen, as [`plot_lead_lag`][trendcast.plot_lead_lag] draws).
+
+    Parameters
+    ----------
+    sales, search : DataFrame
+        As in ``lead_lag``.
+    max_lag, min_lag, alpha, season_length : optional
+        As in ``lead_lag``.
+    id_col, time_col, target_col, search_col : str
+        As in ``lead_lag``.
+
+    Returns
+    -------
+    table : DataFrame
+        What ``lead_lag`` returns: one row per category.
+    ccf : DataFrame
+        What ``cross_correlation`` returns: one row per tested category and
+        lag 0..``max_lag``.
+
+    Raises
+    ------
+    DataValidationError
+        As ``lead_lag``.
+
+    Examples
+    --------
+    >>> import trendcast as tc
+    >>> from trendcast.datasets import (load_nl_online_sales, load_nl_search_mapping,
+    ...                                 nl_google_trends_files)
+    >>> sales = load_nl_online_sales()
+    >>> search = tc.search_by_category(
+    ...     tc.read_google_trends(nl_google_trends_files()), load_nl_search_mapping(), freq="MS")
+    >>> table, ccf = tc.lead_lag_analysis(sales, search, max_lag=3)
+    >>> table.equals(tc.lead_lag(sales, search, max_lag=3))
+    True
+    >>> sorted(ccf["lag"].unique().tolist())
+    [0, 1, 2, 3]
+    """
+    _check_lags(min_lag, max_lag, alpha)
+    validated = validate_sales(sales, id_col=id_col, time_col=time_col, target_col=target_col)
+    _check_search_columns(search, id_col, time_col, search_col)
+    m = season_length if season_length is not None else freqs.season_length_of(validated.freq)
+    if m < 1:
+        raise DataValidationError(
+            f"season_length={m!r} must be 1 or more. Fix: pass 12 for months."
+        )
+    settings = _Settings(
+        m=m,
+        min_lag=min_lag,
+        max_lag=max_lag,
+        alpha=alpha,
+        freq=validated.freq,
+        id_col=id_col,
+        time_col=time_col,
+        target_col=target_col,
+        search_col=search_col,
+    )
+    joined = _join_search(validated.frame, search, settings)
+    rows, ccfs = [], []
+    for key, g in joined.groupby(id_col, sort=True):
+        row, ccf = _analyse_category(key, g, settings)
+        rows.append(row)
+        if ccf is not None:
+            ccfs.append(ccf)
+    return _tables(rows, ccfs, id_col)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The checked options of one analysis, shared by every category."""
+
+    m: int
+    min_lag: int
+    max_lag: int
+    alpha: float
+    freq: str
+    id_col: str
+    time_col: str
+    target_col: str
+    search_col: str
+
+    @property
+    def lags(self) -> np.ndarray:
+        return np.arange(0, self.max_lag + 1)
+
+    @property
+    def tested(self) -> np.ndarray:
+        lags = self.lags
+        return (lags >= self.min_lag) & (lags <= self.max_lag)
+
+
+def _check_lags(min_lag: int, max_lag: int, alpha: float) -> None:
     if not (
         isinstance(max_lag, int | np.integer) and isinstance(min_lag, int | np.integer)
     ) or not (0 <= min_lag <= max_lag):
@@ -187,8 +280,11 @@ def _analyse(
             f"alpha={alpha!r} is not a significance level. Expected 0 < alpha < 1. "
             "Fix: pass alpha=0.05."
         )
-    validated = validate_sales(sales, id_col=id_col, time_col=time_col, target_col=target_col)
-    clean = validated.frame
+
+
+def _check_search_columns(
+    search: pd.DataFrame, id_col: str, time_col: str, search_col: str
+) -> None:
     missing = [c for c in (id_col, time_col, search_col) if c not in search.columns]
     if missing:
         raise fail(
@@ -199,91 +295,118 @@ def _analyse(
             found=f"columns {format_items(search.columns)}",
             fix="pass id_col=/time_col= as used for the sales, and search_col= for the interest",
         )
-    m = season_length if season_length is not None else freqs.season_length_of(validated.freq)
-    if m < 1:
-        raise DataValidationError(
-            f"season_length={m!r} must be 1 or more. Fix: pass 12 for months."
-        )
-    lags = np.arange(0, max_lag + 1)
-    tested = (lags >= min_lag) & (lags <= max_lag)
-    n_tests = int(tested.sum())
-    rows, ccfs = [], []
+
+
+def _join_search(clean: pd.DataFrame, search: pd.DataFrame, settings: _Settings) -> pd.DataFrame:
+    """The sales with their search interest (missing where search has no value)."""
+    id_col, time_col, search_col = settings.id_col, settings.time_col, settings.search_col
     right = search[[id_col, time_col, search_col]].copy()
     right[time_col] = pd.to_datetime(right[time_col])
     right[search_col] = pd.to_numeric(right[search_col], errors="coerce")
-    joined = clean[[id_col, time_col, target_col]].merge(right, on=[id_col, time_col], how="left")
+    joined = clean[[id_col, time_col, settings.target_col]].merge(
+        right, on=[id_col, time_col], how="left"
+    )
     without = sorted(str(k) for k, g in joined.groupby(id_col) if g[search_col].notna().sum() == 0)
     if without:
         logger.info("no search interest for %s", format_items(without))
-    for key, g in joined.groupby(id_col, sort=True):
-        g = g.dropna(subset=[search_col]).sort_values(time_col)
-        row: dict[str, object] = {
-            id_col: key,
-            "lag": np.nan,
-            "correlation": np.nan,
-            "threshold": np.nan,
-            "p_value": np.nan,
-            "granger_p": np.nan,
-            "n": 0,
-            "leads": False,
-            "note": "",
+    return joined
+
+
+def _analyse_category(
+    key: object, g: pd.DataFrame, settings: _Settings
+) -> tuple[dict[str, object], pd.DataFrame | None]:
+    """The row of one category and its correlations by lag (None when it is not tested)."""
+    s = settings
+    g = g.dropna(subset=[s.search_col]).sort_values(s.time_col)
+    row: dict[str, object] = {
+        s.id_col: key,
+        "lag": np.nan,
+        "correlation": np.nan,
+        "threshold": np.nan,
+        "p_value": np.nan,
+        "granger_p": np.nan,
+        "n": 0,
+        "leads": False,
+        "note": "",
+    }
+    steps = np.diff(freqs.period_number(g[s.time_col], s.freq))
+    if (steps != 1).any():
+        row["note"] = "search has gaps inside the sales dates; fill or drop them"
+        return row, None
+    y = _transform(g[s.target_col].to_numpy(float))
+    x = _transform(g[s.search_col].to_numpy(float))
+    lag_m = s.m if len(y) > 2 * s.m + s.max_lag + 12 else 1
+    yd, xd = y[lag_m:] - y[:-lag_m], x[lag_m:] - x[:-lag_m]
+    need = s.max_lag + 3 * (s.max_lag + 1) + 10
+    if len(yd) < need or np.std(xd) == 0 or np.std(yd) == 0:
+        row["note"] = (
+            f"too short or constant: {len(yd)} periods after differencing, need {need}"
+            if len(yd) < need
+            else "constant after differencing"
+        )
+        row["n"] = len(yd)
+        return row, None
+    r, threshold, n = _prewhitened_ccf(yd, xd, s)
+    row.update(_best_lag(r, threshold, n, yd, xd, s))
+    if lag_m == 1 and s.m > 1:
+        row["note"] = f"first-differenced: too short for seasonal differencing at {s.m}"
+    ccf = pd.DataFrame(
+        {
+            s.id_col: key,
+            "lag": s.lags,
+            "correlation": r,
+            "threshold": threshold,
+            "n": n,
+            "tested": s.tested,
         }
-        steps = np.diff(freqs.period_number(g[time_col], validated.freq))
-        if (steps != 1).any():
-            row["note"] = "search has gaps inside the sales dates; fill or drop them"
-            rows.append(row)
-            continue
-        y = _transform(g[target_col].to_numpy(float))
-        x = _transform(g[search_col].to_numpy(float))
-        lag_m = m if len(y) > 2 * m + max_lag + 12 else 1
-        yd, xd = y[lag_m:] - y[:-lag_m], x[lag_m:] - x[:-lag_m]
-        need = max_lag + 3 * (max_lag + 1) + 10
-        if len(yd) < need or np.std(xd) == 0 or np.std(yd) == 0:
-            row["note"] = (
-                f"too short or constant: {len(yd)} periods after differencing, need {need}"
-                if len(yd) < need
-                else "constant after differencing"
-            )
-            row["n"] = len(yd)
-            rows.append(row)
-            continue
-        order = min(m + 1, len(xd) // 5)
-        phi = _fit_ar(xd - xd.mean(), order)
-        ex = _ar_filter(xd - xd.mean(), phi)
-        fy = _ar_filter(yd - yd.mean(), phi)
-        n = len(ex)
-        r = np.array([_ccf(ex, fy, int(k)) for k in lags])
-        z = stats.norm.ppf(1 - alpha / (2 * n_tests))
-        threshold = float(z / np.sqrt(n))
-        candidates = np.flatnonzero(tested)
-        best = int(candidates[np.argmax(np.abs(r[candidates]))])
-        p_single = 2 * stats.norm.sf(abs(r[best]) * np.sqrt(n))
-        p_adj = float(min(1.0, p_single * n_tests))
-        granger = _granger_p(yd, xd, best) if best >= 1 else np.nan
-        row.update(
-            lag=best,
-            correlation=float(r[best]),
-            threshold=threshold,
-            p_value=p_adj,
-            granger_p=granger,
-            n=n,
-            leads=bool(p_adj < alpha and (best == 0 or granger < alpha)),
-        )
-        if lag_m == 1 and m > 1:
-            row["note"] = f"first-differenced: too short for seasonal differencing at {m}"
-        rows.append(row)
-        ccfs.append(
-            pd.DataFrame(
-                {
-                    id_col: key,
-                    "lag": lags,
-                    "correlation": r,
-                    "threshold": threshold,
-                    "n": n,
-                    "tested": tested,
-                }
-            )
-        )
+    )
+    return row, ccf
+
+
+def _prewhitened_ccf(
+    yd: np.ndarray, xd: np.ndarray, settings: _Settings
+) -> tuple[np.ndarray, float, int]:
+    """Correlations at every lag after prewhitening, the Bonferroni band and the length."""
+    order = min(settings.m + 1, len(xd) // 5)
+    phi = _fit_ar(xd - xd.mean(), order)
+    ex = _ar_filter(xd - xd.mean(), phi)
+    fy = _ar_filter(yd - yd.mean(), phi)
+    n = len(ex)
+    r = np.array([_ccf(ex, fy, int(k)) for k in settings.lags])
+    z = stats.norm.ppf(1 - settings.alpha / (2 * int(settings.tested.sum())))
+    return r, float(z / np.sqrt(n)), n
+
+
+def _best_lag(
+    r: np.ndarray,
+    threshold: float,
+    n: int,
+    yd: np.ndarray,
+    xd: np.ndarray,
+    settings: _Settings,
+) -> dict[str, object]:
+    """The tested lag of the largest correlation, with its two tests."""
+    tested = settings.tested
+    n_tests = int(tested.sum())
+    candidates = np.flatnonzero(tested)
+    best = int(candidates[np.argmax(np.abs(r[candidates]))])
+    p_single = 2 * stats.norm.sf(abs(r[best]) * np.sqrt(n))
+    p_adj = float(min(1.0, p_single * n_tests))
+    granger = _granger_p(yd, xd, best) if best >= 1 else np.nan
+    return {
+        "lag": best,
+        "correlation": float(r[best]),
+        "threshold": threshold,
+        "p_value": p_adj,
+        "granger_p": granger,
+        "n": n,
+        "leads": bool(p_adj < settings.alpha and (best == 0 or granger < settings.alpha)),
+    }
+
+
+def _tables(
+    rows: list[dict[str, object]], ccfs: list[pd.DataFrame], id_col: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = pd.DataFrame(rows)
     table["lag"] = table["lag"].astype("Int64")
     ccf = (
@@ -291,7 +414,7 @@ def _analyse(
         if ccfs
         else pd.DataFrame(columns=[id_col, "lag", "correlation", "threshold", "n", "tested"])
     )
-    return _Analysis(table=table.reset_index(drop=True), ccf=ccf)
+    return table.reset_index(drop=True), ccf
 
 
 def _transform(values: np.ndarray) -> np.ndarray:

@@ -86,13 +86,42 @@ def search_by_category(
     >>> sorted(by_cat["unique_id"].unique())[:2]
     ['clothes_and_fashion_items', 'consumer_electronics']
     """
+    freq = _checked_freq(freq)
+    _check_columns(search, mapping, category_col)
+    search = search.copy()
+    if "geo" not in search.columns:
+        search["geo"] = ""
+    search["term"] = search["term"].astype(str)
+    search["geo"] = search["geo"].astype(str)
+    table, keys = _weighted_mapping(mapping, category_col, weight_col)
+    search = _search_of_mapping(search, table)
+    _check_coverage(search, table, category_col)
+    series = _to_freq(search[search["term"].isin(set(table["term"]))], freq)
+    merged = series.merge(table[[*keys, "_weight"]], on=[k for k in keys if k != category_col])
+    merged["_wv"] = merged["_weight"] * merged["value"]
+    out = (
+        merged.groupby([category_col, "ds"], sort=True)
+        .agg(_wv=("_wv", "sum"), _w=("_weight", "sum"), n_terms=("term", "nunique"))
+        .reset_index()
+    )
+    out[value_col] = out["_wv"] / out["_w"]
+    out = out.rename(columns={category_col: id_col, "ds": time_col})
+    out = out[[id_col, time_col, value_col, "n_terms"]].reset_index(drop=True)
+    out.attrs["freq"] = freq
+    return out
+
+
+def _checked_freq(freq: str) -> str:
     try:
-        freq = freqs.normalize_freq(freq)
+        return freqs.normalize_freq(freq)
     except ValueError as exc:
         raise DataValidationError(
             f"freq={freq!r} is not supported ({exc}). Expected one of {freqs.SUPPORTED}. "
             "Fix: pass the frequency of your sales, e.g. freq='MS'."
         ) from exc
+
+
+def _check_columns(search: pd.DataFrame, mapping: pd.DataFrame, category_col: str) -> None:
     for label, frame, needed in (
         ("search", search, ["ds", "term", "value"]),
         ("mapping", mapping, ["term", category_col]),
@@ -107,11 +136,12 @@ def search_by_category(
                 fix="rename the columns"
                 + (", or pass category_col=" if label == "mapping" else ""),
             )
-    search = search.copy()
-    if "geo" not in search.columns:
-        search["geo"] = ""
-    search["term"] = search["term"].astype(str)
-    search["geo"] = search["geo"].astype(str)
+
+
+def _weighted_mapping(
+    mapping: pd.DataFrame, category_col: str, weight_col: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """The mapping with a checked ``_weight`` column, and the columns that key its rows."""
     table = mapping.copy()
     table["term"] = table["term"].astype(str)
     if weight_col in table.columns:
@@ -139,20 +169,30 @@ def search_by_category(
         )
     if "geo" in table.columns:
         table["geo"] = table["geo"].astype(str)
-        search = search.merge(table[["term", "geo"]].drop_duplicates(), on=["term", "geo"])
-    else:
-        places = search.groupby("term")["geo"].nunique()
-        several = places[places > 1].index.tolist()
-        several = [t for t in several if t in set(table["term"])]
-        if several:
-            raise fail(
-                f"{count(len(several), 'term')} of the mapping {verb(len(several), 'is', 'are')} "
-                "in the search data for several places",
-                column="geo",
-                expected="one place per term, or a 'geo' column in the mapping",
-                found=format_items(several),
-                fix="filter the search data to one place, or add a 'geo' column to the mapping",
-            )
+    return table, keys
+
+
+def _search_of_mapping(search: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The search rows of the places the mapping names; without places, one per term."""
+    if "geo" in table.columns:
+        return search.merge(table[["term", "geo"]].drop_duplicates(), on=["term", "geo"])
+    places = search.groupby("term")["geo"].nunique()
+    several = places[places > 1].index.tolist()
+    several = [t for t in several if t in set(table["term"])]
+    if several:
+        raise fail(
+            f"{count(len(several), 'term')} of the mapping {verb(len(several), 'is', 'are')} "
+            "in the search data for several places",
+            column="geo",
+            expected="one place per term, or a 'geo' column in the mapping",
+            found=format_items(several),
+            fix="filter the search data to one place, or add a 'geo' column to the mapping",
+        )
+    return search
+
+
+def _check_coverage(search: pd.DataFrame, table: pd.DataFrame, category_col: str) -> None:
+    """Fail when a category has no term in the data; warn about the terms missing."""
     present = set(search["term"])
     absent = sorted(set(table["term"]) - present)
     empty = sorted(str(c) for c, g in table.groupby(category_col) if not set(g["term"]) & present)
@@ -173,21 +213,8 @@ def search_by_category(
             f"{format_items(absent)}"
         )
         logger.warning(message)
-        warnings.warn(message, DataWarning, stacklevel=2)
-
-    series = _to_freq(search[search["term"].isin(set(table["term"]))], freq)
-    merged = series.merge(table[[*keys, "_weight"]], on=[k for k in keys if k != category_col])
-    merged["_wv"] = merged["_weight"] * merged["value"]
-    out = (
-        merged.groupby([category_col, "ds"], sort=True)
-        .agg(_wv=("_wv", "sum"), _w=("_weight", "sum"), n_terms=("term", "nunique"))
-        .reset_index()
-    )
-    out[value_col] = out["_wv"] / out["_w"]
-    out = out.rename(columns={category_col: id_col, "ds": time_col})
-    out = out[[id_col, time_col, value_col, "n_terms"]].reset_index(drop=True)
-    out.attrs["freq"] = freq
-    return out
+        # 3: this helper, search_by_category, then the caller's line
+        warnings.warn(message, DataWarning, stacklevel=3)
 
 
 def _to_freq(search: pd.DataFrame, freq: str) -> pd.DataFrame:
