@@ -38,6 +38,7 @@ from scipy.stats import norm
 from sklearn.base import clone
 
 from trendcast.exceptions import ModelFitError
+from trendcast.models._shared import FIT_ERRORS
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.combination import Combination
 from trendcast.models.ets import ETS
@@ -45,8 +46,6 @@ from trendcast.models.naive import Naive, SeasonalNaive
 from trendcast.models.theta import Theta
 
 __all__: list[str] = []
-
-_ERRORS = (ModelFitError, ValueError, ArithmeticError, np.linalg.LinAlgError)
 
 
 class _PastCovariates(LocalModel):
@@ -244,13 +243,13 @@ class _PastCovariates(LocalModel):
                 if model.n_obs_ < n:
                     model.update(s[model.n_obs_ :])
                 return model
-            except _ERRORS:
+            except FIT_ERRORS:
                 pass
         m = self.season_length or 1
         for proto in (ETS(season_length=m), SeasonalNaive(season_length=m), Naive()):
             try:
                 model = proto.fit(s)
-            except _ERRORS:
+            except FIT_ERRORS:
                 continue
             self._search_fits[i] = [model]
             return model

@@ -1,0 +1,81 @@
+"""The numbers and checks that the models and the engine share, defined once.
+
+The models and the engine above them (``backtest``, ``forecaster``,
+``persistence``) import these; this module imports nothing from trendcast but
+``exceptions``, so imports only point down: a model never needs the engine.
+
+* ``REFERENCE_LEVEL`` (and its normal quantile ``REFERENCE_Z``): the interval
+  level whose width is the unit of the normalised backtest errors, the pooled
+  model's widths and the calibration.
+* ``FIT_ERRORS``: the exceptions that mean "this model cannot be fitted or
+  forecast on this series"; code that falls back to another model catches
+  exactly these.
+* ``mase_scale`` and ``noise_scale``: the in-sample error of the seasonal
+  naive forecast (MASE's denominator), and that scale with its fallbacks for
+  a series on which it is zero or undefined.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import norm
+
+from trendcast.exceptions import ModelFitError
+
+__all__ = [
+    "FIT_ERRORS",
+    "REFERENCE_LEVEL",
+    "REFERENCE_Z",
+    "mase_scale",
+    "noise_scale",
+]
+
+#: the interval level whose width sets the scale of the normalised errors
+REFERENCE_LEVEL = 80
+#: the standard normal quantile of ``REFERENCE_LEVEL`` (1.2816 for 80%)
+REFERENCE_Z = float(norm.ppf(0.5 + REFERENCE_LEVEL / 200.0))
+
+#: what a fit, an update or a forecast raises when the model cannot handle the
+#: series (``ParameterError`` is a ``ValueError``, so a bad setting of one
+#: candidate is caught too): the fallback chain and the backtest catch these
+FIT_ERRORS: tuple[type[Exception], ...] = (
+    ModelFitError,
+    ValueError,
+    ArithmeticError,
+    np.linalg.LinAlgError,
+)
+
+
+def mase_scale(y: np.ndarray, season_length: int) -> float:
+    """In-sample mean absolute error of the seasonal naive (naive if too short).
+
+    NaN when the series is too short for even the naive forecast (one value).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mase_scale(np.array([1.0, 2.0, 4.0, 7.0]), 2)
+    4.0
+    """
+    m = season_length if y.size > season_length else 1
+    if y.size <= m:
+        return float("nan")
+    return float(np.mean(np.abs(y[m:] - y[:-m])))
+
+
+def noise_scale(y: np.ndarray, season_length: int) -> float:
+    """The unit of a series' errors: MASE's scale, else its mean absolute value, else 1.
+
+    The fallbacks cover a series too short for the naive forecast and one
+    whose seasonal differences are all zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> noise_scale(np.array([3.0, 3.0, 3.0]), 1)  # no change: the mean absolute value
+    3.0
+    """
+    scale = mase_scale(y, season_length)
+    if np.isfinite(scale) and scale > 0:
+        return scale
+    return float(np.mean(np.abs(y))) or 1.0
