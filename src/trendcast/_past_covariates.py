@@ -37,7 +37,7 @@ import pandas as pd
 from scipy.stats import norm
 from sklearn.base import clone
 
-from trendcast.exceptions import ModelFitError
+from trendcast.exceptions import ModelFitError, ParameterError
 from trendcast.models._shared import FIT_ERRORS
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.combination import Combination
@@ -189,11 +189,15 @@ class _PastCovariates(LocalModel):
         if nf == 0:
             return None
         if X_future is None:
-            raise ValueError(f"{self.name} needs {nf} future-known covariate(s); pass X_future")
+            raise ParameterError(
+                f"{self.name} needs {nf} future-known covariate(s); pass X_future"
+            )
         arr = self._check_X(X_future, h, "X_future")
         assert arr is not None
         if arr.shape[1] < nf:
-            raise ValueError(f"X_future has {arr.shape[1]} column(s); at least {nf} are needed")
+            raise ParameterError(
+                f"X_future has {arr.shape[1]} column(s); at least {nf} are needed"
+            )
         return arr[:, :nf]
 
     # -- forecasts -----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from trendcast.models._shared import (
     FIT_ERRORS,
     REFERENCE_LEVEL,
     REFERENCE_Z,
+    check_season_length,
     mase_scale,
     noise_scale,
 )
@@ -101,6 +102,7 @@ def score_models(
     >>> round(score.mase, 2)
     3.5
     """
+    check_season_length(season_length)
     points = cutoffs(y.size, h, n_windows)
     if not points:
         return [

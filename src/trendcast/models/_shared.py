@@ -13,21 +13,27 @@ The models and the engine above them (``backtest``, ``forecaster``,
 * ``mase_scale`` and ``noise_scale``: the in-sample error of the seasonal
   naive forecast (MASE's denominator), and that scale with its fallbacks for
   a series on which it is zero or undefined.
+* ``check_season_length`` and ``season_length_or_one``: a ``season_length``
+  argument checked (the second reads a model's ``None`` as 1).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.stats import norm
 
-from trendcast.exceptions import ModelFitError
+from trendcast.exceptions import ModelFitError, ParameterError
 
 __all__ = [
     "FIT_ERRORS",
     "REFERENCE_LEVEL",
     "REFERENCE_Z",
+    "check_season_length",
     "mase_scale",
     "noise_scale",
+    "season_length_or_one",
 ]
 
 #: the interval level whose width sets the scale of the normalised errors
@@ -46,6 +52,49 @@ FIT_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+def check_season_length(season_length: Any) -> int:
+    """``season_length`` as an int when it is a positive integer (not a bool).
+
+    Raises
+    ------
+    ParameterError
+        Otherwise; the message names ``season_length`` and the value.
+    """
+    if (
+        isinstance(season_length, bool)
+        or not isinstance(season_length, int | np.integer)
+        or season_length < 1
+    ):
+        raise ParameterError(
+            f"season_length={season_length!r} is not a season length; pass a positive "
+            "integer (12 for monthly data, 1 for none)"
+        )
+    return int(season_length)
+
+
+def season_length_or_one(season_length: Any) -> int:
+    """The season length a model uses: ``season_length``, or 1 when it is None.
+
+    Parameters
+    ----------
+    season_length : int or None
+        A model's ``season_length`` parameter.
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Raises
+    ------
+    ParameterError
+        When ``season_length`` is not None and not a positive integer.
+    """
+    if season_length is None:
+        return 1
+    return check_season_length(season_length)
+
+
 def mase_scale(y: np.ndarray, season_length: int) -> float:
     """In-sample mean absolute error of the seasonal naive (naive if too short).
 
@@ -57,6 +106,7 @@ def mase_scale(y: np.ndarray, season_length: int) -> float:
     >>> mase_scale(np.array([1.0, 2.0, 4.0, 7.0]), 2)
     4.0
     """
+    check_season_length(season_length)
     m = season_length if y.size > season_length else 1
     if y.size <= m:
         return float("nan")

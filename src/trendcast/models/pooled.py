@@ -33,8 +33,13 @@ from sklearn.base import RegressorMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import ThreadpoolController
 
-from trendcast.exceptions import ModelFitError
-from trendcast.models._shared import REFERENCE_LEVEL, REFERENCE_Z, noise_scale
+from trendcast.exceptions import ModelFitError, ParameterError
+from trendcast.models._shared import (
+    REFERENCE_LEVEL,
+    REFERENCE_Z,
+    noise_scale,
+    season_length_or_one,
+)
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["PooledRegression", "Pool"]
@@ -391,7 +396,7 @@ class PooledRegression(LocalModel):
 
     # -- configuration ---------------------------------------------------------------------
     def _m(self) -> int:
-        return max(int(self.season_length or 1), 1)
+        return season_length_or_one(self.season_length)
 
     def _settings(self) -> tuple[int, int, int]:
         """(window, level span, horizon), checked."""
@@ -457,12 +462,14 @@ class PooledRegression(LocalModel):
 
         Raises
         ------
+        ParameterError
+            When ``cut`` or ``step`` is not a positive integer.
         ModelFitError
             When no series is long enough for one window before its held-out values.
         """
         for name, value in (("cut", cut), ("step", step)):
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ParameterError(f"{name} must be a positive integer, got {value!r}")
         window, span, horizon = self._settings()
         arrays = [self._check_y(y) for y in series]
         pool = _train(
