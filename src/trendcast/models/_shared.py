@@ -55,6 +55,15 @@ FIT_ERRORS: tuple[type[Exception], ...] = (
 def check_season_length(season_length: Any) -> int:
     """``season_length`` as an int when it is a positive integer (not a bool).
 
+    Parameters
+    ----------
+    season_length : int
+        Periods per season, as passed by the caller.
+
+    Returns
+    -------
+    int
+
     Raises
     ------
     ParameterError
@@ -98,7 +107,24 @@ def season_length_or_one(season_length: Any) -> int:
 def mase_scale(y: np.ndarray, season_length: int) -> float:
     """In-sample mean absolute error of the seasonal naive (naive if too short).
 
-    NaN when the series is too short for even the naive forecast (one value).
+    Parameters
+    ----------
+    y : array of shape (n,)
+        The history, in time order.
+    season_length : int
+        Periods per season; a series of at most ``season_length`` values
+        uses the naive forecast (lag 1) instead.
+
+    Returns
+    -------
+    float
+        The mean of ``|y[t] - y[t - m]|``; NaN when the series is too short
+        for even the naive forecast (one value).
+
+    Raises
+    ------
+    ParameterError
+        When ``season_length`` is not a positive integer.
 
     Examples
     --------
@@ -118,6 +144,18 @@ def noise_scale(y: np.ndarray, season_length: int) -> float:
 
     The fallbacks cover a series too short for the naive forecast and one
     whose seasonal differences are all zero.
+
+    Parameters
+    ----------
+    y : array of shape (n,)
+        The history, in time order.
+    season_length : int
+        Periods per season (see ``mase_scale``).
+
+    Returns
+    -------
+    float
+        Positive and finite when ``y`` is finite.
 
     Examples
     --------
