@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from trendcast.exceptions import ConvergenceWarning, ModelFitError
+from trendcast.exceptions import ConvergenceWarning, ModelFitError, ParameterError
 from trendcast.models._arima_fit import Candidate, Fit, Problem, stepwise
+from trendcast.models._shared import season_length_or_one
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["ARIMA"]
@@ -217,7 +218,7 @@ class ARIMA(LocalModel):
         return text
 
     def _season(self) -> int:
-        return max(int(self.season_length or 1), 1)
+        return season_length_or_one(self.season_length)
 
     # -- fitting -----------------------------------------------------------------------
     def _check_orders(self) -> None:
@@ -422,9 +423,11 @@ class ARIMA(LocalModel):
         super()._restore_state(state)
         orders = (*self.arima_order_, *self.seasonal_arima_order_)
         if len(orders) != 6 or not all(isinstance(o, int) and 0 <= o <= 10 for o in orders):
-            raise ValueError(f"orders {orders!r} are not ARIMA orders")
+            raise ParameterError(
+                f"arima_order_ + seasonal_arima_order_ {orders!r} are not ARIMA orders"
+            )
         if self.has_covariates_ != (self.X_ is not None):
-            raise ValueError("has_covariates_ disagrees with the saved covariates")
+            raise ParameterError("has_covariates_ disagrees with the saved covariates")
         self._results = self._filter(self.y_, self.X_)
 
     def _filter(self, y: np.ndarray, X: np.ndarray | None) -> Any:

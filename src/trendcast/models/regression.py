@@ -27,7 +27,8 @@ from sklearn.base import RegressorMixin, clone
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import RidgeCV
 
-from trendcast.exceptions import ModelFitError
+from trendcast.exceptions import ModelFitError, ParameterError
+from trendcast.models._shared import season_length_or_one
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["RegressionModel"]
@@ -158,7 +159,7 @@ class RegressionModel(LocalModel):
 
     # -- configuration ------------------------------------------------------------------
     def _m(self) -> int:
-        return max(int(self.season_length or 1), 1)
+        return season_length_or_one(self.season_length)
 
     def _lags(self) -> list[int]:
         lags = list(range(1, self._m() + 1)) if self.lags is None else list(self.lags)
@@ -413,7 +414,7 @@ class RegressionModel(LocalModel):
         self, h: int, X_future: np.ndarray | None, noise: np.ndarray | None = None
     ) -> np.ndarray:
         if self.strategy == "direct" and h > len(self.models_):
-            raise ValueError(
+            raise ParameterError(
                 f"the direct strategy was fitted for {len(self.models_)} steps ahead; "
                 f"refit with horizon={h} or use strategy='recursive'"
             )
