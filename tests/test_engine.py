@@ -145,3 +145,21 @@ def test_fallback_warning_points_at_the_callers_line():
         fc.fit(df)
     fallbacks = [w for w in caught if issubclass(w.category, tc.FallbackWarning)]
     assert fallbacks and all(w.filename == __file__ for w in fallbacks)
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"backtest_windows": 0}, "backtest_windows"),
+        ({"backtest_windows": -2}, "backtest_windows"),
+        ({"backtest_horizon": 0}, "backtest_horizon"),
+        ({"backtest_horizon": 2.5}, "backtest_horizon"),
+    ],
+)
+def test_backtest_settings_are_checked(sales, params, name):
+    # backtest_windows=0 was an IndexError, a negative one skipped the backtest silently,
+    # backtest_horizon=0 scored every candidate inf
+    with pytest.raises(tc.ParameterError, match=name):
+        tc.TrendForecaster(models=[tc.models.Naive(), tc.models.SeasonalNaive()], **params).fit(
+            sales
+        )

@@ -9,8 +9,9 @@ import numpy as np
 from trendcast._calibration import Calibration
 from trendcast._engine.fitting import SeriesFit
 from trendcast._engine.plan import Plan
-from trendcast.backtest import REFERENCE_LEVEL, BacktestScore, cutoffs
+from trendcast.backtest import BacktestScore, cutoffs
 from trendcast.models import ModelForecast
+from trendcast.models._shared import REFERENCE_LEVEL
 
 
 def with_reference(levels: tuple[int, ...]) -> tuple[int, ...]:

@@ -14,12 +14,12 @@ import pandas as pd
 from sklearn.base import clone
 
 from trendcast._engine.plan import Plan, dated
-from trendcast.backtest import REFERENCE_LEVEL, BacktestScore, cutoffs, score_models
-from trendcast.exceptions import ModelFitError
+from trendcast.backtest import BacktestScore, cutoffs, score_models
 from trendcast.models import LocalModel, ModelForecast, Naive
+from trendcast.models._shared import FIT_ERRORS, REFERENCE_LEVEL
 
-#: errors a model raises when it cannot be fitted or forecast: the chain falls back
-FIT_ERRORS = (ModelFitError, ValueError, ArithmeticError, np.linalg.LinAlgError)
+#: what makes a model draw no sample paths: Naive's are drawn instead
+_SAMPLE_ERRORS: tuple[type[Exception], ...] = (*FIT_ERRORS, NotImplementedError)
 
 
 @dataclass
@@ -306,7 +306,7 @@ def sample_series(
         used = X_future if getattr(model, "X_", None) is not None else None
         paths = model.sample_paths(h, n_paths, used, random_state=rng)
         fc = model.predict(h, used, level=(REFERENCE_LEVEL,))
-    except (*FIT_ERRORS, NotImplementedError) as exc:
+    except _SAMPLE_ERRORS as exc:
         reason = f"{model.name} could not draw sample paths ({exc}); used Naive's"
         model = Naive().fit(y)
         paths = model.sample_paths(h, n_paths, random_state=rng)

@@ -143,7 +143,12 @@ def build_plan(params: Mapping[str, Any], spec: Spec) -> Plan:
     fallbacks: list[LocalModel] = (
         [fallback, Naive()] if fallback is not None else [Theta(), SeasonalNaive(), Naive()]
     )
-    horizon = params["backtest_horizon"]
+    horizon, windows = params["backtest_horizon"], params["backtest_windows"]
+    for name, value in (("backtest_horizon", horizon), ("backtest_windows", windows)):
+        if value is None and name == "backtest_horizon":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ParameterError(f"{name} must be a positive integer, got {value!r}")
     h_bt = horizon if horizon is not None else min(-(-m // 2), 13)
     if params["calibration"] not in ("conformal", None):
         raise ParameterError(
@@ -154,7 +159,7 @@ def build_plan(params: Mapping[str, Any], spec: Spec) -> Plan:
         fallbacks=tuple(with_season(f, m) for f in fallbacks),
         season_length=m,
         backtest_horizon=int(h_bt),
-        backtest_windows=int(params["backtest_windows"]),
+        backtest_windows=int(windows),
         selection_margin=float(margin),
         sparse_candidates=None if sparse is None else tuple(sparse),
         freq=spec.freq,

@@ -191,7 +191,7 @@ class ARIMA(LocalModel):
         rather than from R's four starting models. On M3 monthly (validation
         split) searching again made ``"auto"`` more accurate (sMAPE 13.82 ->
         13.74); starting it from the orders found costs less and forecast as
-        well (docs/models.md).
+        well (docs/evidence.md).
         """
         from sklearn.base import clone
 

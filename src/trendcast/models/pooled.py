@@ -82,7 +82,7 @@ def _pool_from_token(token: str, state: dict[str, Any]) -> Pool:
 
 
 def _default_estimator() -> HistGradientBoostingRegressor:
-    """Gradient-boosted trees, absolute loss: chosen on M3's validation split (docs/models.md)."""
+    """Gradient-boosted trees, absolute loss: chosen on M3's validation split (docs/evidence.md)."""
     return HistGradientBoostingRegressor(
         max_iter=50, learning_rate=0.2, loss="absolute_error", max_bins=63, random_state=0
     )
