@@ -368,8 +368,9 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         h: int,
         level: Sequence[int] = (80, 95),
         X_df: pd.DataFrame | None = None,
+        ids: Sequence[Any] | None = None,
     ) -> pd.DataFrame:
-        """Forecast ``h`` periods for every fitted category.
+        """Forecast ``h`` periods for every fitted category (or those in ``ids``).
 
         Parameters
         ----------
@@ -382,6 +383,9 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             columns plus one column per covariate, a row for every category
             and each of the ``h`` periods after its last date. Required when
             ``future_covariates`` was set.
+        ids : sequence, optional
+            Forecast only these categories (only their models are used, so a
+            loaded forecaster rebuilds nothing else). Default: all.
 
         Returns
         -------
@@ -396,7 +400,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             levels = check_levels(level)
         except ValueError as exc:
             raise ParameterError(f"level={level!r}: {exc}") from exc
-        spec, keys, search_keys = state.spec, state.keys, state.search_keys()
+        spec, keys, search_keys = state.spec, state.select(ids), state.search_keys()
         check_horizon(spec, h, "predict:", bool(search_keys))
         check_future_dates(spec, state.last_dates, h)
         future = future_covariates(spec, X_df, state.last_dates, keys, h, search_keys)
@@ -616,6 +620,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         random_state: int | None = None,
         output: str = "frame",
         X_df: pd.DataFrame | None = None,
+        ids: Sequence[Any] | None = None,
     ) -> pd.DataFrame | dict[Any, np.ndarray]:
         """Draw joint sample paths of the next ``h`` periods for every category.
 
@@ -647,6 +652,9 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             covariates then draw their own paths given them. Past covariates
             need nothing here (beyond their lag, with ``beyond_lag="forecast"``,
             each path follows its own path of the covariate).
+        ids : sequence, optional
+            Draw paths for these categories only; a category's paths are the
+            same whether it is drawn alone or with the others. Default: all.
 
         Returns
         -------
@@ -668,16 +676,16 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         n_paths = _positive("n_paths", n_paths)
         if output not in ("frame", "arrays"):
             raise ParameterError(f"output={output!r} is not understood; pass 'frame' or 'arrays'")
-        spec, keys, search_keys = state.spec, state.keys, state.search_keys()
+        spec, keys, search_keys = state.spec, state.select(ids), state.search_keys()
         check_horizon(spec, h, "sample_paths:", bool(search_keys))
         check_path_count(len(keys), n_paths, h)
         check_future_dates(spec, state.last_dates, h)
         future = future_covariates(spec, X_df, state.last_dates, keys, h, search_keys)
-        seeds = np.random.SeedSequence(random_state).spawn(len(keys))
+        # one seed a fitted category, so a category's paths do not depend on ``ids``
+        spawned = np.random.SeedSequence(random_state).spawn(len(state.fits))
+        seeds = dict(zip(state.keys, spawned, strict=True))
         models = state.models
-        items = [
-            (models[k], state.y[k], s, future.get(k)) for k, s in zip(keys, seeds, strict=True)
-        ]
+        items = [(models[k], state.y[k], seeds[k], future.get(k)) for k in keys]
         results = self._map(sample_series, items, h, n_paths, desc="sampling")
         calibration = state.calibration
         arrays: dict[Any, np.ndarray] = {}
