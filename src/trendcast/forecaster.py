@@ -46,7 +46,7 @@ from trendcast._engine.inputs import (
     future_covariates,
     split_series,
 )
-from trendcast._engine.parallel import parallel_map
+from trendcast._engine.parallel import check_backend, parallel_map
 from trendcast._engine.plan import Plan, build_plan, window_plans
 from trendcast._engine.records import (
     add_categories,
@@ -187,6 +187,13 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         scores a backtest MASE lower than the best candidate without search
         by more than this fraction (and, as any candidate, beats the first
         candidate by more than ``selection_margin``).
+    backend : {None, "loky", "dask"} or str, optional
+        Where the per-category work runs: ``None``/``"loky"`` in ``n_jobs``
+        processes on this machine; ``"dask"`` on the current
+        ``dask.distributed`` Client's cluster; a scheduler address
+        (``"tcp://scheduler:8786"``) on that cluster. Batches of categories
+        are the tasks; the output is the same row for row (see "Running on a
+        cluster" in the docs).
 
     Attributes
     ----------
@@ -256,6 +263,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         past_covariates: Mapping[str, int] | None = None,
         beyond_lag: str = "refuse",
         search_margin: float = 0.1,
+        backend: str | None = None,
     ) -> None:
         self.models = models
         self.freq = freq
@@ -277,6 +285,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         self.past_covariates = past_covariates
         self.beyond_lag = beyond_lag
         self.search_margin = search_margin
+        self.backend = backend
 
     # ------------------------------------------------------------------ the fitted state
     def __getattr__(self, name: str) -> Any:
@@ -307,6 +316,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
     ) -> tuple[pd.DataFrame, Spec, set[Any], str | None]:
         """Validate ``df``, resolve the settings (unless given) and check the covariates."""
         check_columns(self.get_params(deep=False))
+        check_backend(self.backend)
         validated = validate_sales(
             df,
             id_col=self.id_col,
@@ -325,7 +335,13 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
 
     def _map(self, func: Any, items: list[Any], *args: Any, desc: str) -> list[Any]:
         return parallel_map(
-            func, items, *args, n_jobs=self.n_jobs, progress=self.progress, desc=desc
+            func,
+            items,
+            *args,
+            n_jobs=self.n_jobs,
+            progress=self.progress,
+            desc=desc,
+            backend=self.backend,
         )
 
     def _fit_items(self, plan: Plan, search: Any, spec: Spec, series: list[Series]) -> list:
