@@ -34,9 +34,14 @@ from trendcast._engine.fitting import (
     search_helps,
     update_series,
 )
-from trendcast._engine.frames import concat, cv_frame, forecast_columns, paths_frame
+from trendcast._engine.frames import (
+    as_output,
+    concat,
+    cv_frame,
+    forecast_columns,
+    paths_frame,
+)
 from trendcast._engine.inputs import (
-    Series,
     check_covariates,
     check_cv_lengths,
     check_future_dates,
@@ -52,13 +57,21 @@ from trendcast._engine.records import (
     add_categories,
     apply_updates,
     attach_pools,
+    fit_items,
     new_state,
     plan_of,
     record_refit,
     setup_search,
     split_update,
 )
-from trendcast._engine.spec import Spec, check_columns, check_horizon_size, resolve_spec
+from trendcast._engine.spec import (
+    Spec,
+    check_columns,
+    check_horizon_size,
+    check_output,
+    check_positive,
+    resolve_spec,
+)
 from trendcast._engine.state import FittedAttributes, calibration_plan
 from trendcast._validation import count, describe_source, fail, format_items, verb
 from trendcast._warnings import warn
@@ -88,13 +101,6 @@ _LEGACY_STATE = {
     "_X": "X",
     "_calibration_": "calibration",
 }
-
-
-def _positive(name: str, value: Any, what: str = "") -> int:
-    """``value`` as a positive int, or a ParameterError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ParameterError(f"{what}{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class TrendForecaster(FittedAttributes, BaseEstimator):
@@ -148,7 +154,8 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         (default 0.4) and it is also more accurate in every backtest window.
         0 picks the lowest score outright.
     progress : bool
-        Show a progress bar while fitting.
+        Show a progress bar while fitting (only when the output is a terminal:
+        in a log file a progress bar is noise).
     future_covariates : sequence of str, optional
         Columns of the sales frame that are known ahead (calendar events,
         planned prices, promotions). Models that take covariates use them;
@@ -344,14 +351,6 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             backend=self.backend,
         )
 
-    def _fit_items(self, plan: Plan, search: Any, spec: Spec, series: list[Series]) -> list:
-        """The arguments of ``fit_category`` for each category."""
-        items = []
-        for key, y, dates, X in series:
-            key_plan, positions = plan_of(plan, search, key)
-            items.append((y, key_plan, X, pd.Timestamp(dates[0]), positions, spec.search_margin))
-        return items
-
     # ------------------------------------------------------------------ public API
     def fit(self, df: pd.DataFrame | str | os.PathLike[str]) -> TrendForecaster:
         """Validate ``df``, then fit (and select) a model for every category.
@@ -375,7 +374,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         series = split_series(data, spec, without)
         search = setup_search(spec, plan, self.models, series, without)
         plan, search = attach_pools(plan, search, [y for _, y, _, _ in series])
-        fits = self._map(fit_category, self._fit_items(plan, search, spec, series), desc="fitting")
+        fits = self._map(fit_category, fit_items(plan, search, spec, series), desc="fitting")
         self.state_ = new_state(spec, plan, search, series, fits)
         return self
 
@@ -385,6 +384,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         level: Sequence[int] = (80, 95),
         X_df: pd.DataFrame | None = None,
         ids: Sequence[Any] | None = None,
+        output: str = "frame",
     ) -> pd.DataFrame:
         """Forecast ``h`` periods for every fitted category (or those in ``ids``).
 
@@ -402,6 +402,11 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         ids : sequence, optional
             Forecast only these categories (only their models are used, so a
             loaded forecaster rebuilds nothing else). Default: all.
+        output : {"frame", "nixtla"}
+            ``"nixtla"``: statsforecast's layout, which utilsforecast's
+            ``evaluate`` and ``plot_series`` take as is: no ``model`` column,
+            ``TrendForecaster``, ``TrendForecaster-lo-80``... instead of
+            ``mean``, ``lo-80``...
 
         Returns
         -------
@@ -412,6 +417,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         """
         state = self._fitted()
         h = check_horizon_size(h)
+        check_output(output)
         try:
             levels = check_levels(level)
         except ValueError as exc:
@@ -433,7 +439,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             fc = calibrate(state.calibration, fit.candidate, fc, levels)
             dates = freqs.future_dates(state.last_dates[key], h, spec.freq)
             frames.append(forecast_columns(spec, key, dates, fit.used, fc, levels))
-        return concat(spec, frames, levels)
+        return as_output(concat(spec, frames, levels), output)
 
     def update(self, df: pd.DataFrame | str | os.PathLike[str]) -> TrendForecaster:
         """Absorb new observations without re-estimating or re-selecting models.
@@ -490,7 +496,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         if fresh:
             if state.search is not None:
                 state.search = state.search.with_keys(fresh_keys - without)
-            items = self._fit_items(state.plan, state.search, spec, fresh)
+            items = fit_items(state.plan, state.search, spec, fresh)
             add_categories(state, fresh, self._map(fit_category, items, desc="fitting new"))
         return self
 
@@ -572,6 +578,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         n_windows: int = 3,
         step_size: int | None = None,
         level: Sequence[int] = (80, 95),
+        output: str = "frame",
     ) -> pd.DataFrame:
         """Rolling-origin evaluation of the whole strategy (selection included).
 
@@ -590,6 +597,9 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             Periods between cutoffs; default ``h``.
         level : sequence of int
             Interval levels in percent.
+        output : {"frame", "nixtla"}
+            As for [`predict`][trendcast.TrendForecaster.predict]: ``"nixtla"``
+            is the layout utilsforecast's ``evaluate`` takes as is.
 
         Returns
         -------
@@ -599,10 +609,11 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             left out of it and reported in ``cv_report_``.
         """
         h = check_horizon_size(h)
+        check_output(output)
         if not isinstance(n_windows, int | np.integer) or n_windows < 1:
             raise ParameterError(f"n_windows must be a positive integer, got {n_windows!r}")
         if step_size is not None:
-            step_size = _positive("step_size", step_size)
+            step_size = check_positive("step_size", step_size)
         levels = check_levels(level)
         data, spec, without, _ = self._prepare(df)
         plan = build_plan(self.get_params(deep=False), spec)
@@ -627,7 +638,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         cal_plan = calibration_plan(plan, search)
         results = calibrate_windows(results, series, h, n_windows, step_size, cal_plan, levels)
         out, self.cv_report_ = cv_frame(spec, series, results, h, n_windows, levels)
-        return out
+        return as_output(out, output)
 
     def sample_paths(
         self,
@@ -689,7 +700,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         """
         state = self._fitted()
         h = check_horizon_size(h)
-        n_paths = _positive("n_paths", n_paths)
+        n_paths = check_positive("n_paths", n_paths)
         if output not in ("frame", "arrays"):
             raise ParameterError(f"output={output!r} is not understood; pass 'frame' or 'arrays'")
         spec, keys, search_keys = state.spec, state.select(ids), state.search_keys()
