@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import io
 import json
@@ -263,11 +262,12 @@ def _is_pickle(data: bytes) -> bool:
     return "STOP" in ops and bool(ops & _CODE_OPS)
 
 
-@functools.lru_cache(maxsize=65536)
 def _looks_like_pickle(text: str) -> bool:
-    """Whether a JSON text holds a pickle, raw (as latin-1), in hex or in base64.
+    """Whether ``text`` holds a pickle, raw (as latin-1), in hex or in base64.
 
-    Cached: a saved forecaster repeats the same names and reasons many times.
+    Only a diagnosis for a value already refused for another reason (a saved
+    setting that is not one of its allowed values): text is data and is never
+    refused, decoded or run for what it spells.
     """
     candidates = []
     if text.endswith("."):  # a raw pickle ends with its STOP opcode
@@ -343,13 +343,7 @@ class _Reader:
         """The Python value of a JSON node, untagging and building only what is allowed."""
         if node is None or isinstance(node, bool | int | float):
             return node
-        if isinstance(node, str):
-            if _looks_like_pickle(node):
-                raise self.fail(
-                    where,
-                    "holds a pickled object in a text field; trendcast never unpickles JSON "
-                    "fields (the file was tampered with or not written by trendcast)",
-                )
+        if isinstance(node, str):  # text is data, whatever it spells: never decoded as code
             return node
         if isinstance(node, list):
             return [self.value(v, f"{where}[{i}]") for i, v in enumerate(node)]

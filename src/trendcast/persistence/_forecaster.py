@@ -25,9 +25,10 @@ from trendcast._engine.plan import Plan
 from trendcast._engine.spec import resolve_spec
 from trendcast._engine.state import ForecasterState
 from trendcast.exceptions import ParameterError, PersistenceError
+from trendcast.io.sales import _FILLS
 from trendcast.models import LocalModel
 from trendcast.persistence._archive import FORMAT_VERSION, _json_bytes
-from trendcast.persistence._codec import _Reader, _Writer
+from trendcast.persistence._codec import _looks_like_pickle, _Reader, _short, _Writer
 
 # The fields of ForecasterState this format stores (``search`` and ``search_report``
 # only ever hold None here: a forecaster with past covariates is not saved). A field
@@ -379,6 +380,7 @@ def _assemble(
     if extra:
         raise reader.fail(where, f"TrendForecaster has no parameter(s) {extra}")
     params = {k: reader.value(v, f"{where} {k}") for k, v in saved.items()}
+    _check_settings(params, reader, where)
     protos = [
         reader.value(p, f"{where} prototypes[{i}]") for i, p in enumerate(state["prototypes"])
     ]
@@ -410,9 +412,9 @@ def _assemble(
             )
         keys = list(dict.fromkeys(wanted))
         fit_report = fit_report[fit_report[spec.id_col].isin(keys)].reset_index(drop=True)
-        selection_report = selection_report[
-            selection_report[spec.id_col].isin(keys)
-        ].reset_index(drop=True)
+        selection_report = selection_report[selection_report[spec.id_col].isin(keys)].reset_index(
+            drop=True
+        )
     builder = _Categories(reader, {k: by_key[k] for k in keys}, protos)
     return params, ForecasterState(
         spec=spec,
@@ -431,6 +433,26 @@ def _assemble(
         calibration=_calibration_from_json(state.get("calibration"), reader, where),
         fitted_at=fitted_at,
     )
+
+
+def _check_settings(params: dict[str, Any], reader: _Reader, where: str) -> None:
+    """Refuse a saved setting of a closed set (``fill``) that is none of its values.
+
+    The fit checks these in the data's reader; a loaded forecaster would only
+    meet a bad one at ``update``. Text is never refused for what it spells:
+    the message only adds that a refused value decodes as a pickle.
+    """
+    fill = params.get("fill", "error")
+    if fill not in _FILLS:
+        note = ""
+        if isinstance(fill, str) and _looks_like_pickle(fill):
+            note = (
+                "; it holds a pickled object in a text field (trendcast never unpickles JSON "
+                "fields: the file was tampered with or not written by trendcast)"
+            )
+        raise reader.fail(
+            where, f"parameter fill={_short(fill)} is not one of {', '.join(_FILLS)}{note}"
+        )
 
 
 def _plan_from_json(plan: Any, reader: _Reader, where: str) -> Plan:
