@@ -15,10 +15,13 @@ import binascii
 import hashlib
 import io
 import json
+import math
 import pickletools
 import re
+import struct
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,7 @@ from trendcast.persistence._allowlists import (
     ALLOWED_OBJECTS,
     _type_name,
 )
+from trendcast.persistence._archive import _load_limit
 
 #: The dtypes of the flat arrays, one member each: ``arrays/<dtype>.npy``.
 _DTYPES = ("float64", "int64", "bool")
@@ -300,6 +304,7 @@ class _Reader:
             name = f"arrays/{dtype}.npy"
             if name not in files:
                 continue
+            _check_npy_size(files[name], f"{source}: {name}")
             try:
                 arr = np.load(io.BytesIO(files[name]), allow_pickle=False)
             except ValueError as exc:
@@ -333,7 +338,7 @@ class _Reader:
         ):
             raise self.fail(where, f"expected an array reference, found {_short(node)}")
         dtype, offset, shape = ref
-        size = int(np.prod(shape)) if shape else 1
+        size = math.prod(shape)  # exact: numpy's product would wrap around for huge shapes
         flat = self.arrays[dtype]
         if offset < 0 or offset + size > flat.size:
             raise self.fail(where, f"array reference {ref} lies outside arrays/{dtype}.npy")
@@ -424,7 +429,9 @@ class _Reader:
         """The estimator of a skops member, if skops trusts its types (or ``allow_pickle``)."""
         import skops.io as sio
 
-        data = self.member(name, "estimators", where)
+        data = _stored_zip(
+            self.member(name, "estimators", where), f"{self.source}: {where}: {name}"
+        )
         try:
             untrusted = sio.get_untrusted_types(data=data)
         except Exception as exc:  # skops raises many types
@@ -526,6 +533,76 @@ class _Reader:
         if kind == "float" or (kind == "float|array" and not isinstance(value, np.ndarray)):
             return float(value)
         return value
+
+
+def _check_npy_size(data: bytes, name: str) -> None:
+    """Refuse a ``.npy`` member whose header promises more values than its bytes hold,
+    before NumPy allocates the array the header describes."""
+    buffer = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(buffer)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(buffer)
+        else:
+            raise ValueError(f"npy format version {version} is not one trendcast writes")
+    except (ValueError, TypeError, SyntaxError, EOFError, OSError) as exc:
+        raise PersistenceError(f"{name} is not a NumPy array: {exc}") from exc
+    if dtype.hasobject:  # refused by np.load without reading it: say so there
+        return
+    needed = math.prod(shape) * dtype.itemsize
+    if needed != len(data) - buffer.tell():
+        raise PersistenceError(
+            f"{name}: its header describes {needed} bytes of values, but it holds "
+            f"{len(data) - buffer.tell()}: damaged, or built to exhaust memory"
+        )
+
+
+def _stored_zip(data: bytes, where: str) -> bytes:
+    """The zip ``data`` (a skops member) with every member inflated in bounded reads and
+    stored uncompressed, so that skops, which reads members whole, never inflates more
+    than the member sizes, all together at most the load limit (``MAX_LOAD_BYTES``).
+
+    Raises a PersistenceError naming ``where`` for a damaged, encrypted or
+    exotically compressed zip, or one that inflates past its sizes or the limit.
+    """
+    out = io.BytesIO()
+    limit = left = _load_limit()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+            for info in src.infolist():
+                if info.flag_bits & 0x1 or info.compress_type not in (
+                    zipfile.ZIP_STORED,
+                    zipfile.ZIP_DEFLATED,
+                ):
+                    raise ValueError(f"{info.filename} is encrypted or not deflated")
+                if info.file_size > left:
+                    raise ValueError(f"{info.filename} inflates past the limit ({limit} bytes)")
+                chunks = []
+                with src.open(info) as stream:
+                    while chunk := stream.read(1 << 16):
+                        chunks.append(chunk)
+                left -= info.file_size
+                dst.writestr(
+                    zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)),
+                    b"".join(chunks),
+                )
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+        struct.error,
+        KeyError,
+        IndexError,
+        OverflowError,
+    ) as exc:
+        raise PersistenceError(f"{where} is not a readable skops file: {exc}") from exc
+    return out.getvalue()
 
 
 def _short(node: Any) -> str:
