@@ -45,6 +45,9 @@ from trendcast.persistence._archive import _load_limit
 #: The dtypes of the flat arrays, one member each: ``arrays/<dtype>.npy``.
 _DTYPES = ("float64", "int64", "bool")
 
+#: The most dimensions a saved array may have (NumPy's own limit is 64).
+_MAX_DIMS = 32
+
 #: The integer settings and counts of a PooledRegression's Pool, stored beside its
 #: regressors and widths.
 _POOL_COUNTS = ("window", "level_span", "season_length", "n_series", "n_windows", "n_errors")
@@ -331,16 +334,17 @@ class _Reader:
         if (
             not isinstance(ref, list)
             or len(ref) != 3
+            or not isinstance(ref[0], str)
             or ref[0] not in self.arrays
-            or not isinstance(ref[1], int)
+            or not _is_count(ref[1])
             or not isinstance(ref[2], list)
-            or not all(isinstance(s, int) and s >= 0 for s in ref[2])
+            or not all(_is_count(s) for s in ref[2])
         ):
             raise self.fail(where, f"expected an array reference, found {_short(node)}")
         dtype, offset, shape = ref
         size = math.prod(shape)  # exact: numpy's product would wrap around for huge shapes
         flat = self.arrays[dtype]
-        if offset < 0 or offset + size > flat.size:
+        if offset + size > flat.size or len(shape) > _MAX_DIMS:
             raise self.fail(where, f"array reference {ref} lies outside arrays/{dtype}.npy")
         return flat[offset : offset + size].reshape(shape).copy()
 
@@ -518,11 +522,25 @@ class _Reader:
             found = sorted(state) if isinstance(state, dict) else _short(state)
             raise self.fail(where, f"{name} state must hold exactly {sorted(kinds)}; found {found}")
         values = {k: self.typed(state[k], kinds[k], f"{where}.{k}") for k in state}
+        self.check_base_state(values, name, where)
         try:
             model._restore_state(values)
         except (ValueError, TypeError, ArithmeticError, np.linalg.LinAlgError) as exc:
             raise self.fail(where, f"{name} could not be rebuilt from its state: {exc}") from exc
         return model
+
+    def check_base_state(self, values: dict[str, Any], name: str, where: str) -> None:
+        """Refuse base state that ``LocalModel.fit`` could not have set: ``y_`` a flat
+        array of ``n_obs_`` finite floats, ``X_`` none or one finite row per value."""
+        y, X = values["y_"], values["X_"]
+        if y.ndim != 1 or y.dtype.kind != "f" or not np.all(np.isfinite(y)):
+            raise self.fail(where, f"{name} y_ must be a flat array of finite numbers")
+        if values["n_obs_"] != y.size:
+            raise self.fail(where, f"{name} n_obs_ must be the length of y_ ({y.size})")
+        if X is not None and (
+            X.ndim != 2 or X.shape[0] != y.size or X.dtype.kind != "f" or not np.all(np.isfinite(X))
+        ):
+            raise self.fail(where, f"{name} X_ must hold one row of finite numbers per value")
 
     def typed(self, node: Any, kind: str, where: str) -> Any:
         """The value of ``node``, refused unless it is of ``kind`` (see ``_KIND_CHECKS``)."""
@@ -603,6 +621,11 @@ def _stored_zip(data: bytes, where: str) -> bytes:
     ) as exc:
         raise PersistenceError(f"{where} is not a readable skops file: {exc}") from exc
     return out.getvalue()
+
+
+def _is_count(value: Any) -> bool:
+    """Whether ``value`` is a non-negative integer (a JSON count, not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _short(node: Any) -> str:
