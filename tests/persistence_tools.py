@@ -173,3 +173,40 @@ def run_limited(code: str, headroom: int = HEADROOM, env: dict | None = None) ->
         env={**os.environ, **(env or {})},
     )
     return (done.stdout.strip() or done.stderr.strip()[-2000:]).splitlines()[0]
+
+
+def save_many(args: tuple[str, int, bool]) -> list[str]:
+    """Save the smallest forecaster ``n`` times to ``path`` (in a worker process); the
+    name of each error raised (PersistenceError is expected only without overwrite)."""
+    path, n, overwrite = args
+    fc = _forecaster()
+    errors = []
+    for _ in range(n):
+        try:
+            fc.save(path, overwrite=overwrite)
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+    return errors
+
+
+def load_many(args: tuple[str, int]) -> list[str]:
+    """Load ``path`` ``n`` times and predict; the name of each error raised."""
+    path, n = args
+    expected = _forecaster().predict(2)
+    errors = []
+    for _ in range(n):
+        try:
+            if not tc.load(path).predict(2).equals(expected):
+                errors.append("loaded a different forecaster")
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+    return errors
+
+
+_CACHE: dict[str, tc.TrendForecaster] = {}
+
+
+def _forecaster() -> tc.TrendForecaster:
+    if "fc" not in _CACHE:
+        _CACHE["fc"] = smallest_forecaster()
+    return _CACHE["fc"]

@@ -15,6 +15,8 @@ of what the members hold.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import hashlib
 import io
 import json
@@ -22,6 +24,7 @@ import os
 import shutil
 import stat
 import struct
+import sys
 import tarfile
 import tempfile
 import zipfile
@@ -62,6 +65,20 @@ _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a pipe must not wait for a
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _FD_RELATIVE = os.open in os.supports_dir_fd and os.scandir in os.supports_fd
+_SWAP_TRIES = 100  # writers racing to replace one save: each try is a rename
+
+
+def _libc() -> ctypes.CDLL | None:
+    """The C library (for Linux's ``renameat2``), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover
+        return None
+
+
+_LIBC = _libc()
 
 
 def _sha256(data: bytes) -> str:
@@ -212,7 +229,12 @@ def _write(files: dict[str, bytes], path: Path, kind: str) -> None:
 
 
 def _store(files: dict[str, bytes], target: Path, kind: str, overwrite: bool) -> None:
-    """Write ``files`` to ``target`` as a ``kind`` save, replacing it only when complete.
+    """Write ``files`` to ``target`` as a ``kind`` save, in place only when complete.
+
+    Each call stages its save in its own hidden folder beside ``target`` and
+    moves it there in one step (see "Concurrent saves" in the persistence
+    guide): a reader sees the old save or the new one, never half of one, and
+    of concurrent writers without ``overwrite`` exactly one succeeds.
 
     Parameters
     ----------
@@ -228,26 +250,108 @@ def _store(files: dict[str, bytes], target: Path, kind: str, overwrite: bool) ->
     Raises
     ------
     PersistenceError
-        When ``target`` exists and may not be replaced.
+        When ``target`` exists and may not be replaced, or cannot be written.
     """
     if target.exists() or target.is_symlink():
         if not overwrite:
-            raise PersistenceError(f"{target} already exists; pass overwrite=True to replace it")
+            raise _exists(target)
         if target.is_dir() and not (target / MANIFEST).is_file() and any(target.iterdir()):
             raise PersistenceError(
                 f"{target} is a directory that does not hold a saved forecaster; "
                 "refusing to replace it"
             )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise PersistenceError(f"{target} cannot be written: {exc}") from exc
     try:
         staged = tmp / "out"
         _write(files, staged, kind)
-        if target.exists() or target.is_symlink():
-            os.replace(target, tmp / "old")  # removed with tmp once the new one is in place
-        os.replace(staged, target)
-    finally:
+        if overwrite:
+            _swap_in(staged, target, tmp)
+        else:
+            _move_new(staged, target)
+    finally:  # the staged copy, or the save it replaced
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _exists(target: Path) -> PersistenceError:
+    return PersistenceError(f"{target} already exists; pass overwrite=True to replace it")
+
+
+_RENAME_NOREPLACE = 1
+_RENAME_EXCHANGE = 2
+
+
+def _renameat2(src: Path, dst: Path, flag: int) -> bool:
+    """Linux ``renameat2(src, dst, flag)``; False where the system or file system lacks it.
+
+    Raises the ``OSError`` of any other failure (``FileExistsError`` for an
+    existing ``dst`` with ``RENAME_NOREPLACE``, ``FileNotFoundError`` for a
+    missing one with ``RENAME_EXCHANGE``).
+    """
+    call = getattr(_LIBC, "renameat2", None) if _LIBC is not None else None
+    if call is None:
+        return False
+    at_cwd = -100
+    if call(at_cwd, os.fsencode(src), at_cwd, os.fsencode(dst), flag) == 0:
+        return True
+    errno_ = ctypes.get_errno()
+    if errno_ in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(errno_, os.strerror(errno_), str(src), None, str(dst))
+
+
+def _move_new(staged: Path, target: Path) -> None:
+    """Move ``staged`` to ``target`` unless something is there: one writer of many wins."""
+    try:
+        if _renameat2(staged, target, _RENAME_NOREPLACE):
+            return
+        if staged.is_dir():
+            os.rename(staged, target)  # fails on anything but an empty directory
+        else:
+            os.link(staged, target)  # fails on anything that exists
+    except (FileExistsError, IsADirectoryError, NotADirectoryError) as exc:
+        raise _exists(target) from exc
+    except OSError as exc:
+        if exc.errno == errno.ENOTEMPTY:
+            raise _exists(target) from exc
+        raise PersistenceError(f"{target} cannot be written: {exc}") from exc
+
+
+def _swap_in(staged: Path, target: Path, tmp: Path) -> None:
+    """Put ``staged`` at ``target``, the save there (if any) moved into ``tmp``.
+
+    Atomic on Linux (``renameat2``: exchanged, or moved where nothing is),
+    and for files everywhere (``os.replace``); elsewhere a directory is moved
+    aside and the new one moved in, and a reader in between finds no save.
+    """
+    try:
+        for attempt in range(_SWAP_TRIES):
+            try:
+                if _renameat2(staged, target, _RENAME_EXCHANGE):
+                    return  # the old save is now at ``staged``, removed with tmp
+            except FileNotFoundError:  # nothing to exchange with: move in where nothing is
+                try:
+                    if _renameat2(staged, target, _RENAME_NOREPLACE):
+                        return
+                except FileExistsError:
+                    continue  # another writer was faster: exchange with its save
+            if not staged.is_dir() and not target.is_dir():
+                os.replace(staged, target)
+                return
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(target, tmp / f"old-{attempt}")
+            try:
+                os.replace(staged, target)
+                return
+            except OSError as exc:  # another writer moved its save in meanwhile
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.EISDIR):
+                    raise
+    except OSError as exc:
+        raise PersistenceError(f"{target} cannot be written: {exc}") from exc
+    raise PersistenceError(f"{target} is being replaced by other writers; try again")
 
 
 # ---------------------------------------------------------------------------- reading
@@ -585,11 +689,14 @@ class _DirSource(_Source):
             raise PersistenceError(f"{self.name}: {prefix or '.'} cannot be listed: {exc}") from exc
         for entry in entries:
             name = prefix + entry.name
-            if entry.is_symlink():
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:  # removed since listed: a concurrent save replaced it
+                raise PersistenceError(f"{self.name}: {name} cannot be read: {exc}") from exc
+            if stat.S_ISLNK(st.st_mode):
                 raise PersistenceError(
                     f"{self.name}: {name} is a symbolic link; refusing to follow it"
                 )
-            st = entry.stat(follow_symlinks=False)
             if stat.S_ISDIR(st.st_mode):
                 if isinstance(parent, Path):
                     self._walk(parent / entry.name, name + "/", out, depth + 1)
@@ -617,10 +724,13 @@ class _DirSource(_Source):
     def stream(self, name: str) -> Iterator[Any]:
         parent, entry = self.entries[name]
         member = self._open(parent, entry, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK)
-        with os.fdopen(member, "rb") as stream:
-            if not stat.S_ISREG(os.fstat(member).st_mode):
-                raise PersistenceError(f"{self.name}: {name} is not a regular file")
-            yield stream
+        try:
+            with os.fdopen(member, "rb") as stream:
+                if not stat.S_ISREG(os.fstat(member).st_mode):
+                    raise PersistenceError(f"{self.name}: {name} is not a regular file")
+                yield stream
+        except OSError as exc:
+            raise PersistenceError(f"{self.name}: {name} cannot be read: {exc}") from exc
 
     def close(self) -> None:
         for fd in [*self.dirs, *([] if self.fd is None else [self.fd])]:
