@@ -261,3 +261,44 @@ def test_a_zip_written_by_another_tool_with_stored_members_loads(fc, tmp_path):
         for p in sorted(path.rglob("*")):
             zf.write(p, p.relative_to(path).as_posix())  # directories too
     assert tc.load(other).predict(2).equals(fc.predict(2))
+
+
+DATA = Path(__file__).parent / "data" / "persistence"
+
+
+def test_a_save_with_sizes_and_the_manifest_digest_keeps_loading():
+    """The manifest as this release writes it (format 1 with ``sizes`` and
+    ``manifest_sha256``), saved once: later code must keep reading it."""
+    import pandas as pd
+
+    path = DATA / "manifest-digest.zip"
+    manifest = json.loads(members(path)["manifest.json"])
+    assert manifest["format_version"] == 1
+    assert {"sizes", "manifest_sha256"} <= set(manifest)
+    expected = pd.read_csv(DATA / "manifest-digest.expected.csv", parse_dates=["ds"])
+    got = tc.load(path).predict(6, level=(80, 95))
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("categories", ["a", "c"]), ("freq", "QS"), ("trendcast_version", "0.1.1"), ("sizes", {})],
+)
+def test_an_edited_manifest_is_refused(fc, tmp_path, field, value):
+    """Fields load does not otherwise use were changed silently before (115 of 1,206
+    single-bit flips of a manifest loaded); the manifest's own SHA-256 covers them."""
+    path = fc.save(tmp_path / "m")
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest[field] = value
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(tc.PersistenceError, match="does not match its own SHA-256"):
+        tc.load(path)
+
+
+def test_a_manifest_with_sizes_but_without_its_digest_is_refused(fc, tmp_path):
+    path = fc.save(tmp_path / "m")
+    manifest = json.loads((path / "manifest.json").read_text())
+    del manifest["manifest_sha256"]
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(tc.PersistenceError, match="lists sizes but not its own SHA-256"):
+        tc.load(path)
