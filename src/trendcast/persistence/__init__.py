@@ -56,12 +56,11 @@ from pathlib import Path
 from typing import Any
 
 from trendcast._engine.state import ForecasterState
-from trendcast.exceptions import PersistenceError
+from trendcast.exceptions import PersistenceError, TrendcastError
 from trendcast.persistence._allowlists import ALLOWED_MODELS, ALLOWED_OBJECTS, _check_tags
 from trendcast.persistence._archive import (
     FORMAT_VERSION,
     MANIFEST,
-    _check_manifest,
     _format_of,
     _manifest,
     _parse_json,
@@ -168,11 +167,7 @@ def read_forecaster(
         without ``allow_pickle=True``.
     """
     source = Path(path)
-    files = _read_files(source)
-    if MANIFEST not in files:
-        raise PersistenceError(f"{source}: no {MANIFEST}; this is not a saved trendcast forecaster")
-    manifest = _parse_json(files[MANIFEST], f"{source}: {MANIFEST}")
-    _check_manifest(manifest, files, str(source))
+    files = _read_files(source)  # the manifest and every member it lists, verified
     for name in ("forecaster.json", "categories.json"):
         if name not in files:
             raise PersistenceError(f"{source}: {name} is missing")
@@ -183,7 +178,14 @@ def read_forecaster(
     _check_tags(cats, "categories.json", str(source), allow_pickle)
     try:
         return _assemble(reader, state, cats, categories, parameters)
-    except (KeyError, TypeError, AttributeError) as exc:
+    except TrendcastError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError, OverflowError) as exc:
         raise PersistenceError(
             f"{source}: forecaster.json or categories.json lacks or misstates a field ({exc!r})"
+        ) from exc
+    except RecursionError as exc:
+        raise PersistenceError(
+            f"{source}: forecaster.json or categories.json is nested too deep to be a "
+            "trendcast file"
         ) from exc

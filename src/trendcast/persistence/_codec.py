@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import io
 import json
+import math
 import pickletools
 import re
+import struct
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +40,13 @@ from trendcast.persistence._allowlists import (
     ALLOWED_OBJECTS,
     _type_name,
 )
+from trendcast.persistence._archive import _load_limit
 
 #: The dtypes of the flat arrays, one member each: ``arrays/<dtype>.npy``.
 _DTYPES = ("float64", "int64", "bool")
+
+#: The most dimensions a saved array may have (NumPy's own limit is 64).
+_MAX_DIMS = 32
 
 #: The integer settings and counts of a PooledRegression's Pool, stored beside its
 #: regressors and widths.
@@ -263,11 +269,12 @@ def _is_pickle(data: bytes) -> bool:
     return "STOP" in ops and bool(ops & _CODE_OPS)
 
 
-@functools.lru_cache(maxsize=65536)
 def _looks_like_pickle(text: str) -> bool:
-    """Whether a JSON text holds a pickle, raw (as latin-1), in hex or in base64.
+    """Whether ``text`` holds a pickle, raw (as latin-1), in hex or in base64.
 
-    Cached: a saved forecaster repeats the same names and reasons many times.
+    Only a diagnosis for a value already refused for another reason (a saved
+    setting that is not one of its allowed values): text is data and is never
+    refused, decoded or run for what it spells.
     """
     candidates = []
     if text.endswith("."):  # a raw pickle ends with its STOP opcode
@@ -300,6 +307,7 @@ class _Reader:
             name = f"arrays/{dtype}.npy"
             if name not in files:
                 continue
+            _check_npy_size(files[name], f"{source}: {name}")
             try:
                 arr = np.load(io.BytesIO(files[name]), allow_pickle=False)
             except ValueError as exc:
@@ -326,16 +334,17 @@ class _Reader:
         if (
             not isinstance(ref, list)
             or len(ref) != 3
+            or not isinstance(ref[0], str)
             or ref[0] not in self.arrays
-            or not isinstance(ref[1], int)
+            or not _is_count(ref[1])
             or not isinstance(ref[2], list)
-            or not all(isinstance(s, int) and s >= 0 for s in ref[2])
+            or not all(_is_count(s) for s in ref[2])
         ):
             raise self.fail(where, f"expected an array reference, found {_short(node)}")
         dtype, offset, shape = ref
-        size = int(np.prod(shape)) if shape else 1
+        size = math.prod(shape)  # exact: numpy's product would wrap around for huge shapes
         flat = self.arrays[dtype]
-        if offset < 0 or offset + size > flat.size:
+        if offset + size > flat.size or len(shape) > _MAX_DIMS:
             raise self.fail(where, f"array reference {ref} lies outside arrays/{dtype}.npy")
         return flat[offset : offset + size].reshape(shape).copy()
 
@@ -343,13 +352,7 @@ class _Reader:
         """The Python value of a JSON node, untagging and building only what is allowed."""
         if node is None or isinstance(node, bool | int | float):
             return node
-        if isinstance(node, str):
-            if _looks_like_pickle(node):
-                raise self.fail(
-                    where,
-                    "holds a pickled object in a text field; trendcast never unpickles JSON "
-                    "fields (the file was tampered with or not written by trendcast)",
-                )
+        if isinstance(node, str):  # text is data, whatever it spells: never decoded as code
             return node
         if isinstance(node, list):
             return [self.value(v, f"{where}[{i}]") for i, v in enumerate(node)]
@@ -430,7 +433,9 @@ class _Reader:
         """The estimator of a skops member, if skops trusts its types (or ``allow_pickle``)."""
         import skops.io as sio
 
-        data = self.member(name, "estimators", where)
+        data = _stored_zip(
+            self.member(name, "estimators", where), f"{self.source}: {where}: {name}"
+        )
         try:
             untrusted = sio.get_untrusted_types(data=data)
         except Exception as exc:  # skops raises many types
@@ -517,11 +522,25 @@ class _Reader:
             found = sorted(state) if isinstance(state, dict) else _short(state)
             raise self.fail(where, f"{name} state must hold exactly {sorted(kinds)}; found {found}")
         values = {k: self.typed(state[k], kinds[k], f"{where}.{k}") for k in state}
+        self.check_base_state(values, name, where)
         try:
             model._restore_state(values)
         except (ValueError, TypeError, ArithmeticError, np.linalg.LinAlgError) as exc:
             raise self.fail(where, f"{name} could not be rebuilt from its state: {exc}") from exc
         return model
+
+    def check_base_state(self, values: dict[str, Any], name: str, where: str) -> None:
+        """Refuse base state that ``LocalModel.fit`` could not have set: ``y_`` a flat
+        array of ``n_obs_`` finite floats, ``X_`` none or one finite row per value."""
+        y, X = values["y_"], values["X_"]
+        if y.ndim != 1 or y.dtype.kind != "f" or not np.all(np.isfinite(y)):
+            raise self.fail(where, f"{name} y_ must be a flat array of finite numbers")
+        if values["n_obs_"] != y.size:
+            raise self.fail(where, f"{name} n_obs_ must be the length of y_ ({y.size})")
+        if X is not None and (
+            X.ndim != 2 or X.shape[0] != y.size or X.dtype.kind != "f" or not np.all(np.isfinite(X))
+        ):
+            raise self.fail(where, f"{name} X_ must hold one row of finite numbers per value")
 
     def typed(self, node: Any, kind: str, where: str) -> Any:
         """The value of ``node``, refused unless it is of ``kind`` (see ``_KIND_CHECKS``)."""
@@ -532,6 +551,81 @@ class _Reader:
         if kind == "float" or (kind == "float|array" and not isinstance(value, np.ndarray)):
             return float(value)
         return value
+
+
+def _check_npy_size(data: bytes, name: str) -> None:
+    """Refuse a ``.npy`` member whose header promises more values than its bytes hold,
+    before NumPy allocates the array the header describes."""
+    buffer = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(buffer)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(buffer)
+        else:
+            raise ValueError(f"npy format version {version} is not one trendcast writes")
+    except (ValueError, TypeError, SyntaxError, EOFError, OSError) as exc:
+        raise PersistenceError(f"{name} is not a NumPy array: {exc}") from exc
+    if dtype.hasobject:  # refused by np.load without reading it: say so there
+        return
+    needed = math.prod(shape) * dtype.itemsize
+    if needed != len(data) - buffer.tell():
+        raise PersistenceError(
+            f"{name}: its header describes {needed} bytes of values, but it holds "
+            f"{len(data) - buffer.tell()}: damaged, or built to exhaust memory"
+        )
+
+
+def _stored_zip(data: bytes, where: str) -> bytes:
+    """The zip ``data`` (a skops member) with every member inflated in bounded reads and
+    stored uncompressed, so that skops, which reads members whole, never inflates more
+    than the member sizes, all together at most the load limit (``MAX_LOAD_BYTES``).
+
+    Raises a PersistenceError naming ``where`` for a damaged, encrypted or
+    exotically compressed zip, or one that inflates past its sizes or the limit.
+    """
+    out = io.BytesIO()
+    limit = left = _load_limit()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+            for info in src.infolist():
+                if info.flag_bits & 0x1 or info.compress_type not in (
+                    zipfile.ZIP_STORED,
+                    zipfile.ZIP_DEFLATED,
+                ):
+                    raise ValueError(f"{info.filename} is encrypted or not deflated")
+                if info.file_size > left:
+                    raise ValueError(f"{info.filename} inflates past the limit ({limit} bytes)")
+                chunks = []
+                with src.open(info) as stream:
+                    while chunk := stream.read(1 << 16):
+                        chunks.append(chunk)
+                left -= info.file_size
+                dst.writestr(
+                    zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)),
+                    b"".join(chunks),
+                )
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+        struct.error,
+        KeyError,
+        IndexError,
+        OverflowError,
+    ) as exc:
+        raise PersistenceError(f"{where} is not a readable skops file: {exc}") from exc
+    return out.getvalue()
+
+
+def _is_count(value: Any) -> bool:
+    """Whether ``value`` is a non-negative integer (a JSON count, not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _short(node: Any) -> str:
