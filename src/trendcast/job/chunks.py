@@ -116,7 +116,7 @@ def from_bytes(blob: bytes, sha256: str, where: str) -> TrendForecaster:
         try:
             return load(path)
         except PersistenceError as exc:
-            raise PersistenceError(f"{where}: {exc}") from exc
+            raise PersistenceError(f"{where}: {str(exc).replace(str(path), 'its blob')}") from exc
 
 
 def schedule_due(config: JobConfig, as_of: dt.date, previous: dict[str, Any]) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 import time
 import warnings
@@ -63,6 +64,20 @@ class Fitted:
     chunks: list[Chunk]
     rows: dict[int, dict[str, Any]]
     counts: dict[str, int]
+
+
+def pause_point(point: str) -> None:
+    """A testing aid: with ``TRENDCAST_PAUSE_AT=<point>`` the run stops there for an hour.
+
+    The kill-and-resume and concurrency tests use it to SIGKILL a real run at
+    a known place (``models:chunk-<i>`` after chunk ``i``'s checkpoint,
+    ``store:<table>`` inside the results transaction, ``locked`` once the run
+    holds the store lock). Unset, it does nothing.
+    """
+    if os.environ.get("TRENDCAST_PAUSE_AT") == point:
+        sys.stderr.write(f"paused at {point}\n")
+        sys.stderr.flush()
+        time.sleep(3600)
 
 
 def _progress(items: list[Any], desc: str) -> Any:
@@ -121,6 +136,7 @@ def _fit_chunks(
         row = checkpoint_row(chunk, fc, meta, lineage, digest, as_of, config_hash)
         store.save_checkpoint(row)
         rows[chunk.index] = row
+        pause_point(f"models:chunk-{chunk.index}")
     return Fitted(chunks, rows, counts)
 
 
@@ -289,6 +305,7 @@ def run_job(config_path: str | Path, as_of: dt.date | None = None, wait: float =
         st.counts.update(categories=inputs.sales["unique_id"].nunique(), rows=len(inputs.sales),
                          dropped=len(inputs.dropped), supply=len(inputs.supply))  # fmt: skip
     with Store(url) as store, store.lock(wait):
+        pause_point("locked")
         if store.migrated is not None and store.migrated[0] is not None:
             logger.info("store schema upgraded from version %s to %s", *store.migrated)
         with stage("models", timings) as st:
@@ -319,7 +336,7 @@ def run_job(config_path: str | Path, as_of: dt.date | None = None, wait: float =
                 "config_path": str(Path(config_path).resolve()),
             }  # fmt: skip
             results = _results(out)
-            run_id = store.write_run(run, results)
+            run_id = store.write_run(run, results, lambda t: pause_point(f"store:{t}"))
             st.counts.update(run=run_id, rows=sum(len(f) for f in results.values()))
     with stage("report", timings) as st:
         path = _report(config, base, as_of, inputs, out)

@@ -9,7 +9,7 @@ SHA-256).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -262,13 +262,20 @@ class Store:
                 )
             )
 
-    def write_run(self, run: Mapping[str, Any], results: Mapping[str, pd.DataFrame]) -> int:
+    def write_run(
+        self,
+        run: Mapping[str, Any],
+        results: Mapping[str, pd.DataFrame | None],
+        on_table: Callable[[str], None] | None = None,
+    ) -> int:
         """Store a finished run and all its results in ONE transaction; return its id.
 
         When (``as_of``, ``config_hash``) was stored before, its row is kept
         (same id) and every result row of it replaced; readers see the old run
         or the new one, never a mix. The run's checkpoints become its
-        ``artifacts`` and are removed in the same transaction.
+        ``artifacts`` and are removed in the same transaction. ``on_table`` is
+        called with each table's name once its rows are inserted (inside the
+        transaction).
         """
         runs, ckpt, arts = tables["runs"], tables["checkpoints"], tables["artifacts"]
         with self.engine.begin() as conn:
@@ -296,6 +303,8 @@ class Store:
                     row["run_id"] = run_id
                 for start in range(0, len(rows), 20000):
                     conn.execute(tables[name].insert(), rows[start : start + 20000])
+                if on_table is not None:
+                    on_table(name)
             where = (ckpt.c.as_of == run["as_of"]) & (ckpt.c.config_hash == run["config_hash"])
             moved = [c for c in COLUMNS["artifacts"]]
             conn.execute(
