@@ -142,10 +142,19 @@ def make_job(folder: Path, url: str, **options: Any) -> Path:
     return path
 
 
+def job_env(extra: dict | None = None) -> dict[str, str]:
+    """The environment, with the tested package first on the path (whatever the cwd)."""
+    import trendcast
+
+    source = str(Path(trendcast.__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([source, path]), **(extra or {})}
+
+
 def trendcast(*args: str, cwd: Path | None = None, env: dict | None = None,
               timeout: float = 600) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """Run the real ``trendcast`` command (``python -m trendcast.cli``)."""
-    full_env = {**os.environ, **(env or {})}
+    full_env = job_env(env)
     return subprocess.run(
         [sys.executable, "-m", "trendcast.cli", *args],
         cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
@@ -154,7 +163,7 @@ def trendcast(*args: str, cwd: Path | None = None, env: dict | None = None,
 
 def start_paused(config: Path, point: str, *args: str) -> subprocess.Popen[str]:
     """Start ``trendcast run`` and wait until it stops at ``point`` (``TRENDCAST_PAUSE_AT``)."""
-    env = {**os.environ, "TRENDCAST_PAUSE_AT": point}
+    env = job_env({"TRENDCAST_PAUSE_AT": point})
     proc = subprocess.Popen(
         [sys.executable, "-m", "trendcast.cli", "run", str(config), *args],
         env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,

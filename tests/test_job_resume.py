@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from tests.job_support import (  # noqa: F401
+    job_env,
     kill,
     make_job,
     postgres_database,
@@ -75,7 +76,7 @@ def test_two_runs_at_once_never_interleave(tmp_path, store_url):
         assert read_table(store_url, "SELECT count(*) FROM runs") == [(0,)]
         waiting = subprocess.Popen(
             [sys.executable, "-m", "trendcast.cli", "run", str(config), "--as-of", "2024-08-01",
-             "--wait", "300"], stderr=subprocess.PIPE, text=True,
+             "--wait", "300"], stderr=subprocess.PIPE, text=True, env=job_env(),
         )  # fmt: skip
         assert waiting.stderr is not None
         line = waiting.stderr.readline()
