@@ -12,12 +12,11 @@ from trendcast.store import Store
 
 __all__ = ["accuracy_text", "runs_table", "show_run"]
 
-pd.set_option("display.width", 160)
-pd.set_option("display.max_columns", 20)
-pd.set_option("display.max_colwidth", 60)
+#: how the tables print (set around each view, never globally)
+DISPLAY = ("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 60)
 
 
-def runs_table(store: Store, limit: int = 20) -> str:
+def _runs_table(store: Store, limit: int = 20) -> str:
     """The latest runs, one line each."""
     runs = store.runs(limit=limit)
     if runs.empty:
@@ -30,7 +29,7 @@ def runs_table(store: Store, limit: int = 20) -> str:
     return table.to_string(index=False)
 
 
-def show_run(store: Store, ref: str, top: int = 10) -> str:
+def _show_run(store: Store, ref: str, top: int = 10) -> str:
     """A run's summary, its top flags (worst first) and its failures."""
     run = store.get_run(ref)
     rid = int(run["id"])
@@ -76,7 +75,7 @@ def show_run(store: Store, ref: str, top: int = 10) -> str:
     return "\n".join(lines)
 
 
-def accuracy_text(store: Store, ref: str, categories: list[str], by: str) -> str:
+def _accuracy_text(store: Store, ref: str, categories: list[str], by: str) -> str:
     """Accuracy over time (every run) and broken down for one run, plus its drift."""
     keys = {"category": "unique_id", "horizon": "horizon", "model": "model"}
     if by not in keys:
@@ -107,3 +106,21 @@ def accuracy_text(store: Store, ref: str, categories: list[str], by: str) -> str
     lines.append(flagged.drop(columns=["id", "run_id"]).round(3).to_string(index=False)
                  if len(flagged) else "  none")  # fmt: skip
     return "\n".join(lines)
+
+
+def runs_table(store: Store, limit: int = 20) -> str:
+    """The latest runs, one line each."""
+    with pd.option_context(*DISPLAY):
+        return _runs_table(store, limit)
+
+
+def show_run(store: Store, ref: str, top: int = 10) -> str:
+    """A run's summary, its top flags (worst first) and its failures."""
+    with pd.option_context(*DISPLAY):
+        return _show_run(store, ref, top)
+
+
+def accuracy_text(store: Store, ref: str, categories: list[str], by: str) -> str:
+    """Accuracy over time (every run) and broken down for one run, plus its drift."""
+    with pd.option_context(*DISPLAY):
+        return _accuracy_text(store, ref, categories, by)
