@@ -337,7 +337,7 @@ def run_job(config_path: str | Path, as_of: dt.date | None = None, wait: float =
             }  # fmt: skip
             results = _results(out)
             run_id = store.write_run(run, results, lambda t: pause_point(f"store:{t}"))
-            st.counts.update(run=run_id, rows=sum(len(f) for f in results.values()))
+            st.counts.update(run=run_id, rows=sum(len(f) for f in results.values() if f is not None))
     with stage("report", timings) as st:
         path = _report(config, base, as_of, inputs, out)
         st.counts.update(path=path)
@@ -345,7 +345,7 @@ def run_job(config_path: str | Path, as_of: dt.date | None = None, wait: float =
     return Outcome(code, run_id, status, path, {**run, "id": run_id})
 
 
-def _results(out: dict[str, Any]) -> dict[str, pd.DataFrame]:
+def _results(out: dict[str, Any]) -> dict[str, pd.DataFrame | None]:
     """The frames to store, renamed to the store's columns."""
     bounds = {"lo-80": "lo_80", "hi-80": "hi_80", "lo-95": "lo_95", "hi-95": "hi_95"}
     sectors = out["sectors"]
