@@ -337,7 +337,8 @@ def run_job(config_path: str | Path, as_of: dt.date | None = None, wait: float =
             }  # fmt: skip
             results = _results(out)
             run_id = store.write_run(run, results, lambda t: pause_point(f"store:{t}"))
-            st.counts.update(run=run_id, rows=sum(len(f) for f in results.values() if f is not None))
+            stored = sum(len(f) for f in results.values() if f is not None)
+            st.counts.update(run=run_id, rows=stored)
     with stage("report", timings) as st:
         path = _report(config, base, as_of, inputs, out)
         st.counts.update(path=path)
