@@ -25,6 +25,8 @@ ConfigArg = Annotated[Path, typer.Argument(help="The job's trendcast.toml.")]
 ConfigOpt = Annotated[
     Path, typer.Option("--config", "-c", help="The job's trendcast.toml (for its store).")
 ]
+#: the packages of the ``job`` extra
+JOB_PACKAGES = ("pydantic", "sqlalchemy", "alembic", "openpyxl", "psycopg")
 LogFormat = Annotated[str, typer.Option(help="Log lines: plain or json.")]
 
 
@@ -44,6 +46,14 @@ def _guard(func: Callable[[], int | None], log_format: str = "plain") -> None:
         raise typer.Exit(2) from exc
     except typer.Exit:
         raise
+    except ImportError as exc:
+        if exc.name not in JOB_PACKAGES:
+            raise
+        logger.error(
+            "the nightly job needs %s, which is not installed: pip install 'trendcast[job]'",
+            exc.name, extra={"fields": {"error": "MissingDependencyError", "exit": 2}},
+        )  # fmt: skip
+        raise typer.Exit(2) from exc
     except Exception as exc:
         logger.exception("unexpected failure: %s", exc, extra={"fields": {"exit": 1}})
         raise typer.Exit(1) from exc
