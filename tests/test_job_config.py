@@ -105,3 +105,40 @@ def test_help_of_the_real_command():
     shown = trendcast("run", "-h")
     assert shown.returncode == 0, shown.stderr
     assert "--as-of" in shown.stdout and "--wait" in shown.stdout
+
+
+def test_sources_from_sql_excel_and_parquet_with_the_password_from_the_environment(tmp_path):
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from tests.job_support import postgres_database
+
+    config = _job(tmp_path)
+    data = config.parent / "data"
+    sales = pd.read_csv(data / "sales.csv", dtype={"unique_id": str})
+    url, drop = postgres_database()
+    try:
+        engine = sa.create_engine(url)
+        sales.rename(columns={"unique_id": "category", "ds": "month", "y": "amount"}).to_sql(
+            "monthly_sales", engine, index=False
+        )
+        engine.dispose()
+        pd.read_csv(data / "plan.csv").to_excel(data / "plan.xlsx", index=False)
+        pd.read_csv(data / "inventories.csv").to_parquet(data / "inventories.parquet")
+        text = config.read_text().replace(
+            'path = "data/sales.csv"',
+            f'query = "SELECT category, month, amount FROM monthly_sales"\n'
+            f'url = "{sa.make_url(url).set(password=None).render_as_string(False)}"\n'
+            'password_env = "TC_TEST_SOURCE_PASSWORD"\n'
+            'id_col = "category"\ntime_col = "month"\ntarget_col = "amount"',
+        )
+        text = text.replace("data/plan.csv", "data/plan.xlsx")
+        config.write_text(text.replace("data/inventories.csv", "data/inventories.parquet"))
+        unset = trendcast("check", str(config))
+        assert unset.returncode == 2 and "TC_TEST_SOURCE_PASSWORD" in unset.stderr
+        checked = trendcast("check", str(config), env={"TC_TEST_SOURCE_PASSWORD": "not-in-file"})
+        assert checked.returncode == 0, checked.stderr
+        assert "sales: 13 categories, 1560 rows" in checked.stdout
+        assert "supply plan: 13 categories" in checked.stdout
+    finally:
+        drop()
