@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trendcast import models as model_zoo
+import trendcast.models as model_zoo
 from trendcast.exceptions import DataValidationError, PersistenceError, TrendcastError
 from trendcast.forecaster import TrendForecaster, load
 from trendcast.job.config import JobConfig
