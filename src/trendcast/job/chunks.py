@@ -189,6 +189,8 @@ def decide(
     reason = None
     if previous is None:
         reason = "first fit"
+    elif not previous["size"]:
+        reason = "the chunk failed at the previous run"
     elif drifted & set(chunk.keys):
         hit = sorted(drifted & set(chunk.keys))
         reason = f"drift flagged last run in {', '.join(hit)}"
