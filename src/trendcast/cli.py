@@ -12,12 +12,15 @@ import pandas as pd
 import typer
 
 from trendcast._version import __version__
+from trendcast.job.cli import app as job_app
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Forecast demand per category and flag where supply lags it.",
 )
+# the nightly job: init, check, run, runs, show, export, accuracy
+app.add_typer(job_app)
 
 
 @app.command()
