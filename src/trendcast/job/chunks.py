@@ -13,10 +13,13 @@ are therefore per chunk; ``chunk_size`` is part of the model settings.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +73,31 @@ def data_hash(frame: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
+def backend_of(config: JobConfig) -> str | None:
+    """The forecaster's ``backend`` for ``[execution] backend`` (loky is its default)."""
+    value = config.execution.backend
+    return None if value == "loky" else value
+
+
+@contextlib.contextmanager
+def dask_cluster(config: JobConfig) -> Iterator[None]:
+    """With ``backend = "dask"``: a LocalCluster of ``n_jobs`` one-thread workers for the run.
+
+    A scheduler address needs nothing started here; loky neither.
+    """
+    if config.execution.backend != "dask":
+        yield
+        return
+    from distributed import Client, LocalCluster
+
+    n = config.execution.n_jobs if config.execution.n_jobs > 0 else (os.cpu_count() or 1)
+    with (
+        LocalCluster(n_workers=n, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster),
+    ):
+        yield
+
+
 def new_forecaster(config: JobConfig, models: Any = None) -> TrendForecaster:
     """A forecaster with the ``[model]`` and ``[execution]`` settings."""
     m = config.model
@@ -85,6 +113,7 @@ def new_forecaster(config: JobConfig, models: Any = None) -> TrendForecaster:
         season_length=m.season_length,
         n_jobs=config.execution.n_jobs,
         backtest_windows=m.backtest_windows,
+        backend=backend_of(config),
     )
 
 
@@ -201,7 +230,7 @@ def decide(
         where = f"artifact of chunk {chunk.index} (run {previous['run_id']})"
         try:
             fc = from_bytes(previous["blob"], previous["sha256"], where)
-            fc.set_params(n_jobs=config.execution.n_jobs)
+            fc.set_params(n_jobs=config.execution.n_jobs, backend=backend_of(config))
             fc.update(data)
             lineage = {
                 "fitted_as_of": previous["fitted_as_of"],

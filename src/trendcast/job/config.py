@@ -180,10 +180,12 @@ class Execution(_Section):
     @field_validator("backend")
     @classmethod
     def _backend(cls, value: str) -> str:
-        if value != "loky":
+        if value not in ("loky", "dask") and "://" not in value:
             raise ValueError(
-                f"backend {value!r} is not available yet; only 'loky' (processes on this "
-                "machine) is. Dask is planned; remove the key or write backend = 'loky'"
+                f"backend {value!r} is not understood; write 'loky' (processes on this "
+                "machine), 'dask' (a dask.distributed cluster started from this process: "
+                "the job starts a LocalCluster of n_jobs workers) or the address of a "
+                "Dask scheduler, e.g. 'tcp://scheduler:8786'"
             )
         return value
 

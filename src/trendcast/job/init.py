@@ -83,7 +83,7 @@ exclude = [{exclude}]
 max_failure_share = 0.2   # more failed categories than this: stored as partial, exit 3
 
 [execution]
-backend = "loky"          # processes on this machine (Dask is planned)
+backend = "loky"          # this machine; "dask" or "tcp://scheduler:8786" for a cluster
 n_jobs = 1
 """
 

@@ -27,7 +27,9 @@ from trendcast.job.accuracy import score
 from trendcast.job.analysis import all_gaps, markets
 from trendcast.job.chunks import (
     Chunk,
+    backend_of,
     checkpoint_row,
+    dask_cluster,
     data_hash,
     decide,
     from_bytes,
@@ -153,7 +155,7 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
         if not row["size"]:
             continue
         fc = from_bytes(row["blob"], row["sha256"], f"checkpoint of chunk {chunk.index}")
-        fc.set_params(n_jobs=config.execution.n_jobs)
+        fc.set_params(n_jobs=config.execution.n_jobs, backend=backend_of(config))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             forecast = fc.predict(m.horizon, level=LEVELS)
@@ -304,7 +306,7 @@ def run_job(config_path: str | Path, as_of: dt.date | None = None, wait: float =
         inputs = read_inputs(config, base, as_of)
         st.counts.update(categories=inputs.sales["unique_id"].nunique(), rows=len(inputs.sales),
                          dropped=len(inputs.dropped), supply=len(inputs.supply))  # fmt: skip
-    with Store(url) as store, store.lock(wait):
+    with Store(url) as store, store.lock(wait), dask_cluster(config):
         pause_point("locked")
         if store.migrated is not None and store.migrated[0] is not None:
             logger.info("store schema upgraded from version %s to %s", *store.migrated)
