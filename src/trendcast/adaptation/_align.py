@@ -21,6 +21,7 @@ from trendcast._validation import (
     show,
     verb,
 )
+from trendcast.adaptation._distribution import check_bounds, levels_in, warn_edits
 from trendcast.exceptions import DataValidationError
 
 _NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
@@ -40,7 +41,12 @@ class Plan:
 
 
 def check_forecast(forecast: pd.DataFrame, id_col: str, time_col: str) -> pd.DataFrame:
-    """A sorted copy of the forecast with datetime periods, or a clear error."""
+    """A sorted copy of the forecast with datetime periods, or a clear error.
+
+    Interval bounds that cannot be quantiles are an error naming the rows; a
+    mean outside what its intervals allow (an override) is warned about (see
+    ``_distribution.warn_edits``).
+    """
     check_forecast_columns(forecast, id_col, time_col)
     fc = forecast.reset_index(drop=True).copy()
     try:
@@ -68,6 +74,10 @@ def check_forecast(forecast: pd.DataFrame, id_col: str, time_col: str) -> pd.Dat
             found=format_rows(fc, bad, [id_col, time_col, "mean"]),
             fix="drop those categories or forecast them again",
         )
+    levels = levels_in(fc)
+    if levels:
+        check_bounds(fc, levels, [id_col, time_col])
+        warn_edits(fc, levels, [id_col, time_col])
     return fc.sort_values([id_col, time_col], kind="stable").reset_index(drop=True)
 
 

@@ -12,8 +12,11 @@ import pandas as pd
 from trendcast._validation import fail
 from trendcast.adaptation import _align
 from trendcast.adaptation._distribution import (
+    knot_layout,
+    levels_in,
     period_stats,
     quantile_grid,
+    read_edits,
     require_levels,
 )
 from trendcast.exceptions import DataValidationError
@@ -232,6 +235,7 @@ def _demand(
     if paths is not None:
         keys = list(dict.fromkeys(p.key for p in plans))
         arrays = _align.align_paths(paths, fc, keys, names.id, names.time, names.target)
+        arrays = _follow_edits(arrays, fc, names.id)
         return _Demand(arrays=arrays, grid=None, nonnegative=nonnegative)
     levels = require_levels(fc)
     used = np.unique(np.concatenate([p.rows for p in plans]))
@@ -239,6 +243,38 @@ def _demand(
     grid = np.empty((len(fc), q.shape[1]))
     grid[used] = q
     return _Demand(arrays=None, grid=grid, nonnegative=nonnegative)
+
+
+def _follow_edits(
+    arrays: dict[Any, np.ndarray], fc: pd.DataFrame, id_col: str
+) -> dict[Any, np.ndarray]:
+    """Paths of periods whose mean was edited without its bounds, moved to the new mean.
+
+    The rule of the intervals (``_distribution.Edits``), with the mean of the
+    paths for the bounds' own mean. A forecast without intervals is taken as it is.
+    """
+    levels = levels_in(fc)
+    if not levels:
+        return arrays
+    zk, cols = knot_layout(levels)
+    values = np.sort(fc[cols].to_numpy(dtype=float), axis=1)
+    mean = fc["mean"].to_numpy(dtype=float)
+    edits = read_edits(values, mean)
+    if not edits.moved.any():
+        return arrays
+    out = dict(arrays)
+    for key, rows in fc.groupby(id_col, sort=False).indices.items():
+        rows = np.asarray(rows)
+        if key not in out or not edits.moved[rows].any():
+            continue
+        x = out[key].copy()
+        own = x.mean(axis=0)
+        scale = edits.scaled[rows] & (own > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x *= np.where(scale, mean[rows] / own, 1.0)[None, :]
+        x += np.where(edits.moved[rows] & ~scale, mean[rows] - own, 0.0)[None, :]
+        out[key] = x
+    return out
 
 
 def _flags(cols: dict[str, np.ndarray], rule: _Rule) -> tuple[np.ndarray, np.ndarray]:
@@ -358,7 +394,10 @@ def supply_gaps(
     ----------
     forecast : DataFrame
         Output of [`TrendForecaster.predict`][trendcast.TrendForecaster.predict]: ``mean``
-        and at least one ``lo-<l>``/``hi-<l>`` pair, one model per category.
+        and at least one ``lo-<l>``/``hi-<l>`` pair, one model per category. The
+        bounds are quantiles of demand and the distribution always has the mean; a
+        mean outside its widest interval (edited without its bounds) moves the
+        distribution to it (docs: "A mean edited without its bounds").
     supply : DataFrame
         Long frame ``id_col, time_col, supply_col`` (plus ``scenario_col`` and a price
         column if used). ``kind="flow"``: the supply of every forecast period of each
@@ -417,8 +456,16 @@ def supply_gaps(
     DataValidationError
         For a supply frame that does not line up with the forecast (categories
         not forecast, missing periods, another frequency or anchor, no stock at
-        the origin), bad values, paths of another shape, or ``window`` without
-        ``paths``.
+        the origin), bad values, paths of another shape, ``window`` without
+        ``paths``, or interval bounds that cannot be quantiles (missing or
+        infinite, ``lo`` above ``hi``, intervals not nested), naming the rows.
+
+    Warns
+    -----
+    DataWarning
+        For forecast rows whose mean lies outside their widest interval (a mean
+        edited without its bounds): their distribution is scaled or shifted to
+        the new mean.
 
     Examples
     --------
