@@ -45,8 +45,11 @@ def season_length_of(freq: str) -> int:
 def normalize_freq(freq: str) -> str:
     """Turn a user alias into the canonical alias trendcast uses.
 
-    Raises ``ValueError`` (wrapped by callers) for an unknown or unsupported alias.
+    Raises ``ValueError`` (wrapped by callers) for an unknown or unsupported
+    alias, or a value that is not text.
     """
+    if not isinstance(freq, str):
+        raise ValueError(f"a frequency is a text alias such as 'MS', not {type(freq).__name__}")
     offset = to_offset(freq)
     name = offset.freqstr
     # pandas may render 'W' as 'W-SUN', 'Q' as 'QE-DEC', 'M' as 'ME'.

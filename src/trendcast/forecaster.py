@@ -353,6 +353,11 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         ------
         DataValidationError
             When the data is malformed (see [`read_sales`][trendcast.read_sales]).
+        ParameterError
+            For a parameter of the forecaster that cannot be used (``models``,
+            ``freq``, ``season_length``, ``selection_margin``,
+            ``backtest_horizon``/``backtest_windows`` (at most 10,000),
+            ``n_jobs``, ``search_margin``...); the message names it.
         """
         data, spec, without, _ = self._prepare(df)
         plan = build_plan(self.get_params(deep=False), spec)
@@ -389,6 +394,15 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             ``<id_col>, <time_col>, model, mean, lo-<l>, hi-<l>...`` sorted by
             category and date. Demand and bounds are at least zero unless
             ``allow_negative=True``.
+
+        Raises
+        ------
+        ParameterError
+            For ``h`` that is not a whole number from 1 to 10,000, ``level``
+            outside 1..99, or ``h`` beyond what search covariates allow.
+        DataValidationError
+            For ``X_df`` that does not cover the horizon (or contradicts
+            itself), or dates past the last one pandas can hold (2262-04-11).
         """
         state = self._fitted()
         h = check_horizon_size(h)
@@ -577,6 +591,15 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             The forecast columns plus ``cutoff`` (the last training date) and
             the actual ``<target_col>``. Categories too short for a window are
             left out of it and reported in ``cv_report_``.
+
+        Raises
+        ------
+        ParameterError
+            For ``h``, ``n_windows`` or ``step_size`` that are not whole
+            numbers of 1 or more (``h`` at most 10,000), or ``level`` outside
+            1..99.
+        DataValidationError
+            For malformed data, or windows longer than every series.
         """
         h = check_horizon_size(h)
         if not isinstance(n_windows, int | np.integer) or n_windows < 1:
@@ -652,6 +675,13 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         -------
         DataFrame or dict of arrays
 
+        Raises
+        ------
+        ParameterError
+            For ``h`` or ``n_paths`` that are not whole numbers of 1 or more,
+            ``h`` above 10,000, more than 100,000,000 values in one call, an
+            unknown ``output``, or a ``random_state`` numpy cannot seed with.
+
         Examples
         --------
         >>> import trendcast as tc
@@ -673,7 +703,12 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         check_path_count(len(keys), n_paths, h)
         check_future_dates(spec, state.last_dates, h)
         future = future_covariates(spec, X_df, state.last_dates, keys, h, search_keys)
-        seeds = np.random.SeedSequence(random_state).spawn(len(keys))
+        try:
+            seeds = np.random.SeedSequence(random_state).spawn(len(keys))
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(
+                f"random_state must be None or a whole number of 0 or more, got {random_state!r}"
+            ) from exc
         models = state.models
         items = [
             (models[k], state.y[k], s, future.get(k)) for k, s in zip(keys, seeds, strict=True)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from trendcast._validation import fail
+from trendcast._validation import fail, real_number, whole_number
 from trendcast.adaptation import _align
 from trendcast.adaptation._distribution import (
     knot_layout,
@@ -19,29 +19,29 @@ from trendcast.adaptation._distribution import (
     read_edits,
     require_levels,
 )
-from trendcast.exceptions import DataValidationError
+from trendcast.exceptions import DataValidationError, ParameterError
 
 PriceLike = float | Mapping[Any, float] | pd.Series | str | None
 
 
 def _check_params(
-    kind: str, threshold: float, persistence: int, window: int | None, paths: object
+    kind: str,
+    threshold: float,
+    persistence: int,
+    window: int | None,
+    paths: object,
+    covers: tuple[float | None, float | None],
 ) -> None:
     if kind not in ("flow", "stock"):
-        raise DataValidationError(f"kind must be 'flow' or 'stock', got {kind!r}.")
-    if not isinstance(threshold, float | int) or not 0.5 < threshold < 1:
-        raise DataValidationError(
-            f"threshold must be between 0.5 and 1 (exclusive), got {threshold!r}. "
-            "Fix: pass e.g. threshold=0.8 (flag when a shortfall is 4 times as likely as not)."
-        )
+        raise ParameterError(f"kind must be 'flow' or 'stock', got {kind!r}.")
+    real_number("threshold", threshold, low=0.5, high=1, open_low=True, open_high=True)
     if isinstance(persistence, bool) or not isinstance(persistence, int) or persistence < 1:
         raise DataValidationError(
             f"persistence must be a whole number of periods >= 1, got {persistence!r}."
         )
-    if window is not None and (isinstance(window, bool) or not isinstance(window, int)):
-        raise DataValidationError(f"window must be a whole number of periods, got {window!r}.")
-    if window is not None and window < 1:
-        raise DataValidationError(f"window must be 1 or more periods, got {window!r}.")
+    whole_number("window", window, none=True)
+    real_number("min_cover", covers[0], low=0, none=True)
+    real_number("max_cover", covers[1], low=0, none=True)
     if window is not None and paths is None:
         raise fail(
             f"window={window} needs the joint distribution of demand over several periods, "
@@ -458,7 +458,13 @@ def supply_gaps(
         not forecast, missing periods, another frequency or anchor, no stock at
         the origin), bad values, paths of another shape, ``window`` without
         ``paths``, or interval bounds that cannot be quantiles (missing or
-        infinite, ``lo`` above ``hi``, intervals not nested), naming the rows.
+        infinite, ``lo`` above ``hi``, intervals not nested), naming the rows;
+        also ``persistence`` below 1.
+    ParameterError
+        For ``kind`` other than "flow" or "stock", ``threshold`` outside
+        (0.5, 1), ``window`` that is not a whole number of 1 or more,
+        ``min_cover``/``max_cover`` below 0 or not numbers, or a ``unit_price``
+        that is not a price of zero or more.
 
     Warns
     -----
@@ -479,7 +485,7 @@ def supply_gaps(
     >>> gaps[["p_short", "short", "flag"]].round(2).to_dict("records")
     [{'p_short': 0.97, 'short': True, 'flag': 'short'}, {'p_short': 0.95, 'short': True, 'flag': 'short'}]
     """  # noqa: E501
-    _check_params(kind, threshold, persistence, window, paths)
+    _check_params(kind, threshold, persistence, window, paths, (min_cover, max_cover))
     names = _Names(id_col, time_col, supply_col, target_col, scenario_col)
     fc, plans, priced = _line_up(forecast, supply, kind, unit_price, freq, names)
     demand = _demand(fc, plans, paths, names, nonnegative)
