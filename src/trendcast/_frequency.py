@@ -48,8 +48,11 @@ def normalize_freq(freq: str) -> str:
     """Turn a user alias into the canonical alias trendcast uses.
 
     Raises ``ParameterError`` (a ``ValueError``, wrapped by callers) for an unknown
-    or unsupported alias; pandas raises ``ValueError`` for one it cannot read.
+    or unsupported alias, or a value that is not text; pandas raises
+    ``ValueError`` for one it cannot read.
     """
+    if not isinstance(freq, str):
+        raise ValueError(f"a frequency is a text alias such as 'MS', not {type(freq).__name__}")
     offset = to_offset(freq)
     name = offset.freqstr
     # pandas may render 'W' as 'W-SUN', 'Q' as 'QE-DEC', 'M' as 'ME'.

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trendcast.exceptions import DataValidationError
+from trendcast.exceptions import DataValidationError, ParameterError
 
 MAX_EXAMPLES = 5
 
@@ -177,3 +177,79 @@ def require_columns(
             found=f"columns {format_items(frame.columns)}",
             fix=fix,
         )
+
+
+def whole_number(
+    name: str, value: Any, *, low: int = 1, high: int | None = None, none: bool = False
+) -> int | None:
+    """``value`` as an int from ``low`` to ``high``, or a ParameterError naming ``name``.
+
+    Booleans, floats (even 2.0), text and other types are refused; ``None``
+    only when ``none`` is true.
+    """
+    if value is None and none:
+        return None
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ParameterError(
+            f"{name} must be a whole number{_range(low, high)}"
+            f"{' or None' if none else ''}, got {show(value)} ({type(value).__name__})"
+        )
+    if value < low or (high is not None and value > high):
+        raise ParameterError(f"{name} must be a whole number{_range(low, high)}, got {value!r}")
+    return int(value)
+
+
+def real_number(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    open_low: bool = False,
+    open_high: bool = False,
+    none: bool = False,
+) -> float | None:
+    """``value`` as a finite float within the bounds, or a ParameterError naming ``name``.
+
+    ``open_low``/``open_high`` exclude the bound itself. Booleans, text and
+    other types are refused; ``None`` only when ``none`` is true.
+    """
+    if value is None and none:
+        return None
+    lo = "" if low is None else f"{'above' if open_low else 'at least'} {low:g}"
+    hi = "" if high is None else f"{'below' if open_high else 'at most'} {high:g}"
+    wanted = " and ".join(x for x in (lo, hi) if x)
+    accepted = f"a number{' ' + wanted if wanted else ''}{' or None' if none else ''}"
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        raise ParameterError(
+            f"{name} must be {accepted}, got {show(value)} ({type(value).__name__})"
+        )
+    if isinstance(value, complex | np.complexfloating):
+        raise ParameterError(f"{name} must be {accepted}, got the complex number {value!r}")
+    number = float(value)
+    outside = (
+        not np.isfinite(number)
+        or (low is not None and (number <= low if open_low else number < low))
+        or (high is not None and (number >= high if open_high else number > high))
+    )
+    if outside:
+        raise ParameterError(f"{name} must be {accepted}, got {value!r}")
+    return number
+
+
+def text_value(name: str, value: Any, *, none: bool = False) -> str | None:
+    """``value`` if it is a string, or a ParameterError naming ``name``."""
+    if value is None and none:
+        return None
+    if not isinstance(value, str):
+        raise ParameterError(
+            f"{name} must be text{' or None' if none else ''}, got {show(value)} "
+            f"({type(value).__name__})"
+        )
+    return value
+
+
+def _range(low: int, high: int | None) -> str:
+    if high is None:
+        return f" of {low} or more"
+    return f" from {low} to {high}"

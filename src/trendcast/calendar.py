@@ -209,6 +209,10 @@ class ShoppingCalendar(BaseEstimator):
         """
         events = self._events()
         windows = self._windows(events)
+        if self.country is not None and not isinstance(self.country, str):
+            raise ParameterError(
+                f"country must be an ISO 3166 code such as 'US', or None, got {self.country!r}"
+            )
         if self.aggregate not in ("count", "share"):
             raise ParameterError(f"aggregate must be 'count' or 'share', got {self.aggregate!r}")
         index, values = _read_dates(dates)
@@ -243,14 +247,26 @@ class ShoppingCalendar(BaseEstimator):
     def _events(self) -> list[str]:
         if self.events is None:
             return list(EVENTS)
-        chosen = [self.events] if isinstance(self.events, str) else list(self.events)
-        unknown = [e for e in chosen if e not in EVENTS]
+        if isinstance(self.events, str):
+            chosen = [self.events]
+        elif isinstance(self.events, bytes | Mapping) or not hasattr(self.events, "__iter__"):
+            raise ParameterError(
+                f"events must be a list of event names (or None for all), got {self.events!r}"
+            )
+        else:
+            chosen = list(self.events)
+        unknown = [e for e in chosen if not isinstance(e, str) or e not in EVENTS]
         if unknown:
             raise ParameterError(f"unknown event(s) {unknown!r}; choose from {', '.join(EVENTS)}")
         return list(dict.fromkeys(chosen))
 
     def _windows(self, events: list[str]) -> dict[str, tuple[int, int]]:
         out: dict[str, tuple[int, int]] = {}
+        if self.windows is not None and not isinstance(self.windows, Mapping):
+            raise ParameterError(
+                "windows must map an event to (days_before, days_after), e.g. "
+                f"{{'618': (14, 6)}}; got {self.windows!r}"
+            )
         for name, window in (self.windows or {}).items():
             if name not in events:
                 raise ParameterError(
@@ -282,6 +298,14 @@ def shopping_calendar(
 
     Same as ``ShoppingCalendar(country, events, windows, aggregate).features(dates, freq)``;
     see [`ShoppingCalendar`][trendcast.calendar.ShoppingCalendar] for the parameters.
+
+    Raises
+    ------
+    DataValidationError
+        As ``ShoppingCalendar.features``.
+    ParameterError
+        As ``ShoppingCalendar.features``: an unknown event, country, window,
+        aggregate or frequency, or one of another type.
 
     Examples
     --------

@@ -187,8 +187,8 @@ def run_demo(
     import time
 
     out = Path(out)
+    sales, inventories, names, dropped = _reported_sales(categories)  # unknown codes fail here
     out.mkdir(parents=True, exist_ok=True)
-    sales, inventories, names, dropped = _reported_sales(categories)
     latest = sales["ds"].max()
 
     start = time.perf_counter()

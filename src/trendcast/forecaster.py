@@ -23,9 +23,11 @@ import trendcast._frequency as freqs
 from trendcast._engine.calibrate import (
     calibrate,
     calibrate_windows,
+    calibrated_paths,
     with_reference,
 )
 from trendcast._engine.fitting import (
+    category_seeds,
     cv_one_item,
     fit_category,
     predict_series,
@@ -51,8 +53,9 @@ from trendcast._engine.inputs import (
     future_covariates,
     split_series,
 )
+from trendcast._engine.legacy import OldLayoutHooks
 from trendcast._engine.parallel import check_backend, parallel_map
-from trendcast._engine.plan import Plan, build_plan, window_plans
+from trendcast._engine.plan import build_plan, window_plans
 from trendcast._engine.records import (
     add_categories,
     apply_updates,
@@ -74,10 +77,8 @@ from trendcast._engine.spec import (
 )
 from trendcast._engine.state import FittedAttributes, calibration_plan
 from trendcast._validation import count, describe_source, fail, format_items, verb
-from trendcast._warnings import warn
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import (
-    FallbackWarning,
     ParameterError,
     PersistenceError,
 )
@@ -93,17 +94,7 @@ logger = logging.getLogger(__name__)
 # names the test-suite written against the old single-module layout imports
 _rank, _search_helps = rank, search_helps
 
-#: private names of the old layout, read through the state (kept for code written against it)
-_LEGACY_STATE = {
-    "_plan_": "plan",
-    "_fits": "fits",
-    "_y": "y",
-    "_X": "X",
-    "_calibration_": "calibration",
-}
-
-
-class TrendForecaster(FittedAttributes, BaseEstimator):
+class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
     """Forecast demand for every category of a long sales frame.
 
     Parameters
@@ -295,13 +286,6 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         self.backend = backend
 
     # ------------------------------------------------------------------ the fitted state
-    def __getattr__(self, name: str) -> Any:
-        field = _LEGACY_STATE.get(name)
-        state = self.__dict__.get("state_")
-        if field is None or state is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return getattr(state, field)
-
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:
         given = super().__repr__(N_CHAR_MAX)
         state = self.__dict__.get("state_")
@@ -368,6 +352,11 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         ------
         DataValidationError
             When the data is malformed (see [`read_sales`][trendcast.read_sales]).
+        ParameterError
+            For a parameter of the forecaster that cannot be used (``models``,
+            ``freq``, ``season_length``, ``selection_margin``,
+            ``backtest_horizon``/``backtest_windows`` (at most 10,000),
+            ``n_jobs``, ``search_margin``...); the message names it.
         """
         data, spec, without, _ = self._prepare(df)
         plan = build_plan(self.get_params(deep=False), spec)
@@ -414,6 +403,15 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             ``<id_col>, <time_col>, model, mean, lo-<l>, hi-<l>...`` sorted by
             category and date. Demand and bounds are at least zero unless
             ``allow_negative=True``.
+
+        Raises
+        ------
+        ParameterError
+            For ``h`` that is not a whole number from 1 to 10,000, ``level``
+            outside 1..99, or ``h`` beyond what search covariates allow.
+        DataValidationError
+            For ``X_df`` that does not cover the horizon (or contradicts
+            itself), or dates past the last one pandas can hold (2262-04-11).
         """
         state = self._fitted()
         h = check_horizon_size(h)
@@ -607,6 +605,15 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             The forecast columns plus ``cutoff`` (the last training date) and
             the actual ``<target_col>``. Categories too short for a window are
             left out of it and reported in ``cv_report_``.
+
+        Raises
+        ------
+        ParameterError
+            For ``h``, ``n_windows`` or ``step_size`` that are not whole
+            numbers of 1 or more (``h`` at most 10,000), or ``level`` outside
+            1..99.
+        DataValidationError
+            For malformed data, or windows longer than every series.
         """
         h = check_horizon_size(h)
         check_output(output)
@@ -687,6 +694,13 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         -------
         DataFrame or dict of arrays
 
+        Raises
+        ------
+        ParameterError
+            For ``h`` or ``n_paths`` that are not whole numbers of 1 or more,
+            ``h`` above 10,000, more than 100,000,000 values in one call, an
+            unknown ``output``, or a ``random_state`` numpy cannot seed with.
+
         Examples
         --------
         >>> import trendcast as tc
@@ -708,36 +722,14 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         check_path_count(len(keys), n_paths, h)
         check_future_dates(spec, state.last_dates, h)
         future = future_covariates(spec, X_df, state.last_dates, keys, h, search_keys)
-        # one seed a fitted category, so a category's paths do not depend on ``ids``
-        spawned = np.random.SeedSequence(random_state).spawn(len(state.fits))
-        seeds = dict(zip(state.keys, spawned, strict=True))
+        seeds = category_seeds(state.keys, random_state)
         models = state.models
         items = [(models[k], state.y[k], seeds[k], future.get(k)) for k in keys]
         results = self._map(sample_series, items, h, n_paths, desc="sampling")
-        calibration = state.calibration
-        arrays: dict[Any, np.ndarray] = {}
-        for key, (_model, paths, fc, reason) in zip(keys, results, strict=True):
-            if reason:
-                warn(f"category {key!r}: {reason}", FallbackWarning, logger)
-            key_model = None if reason else state.fits[key].candidate  # Naive's paths: none
-            if calibration is not None and key_model is not None and calibration.covers(key_model):
-                paths = calibration.adjust_paths(key_model, paths, fc)
-            arrays[key] = paths if spec.allow_negative else np.maximum(paths, 0.0)
+        arrays = calibrated_paths(state, keys, results)
         if output == "arrays":
             return arrays
         return paths_frame(spec, arrays, state.last_dates, h)
-
-    # ------------------------------------------------ hooks of the old layout, for its tests
-    def _plan(self, freq: str) -> Plan:
-        return build_plan(self.get_params(deep=False), self._spec(freq))
-
-    def _window_plans(
-        self, series: list, h: int, n_windows: int, step_size: int | None
-    ) -> list[list[Any]]:
-        state = self.__dict__.get("state_")
-        plan = self.__dict__.get("_plan_") or self._fitted().plan
-        search = None if state is None or state.search is None else state.search.plan
-        return window_plans([plan, search], [s[1] for s in series], h, n_windows, step_size)
 
 
 def load(

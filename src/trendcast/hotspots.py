@@ -25,13 +25,18 @@ from trendcast._validation import (
     fail,
     format_items,
     format_rows,
+    real_number,
     require_columns,
     verb,
+    whole_number,
 )
 from trendcast.exceptions import ParameterError
 from trendcast.hierarchy import Hierarchy
 
 __all__ = ["MannKendall", "emerging", "hotspots", "mann_kendall"]
+
+#: the longest window ``emerging`` compares (10,000 weeks are 190 years)
+MAX_WINDOW = 10_000
 
 #: periods per year of each frequency family (daily: 52 weeks, so weekdays line up)
 _PER_YEAR = {"D": 364, "W": 52, "M": 12, "Q": 4, "Y": 1}
@@ -107,6 +112,12 @@ def mann_kendall(x: Any, *, season_length: int = 1) -> MannKendall:
     -------
     MannKendall
 
+    Raises
+    ------
+    ParameterError
+        For ``season_length`` that is not a whole number of 1 or more, or ``x``
+        that is not a sequence of numbers.
+
     Examples
     --------
     >>> import trendcast as tc
@@ -118,13 +129,15 @@ def mann_kendall(x: Any, *, season_length: int = 1) -> MannKendall:
     >>> tc.mann_kendall([1, 10, 2, 11, 3, 12], season_length=2).tau  # rises in each season
     1.0
     """
-    values = np.asarray(x, dtype=float).ravel()
-    if isinstance(season_length, bool) or int(season_length) < 1:
-        raise ParameterError(f"season_length must be a positive integer, got {season_length!r}")
-    m = int(season_length)
+    m = whole_number("season_length", season_length)
+    assert m is not None
+    try:
+        values = np.asarray(x, dtype=float).ravel()
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"x must be a sequence of numbers ({exc})") from exc
     s = var = pairs = 0.0
     n_used = 0
-    for g in range(m):
+    for g in range(min(m, values.size)):  # seasons past the data are empty
         part = values[g::m]
         part = part[np.isfinite(part)]
         n_used += part.size
@@ -247,6 +260,15 @@ def hotspots(
         interval of the total. Growth is missing without history or when a
         baseline period is missing.
 
+    Raises
+    ------
+    DataValidationError
+        For a forecast without the columns read, or without the ``level``
+        interval when no ``paths`` are given.
+    ParameterError
+        For ``period`` that is not a whole number of 1 or more, or
+        ``thresholds`` that are not a mapping of sizes of zero or more.
+
     Examples
     --------
     >>> import trendcast as tc
@@ -304,9 +326,13 @@ def _check_hotspot_args(
             fix=f"forecast with level=({level},), pass paths=, or choose level= among the columns",
         )
     if thresholds is not None:
-        bad = {k: v for k, v in thresholds.items() if not np.isfinite(float(v)) or float(v) < 0}
-        if bad:
-            raise ParameterError(f"thresholds must be finite and non-negative, got {bad!r}")
+        if not isinstance(thresholds, Mapping):
+            raise ParameterError(
+                f"thresholds must map a level name to a size, e.g. {{'category': 500.0}}; "
+                f"got {type(thresholds).__name__}"
+            )
+        for key, value in thresholds.items():
+            real_number(f"thresholds[{key!r}]", value, low=0)
 
 
 def _baselines(
@@ -364,8 +390,7 @@ def _window_totals(
     time_col: str,
 ) -> tuple[pd.DataFrame, dict[Any, Any]]:
     """Per node: totals over the first ``period`` forecast periods and their interval."""
-    if period is not None and (isinstance(period, bool) or int(period) < 1):
-        raise ParameterError(f"period must be a positive integer, got {period!r}")
+    whole_number("period", period, none=True)
     fc = fc.sort_values([id_col, time_col], kind="stable")
     dup = fc.duplicated([id_col, time_col], keep=False).to_numpy()
     if dup.any():
@@ -574,6 +599,16 @@ def emerging(
         forecast_growth, emerging, growth_recent, growth_earlier, basis``,
         highest score first.
 
+    Raises
+    ------
+    DataValidationError
+        For sales, search or forecast frames without the columns read, or dates
+        whose frequency cannot be told.
+    ParameterError
+        For ``window``/``search_window`` that are not whole numbers from 1 to
+        10,000, ``season_length`` below 1, ``alpha`` outside (0, 1) or
+        ``min_acceleration`` that is not a number.
+
     Examples
     --------
     >>> import trendcast as tc
@@ -584,7 +619,7 @@ def emerging(
     >>> table["basis"].iloc[0]
     'sales'
     """
-    _check_emerging_args(window, alpha)
+    _check_emerging_args(window, alpha, search_window, season_length, min_acceleration)
     require_columns(sales, [id_col, time_col, target_col], "the sales", "pass the long sales frame")
     sales = sales.reset_index(drop=True)
     sales = sales.assign(**{time_col: pd.to_datetime(sales[time_col])})
@@ -603,11 +638,18 @@ def emerging(
     return _ranked_emerging(table, id_col)
 
 
-def _check_emerging_args(window: int, alpha: float) -> None:
-    if isinstance(window, bool) or int(window) < 1:
-        raise ParameterError(f"window must be a positive integer, got {window!r}")
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha must be between 0 and 1, got {alpha!r}")
+def _check_emerging_args(
+    window: int,
+    alpha: float,
+    search_window: int | None,
+    season_length: int | None,
+    min_acceleration: float,
+) -> None:
+    whole_number("window", window, high=MAX_WINDOW)
+    whole_number("search_window", search_window, high=MAX_WINDOW, none=True)
+    whole_number("season_length", season_length, none=True)
+    real_number("alpha", alpha, low=0, high=1, open_low=True, open_high=True)
+    real_number("min_acceleration", min_acceleration)
 
 
 def _sales_acceleration(

@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from trendcast._validation import fail
-from trendcast.exceptions import ParameterError
+from trendcast._validation import fail, whole_number
+from trendcast.models.base import check_levels
 
 __all__ = [
     "coverage",
@@ -123,8 +123,7 @@ def _scaled(
 ) -> pd.DataFrame:
     _check(df, [id_col, target_col, pred_col])
     _check(train_df, [id_col, time_col, target_col])
-    if season_length < 1:
-        raise ParameterError("season_length must be at least 1")
+    whole_number("season_length", season_length)
     train = {k: g.sort_values(time_col) for k, g in train_df.groupby(id_col, sort=False)}
     name = "rmsse" if squared else "mase"
 
@@ -168,6 +167,13 @@ def mase(
 
     The scale is the in-sample mean absolute error of the seasonal naive
     forecast (lag ``season_length``; lag 1 if the history is shorter).
+
+    Raises
+    ------
+    DataValidationError
+        For frames without the columns read.
+    ParameterError
+        For ``season_length`` that is not a whole number of 1 or more.
     """
     return _scaled(df, train_df, season_length, id_col, time_col, target_col, pred_col, False)
 
@@ -182,7 +188,15 @@ def rmsse(
     target_col: str = "y",
     pred_col: str = "mean",
 ) -> pd.DataFrame:
-    """Root mean squared scaled error per category (the M5 competition's measure)."""
+    """Root mean squared scaled error per category (the M5 competition's measure).
+
+    Raises
+    ------
+    DataValidationError
+        For frames without the columns read.
+    ParameterError
+        For ``season_length`` that is not a whole number of 1 or more.
+    """
     return _scaled(df, train_df, season_length, id_col, time_col, target_col, pred_col, True)
 
 
@@ -238,7 +252,15 @@ def evaluate(
     target_col: str = "y",
     pred_col: str = "mean",
 ) -> pd.DataFrame:
-    """All point metrics (and interval metrics for ``level``) in one table per category."""
+    """All point metrics (and interval metrics for ``level``) in one table per category.
+
+    Raises
+    ------
+    DataValidationError
+        For frames without the columns read.
+    ParameterError
+        For ``season_length`` below 1, or ``level`` outside 1..99.
+    """
     kw = {"id_col": id_col, "target_col": target_col}
     tables = [
         mae(df, pred_col=pred_col, **kw),
@@ -251,7 +273,7 @@ def evaluate(
         tables.append(
             rmsse(df, train_df, season_length, time_col=time_col, pred_col=pred_col, **kw)
         )
-    for lv in level:
+    for lv in check_levels(level):
         tables.append(coverage(df, lv, **kw))
         tables.append(pinball_loss(df, lv, **kw))
     out = tables[0]

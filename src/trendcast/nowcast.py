@@ -16,7 +16,7 @@ seasonal autoregression: the baseline that search has to beat.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -93,6 +93,9 @@ def nowcast(
         When a search column is missing or not numeric, search is missing for
         a period the regression or the nowcast needs, or a category has too
         few periods (``season_length + 1 +`` regressors ``+ 4``).
+    ParameterError
+        For ``level`` outside 1..99 (or not numbers), ``season_length`` below
+        1, or ``search_cols`` that are not column names.
 
     Examples
     --------
@@ -113,7 +116,7 @@ def nowcast(
     )
     data, freq_ = validated.frame, validated.freq
     m = _season_length(season_length, freq_)
-    cols = [] if search is None else [str(c) for c in search_cols]
+    cols = [] if search is None else _search_columns(search_cols)
     lookup = None if search is None else _search_lookup(search, cols, id_col, time_col)
     if log and (data[target_col] <= 0).any():
         bad = np.flatnonzero((data[target_col] <= 0).to_numpy())
@@ -135,6 +138,20 @@ def nowcast(
         rows.append(_nowcast_one(key, y, x, target, m, levels, log))
     model = "seasonal AR" if search is None else "nowcast"
     return _nowcast_frame(rows, levels, model, id_col, time_col)
+
+
+def _search_columns(search_cols: Any) -> list[str]:
+    """The search columns as a list of names (one name alone is one column)."""
+    if isinstance(search_cols, str):
+        return [search_cols]
+    if isinstance(search_cols, bytes | Mapping) or not hasattr(search_cols, "__iter__"):
+        raise ParameterError(
+            f"search_cols must be a sequence of column names, e.g. ('search',); got {search_cols!r}"
+        )
+    cols = [str(c) for c in search_cols]
+    if not cols:
+        raise ParameterError("search_cols is empty; name the search column(s), or pass search=None")
+    return cols
 
 
 def _season_length(season_length: int | None, freq: str) -> int:

@@ -11,7 +11,10 @@ import pandas as pd
 
 from trendcast._validation import (
     fail,
+    real_number,
     require_columns,
+    text_value,
+    whole_number,
 )
 from trendcast.exceptions import MissingDependencyError, ParameterError
 
@@ -87,6 +90,22 @@ def _levels(forecast: pd.DataFrame) -> list[int]:
     return sorted((int(c[3:]) for c in forecast.columns if str(c).startswith("lo-")), reverse=True)
 
 
+def _checked_layout(
+    ids: Any, n_history: Any = None, ncols: Any = 1, top: Any = 1
+) -> list[Any] | None:
+    """``ids`` as a list (or None), after checking the sizes of the figure; ParameterError."""
+    whole_number("n_history", n_history, low=0, none=True)
+    whole_number("ncols", ncols)
+    whole_number("top", top)
+    if ids is None:
+        return None
+    if isinstance(ids, str | bytes | Mapping) or not hasattr(ids, "__iter__"):
+        raise ParameterError(
+            f"ids must be a sequence of categories, e.g. ['441', '448'], got {ids!r}"
+        )
+    return list(ids)
+
+
 def _bands(ax: Any, fc: pd.DataFrame, levels: Sequence[int], time_col: str) -> None:
     """Shade the forecast intervals, the widest palest."""
     for i, lv in enumerate(levels):
@@ -143,6 +162,14 @@ def plot_forecast(
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    ParameterError
+        For ``n_history`` below 0, ``ncols`` below 1, or ``ids`` that are not
+        a sequence (or empty).
+    MissingDependencyError
+        Without matplotlib.
+
     Examples
     --------
     >>> import trendcast as tc
@@ -153,7 +180,8 @@ def plot_forecast(
     ['448']
     """
     plt = _pyplot()
-    if ids is not None and not list(ids):
+    ids = _checked_layout(ids, n_history, ncols)
+    if ids is not None and not ids:
         raise ParameterError("no category to plot: ids is empty")
     if ids is None:
         ids = list(pd.unique(forecast[id_col]))[:6]
@@ -285,6 +313,14 @@ def plot_gaps(
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    ParameterError
+        For ``top``/``ncols`` below 1, ``n_history`` below 0, ``threshold``
+        outside 0..1, or ``ids`` that are not a sequence (or match no category).
+    MissingDependencyError
+        Without matplotlib.
+
     Examples
     --------
     >>> import pandas as pd
@@ -298,6 +334,8 @@ def plot_gaps(
     2
     """
     plt = _pyplot()
+    ids = _checked_layout(ids, n_history, ncols, top)
+    real_number("threshold", threshold, low=0, high=1, none=True)
     keys = [id_col] + ([scenario_col] if scenario_col else [])
     data = _checked_gaps(gaps, keys, scenario_col, id_col, time_col, supply_col)
     panels = _choose_panels(data, keys, ids, top)
@@ -531,6 +569,13 @@ def plot_gap_summary(
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    ParameterError
+        For ``top`` below 1, or ``value_col`` that is not text.
+    MissingDependencyError
+        Without matplotlib.
+
     Examples
     --------
     >>> import pandas as pd
@@ -544,6 +589,8 @@ def plot_gap_summary(
     'units'
     """
     plt = _pyplot()
+    _checked_layout(None, top=top)
+    text_value("value_col", value_col, none=True)
     if value_col is None:
         value_col = (
             "shortfall_value" if "shortfall_value" in summary.columns else ("expected_shortfall")
@@ -630,9 +677,19 @@ def plot_lead_lag(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    ParameterError
+        For ``ncols`` below 1, ``ids`` that are not a sequence, or the
+        arguments of ``lead_lag``.
+    MissingDependencyError
+        Without matplotlib.
     """
     plt = _pyplot()
     from trendcast.signals import lead_lag_analysis
+
+    ids = _checked_layout(ids, ncols=ncols)
 
     table, ccf = lead_lag_analysis(
         sales,
@@ -647,7 +704,7 @@ def plot_lead_lag(
         search_col=search_col,
     )
     table = table.set_index(id_col)
-    keys = list(ids) if ids is not None else list(pd.unique(ccf[id_col]))[:6]
+    keys = ids if ids is not None else list(pd.unique(ccf[id_col]))[:6]
     if not keys:
         reason = (
             "ids is empty"
@@ -655,6 +712,7 @@ def plot_lead_lag(
             else "lead_lag could test no category of sales and search (see its note column)"
         )
         raise ParameterError(f"no category with enough data to plot: {reason}")
+    ncols = min(ncols, len(keys))
     nrows = (len(keys) + ncols - 1) // ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.5 * ncols, 3.0 * nrows), squeeze=False)
     for ax, key in zip(axes.flat, keys, strict=False):

@@ -29,6 +29,7 @@ from trendcast._validation import (
 )
 from trendcast.exceptions import ParameterError
 from trendcast.hierarchy import Hierarchy
+from trendcast.models.base import check_levels
 
 __all__ = ["one_step_errors", "reconcile", "reconcile_paths"]
 
@@ -352,6 +353,13 @@ def reconcile_paths(
         Every node of the hierarchy -> array ``(n_paths, h)``, coherent to
         floating-point precision.
 
+    Raises
+    ------
+    DataValidationError
+        When the paths do not cover the bottom level, or have other shapes.
+    ParameterError
+        For an unknown ``method``.
+
     Examples
     --------
     >>> import numpy as np
@@ -447,6 +455,8 @@ def reconcile(
         When a node lacks a forecast, a forecast is not a node of the
         hierarchy, nodes have different periods, or the residuals or paths
         do not fit.
+    ParameterError
+        For an unknown ``method``, or ``level`` outside 1..99.
 
     Examples
     --------
@@ -485,10 +495,7 @@ def _interval_levels(
 ) -> list[int]:
     """The levels asked for; else the forecast's, or (80, 95) from paths when it has none."""
     if level is not None:
-        levels = sorted({int(v) for v in level})
-        if any(not 0 < v < 100 for v in levels):
-            raise ParameterError(f"level values must be between 0 and 100, got {level!r}")
-        return levels
+        return list(check_levels(level))
     if with_paths and not from_forecast:
         return [80, 95]
     return from_forecast

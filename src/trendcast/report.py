@@ -24,7 +24,9 @@ from trendcast._validation import (
     fail,
     format_items,
     require_columns,
+    show,
 )
+from trendcast.exceptions import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -705,6 +707,14 @@ def report(
     pathlib.Path
         The file written.
 
+    Raises
+    ------
+    DataValidationError
+        When a table lacks a column the report reads.
+    ParameterError
+        When ``title``, ``unit``, ``threshold``, ``top`` or ``exclude`` has a
+        value of the wrong type (``top=0``, ``threshold="high"``...).
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -720,6 +730,9 @@ def report(
     >>> "Supply gaps" in out.read_text(encoding="utf-8")
     True
     """
+    _check_options(
+        {"title": title, "unit": unit, "threshold": threshold, "top": top, "exclude": exclude}
+    )
     run = _checked_run(
         history=history, forecast=forecast, gaps_summary=gaps_summary, gaps=gaps,
         hotspots=hotspots, emerging=emerging, sectors=sectors, fit_report=fit_report,
@@ -757,6 +770,42 @@ RUN_SETTINGS = "report.json"
 _SETTINGS_KEYS = ("title", "unit", "threshold", "exclude", "top")
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+#: what each report option accepts, and how to say it
+_OPTION_RULES: dict[str, tuple[str, Any]] = {
+    "title": ("text", lambda v: isinstance(v, str)),
+    "unit": ("text, or none", lambda v: v is None or isinstance(v, str)),
+    "threshold": (
+        "a number from 0 to 1, or none",
+        lambda v: v is None or (_is_number(v) and 0 <= float(v) <= 1),
+    ),
+    "top": (
+        "a whole number of 1 or more",
+        lambda v: isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= 1,
+    ),
+    "exclude": (
+        "a list of category ids",
+        lambda v: not isinstance(v, str | bytes | Mapping) and hasattr(v, "__iter__"),
+    ),
+}
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    """Fail with a ParameterError naming the first report option of the wrong type."""
+    for key, value in options.items():
+        accepted, ok = _OPTION_RULES[key]
+        if not ok(value):
+            raise ParameterError(
+                f"{key}={show(value)} ({type(value).__name__}) is not accepted by the report; "
+                f"pass {accepted}"
+            )
+
+
 def _read_settings(path: Path) -> dict[str, Any]:
     try:
         settings = json.loads(path.read_text(encoding="utf-8"))
@@ -775,6 +824,16 @@ def _read_settings(path: Path) -> dict[str, Any]:
             found=f"keys {format_items(unknown)}" if unknown else type(settings).__name__,
             fix="remove the other keys",
         )
+    for key, value in settings.items():
+        accepted, ok = _OPTION_RULES[key]
+        listed = isinstance(value, list) and all(isinstance(v, str) or _is_number(v) for v in value)
+        if not ok(value) or (key == "exclude" and not listed):
+            raise fail(
+                f"the setting {key!r} is {show(value)} ({type(value).__name__})",
+                source=str(path),
+                expected=accepted,
+                fix=f"correct {key!r} in the file, or delete the key",
+            )
     return settings
 
 
@@ -825,7 +884,10 @@ def report_from_run(
     Raises
     ------
     DataValidationError
-        When the folder or a required file is missing, or a file cannot be read.
+        When the folder or a required file is missing, or a file cannot be read,
+        or ``report.json`` is not an object of known options of the right type.
+    ParameterError
+        When an option given has a value of the wrong type.
     """
     folder = Path(run_dir)
     if not folder.is_dir():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from sklearn.base import clone
 
 from trendcast._engine.plan import Plan, dated
 from trendcast.backtest import BacktestScore, cutoffs, score_models
+from trendcast.exceptions import ParameterError
 from trendcast.models import LocalModel, ModelForecast, Naive
 from trendcast.models._shared import FIT_ERRORS, REFERENCE_LEVEL
 
@@ -287,6 +289,21 @@ def update_series(
     refit.reasons.append(reason)
     refit.fell_back = True
     return refit, True
+
+
+def category_seeds(keys: list[Any], random_state: Any) -> dict[Any, np.random.SeedSequence]:
+    """One seed a category, spawned in ``keys``' order from ``random_state``.
+
+    Spawned for every fitted category, so a category's paths do not depend on
+    which others are drawn with it.
+    """
+    try:
+        spawned = np.random.SeedSequence(random_state).spawn(len(keys))
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"random_state must be None or a whole number of 0 or more, got {random_state!r}"
+        ) from exc
+    return dict(zip(keys, spawned, strict=True))
 
 
 def sample_series(

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from trendcast._engine.spec import Spec
+from trendcast._engine.spec import MAX_HORIZON, Spec
 from trendcast._past_covariates import route, uses_search
+from trendcast._validation import real_number, whole_number
 from trendcast.backtest import cutoffs
 from trendcast.exceptions import ModelFitError, ParameterError
 from trendcast.models import (
@@ -117,9 +118,15 @@ def build_plan(params: Mapping[str, Any], spec: Spec) -> Plan:
         are not understood.
     """
     m = spec.season_length
-    margin = params["selection_margin"]
-    if not 0 <= float(margin) < 1:
-        raise ParameterError(f"selection_margin must be at least 0 and below 1, got {margin!r}")
+    margin = real_number(
+        "selection_margin", params["selection_margin"], low=0, high=1, open_high=True
+    )
+    backtest_horizon = whole_number(
+        "backtest_horizon", params["backtest_horizon"], high=MAX_HORIZON, none=True
+    )
+    backtest_windows = whole_number(
+        "backtest_windows", params["backtest_windows"], high=MAX_HORIZON
+    )
     models = params["models"]
     sparse: list[LocalModel] | None = None
     if isinstance(models, str):
@@ -133,7 +140,8 @@ def build_plan(params: Mapping[str, Any], spec: Spec) -> Plan:
     elif isinstance(models, LocalModel):
         candidates = [models]
     else:
-        candidates = list(models)
+        listed = hasattr(models, "__iter__") and not isinstance(models, bytes | Mapping)
+        candidates = list(models) if listed else []
         if not candidates or not all(isinstance(c, LocalModel) for c in candidates):
             raise ParameterError(
                 "models must be 'auto', a model instance or a non-empty list of model "
@@ -143,13 +151,7 @@ def build_plan(params: Mapping[str, Any], spec: Spec) -> Plan:
     fallbacks: list[LocalModel] = (
         [fallback, Naive()] if fallback is not None else [Theta(), SeasonalNaive(), Naive()]
     )
-    horizon, windows = params["backtest_horizon"], params["backtest_windows"]
-    for name, value in (("backtest_horizon", horizon), ("backtest_windows", windows)):
-        if value is None and name == "backtest_horizon":
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ParameterError(f"{name} must be a positive integer, got {value!r}")
-    h_bt = horizon if horizon is not None else min(-(-m // 2), 13)
+    h_bt = backtest_horizon if backtest_horizon is not None else min(-(-m // 2), 13)
     if params["calibration"] not in ("conformal", None):
         raise ParameterError(
             f"calibration={params['calibration']!r} is not understood; pass 'conformal' or None"
@@ -159,8 +161,8 @@ def build_plan(params: Mapping[str, Any], spec: Spec) -> Plan:
         fallbacks=tuple(with_season(f, m) for f in fallbacks),
         season_length=m,
         backtest_horizon=int(h_bt),
-        backtest_windows=int(windows),
-        selection_margin=float(margin),
+        backtest_windows=int(backtest_windows),  # type: ignore[arg-type]
+        selection_margin=float(margin),  # type: ignore[arg-type]
         sparse_candidates=None if sparse is None else tuple(sparse),
         freq=spec.freq,
         calibrate=params["calibration"] == "conformal",

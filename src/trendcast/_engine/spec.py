@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 import trendcast._frequency as freqs
-from trendcast._validation import format_items, verb
+from trendcast._validation import format_items, real_number, verb
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import ParameterError
 
@@ -141,6 +141,12 @@ def resolve_spec(params: Mapping[str, Any], freq: str, season_length: int | None
     columns = (params["id_col"], params["time_col"], params["target_col"])
     covariates = _covariate_names(params.get("future_covariates"), columns)
     lags = _past_lags(params, columns, covariates)
+    n_jobs = params.get("n_jobs", 1)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer):
+        raise ParameterError(
+            f"n_jobs must be a whole number (-1: every core), got {n_jobs!r} "
+            f"({type(n_jobs).__name__})"
+        )
     calendar = params.get("calendar")
     if calendar is not None and not isinstance(calendar, ShoppingCalendar):
         raise ParameterError(
@@ -157,7 +163,11 @@ def resolve_spec(params: Mapping[str, Any], freq: str, season_length: int | None
         calendar=calendar,
         allow_negative=bool(params.get("allow_negative", False)),
         beyond_lag=str(params.get("beyond_lag", "refuse")),
-        search_margin=float(params.get("search_margin", 0.1)),
+        search_margin=float(
+            real_number(  # type: ignore[arg-type]
+                "search_margin", params.get("search_margin", 0.1), low=0, high=1, open_high=True
+            )
+        ),
     )
 
 
@@ -194,9 +204,7 @@ def _past_lags(
         raise ParameterError(
             f"beyond_lag={beyond!r} is not understood; pass 'refuse' or 'forecast'"
         )
-    margin = params.get("search_margin", 0.1)
-    if not 0 <= float(margin) < 1:
-        raise ParameterError(f"search_margin must be at least 0 and below 1, got {margin!r}")
+    real_number("search_margin", params.get("search_margin", 0.1), low=0, high=1, open_high=True)
     out: dict[str, int] = {}
     for col, lag in spec.items():
         col = str(col)

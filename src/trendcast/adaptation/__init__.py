@@ -13,7 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trendcast.adaptation._distribution import period_stats, quantile_grid, require_levels
+from trendcast.adaptation._distribution import (
+    check_bounds,
+    period_stats,
+    quantile_grid,
+    require_levels,
+    warn_edits,
+)
 from trendcast.adaptation.gaps import supply_gaps
 from trendcast.adaptation.summary import summarize_gaps
 
@@ -26,8 +32,8 @@ def shortfall_stats(
     """``p_short``, expected shortfall and expected excess for each forecast row.
 
     The demand distribution of each row is built from its interval bounds (true
-    quantiles) and its mean, without taking the mean for the median (see the
-    docs page "Supply gaps").
+    quantiles) and its mean, without taking the mean for the median, and always
+    has that mean (see the docs page "Supply gaps").
 
     Parameters
     ----------
@@ -44,6 +50,18 @@ def shortfall_stats(
         ``p_short`` = P(demand > supply), ``expected_shortfall`` =
         E[max(demand - supply, 0)], ``expected_excess`` = E[max(supply - demand, 0)].
 
+    Raises
+    ------
+    DataValidationError
+        When the forecast has no interval, or bounds that cannot be quantiles
+        (missing or infinite, ``lo`` above ``hi``, intervals not nested).
+
+    Warns
+    -----
+    DataWarning
+        For rows whose mean lies outside their widest interval (a mean edited
+        without its bounds): their distribution is moved to the new mean.
+
     Examples
     --------
     >>> import numpy as np
@@ -54,6 +72,8 @@ def shortfall_stats(
     [0.5]
     """
     levels = require_levels(forecast)
+    check_bounds(forecast, levels, [])
+    warn_edits(forecast, levels, [])
     q, _ = quantile_grid(forecast, levels, 0.0 if nonnegative else None)
     s = np.asarray(supply, dtype=float)
     stats = period_stats(q.T, s)

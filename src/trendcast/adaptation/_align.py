@@ -21,7 +21,8 @@ from trendcast._validation import (
     show,
     verb,
 )
-from trendcast.exceptions import DataValidationError
+from trendcast.adaptation._distribution import check_bounds, levels_in, warn_edits
+from trendcast.exceptions import DataValidationError, ParameterError
 
 _NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
 
@@ -40,7 +41,12 @@ class Plan:
 
 
 def check_forecast(forecast: pd.DataFrame, id_col: str, time_col: str) -> pd.DataFrame:
-    """A sorted copy of the forecast with datetime periods, or a clear error."""
+    """A sorted copy of the forecast with datetime periods, or a clear error.
+
+    Interval bounds that cannot be quantiles are an error naming the rows; a
+    mean outside what its intervals allow (an override) is warned about (see
+    ``_distribution.warn_edits``).
+    """
     check_forecast_columns(forecast, id_col, time_col)
     fc = forecast.reset_index(drop=True).copy()
     try:
@@ -68,6 +74,10 @@ def check_forecast(forecast: pd.DataFrame, id_col: str, time_col: str) -> pd.Dat
             found=format_rows(fc, bad, [id_col, time_col, "mean"]),
             fix="drop those categories or forecast them again",
         )
+    levels = levels_in(fc)
+    if levels:
+        check_bounds(fc, levels, [id_col, time_col])
+        warn_edits(fc, levels, [id_col, time_col])
     return fc.sort_values([id_col, time_col], kind="stable").reset_index(drop=True)
 
 
@@ -421,20 +431,29 @@ def attach_prices(
                 fix="give a price for every category with supply (or one number for all)",
             )
         for plan in plans:
-            price = float(prices[plan.key])
+            price = _price(prices[plan.key])
             if not np.isfinite(price) or price < 0:
                 raise fail(
-                    f"unit_price of category {show(plan.key)} is {price!r}",
+                    f"unit_price of category {show(plan.key)} is {show(prices[plan.key])}",
                     fix="use a finite price of zero or more",
                 )
             plan.price = np.full(plan.rows.size, price)
         return True
-    price = float(unit_price)
+    price = _price(unit_price)
     if not np.isfinite(price) or price < 0:
-        raise DataValidationError(
+        raise ParameterError(
             f"unit_price must be a finite number of zero or more, got {unit_price!r}. "
             "Fix: pass a price per unit, a dict or Series per category, or a column name."
         )
     for plan in plans:
         plan.price = np.full(plan.rows.size, price)
     return True
+
+
+def _price(value: Any) -> float:
+    """A price as a float (NaN for anything that is not a real number: refused by the caller)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        return float("nan")
+    if isinstance(value, np.complexfloating):
+        return float("nan")
+    return float(value)

@@ -9,36 +9,39 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from trendcast._validation import fail
+from trendcast._validation import fail, real_number, whole_number
 from trendcast.adaptation import _align
 from trendcast.adaptation._distribution import (
+    knot_layout,
+    levels_in,
     period_stats,
     quantile_grid,
+    read_edits,
     require_levels,
 )
-from trendcast.exceptions import DataValidationError
+from trendcast.exceptions import DataValidationError, ParameterError
 
 PriceLike = float | Mapping[Any, float] | pd.Series | str | None
 
 
 def _check_params(
-    kind: str, threshold: float, persistence: int, window: int | None, paths: object
+    kind: str,
+    threshold: float,
+    persistence: int,
+    window: int | None,
+    paths: object,
+    covers: tuple[float | None, float | None],
 ) -> None:
     if kind not in ("flow", "stock"):
-        raise DataValidationError(f"kind must be 'flow' or 'stock', got {kind!r}.")
-    if not isinstance(threshold, float | int) or not 0.5 < threshold < 1:
-        raise DataValidationError(
-            f"threshold must be between 0.5 and 1 (exclusive), got {threshold!r}. "
-            "Fix: pass e.g. threshold=0.8 (flag when a shortfall is 4 times as likely as not)."
-        )
+        raise ParameterError(f"kind must be 'flow' or 'stock', got {kind!r}.")
+    real_number("threshold", threshold, low=0.5, high=1, open_low=True, open_high=True)
     if isinstance(persistence, bool) or not isinstance(persistence, int) or persistence < 1:
         raise DataValidationError(
             f"persistence must be a whole number of periods >= 1, got {persistence!r}."
         )
-    if window is not None and (isinstance(window, bool) or not isinstance(window, int)):
-        raise DataValidationError(f"window must be a whole number of periods, got {window!r}.")
-    if window is not None and window < 1:
-        raise DataValidationError(f"window must be 1 or more periods, got {window!r}.")
+    whole_number("window", window, none=True)
+    real_number("min_cover", covers[0], low=0, none=True)
+    real_number("max_cover", covers[1], low=0, none=True)
     if window is not None and paths is None:
         raise fail(
             f"window={window} needs the joint distribution of demand over several periods, "
@@ -232,6 +235,7 @@ def _demand(
     if paths is not None:
         keys = list(dict.fromkeys(p.key for p in plans))
         arrays = _align.align_paths(paths, fc, keys, names.id, names.time, names.target)
+        arrays = _follow_edits(arrays, fc, names.id)
         return _Demand(arrays=arrays, grid=None, nonnegative=nonnegative)
     levels = require_levels(fc)
     used = np.unique(np.concatenate([p.rows for p in plans]))
@@ -239,6 +243,38 @@ def _demand(
     grid = np.empty((len(fc), q.shape[1]))
     grid[used] = q
     return _Demand(arrays=None, grid=grid, nonnegative=nonnegative)
+
+
+def _follow_edits(
+    arrays: dict[Any, np.ndarray], fc: pd.DataFrame, id_col: str
+) -> dict[Any, np.ndarray]:
+    """Paths of periods whose mean was edited without its bounds, moved to the new mean.
+
+    The rule of the intervals (``_distribution.Edits``), with the mean of the
+    paths for the bounds' own mean. A forecast without intervals is taken as it is.
+    """
+    levels = levels_in(fc)
+    if not levels:
+        return arrays
+    zk, cols = knot_layout(levels)
+    values = np.sort(fc[cols].to_numpy(dtype=float), axis=1)
+    mean = fc["mean"].to_numpy(dtype=float)
+    edits = read_edits(values, mean)
+    if not edits.moved.any():
+        return arrays
+    out = dict(arrays)
+    for key, rows in fc.groupby(id_col, sort=False).indices.items():
+        rows = np.asarray(rows)
+        if key not in out or not edits.moved[rows].any():
+            continue
+        x = out[key].copy()
+        own = x.mean(axis=0)
+        scale = edits.scaled[rows] & (own > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x *= np.where(scale, mean[rows] / own, 1.0)[None, :]
+        x += np.where(edits.moved[rows] & ~scale, mean[rows] - own, 0.0)[None, :]
+        out[key] = x
+    return out
 
 
 def _flags(cols: dict[str, np.ndarray], rule: _Rule) -> tuple[np.ndarray, np.ndarray]:
@@ -358,7 +394,10 @@ def supply_gaps(
     ----------
     forecast : DataFrame
         Output of [`TrendForecaster.predict`][trendcast.TrendForecaster.predict]: ``mean``
-        and at least one ``lo-<l>``/``hi-<l>`` pair, one model per category.
+        and at least one ``lo-<l>``/``hi-<l>`` pair, one model per category. The
+        bounds are quantiles of demand and the distribution always has the mean; a
+        mean outside its widest interval (edited without its bounds) moves the
+        distribution to it (docs: "A mean edited without its bounds").
     supply : DataFrame
         Long frame ``id_col, time_col, supply_col`` (plus ``scenario_col`` and a price
         column if used). ``kind="flow"``: the supply of every forecast period of each
@@ -417,8 +456,22 @@ def supply_gaps(
     DataValidationError
         For a supply frame that does not line up with the forecast (categories
         not forecast, missing periods, another frequency or anchor, no stock at
-        the origin), bad values, paths of another shape, or ``window`` without
-        ``paths``.
+        the origin), bad values, paths of another shape, ``window`` without
+        ``paths``, or interval bounds that cannot be quantiles (missing or
+        infinite, ``lo`` above ``hi``, intervals not nested), naming the rows;
+        also ``persistence`` below 1.
+    ParameterError
+        For ``kind`` other than "flow" or "stock", ``threshold`` outside
+        (0.5, 1), ``window`` that is not a whole number of 1 or more,
+        ``min_cover``/``max_cover`` below 0 or not numbers, or a ``unit_price``
+        that is not a price of zero or more.
+
+    Warns
+    -----
+    DataWarning
+        For forecast rows whose mean lies outside their widest interval (a mean
+        edited without its bounds): their distribution is scaled or shifted to
+        the new mean.
 
     Examples
     --------
@@ -432,7 +485,7 @@ def supply_gaps(
     >>> gaps[["p_short", "short", "flag"]].round(2).to_dict("records")
     [{'p_short': 0.97, 'short': True, 'flag': 'short'}, {'p_short': 0.95, 'short': True, 'flag': 'short'}]
     """  # noqa: E501
-    _check_params(kind, threshold, persistence, window, paths)
+    _check_params(kind, threshold, persistence, window, paths, (min_cover, max_cover))
     names = _Names(id_col, time_col, supply_col, target_col, scenario_col)
     fc, plans, priced = _line_up(forecast, supply, kind, unit_price, freq, names)
     demand = _demand(fc, plans, paths, names, nonnegative)

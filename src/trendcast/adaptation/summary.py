@@ -10,8 +10,10 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 import trendcast._frequency as freqs
-from trendcast._validation import fail, format_items, format_rows
+from trendcast._validation import fail, format_items, format_rows, real_number, whole_number
 
+#: the most periods of search compared with a year earlier (10,000 days are 27 years)
+_MAX_SEARCH_PERIODS = 10_000
 _UNITS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
 _LAST_YEAR = {"D": 364, "W": 52, "M": 12, "Q": 4, "Y": 1}
 _ORDER = {"short": 0, "long": 1, "ok": 2}
@@ -405,6 +407,16 @@ def summarize_gaps(
         stock gaps add ``time_col`` (the origin), ``supply_col`` (stock on hand
         there), ``next_demand, cover, p_short`` (of the first period).
 
+    Raises
+    ------
+    DataValidationError
+        For a gaps frame that is not the output of ``supply_gaps`` (missing
+        columns, several scenarios without ``scenario_col``) or history and
+        search frames without the columns read.
+    ParameterError
+        For ``search_periods`` that is not a whole number from 1 to 10,000, or
+        ``search_rise`` that is not a number.
+
     Examples
     --------
     >>> import pandas as pd
@@ -419,6 +431,8 @@ def summarize_gaps(
     >>> print(summary["reason"].iloc[0])
     short from 2025-01 (2 of 3 months, p up to 0.97): forecast +5.3% vs last year while the plan grows -14.0%
     """  # noqa: E501
+    whole_number("search_periods", search_periods, high=_MAX_SEARCH_PERIODS)
+    real_number("search_rise", search_rise)
     keys = [c for c in (scenario_col, id_col) if c is not None]
     g_all = _checked_gaps(gaps, supply, keys, id_col, time_col, supply_col, scenario_col)
     freq = _frequency(g_all, history, id_col, time_col, scenario_col)

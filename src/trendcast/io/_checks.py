@@ -215,9 +215,15 @@ def resolve_freq(
 
 
 def parse_dates(df: pd.DataFrame, time_col: str, id_col: str, name: str | None) -> pd.Series:
+    """The dates of ``time_col`` as naive ``datetime64[ns]`` at midnight, or a clear error.
+
+    Numbers, time zones, unreadable or missing dates, dates outside the range
+    pandas can hold (1677-09-22 to 2262-04-11) and times of day are refused,
+    naming the rows.
+    """
     col = df[time_col]
     if isinstance(col.dtype, pd.PeriodDtype):
-        return col.dt.to_timestamp()
+        return _checked_dates(df, col.dt.to_timestamp(), time_col, id_col, name)
     if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
         raise fail(
             "the dates are numbers",
@@ -251,6 +257,13 @@ def parse_dates(df: pd.DataFrame, time_col: str, id_col: str, name: str | None) 
             ):
                 parsed = pd.Series([_one_date(v) for v in col], index=col.index)
                 parsed = pd.to_datetime(parsed, errors="coerce")
+    return _checked_dates(df, parsed, time_col, id_col, name)
+
+
+def _checked_dates(
+    df: pd.DataFrame, parsed: pd.Series, time_col: str, id_col: str, name: str | None
+) -> pd.Series:
+    """Parsed dates (any unit) checked for gaps, pandas' range and times of day."""
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
         raise fail(
@@ -264,6 +277,19 @@ def parse_dates(df: pd.DataFrame, time_col: str, id_col: str, name: str | None) 
     index = pd.DatetimeIndex(parsed)
     if isinstance(index.dtype, pd.DatetimeTZDtype):
         index = index.tz_localize(None)
+    outside = np.flatnonzero(np.asarray((index < _FIRST_DATE) | (index > _LAST_DATE)))
+    if outside.size:
+        raise fail(
+            f"{count(outside.size, 'date')} {verb(outside.size, 'is', 'are')} outside the "
+            "range of dates pandas can hold",
+            source=name,
+            column=time_col,
+            expected=f"dates from {_FIRST_DATE.date()} to {_LAST_DATE.date()}",
+            found=format_rows(
+                df.assign(**{time_col: index}), outside, [id_col, time_col], source=name
+            ),
+            fix="correct those dates (a typo in the year?) or drop those rows",
+        )
     intraday = np.flatnonzero(np.asarray(index != index.normalize()))
     if intraday.size:
         raise fail(
@@ -279,6 +305,11 @@ def parse_dates(df: pd.DataFrame, time_col: str, id_col: str, name: str | None) 
             f"(df[{time_col!r}].dt.normalize())",
         )
     return pd.Series(index.astype("datetime64[ns]"), index=df.index)
+
+
+# the first and last whole days of pandas' datetime64[ns]
+_FIRST_DATE = pd.Timestamp.min.ceil("D")
+_LAST_DATE = pd.Timestamp.max.floor("D")
 
 
 def _one_date(value: Any) -> pd.Timestamp | None:
@@ -312,6 +343,21 @@ def parse_values(
             expected=f"numbers ({words.unit})",
             found=f"dtype {col.dtype}",
             fix=f"convert to numbers, or point the column argument at the {words.column} column",
+        )
+    complex_rows = np.flatnonzero(
+        [isinstance(v, complex | np.complexfloating) for v in col]
+        if col.dtype == object
+        else np.full(len(col), pd.api.types.is_complex_dtype(col))
+    )
+    if complex_rows.size:
+        raise fail(
+            f"the {words.column} column holds complex numbers",
+            source=name,
+            column=target_col,
+            expected=f"real numbers ({words.unit})",
+            found=format_rows(df, complex_rows, [id_col, time_col, target_col], source=name),
+            fix=f"convert to real numbers first, e.g. df[{target_col!r}] = "
+            f"df[{target_col!r}].to_numpy().real if the imaginary parts are rounding noise",
         )
     if pd.api.types.is_numeric_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
         values = col.astype("float64")

@@ -91,8 +91,9 @@ def read_sales(
     Raises
     ------
     DataValidationError
-        For missing columns, empty input, unparsable dates, duplicate
-        (category, period) rows, non-numeric, missing or infinite demand,
+        For missing columns, empty input, unparsable dates, dates outside the
+        range pandas can hold (1677-09-22 to 2262-04-11), duplicate (category,
+        period) rows, non-numeric, complex, missing or infinite demand,
         negative demand, dates off the frequency and gaps (with
         ``fill="error"``). The message names the file, the column, up to five
         offending rows or categories, and the fix.

@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
-from trendcast._validation import count, format_items, show
+from trendcast._validation import count, format_items, show, text_value
 from trendcast._warnings import warn
-from trendcast.exceptions import DataValidationError, DataWarning
+from trendcast.exceptions import DataValidationError, DataWarning, ParameterError
 
 __all__ = ["read_google_trends"]
 
@@ -127,6 +127,8 @@ def read_google_trends(
         When a file is not a Google Trends export or is damaged. The message
         names the file, the line (1-based, as an editor shows it), what was
         expected and found, and the fix.
+    ParameterError
+        For ``below_one`` outside 0..1, or ``encoding``/``geo`` that are not text.
 
     Examples
     --------
@@ -141,8 +143,10 @@ def read_google_trends(
     'MS'
     """
     items = _source_items(source)
-    if not np.isfinite(below_one) or below_one < 0:
-        raise DataValidationError(
+    text_value("encoding", encoding, none=True)
+    text_value("geo", geo, none=True)
+    if not _is_real(below_one) or not 0 <= below_one <= 1:
+        raise ParameterError(
             f"below_one={below_one!r} is not a valid stand-in for '<1'. Expected a number from "
             "0 to 1. Fix: pass below_one=0.5 (the default) or 0."
         )
@@ -208,6 +212,10 @@ def _stack(parsed: list[_Parsed]) -> pd.DataFrame:
         for p in parsed
     ]
     return out
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
 
 
 # ---------------------------------------------------------------------------

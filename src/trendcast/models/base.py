@@ -88,12 +88,27 @@ class ModelForecast:
 
 
 def check_levels(level: Sequence[int] | int) -> tuple[int, ...]:
-    """Validate interval levels: integers strictly between 0 and 100."""
-    levels = (level,) if isinstance(level, int | float) else tuple(level)
+    """Validate interval levels: whole percentages strictly between 0 and 100.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``level``, for anything but a number or a sequence of numbers
+        from 1 to 99 (``None``, text, ``True``, ``150``, ``80.5``...).
+    """
+    usage = "pass whole percentages from 1 to 99, e.g. level=(80, 95)"
+    if isinstance(level, int | float | np.integer | np.floating) and not isinstance(level, bool):
+        levels: tuple[Any, ...] = (level,)
+    elif isinstance(level, str | bytes | bool | np.bool_ | dict) or not hasattr(level, "__iter__"):
+        raise ParameterError(f"level={level!r} is not a percentage or a sequence of them; {usage}")
+    else:
+        levels = tuple(level)
     out = []
     for lv in levels:
-        if isinstance(lv, bool) or not isinstance(lv, int | float | np.integer | np.floating):
-            raise ParameterError(f"level {lv!r} is not a number; pass percentages like (80, 95)")
+        if isinstance(lv, bool | np.bool_) or not isinstance(
+            lv, int | float | np.integer | np.floating
+        ):
+            raise ParameterError(f"level {lv!r} is not a number; {usage}")
         if not 0 < float(lv) < 100 or float(lv) != int(lv):
             raise ParameterError(f"level {lv!r} must be a whole percentage between 1 and 99")
         out.append(int(lv))

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 import trendcast._frequency as freqs
-from trendcast._validation import fail, format_items
+from trendcast._validation import fail, format_items, real_number, whole_number
 from trendcast.exceptions import DataValidationError
 from trendcast.io.sales import validate_sales
 
@@ -95,6 +95,10 @@ def lead_lag(
     DataValidationError
         For invalid sales (see [`read_sales`][trendcast.read_sales]), a
         search frame without the columns, or invalid lags.
+    ParameterError
+        For ``min_lag``/``max_lag`` that are not whole numbers of 0 or more,
+        ``alpha`` outside (0, 1) or ``season_length`` below 1 (the message
+        names the argument).
 
     Examples
     --------
@@ -199,6 +203,8 @@ def lead_lag_analysis(
     ------
     DataValidationError
         As ``lead_lag``.
+    ParameterError
+        As ``lead_lag``.
 
     Examples
     --------
@@ -217,11 +223,9 @@ def lead_lag_analysis(
     _check_lags(min_lag, max_lag, alpha)
     validated = validate_sales(sales, id_col=id_col, time_col=time_col, target_col=target_col)
     _check_search_columns(search, id_col, time_col, search_col)
-    m = season_length if season_length is not None else freqs.season_length_of(validated.freq)
-    if m < 1:
-        raise DataValidationError(
-            f"season_length={m!r} must be 1 or more. Fix: pass 12 for months."
-        )
+    m = whole_number("season_length", season_length, none=True) or freqs.season_length_of(
+        validated.freq
+    )
     settings = _Settings(
         m=m,
         min_lag=min_lag,
@@ -268,6 +272,9 @@ class _Settings:
 
 
 def _check_lags(min_lag: int, max_lag: int, alpha: float) -> None:
+    whole_number("min_lag", min_lag, low=0)
+    whole_number("max_lag", max_lag, low=0)
+    real_number("alpha", alpha, low=0, high=1, open_low=True, open_high=True)
     if not (
         isinstance(max_lag, int | np.integer) and isinstance(min_lag, int | np.integer)
     ) or not (0 <= min_lag <= max_lag):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import warnings
 
 import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
 from trendcast._validation import count, fail, format_items, verb
+from trendcast._warnings import warn
 from trendcast.exceptions import DataValidationError, DataWarning
 from trendcast.signals.stitch import period_end, period_start
 
@@ -212,9 +212,7 @@ def _check_coverage(search: pd.DataFrame, table: pd.DataFrame, category_col: str
             f"the search data and {verb(len(absent), 'is', 'are')} left out: "
             f"{format_items(absent)}"
         )
-        logger.warning(message)
-        # 3: this helper, search_by_category, then the caller's line
-        warnings.warn(message, DataWarning, stacklevel=3)
+        warn(message, DataWarning, logger)
 
 
 def _to_freq(search: pd.DataFrame, freq: str) -> pd.DataFrame:
