@@ -50,8 +50,10 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,20 @@ __all__ = [
     "read_forecaster",
     "write_forecaster",
 ]
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No garbage collection inside: parsing categories.json creates an object per value,
+    and the collector, triggered by allocations, would walk them again and again (it
+    tripled the parse of a 1,000-category save); nothing parsed is garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_forecaster(
@@ -177,8 +193,9 @@ def read_forecaster(
         if name not in files:
             raise PersistenceError(f"{source}: {name} is missing")
     reader = _Reader(files, str(source), allow_pickle)
-    state = _parse_json(files["forecaster.json"], f"{source}: forecaster.json")
-    cats = _parse_json(files["categories.json"], f"{source}: categories.json")
+    with _gc_paused():  # a million small objects: the collector would run every few thousand
+        state = _parse_json(files["forecaster.json"], f"{source}: forecaster.json")
+        cats = _parse_json(files["categories.json"], f"{source}: categories.json")
     _check_tags(state, "forecaster.json", str(source), allow_pickle)
     _check_tags(cats, "categories.json", str(source), allow_pickle)
     try:

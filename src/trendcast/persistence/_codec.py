@@ -18,8 +18,10 @@ import io
 import json
 import pickletools
 import re
+import threading
 import warnings
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -402,21 +404,19 @@ class _Reader:
         estimators = body["estimators"]
         if not isinstance(estimators, list) or not estimators:
             raise self.fail(where, "a pool's estimators must be a non-empty list")
-        fitted = [
-            None if e is None else self.value(e, f"{where} step {k + 1}")
-            for k, e in enumerate(estimators)
-        ]
-        if any(e is not None and not hasattr(e, "predict") for e in fitted):
-            raise self.fail(where, "a pool's estimators must be fitted regressors")
+        lazy = _LazyEstimators(self, estimators, where)
+        if not lazy.deferred:
+            lazy.load()  # not plain skops members (pickled, with allow_pickle): read now
         scale = self.value(body["step_scale"], f"{where} step_scale")
-        if not isinstance(scale, np.ndarray) or scale.shape != (len(fitted),):
+        if not isinstance(scale, np.ndarray) or scale.shape != (len(lazy),):
             raise self.fail(where, "a pool needs one step_scale per estimator")
         values = {name: body[name] for name in ints}
         if not all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values.values()
         ):
             raise self.fail(where, f"a pool's {list(ints)} must be counts")
-        pool = Pool(fitted, scale, **values)
+        pool = Pool([None] * len(lazy), scale, **values)
+        pool.estimators = lazy  # type: ignore[assignment]  # a list once read
         self.pools[key] = pool
         return pool
 
@@ -532,6 +532,68 @@ class _Reader:
         if kind == "float" or (kind == "float|array" and not isinstance(value, np.ndarray)):
             return float(value)
         return value
+
+
+class _LazyEstimators(Sequence):
+    """A pool's regressors, read from their skops members the first time one is used.
+
+    A saved ``models="auto"`` forecaster shares one pool of regressors (one per
+    step ahead) between all its categories; reading them costs seconds (skops'
+    import alone imports every scikit-learn estimator). Loading a forecaster
+    therefore only checks that each is a ``$sklearn`` reference to a member of
+    the save (whose checksum the manifest verified); the first forecast of a
+    ``PooledRegression`` reads all of them, once for every model sharing the
+    pool, with the same checks and errors as before (types skops does not
+    trust are refused then, before anything is built). Pickling reads them
+    and sends a plain list (``n_jobs`` workers never see the save's files).
+    """
+
+    def __init__(self, reader: _Reader, nodes: list[Any], where: str) -> None:
+        self._reader = reader
+        self._nodes = list(nodes)
+        self._where = where
+        self._items: list[Any] | None = None
+        self._lock = threading.Lock()
+        #: every node is a skops member of the save (or None): read on first use
+        self.deferred = all(
+            node is None
+            or (
+                isinstance(node, dict)
+                and set(node) == {"$sklearn"}
+                and isinstance(node["$sklearn"], str)
+                and node["$sklearn"].startswith("estimators/")
+                and node["$sklearn"] in reader.files
+            )
+            for node in self._nodes
+        )
+
+    def load(self) -> list[Any]:
+        """The regressors, read (and checked) on the first call."""
+        with self._lock:
+            if self._items is None:
+                fitted = [
+                    None if e is None else self._reader.value(e, f"{self._where} step {k + 1}")
+                    for k, e in enumerate(self._nodes)
+                ]
+                if any(e is not None and not hasattr(e, "predict") for e in fitted):
+                    raise self._reader.fail(
+                        self._where, "a pool's estimators must be fitted regressors"
+                    )
+                self._items = fitted
+            return self._items
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.load()[index]
+
+    def __reduce__(self) -> tuple[Any, tuple[list[Any]]]:
+        return list, (self.load(),)
+
+    def __repr__(self) -> str:
+        state = "read" if self._items is not None else "not read yet"
+        return f"<{len(self)} pooled regressors, {state}>"
 
 
 def _short(node: Any) -> str:
