@@ -12,12 +12,15 @@ import pandas as pd
 import typer
 
 from trendcast._version import __version__
+from trendcast.service.command import serve
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Forecast demand per category and flag where supply lags it.",
 )
+# the HTTP service (imports FastAPI only when it runs)
+app.command()(serve)
 
 
 @app.command()
