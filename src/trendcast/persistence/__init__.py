@@ -12,6 +12,9 @@ same files)::
     arrays/float64.npy     every float array (histories, parameters), flat
     arrays/int64.npy       integer arrays (last dates), flat
     estimators/<n>.skops   scikit-learn estimators inside a model (skops)
+    pools/<n>.npy          a PooledRegression pool's remembered forecasts (a
+                           row a window: the window, then its forecasts), for
+                           the pool whose first regressor is estimators/<n>
     prophet/<n>.json       Prophet models (Prophet's own JSON serializer)
     pickled/<n>.joblib     only with ``allow_pickle=True``: objects that have
                            no safe format, for files you trust

@@ -151,7 +151,7 @@ class _Writer:
     def pool(self, pool: Pool, where: str) -> dict[str, Any]:
         """A PooledRegression's regressors (skops) and widths, once however many models share it."""
         if id(pool) not in self.pools:
-            node = {
+            node: dict[str, Any] = {
                 "$pool": {
                     "estimators": [
                         None if e is None else self.opaque(e, f"{where} step {k + 1}")
@@ -162,7 +162,19 @@ class _Writer:
                 }
             }
             self.pools[id(pool)] = (pool, node)
+            self.remembered(pool, node["$pool"]["estimators"][0])
         return self.pools[id(pool)][1]
+
+    def remembered(self, pool: Pool, first: Any) -> None:
+        """The pool's remembered forecasts, as ``pools/<n>.npy`` beside its first regressor
+        ``estimators/<n>.skops`` (a member older readers ignore: the format is unchanged)."""
+        rows = pool.remembered()
+        name = _remembered_member(first)
+        if name is None or not len(rows):
+            return
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(rows, dtype="float64"), allow_pickle=False)
+        self.files[name] = buffer.getvalue()
 
     def opaque(self, value: Any, where: str) -> dict[str, Any]:
         """Objects without a JSON form: scikit-learn via skops, Prophet via its JSON."""
@@ -407,6 +419,9 @@ class _Reader:
         lazy = _LazyEstimators(self, estimators, where)
         if not lazy.deferred:
             lazy.load()  # not plain skops members (pickled, with allow_pickle): read now
+        for k, node in enumerate(estimators):
+            if node is not None and lazy.deferred:
+                self.skops_layout(node["$sklearn"], f"{where} step {k + 1}")
         scale = self.value(body["step_scale"], f"{where} step_scale")
         if not isinstance(scale, np.ndarray) or scale.shape != (len(lazy),):
             raise self.fail(where, "a pool needs one step_scale per estimator")
@@ -417,14 +432,39 @@ class _Reader:
             raise self.fail(where, f"a pool's {list(ints)} must be counts")
         pool = Pool([None] * len(lazy), scale, **values)
         pool.estimators = lazy  # type: ignore[assignment]  # a list once read
+        self.remembered(pool, estimators[0], where)
         self.pools[key] = pool
         return pool
+
+    def remembered(self, pool: Pool, first: Any, where: str) -> None:
+        """Give the pool the forecasts it remembered when trained (``pools/<n>.npy``), if saved."""
+        name = _remembered_member(first)
+        if name is None or name not in self.files:
+            return
+        try:
+            rows = np.load(io.BytesIO(self.files[name]), allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise self.fail(where, f"{name} is not a NumPy array of numbers: {exc}") from exc
+        width = pool.window + len(pool.estimators)
+        if rows.dtype != np.float64 or rows.ndim != 2 or rows.shape[1] != width:
+            raise self.fail(where, f"{name} must hold rows of {width} numbers (window, forecasts)")
+        pool.remember(rows)
 
     def member(self, name: str, folder: str, where: str) -> bytes:
         """The bytes of member ``name``, which must lie in ``folder``."""
         if not name.startswith(folder + "/") or name not in self.files:
             raise self.fail(where, f"refers to {name!r}, which is not a {folder} member")
         return self.files[name]
+
+    def skops_layout(self, name: str, where: str) -> None:
+        """Refuse a member that is not a skops file (a zip with ``schema.json``), without
+        skops: the regressors themselves are read, and their types checked, on first use."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(self.files[name])) as archive:
+                if "schema.json" not in archive.namelist():
+                    raise zipfile.BadZipFile("no schema.json")
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+            raise self.fail(where, f"{name} is not a skops file: {exc}") from exc
 
     def sklearn(self, name: str, where: str) -> Any:
         """The estimator of a skops member, if skops trusts its types (or ``allow_pickle``)."""
@@ -532,6 +572,14 @@ class _Reader:
         if kind == "float" or (kind == "float|array" and not isinstance(value, np.ndarray)):
             return float(value)
         return value
+
+
+def _remembered_member(first: Any) -> str | None:
+    """``pools/<n>.npy`` for a pool whose first regressor is ``estimators/<n>.skops``."""
+    name = first.get("$sklearn") if isinstance(first, dict) and len(first) == 1 else None
+    if not isinstance(name, str) or not re.fullmatch(r"estimators/\d+\.skops", name):
+        return None
+    return "pools/" + name[len("estimators/") : -len(".skops")] + ".npy"
 
 
 class _LazyEstimators(Sequence):
