@@ -203,20 +203,18 @@ def predict(snap: Snapshot, body: Any, limits: Limits) -> dict[str, Any]:
     levels = sorted(set(body.levels))
     keys = snap.resolve(body.categories, limit=limits.max_categories)
     info = snap.describe()
-    frame = None
     if body.covariates is None and not info["covariates"]:
-        frame = snap.stored_forecast(keys, h, levels)
-    source = "stored" if frame is not None else "models"
-    if frame is None:
+        rows, stored = snap.forecast_rows(keys, h, levels)  # cached rows, no pandas
+    else:
         X = covariates_frame(body.covariates, snap, keys)
-        frame = snap.predict(keys, h, levels, X)
+        rows, stored = records(snap.predict(keys, h, levels, X), _to_api(info)), False
     return {
         "run": snap.run.id,
         "horizon": h,
         "levels": levels,
-        "forecast_source": source,
+        "forecast_source": "stored" if stored else "models",
         "columns": _columns(info),
-        "rows": records(frame, _to_api(info)),
+        "rows": rows,
     }
 
 

@@ -17,6 +17,7 @@ cached by horizon and levels: a category asked for again costs no model call.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -97,7 +98,7 @@ class Snapshot:
         self._tables: dict[str, pd.DataFrame] = {}
         self._stored_rows: dict[str, dict[str, np.ndarray]] | None = None
         self._lock = threading.RLock()
-        self._cache: OrderedDict[tuple, dict[str, np.ndarray]] = OrderedDict()
+        self._cache: OrderedDict[tuple, _Forecast] = OrderedDict()
         self._cache_size = cache_size
         self._derived: dict[tuple, pd.DataFrame] = {}
 
@@ -176,16 +177,15 @@ class Snapshot:
         }
 
     # ------------------------------------------------------------------ forecasts
-    def predict(
+    def _forecasts(
         self,
         keys: Sequence[Any],
         h: int,
-        levels: Sequence[int],
+        levels: tuple[int, ...],
         covariates: pd.DataFrame | None = None,
-    ) -> pd.DataFrame:
-        """The forecast of ``keys``, as ``TrendForecaster.predict`` gives it, from the models."""
-        levels = tuple(sorted({int(lv) for lv in levels}))
-        found: dict[Any, dict[str, np.ndarray]] = {}
+    ) -> dict[Any, _Forecast]:
+        """Each category's forecast, from the cache or the models (one call a part)."""
+        found: dict[Any, _Forecast] = {}
         if covariates is None:
             with self._lock:
                 for key in keys:
@@ -203,13 +203,43 @@ class Snapshot:
             with self._lock:
                 frame = fc.predict(h, level=levels, X_df=x_part, ids=some)
                 for key, cols in _split(frame, fc.state_.spec.id_col, h):
-                    found[key] = cols
+                    found[key] = _Forecast(cols)
                     if covariates is None:
-                        self._remember((key, h, levels), cols)
-        return _join([found[k] for k in keys], self.describe(), levels)
+                        self._remember((key, h, levels), found[key])
+        return found
 
-    def _remember(self, key: tuple, cols: dict[str, np.ndarray]) -> None:
-        self._cache[key] = cols
+    def predict(
+        self,
+        keys: Sequence[Any],
+        h: int,
+        levels: Sequence[int],
+        covariates: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """The forecast of ``keys``, as ``TrendForecaster.predict`` gives it, from the models."""
+        chosen = tuple(sorted({int(lv) for lv in levels}))
+        found = self._forecasts(keys, h, chosen, covariates)
+        return _join([found[k].cols for k in keys], self.describe(), chosen)
+
+    def forecast_rows(
+        self, keys: Sequence[Any], h: int, levels: Sequence[int], stored: bool = True
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """JSON rows (``unique_id, ds, model, mean, lo-<l>, hi-<l>``) of the forecast of
+        ``keys`` and whether they are the run's stored rows (when ``stored`` and the run
+        stored them for ``h`` and ``levels``), else the models'. Each category's rows are
+        built once and cached with its forecast: a repeated question costs no pandas."""
+        chosen = tuple(sorted({int(lv) for lv in levels}))
+        found = self._stored(keys, h, chosen) if stored else None
+        from_store = found is not None
+        if found is None:
+            found = self._forecasts(keys, h, chosen)
+        info = self.describe()
+        rows: list[dict[str, Any]] = []
+        for key in keys:
+            rows.extend(found[key].rows(key, info, chosen))
+        return rows, from_store
+
+    def _remember(self, key: tuple, forecast: _Forecast) -> None:
+        self._cache[key] = forecast
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
@@ -272,9 +302,9 @@ class Snapshot:
                 self._tables[table] = self._stored_reader(table)
             return self._tables[table]
 
-    def stored_forecast(
-        self, keys: Sequence[Any], h: int, levels: Sequence[int]
-    ) -> pd.DataFrame | None:
+    def _stored(
+        self, keys: Sequence[Any], h: int, levels: tuple[int, ...]
+    ) -> dict[Any, _Forecast] | None:
         """The run's stored forecast of ``keys`` when it covers ``h`` and ``levels``, else None."""
         if self._stored_reader is None or not set(levels) <= set(STORED_LEVELS):
             return None
@@ -282,23 +312,25 @@ class Snapshot:
             if self._stored_rows is None:
                 self._stored_rows = self._stored_by_category()
             by_id = self._stored_rows
-        parts = []
-        for key in keys:
-            cols = by_id.get(str(key))
-            if cols is None or cols["mean"].size < h:
-                return None  # beyond the stored horizon, or a category without stored rows
-            part = {c: v[:h] for c, v in cols.items()}
-            part["_id"] = np.array([key] * h, dtype=object)
-            parts.append(part)
-        info = self.describe()
-        levels = sorted(set(levels))
-        renamed = [
-            {info["id_col"]: p["_id"], info["time_col"]: p["ds"], "model": p["model"],
-             "mean": p["mean"],
-             **{f"{side}-{lv}": p[f"{side}_{lv}"] for lv in levels for side in ("lo", "hi")}}
-            for p in parts
-        ]  # fmt: skip
-        return _join(renamed, info, levels)
+            info = self.describe()
+            found = {}
+            for key in keys:
+                cols = by_id.get(str(key))
+                if cols is None or cols["mean"].size < h:
+                    return None  # beyond the stored horizon, or a category without stored rows
+                cached = self._cache.get(("stored", key, h, levels))
+                if cached is None:
+                    part = {
+                        info["id_col"]: np.array([key] * h, dtype=object),
+                        info["time_col"]: cols["ds"][:h], "model": cols["model"][:h],
+                        "mean": cols["mean"][:h],
+                        **{f"{side}-{lv}": cols[f"{side}_{lv}"][:h]
+                           for lv in levels for side in ("lo", "hi")},
+                    }  # fmt: skip
+                    cached = _Forecast(part)
+                    self._remember(("stored", key, h, levels), cached)
+                found[key] = cached
+            return found
 
     def _stored_by_category(self) -> dict[str, dict[str, np.ndarray]]:
         """The stored forecast rows of every category, as columns, in step order."""
@@ -335,6 +367,46 @@ class Snapshot:
                 f"{what} come from the nightly job's store (trendcast serve --store URL); this "
                 f"server serves a saved forecaster (--model), which stores none. {instead}"
             )
+
+
+class _Forecast:
+    """One category's forecast: its columns (the library's names) and, once asked for,
+    its JSON rows (the API's names)."""
+
+    __slots__ = ("_rows", "cols")
+
+    def __init__(self, cols: dict[str, np.ndarray]) -> None:
+        self.cols = cols
+        self._rows: list[dict[str, Any]] | None = None
+
+    def rows(self, key: Any, info: Mapping[str, Any], levels: Sequence[int]) -> list[dict]:
+        if self._rows is None:
+            self._rows = _json_rows(key, self.cols, info, levels)
+        return self._rows
+
+
+def _numbers(values: np.ndarray) -> list[float | None]:
+    out = np.asarray(values, dtype=float).tolist()
+    return [v if math.isfinite(v) else None for v in out]
+
+
+def _json_rows(
+    key: Any, cols: Mapping[str, np.ndarray], info: Mapping[str, Any], levels: Sequence[int]
+) -> list[dict[str, Any]]:
+    """A category's forecast rows as JSON values: ISO dates, None for a non-finite number."""
+    stamps = pd.DatetimeIndex(cols[info["time_col"]])
+    if stamps.tz is None and (stamps == stamps.normalize()).all():
+        dates = list(stamps.strftime("%Y-%m-%d"))
+    else:
+        dates = [s.isoformat() for s in stamps]
+    ident = key.item() if isinstance(key, np.generic) else key
+    names = ["mean", *(f"{side}-{lv}" for lv in levels for side in ("lo", "hi"))]
+    numbers = [_numbers(cols[n]) for n in names]
+    models = [str(m) for m in cols["model"]]
+    return [
+        {"unique_id": ident, "ds": d, "model": m, **dict(zip(names, values, strict=True))}
+        for d, m, *values in zip(dates, models, *numbers, strict=True)
+    ]
 
 
 def _split(frame: pd.DataFrame, id_col: str, h: int) -> list[tuple[Any, dict[str, np.ndarray]]]:
