@@ -46,7 +46,18 @@ from trendcast.signals import (
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+
+def __getattr__(name: str) -> object:
+    # the service's client, imported on first use (it needs httpx, an optional extra)
+    if name == "Client":
+        from trendcast.client import Client
+
+        return Client
+    raise AttributeError(f"module 'trendcast' has no attribute {name!r}")
+
+
 __all__ = [
+    "Client",
     "ConvergenceWarning",
     "DataValidationError",
     "DataWarning",

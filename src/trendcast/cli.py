@@ -24,6 +24,7 @@ from trendcast._engine.spec import MAX_HORIZON
 from trendcast._version import __version__
 from trendcast.exceptions import TrendcastError
 from trendcast.job.cli import app as job_app
+from trendcast.service.command import serve
 
 try:  # typer vendors click from 0.2x on; before, click's own errors
     from typer import TyperException as _ClickError
@@ -138,6 +139,8 @@ def _check_out_folder(path: Path, option: str) -> None:
         raise typer.BadParameter(f"{folder} is a file, not a folder", param_hint=option)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise typer.BadParameter(f"{path} cannot be written (no permission)", param_hint=option)
+# the HTTP service (imports FastAPI only when it runs)
+app.command()(serve)
 
 
 @app.command()

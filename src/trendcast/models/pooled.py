@@ -150,6 +150,27 @@ class Pool:
         """Steps ahead with their own regressor (further steps are recursive)."""
         return len(self.estimators)
 
+    def remembered(self) -> np.ndarray:
+        """The forecasts the pool remembers from training, one row a window.
+
+        Each row is a window (``window`` values) followed by the regressors'
+        forecasts of every step from it (``horizon`` values): what training
+        kept to answer a backtest and a final fit without calling the
+        regressors. Saved with the pool, they let a loaded forecaster predict
+        from its histories as the fitted one does, without reading a regressor.
+        """
+        if not self._cache:
+            return np.empty((0, self.window + self.horizon))
+        return np.array(
+            [np.concatenate([np.frombuffer(k, dtype=float), v]) for k, v in self._cache.items()]
+        )
+
+    def remember(self, rows: np.ndarray) -> None:
+        """Remember forecasts made by these regressors (rows of ``remembered``)."""
+        rows = np.asarray(rows, dtype=float)
+        for row in rows:
+            self._cache[np.ascontiguousarray(row[: self.window]).tobytes()] = row[self.window :]
+
     def _window(self, history: np.ndarray) -> np.ndarray:
         """The last ``window`` values, padded in front with the first one."""
         w = history[-self.window :]

@@ -12,6 +12,9 @@ same files)::
     arrays/float64.npy     every float array (histories, parameters), flat
     arrays/int64.npy       integer arrays (last dates), flat
     estimators/<n>.skops   scikit-learn estimators inside a model (skops)
+    pools/<n>.npy          a PooledRegression pool's remembered forecasts (a
+                           row a window: the window, then its forecasts), for
+                           the pool whose first regressor is estimators/<n>
     prophet/<n>.json       Prophet models (Prophet's own JSON serializer)
     pickled/<n>.joblib     only with ``allow_pickle=True``: objects that have
                            no safe format, for files you trust
@@ -50,8 +53,10 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +83,20 @@ __all__ = [
     "read_forecaster",
     "write_forecaster",
 ]
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No garbage collection inside: parsing categories.json creates an object per value,
+    and the collector, triggered by allocations, would walk them again and again (it
+    tripled the parse of a 1,000-category save); nothing parsed is garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_forecaster(
@@ -172,8 +191,9 @@ def read_forecaster(
         if name not in files:
             raise PersistenceError(f"{source}: {name} is missing")
     reader = _Reader(files, str(source), allow_pickle)
-    state = _parse_json(files["forecaster.json"], f"{source}: forecaster.json")
-    cats = _parse_json(files["categories.json"], f"{source}: categories.json")
+    with _gc_paused():  # a million small objects: the collector would run every few thousand
+        state = _parse_json(files["forecaster.json"], f"{source}: forecaster.json")
+        cats = _parse_json(files["categories.json"], f"{source}: categories.json")
     _check_tags(state, "forecaster.json", str(source), allow_pickle)
     _check_tags(cats, "categories.json", str(source), allow_pickle)
     try:

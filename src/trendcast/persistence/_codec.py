@@ -19,9 +19,11 @@ import math
 import pickletools
 import re
 import struct
+import threading
 import warnings
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +157,7 @@ class _Writer:
     def pool(self, pool: Pool, where: str) -> dict[str, Any]:
         """A PooledRegression's regressors (skops) and widths, once however many models share it."""
         if id(pool) not in self.pools:
-            node = {
+            node: dict[str, Any] = {
                 "$pool": {
                     "estimators": [
                         None if e is None else self.opaque(e, f"{where} step {k + 1}")
@@ -166,7 +168,19 @@ class _Writer:
                 }
             }
             self.pools[id(pool)] = (pool, node)
+            self.remembered(pool, node["$pool"]["estimators"][0])
         return self.pools[id(pool)][1]
+
+    def remembered(self, pool: Pool, first: Any) -> None:
+        """The pool's remembered forecasts, as ``pools/<n>.npy`` beside its first regressor
+        ``estimators/<n>.skops`` (a member older readers ignore: the format is unchanged)."""
+        rows = pool.remembered()
+        name = _remembered_member(first)
+        if name is None or not len(rows):
+            return
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(rows, dtype="float64"), allow_pickle=False)
+        self.files[name] = buffer.getvalue()
 
     def opaque(self, value: Any, where: str) -> dict[str, Any]:
         """Objects without a JSON form: scikit-learn via skops, Prophet via its JSON."""
@@ -405,29 +419,55 @@ class _Reader:
         estimators = body["estimators"]
         if not isinstance(estimators, list) or not estimators:
             raise self.fail(where, "a pool's estimators must be a non-empty list")
-        fitted = [
-            None if e is None else self.value(e, f"{where} step {k + 1}")
-            for k, e in enumerate(estimators)
-        ]
-        if any(e is not None and not hasattr(e, "predict") for e in fitted):
-            raise self.fail(where, "a pool's estimators must be fitted regressors")
+        lazy = _LazyEstimators(self, estimators, where)
+        if not lazy.deferred:
+            lazy.load()  # not plain skops members (pickled, with allow_pickle): read now
+        for k, node in enumerate(estimators):
+            if node is not None and lazy.deferred:
+                self.skops_layout(node["$sklearn"], f"{where} step {k + 1}")
         scale = self.value(body["step_scale"], f"{where} step_scale")
-        if not isinstance(scale, np.ndarray) or scale.shape != (len(fitted),):
+        if not isinstance(scale, np.ndarray) or scale.shape != (len(lazy),):
             raise self.fail(where, "a pool needs one step_scale per estimator")
         values = {name: body[name] for name in ints}
         if not all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values.values()
         ):
             raise self.fail(where, f"a pool's {list(ints)} must be counts")
-        pool = Pool(fitted, scale, **values)
+        pool = Pool([None] * len(lazy), scale, **values)
+        pool.estimators = lazy  # type: ignore[assignment]  # a list once read
+        self.remembered(pool, estimators[0], where)
         self.pools[key] = pool
         return pool
+
+    def remembered(self, pool: Pool, first: Any, where: str) -> None:
+        """Give the pool the forecasts it remembered when trained (``pools/<n>.npy``), if saved."""
+        name = _remembered_member(first)
+        if name is None or name not in self.files:
+            return
+        try:
+            rows = np.load(io.BytesIO(self.files[name]), allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise self.fail(where, f"{name} is not a NumPy array of numbers: {exc}") from exc
+        width = pool.window + len(pool.estimators)
+        if rows.dtype != np.float64 or rows.ndim != 2 or rows.shape[1] != width:
+            raise self.fail(where, f"{name} must hold rows of {width} numbers (window, forecasts)")
+        pool.remember(rows)
 
     def member(self, name: str, folder: str, where: str) -> bytes:
         """The bytes of member ``name``, which must lie in ``folder``."""
         if not name.startswith(folder + "/") or name not in self.files:
             raise self.fail(where, f"refers to {name!r}, which is not a {folder} member")
         return self.files[name]
+
+    def skops_layout(self, name: str, where: str) -> None:
+        """Refuse a member that is not a skops file (a zip with ``schema.json``), without
+        skops: the regressors themselves are read, and their types checked, on first use."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(self.files[name])) as archive:
+                if "schema.json" not in archive.namelist():
+                    raise zipfile.BadZipFile("no schema.json")
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+            raise self.fail(where, f"{name} is not a skops file: {exc}") from exc
 
     def sklearn(self, name: str, where: str) -> Any:
         """The estimator of a skops member, if skops trusts its types (or ``allow_pickle``)."""
@@ -626,6 +666,76 @@ def _stored_zip(data: bytes, where: str) -> bytes:
 def _is_count(value: Any) -> bool:
     """Whether ``value`` is a non-negative integer (a JSON count, not a boolean)."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _remembered_member(first: Any) -> str | None:
+    """``pools/<n>.npy`` for a pool whose first regressor is ``estimators/<n>.skops``."""
+    name = first.get("$sklearn") if isinstance(first, dict) and len(first) == 1 else None
+    if not isinstance(name, str) or not re.fullmatch(r"estimators/\d+\.skops", name):
+        return None
+    return "pools/" + name[len("estimators/") : -len(".skops")] + ".npy"
+
+
+class _LazyEstimators(Sequence):
+    """A pool's regressors, read from their skops members the first time one is used.
+
+    A saved ``models="auto"`` forecaster shares one pool of regressors (one per
+    step ahead) between all its categories; reading them costs seconds (skops'
+    import alone imports every scikit-learn estimator). Loading a forecaster
+    therefore only checks that each is a ``$sklearn`` reference to a member of
+    the save (whose checksum the manifest verified); the first forecast of a
+    ``PooledRegression`` reads all of them, once for every model sharing the
+    pool, with the same checks and errors as before (types skops does not
+    trust are refused then, before anything is built). Pickling reads them
+    and sends a plain list (``n_jobs`` workers never see the save's files).
+    """
+
+    def __init__(self, reader: _Reader, nodes: list[Any], where: str) -> None:
+        self._reader = reader
+        self._nodes = list(nodes)
+        self._where = where
+        self._items: list[Any] | None = None
+        self._lock = threading.Lock()
+        #: every node is a skops member of the save (or None): read on first use
+        self.deferred = all(
+            node is None
+            or (
+                isinstance(node, dict)
+                and set(node) == {"$sklearn"}
+                and isinstance(node["$sklearn"], str)
+                and node["$sklearn"].startswith("estimators/")
+                and node["$sklearn"] in reader.files
+            )
+            for node in self._nodes
+        )
+
+    def load(self) -> list[Any]:
+        """The regressors, read (and checked) on the first call."""
+        with self._lock:
+            if self._items is None:
+                fitted = [
+                    None if e is None else self._reader.value(e, f"{self._where} step {k + 1}")
+                    for k, e in enumerate(self._nodes)
+                ]
+                if any(e is not None and not hasattr(e, "predict") for e in fitted):
+                    raise self._reader.fail(
+                        self._where, "a pool's estimators must be fitted regressors"
+                    )
+                self._items = fitted
+            return self._items
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.load()[index]
+
+    def __reduce__(self) -> tuple[Any, tuple[list[Any]]]:
+        return list, (self.load(),)
+
+    def __repr__(self) -> str:
+        state = "read" if self._items is not None else "not read yet"
+        return f"<{len(self)} pooled regressors, {state}>"
 
 
 def _short(node: Any) -> str:
