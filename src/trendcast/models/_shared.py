@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
 
 from trendcast.exceptions import ModelFitError, ParameterError
 
@@ -38,8 +37,10 @@ __all__ = [
 
 #: the interval level whose width sets the scale of the normalised errors
 REFERENCE_LEVEL = 80
-#: the standard normal quantile of ``REFERENCE_LEVEL`` (1.2816 for 80%)
-REFERENCE_Z = float(norm.ppf(0.5 + REFERENCE_LEVEL / 200.0))
+#: the standard normal quantile of ``REFERENCE_LEVEL`` (1.2816 for 80%): the value of
+#: ``scipy.stats.norm.ppf(0.9)``, written out so that importing the models does not
+#: import scipy.stats (``tests/models/test_shared_constants.py`` checks it)
+REFERENCE_Z = 1.2815515655446004
 
 #: what a fit, an update or a forecast raises when the model cannot handle the
 #: series (``ParameterError`` is a ``ValueError``, so a bad setting of one

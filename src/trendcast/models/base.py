@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.stats import norm
 from sklearn.base import BaseEstimator
 
 from trendcast.exceptions import ModelFitError, NotFittedError, ParameterError
@@ -70,6 +69,8 @@ class ModelForecast:
         cls, mean: np.ndarray, sigma: np.ndarray, levels: Sequence[int]
     ) -> ModelForecast:
         """Symmetric Gaussian bounds around ``mean`` with standard deviations ``sigma``."""
+        from scipy.stats import norm
+
         out = cls(mean=np.asarray(mean, dtype=float))
         sigma = np.asarray(sigma, dtype=float)
         for level in levels:

@@ -39,7 +39,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 
 from trendcast.exceptions import ModelFitError, ParameterError
 from trendcast.models._arima_fit import _linear_filter
@@ -325,6 +324,7 @@ def _estimate(y: np.ndarray, form: str, m: int) -> tuple[float, np.ndarray, np.n
     n = y.size
     scale = float(np.mean(np.abs(y))) or 1.0
     ys, inits = y / scale, init / scale  # the errors scale; the criterion does not
+    from scipy.optimize import minimize
 
     errors = _Errors(ys, form, m, inits)
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 from trendcast.exceptions import ConvergenceWarning, ModelFitError, ParameterError
 from trendcast.models._shared import season_length_or_one
@@ -76,6 +75,8 @@ def _maximize(model: Any, maxiter: int, factr: float, pgtol: float) -> tuple[np.
     is the same up to the optimizer's tolerance. The internals used here (and
     by ``ETS._run_filter``) are those of statsmodels 0.14.2 to 0.15.
     """
+    from scipy.optimize import minimize
+
     start = np.asarray(model._convert_and_bound_start_params(model.start_params), float)
     bounds = model._setup_bounds()
     smooth = model._smoothing_func

@@ -26,12 +26,10 @@ import contextlib
 import uuid
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.base import RegressorMixin, clone
-from sklearn.ensemble import HistGradientBoostingRegressor
-from threadpoolctl import ThreadpoolController
+from sklearn.base import clone
 
 from trendcast.exceptions import ModelFitError, ParameterError
 from trendcast.models._shared import (
@@ -41,6 +39,11 @@ from trendcast.models._shared import (
     season_length_or_one,
 )
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
+
+if TYPE_CHECKING:  # imported where used: scikit-learn's estimators load slowly
+    from sklearn.base import RegressorMixin
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from threadpoolctl import ThreadpoolController
 
 __all__ = ["PooledRegression", "Pool"]
 
@@ -61,6 +64,8 @@ def _threads(limit: int | None) -> contextlib.AbstractContextManager[Any]:
     if limit is None:
         return contextlib.nullcontext()
     if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=limit, user_api="openmp")
 
@@ -83,6 +88,8 @@ def _pool_from_token(token: str, state: dict[str, Any]) -> Pool:
 
 def _default_estimator() -> HistGradientBoostingRegressor:
     """Gradient-boosted trees, absolute loss: chosen on M3's validation split (docs/evidence.md)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
     return HistGradientBoostingRegressor(
         max_iter=50, learning_rate=0.2, loss="absolute_error", max_bins=63, random_state=0
     )
