@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # what __getattr__ below imports on first use
     from trendcast import datasets, metrics, models, plotting, signals
     from trendcast.adaptation import summarize_gaps, supply_gaps
     from trendcast.calendar import ShoppingCalendar, shopping_calendar
+    from trendcast.client import Client
     from trendcast.forecaster import TrendForecaster, load
     from trendcast.hierarchy import Hierarchy
     from trendcast.hotspots import MannKendall, emerging, hotspots, mann_kendall
@@ -54,6 +55,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     **{name: ("trendcast.calendar", name) for name in ("ShoppingCalendar", "shopping_calendar")},
     **{name: ("trendcast.forecaster", name) for name in ("TrendForecaster", "load")},
     "Hierarchy": ("trendcast.hierarchy", "Hierarchy"),
+    # the service's client (it needs httpx, an optional extra)
+    "Client": ("trendcast.client", "Client"),
     **{
         name: ("trendcast.hotspots", name)
         for name in ("MannKendall", "emerging", "hotspots", "mann_kendall")
@@ -125,15 +128,6 @@ sys.modules[__name__].__class__ = _Package
 
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-
-def __getattr__(name: str) -> object:
-    # the service's client, imported on first use (it needs httpx, an optional extra)
-    if name == "Client":
-        from trendcast.client import Client
-
-        return Client
-    raise AttributeError(f"module 'trendcast' has no attribute {name!r}")
 
 
 __all__ = [
