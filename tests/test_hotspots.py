@@ -88,9 +88,9 @@ def test_short_period_compares_the_same_months_a_year_earlier() -> None:
 
 def test_paths_give_the_interval_of_the_sum() -> None:
     draws = np.arange(1.0, 101.0)[:, None] * np.ones((1, 24))
-    hot = tc.hotspots(flat_forecast({"a": 10.0}), history=HIST, paths={"a": draws}, level=80).iloc[
-        0
-    ]
+    hot = tc.hotspots(
+        flat_forecast({"a": 10.0}), history=HIST, paths={"a": draws}, level=80
+    ).iloc[0]
     sums = 12 * np.arange(1.0, 101.0)
     assert hot["total_lo"] == pytest.approx(np.quantile(sums, 0.1))
     assert hot["total_hi"] == pytest.approx(np.quantile(sums, 0.9))

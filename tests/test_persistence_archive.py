@@ -302,3 +302,25 @@ def test_a_manifest_with_sizes_but_without_its_digest_is_refused(fc, tmp_path):
     (path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(tc.PersistenceError, match="lists sizes but not its own SHA-256"):
         tc.load(path)
+
+
+@pytest.mark.parametrize("form", ["m.zip", "m"])
+def test_a_save_of_more_members_than_the_cap_is_refused_before_listing_them(
+    fc, tmp_path, monkeypatch, form
+):
+    """zipfile builds an object per member of the central directory: the count is read
+    from the end record first (the cap is a million; set to 8 here)."""
+    from trendcast.persistence import _archive
+
+    monkeypatch.setattr(_archive, "_MAX_MEMBERS", 8)
+    path = fc.save(tmp_path / "m")
+    for i in range(8):
+        (path / f"x{i}").write_bytes(b"")
+    if form == "m.zip":
+        files = {
+            p.relative_to(path).as_posix(): p.read_bytes() for p in path.rglob("*") if p.is_file()
+        }
+        path = tmp_path / form
+        path.write_bytes(raw_zip([Entry(n, d) for n, d in files.items()]))
+    with pytest.raises(tc.PersistenceError, match="more than 8 files|lists 13 members"):
+        tc.load(path)

@@ -160,11 +160,15 @@ def test_nonnegative_coherent_on_many_periods_and_paths() -> None:
         mean = wide(out)
         assert (out[["mean", "lo-80", "hi-80"]].to_numpy() >= 0).all()
         np.testing.assert_allclose(S @ mean[-M:], mean, rtol=0, atol=1e-9)
-        coherent = tc.reconcile_paths(paths, HIER, method=method, residuals=residual_frame(errors))
+        coherent = tc.reconcile_paths(
+            paths, HIER, method=method, residuals=residual_frame(errors)
+        )
         stack = np.stack([coherent[k] for k in NAMES])
         assert (stack >= 0).all()
         bottom = stack[-M:].reshape(M, -1)
-        np.testing.assert_allclose((S @ bottom).reshape(stack.shape), stack, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(
+            (S @ bottom).reshape(stack.shape), stack, rtol=0, atol=1e-9
+        )
 
 
 def test_shrinkage_intensity_known_cases() -> None:

@@ -4,7 +4,8 @@ A saved forecaster is a directory (or one ``.zip`` / ``.tar`` archive of the
 same files)::
 
     manifest.json          format and library version, frequency, columns,
-                           fit date, categories, SHA-256 of every other file
+                           fit date, categories, SHA-256 and size of every
+                           other file, the manifest's own SHA-256
     forecaster.json        constructor parameters, frequency, season length,
                            the fit plan, fit and selection reports, prototypes
     categories.json        per category: the fitted model (type name,
@@ -23,9 +24,14 @@ Loading reads only these formats: JSON is parsed, arrays are read with
 ``allow_pickle=False``, models are built from an explicit allow-list
 ([`ALLOWED_MODELS`][trendcast.persistence.ALLOWED_MODELS]) that names the class
 behind each stable type name and the fitted attributes it may restore; nothing
-else is imported or constructed from a file. Statsmodels results are not
-stored: their parameters and data are, and the results are rebuilt without
-re-estimation. Categories are rebuilt when first used, so loading a forecaster
+else is imported or constructed from a file, and text fields are data, never
+decoded. A load reads only a regular file or directory, only the members its
+manifest lists, each in bounded chunks within its listed size and the load
+limit (1 GiB, ``TRENDCAST_MAX_LOAD_BYTES``); every damaged file is a
+``PersistenceError``. ``save`` stages each save beside its target and puts
+it in place in one step (see "Concurrent saves" in the guide). Statsmodels
+results are not stored: their parameters and data are, and the results are
+rebuilt without re-estimation. Categories are rebuilt when first used, so loading a forecaster
 of a thousand categories to forecast one of them is fast.
 
 The package, one responsibility a module: ``_archive`` (the files <-> a

@@ -65,6 +65,7 @@ _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a pipe must not wait for a
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _FD_RELATIVE = os.open in os.supports_dir_fd and os.scandir in os.supports_fd
+_MAX_MEMBERS = 1_000_000  # members of a save (one per estimator or Prophet model at most)
 _SWAP_TRIES = 100  # writers racing to replace one save: each try is a rename
 
 
@@ -535,10 +536,11 @@ class _Source:
                 return _DirSource(path, fd, st)
             if not stat.S_ISREG(st.st_mode):
                 raise PersistenceError(f"{where} is not a regular file or directory")
-            return _ArchiveSource(path, fd, st)
+            source = _ArchiveSource(path, fd, st)
         except BaseException:
             os.close(fd)
             raise
+        return source
 
     def __enter__(self) -> _Source:
         return self
@@ -568,10 +570,6 @@ class _ArchiveSource(_Source):
 
     def __init__(self, path: Path, fd: int, st: os.stat_result) -> None:
         self.name = str(path)
-        self.file = os.fdopen(fd, "rb")
-        self.zip: zipfile.ZipFile | None = None
-        self.tar: tarfile.TarFile | None = None
-        self.entries: dict[str, Any] = {}
         limit = _load_limit()
         if st.st_size > limit + limit // 8 + (1 << 20):  # members, headers and padding
             raise PersistenceError(
@@ -579,6 +577,10 @@ class _ArchiveSource(_Source):
                 f"(TRENDCAST_MAX_LOAD_BYTES={limit}); raise the limit only for a file you "
                 "trust to be that large"
             )
+        self.file = os.fdopen(fd, "rb")  # owns the descriptor from here on
+        self.zip: zipfile.ZipFile | None = None
+        self.tar: tarfile.TarFile | None = None
+        self.entries: dict[str, Any] = {}
 
     def _damaged(self, exc: BaseException) -> PersistenceError:
         return PersistenceError(
@@ -599,6 +601,12 @@ class _ArchiveSource(_Source):
             raise self._damaged(exc) from exc
 
     def _zip_members(self) -> dict[str, int]:
+        end = zipfile._EndRecData(self.file)  # type: ignore[attr-defined]
+        if end and end[4] > _MAX_MEMBERS:  # before zipfile builds an object for each
+            raise PersistenceError(
+                f"{self.name} lists {end[4]} members; a saved forecaster has far fewer "
+                f"(at most {_MAX_MEMBERS} are read)"
+            )
         zf = self.zip = zipfile.ZipFile(self.file)
         out: dict[str, int] = {}
         for info in zf.infolist():
@@ -687,6 +695,11 @@ class _DirSource(_Source):
             entries = sorted(os.scandir(parent), key=lambda e: e.name)
         except OSError as exc:
             raise PersistenceError(f"{self.name}: {prefix or '.'} cannot be listed: {exc}") from exc
+        if len(self.entries) + len(entries) > _MAX_MEMBERS:
+            raise PersistenceError(
+                f"{self.name} holds more than {_MAX_MEMBERS} files; a saved forecaster has "
+                "far fewer"
+            )
         for entry in entries:
             name = prefix + entry.name
             try:
