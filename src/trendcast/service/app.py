@@ -245,6 +245,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the first forecast imports statsmodels and builds a model: done before /readyz says
+        # ready, on a thread, so /healthz answers at once
+        threading.Thread(target=source.snapshot().warm, name="trendcast-warm", daemon=True).start()
         watcher = None if not refresh_seconds else _refresher(source, refresh_seconds)
         if watcher is not None:
             watcher[1].start()

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from trendcast._validation import count, format_items
-from trendcast.exceptions import ParameterError
+from trendcast.exceptions import ParameterError, TrendcastError
 from trendcast.forecaster import TrendForecaster
 from trendcast.service.errors import NotAvailableError
 
@@ -109,6 +109,8 @@ class Snapshot:
         self._cache: OrderedDict[tuple, _Forecast] = OrderedDict()
         self._cache_size = cache_size
         self._derived: dict[tuple, pd.DataFrame] = {}
+        #: None until ``warm`` ran, then "ok" or what went wrong
+        self.warmed: str | None = None
 
     # ------------------------------------------------------------------ categories
     @property
@@ -375,6 +377,21 @@ class Snapshot:
             if key not in self._derived:
                 self._derived[key] = make()
             return self._derived[key]
+
+    def warm(self) -> str:
+        """Forecast the first category once: loads the first part and imports what its models
+        need (statsmodels takes a second or two), so the first request does not wait for it.
+
+        Returns "ok" or what went wrong; ``warmed`` keeps it for ``/readyz``.
+        """
+        try:
+            first = next((part.keys[0] for part in self.parts if part.keys), None)
+            if first is not None:
+                self._forecasts([first], 1, STORED_LEVELS)
+            self.warmed = "ok"
+        except TrendcastError as exc:
+            self.warmed = f"the first category does not forecast: {type(exc).__name__}: {exc}"
+        return self.warmed
 
     def require_stored(self, what: str, instead: str) -> None:
         """Refuse a question only a stored run answers (HTTP 404)."""
