@@ -68,7 +68,7 @@ class Server:
 
 
 def start_server(*args: str, token: str | None = TOKEN, timeout: float = 60.0) -> Server:
-    """``trendcast serve ARGS`` on a free port, once ``/healthz`` answers."""
+    """``trendcast serve ARGS`` on a free port, once ``/readyz`` says ready."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "TRENDCAST_API_TOKEN"}
     if token:
@@ -83,8 +83,8 @@ def start_server(*args: str, token: str | None = TOKEN, timeout: float = 60.0) -
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"trendcast serve exited {proc.returncode}: {server.stop()}")
-        try:
-            if httpx.get(server.url + "/healthz", timeout=2).status_code == 200:
+        try:  # up, then ready (its first category forecast once)
+            if httpx.get(server.url + "/readyz", timeout=2).status_code == 200:
                 return server
         except httpx.HTTPError:
             pass

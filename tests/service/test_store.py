@@ -99,6 +99,9 @@ def test_the_store_serves_its_latest_run(store_url, tmp_path):
         assert http.get("/v1/hotspots").json()["rows"][0]["rank"] == 1
         runs = http.get("/v1/runs").json()["rows"]
         assert [r["served"] for r in runs] == [True]
+        deadline = time.monotonic() + 30
+        while http.get("/readyz").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the first category forecast once, on the warm-up thread
         assert http.get("/readyz").json()["checks"] == {"source": "ok", "models": "ok"}
         plan = [{"unique_id": "722", "ds": "2024-10-01", "supply": 1.0}]
         gaps = http.post("/v1/gaps", json={"supply": plan}).json()

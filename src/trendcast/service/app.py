@@ -147,7 +147,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str
     for err in exc.errors()[:10]:
         where = ".".join(str(p) for p in err.get("loc", ()))
         given = err.get("input")
-        shown = "" if isinstance(given, dict | list) else f" (got {str(given)[:40]!r})"
+        shown = "" if isinstance(given, dict | list) else f" (got {repr(given)[:40]})"
         if err.get("type") == "json_invalid":
             where, shown = "body", f" at character {err.get('loc', ('', '?'))[-1]}"
         elif err.get("type") == "missing":
@@ -176,7 +176,8 @@ def _install_errors(app: FastAPI) -> None:
         if exc.status_code == 400:  # Starlette could not decode the body at all
             detail = "body: the request body is not JSON text (UTF-8 expected)"
             return _error(422, "RequestValidationError", detail)
-        return _error(exc.status_code, "HTTPError", str(exc.detail))
+        kind = {401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed"}
+        return _error(exc.status_code, kind.get(exc.status_code, "HTTPError"), str(exc.detail))
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> JSONResponse:
@@ -244,6 +245,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the first forecast imports statsmodels and builds a model: done before /readyz says
+        # ready, on a thread, so /healthz answers at once
+        threading.Thread(target=source.snapshot().warm, name="trendcast-warm", daemon=True).start()
         watcher = None if not refresh_seconds else _refresher(source, refresh_seconds)
         if watcher is not None:
             watcher[1].start()
@@ -273,6 +277,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
     _install_errors(app)
     auth = _auth(token)
+    _health_routes(app, source)
     _routes(app, source, limits, auth)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(auth)])
@@ -286,11 +291,8 @@ def create_app(
     return app
 
 
-def _routes(app: FastAPI, source: Source, limits: Limits, auth: Callable[..., None]) -> None:
-    """Mount every endpoint (one function a route, thin: the answers are in ``answers``)."""
-    deps = [Depends(auth)]
-    Limit = Annotated[int, Query(ge=1, le=10_000, description="Most rows returned")]
-    RunQuery = Annotated[str | None, Query(max_length=40, description="Store: a run id or date")]
+def _health_routes(app: FastAPI, source: Source) -> None:
+    """``/healthz`` and ``/readyz``, the two endpoints without a token."""
 
     @app.get("/healthz", response_model=schemas.Health, tags=["health"])
     def healthz() -> dict[str, str]:
@@ -311,6 +313,13 @@ def _routes(app: FastAPI, source: Source, limits: Limits, auth: Callable[..., No
         body = {"ready": ready, "source": source.kind, "run": snap.run.id,
                 "categories": snap.run.n_categories, "checks": checks}  # fmt: skip
         return body if ready else JSONResponse(body, 503)
+
+
+def _routes(app: FastAPI, source: Source, limits: Limits, auth: Callable[..., None]) -> None:
+    """Mount every endpoint (one function a route, thin: the answers are in ``answers``)."""
+    deps = [Depends(auth)]
+    Limit = Annotated[int, Query(ge=1, le=10_000, description="Most rows returned")]
+    RunQuery = Annotated[str | None, Query(max_length=40, description="Store: a run id or date")]
 
     @app.post(
         "/v1/predict",

@@ -10,7 +10,10 @@ finishes on it.
 
 The engine is not made for threads (a loaded forecaster rebuilds a category's
 model on first use and records a fallback in its state), so every call into
-it holds the snapshot's lock; the service's threads wait there, not inside it.
+it holds the snapshot's engine lock, for at most ``BATCH`` categories at a
+time; the service's threads wait there, not inside it. The cache has a lock
+of its own, held only to look up and store, so a cached answer never waits
+for a model.
 Forecasts without covariates are deterministic, so each category's rows are
 cached by horizon and levels: a category asked for again costs no model call.
 """
@@ -28,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from trendcast._validation import count, format_items
-from trendcast.exceptions import ParameterError
+from trendcast.exceptions import ParameterError, TrendcastError
 from trendcast.forecaster import TrendForecaster
 from trendcast.service.errors import NotAvailableError
 
@@ -36,6 +39,9 @@ __all__ = ["Part", "RunInfo", "Snapshot"]
 
 #: forecast columns a stored run keeps, by level
 STORED_LEVELS = (80, 95)
+
+#: categories forecast in one call into the engine (others' requests go between calls)
+BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -97,10 +103,14 @@ class Snapshot:
         self._stored_reader = stored
         self._tables: dict[str, pd.DataFrame] = {}
         self._stored_rows: dict[str, dict[str, np.ndarray]] | None = None
-        self._lock = threading.RLock()
+        self._engine = threading.RLock()  # calls into the engine, and loading a part
+        self._data = threading.RLock()  # the cache and the stored tables (held briefly)
+        self._derived_lock = threading.Lock()
         self._cache: OrderedDict[tuple, _Forecast] = OrderedDict()
         self._cache_size = cache_size
         self._derived: dict[tuple, pd.DataFrame] = {}
+        #: None until ``warm`` ran, then "ok" or what went wrong
+        self.warmed: str | None = None
 
     # ------------------------------------------------------------------ categories
     @property
@@ -146,7 +156,10 @@ class Snapshot:
 
     def forecaster(self, index: int) -> TrendForecaster:
         """Part ``index``'s forecaster, loaded on first use."""
-        with self._lock:
+        fc = self._forecasters.get(index)
+        if fc is not None:
+            return fc
+        with self._engine:
             fc = self._forecasters.get(index)
             if fc is None:
                 fc = self.parts[index].load()
@@ -187,25 +200,28 @@ class Snapshot:
         """Each category's forecast, from the cache or the models (one call a part)."""
         found: dict[Any, _Forecast] = {}
         if covariates is None:
-            with self._lock:
+            with self._data:
                 for key in keys:
                     hit = self._cache.get((key, h, levels))
                     if hit is not None:
                         self._cache.move_to_end((key, h, levels))
                         found[key] = hit
         missing = [k for k in keys if k not in found]
-        for index, some in self.by_part(missing).items():
+        for index, keys_of_part in self.by_part(missing).items():
             fc = self.forecaster(index)
-            x_part = None
-            if covariates is not None:
-                id_col = fc.state_.spec.id_col
-                x_part = covariates[covariates[id_col].isin(some)]
-            with self._lock:
-                frame = fc.predict(h, level=levels, X_df=x_part, ids=some)
-                for key, cols in _split(frame, fc.state_.spec.id_col, h):
-                    found[key] = _Forecast(cols)
-                    if covariates is None:
-                        self._remember((key, h, levels), found[key])
+            id_col = fc.state_.spec.id_col
+            # a few categories a call: a request for many does not hold the engine for long
+            for start in range(0, len(keys_of_part), BATCH):
+                some = keys_of_part[start : start + BATCH]
+                x_part = None if covariates is None else covariates[covariates[id_col].isin(some)]
+                with self._engine:
+                    frame = fc.predict(h, level=levels, X_df=x_part, ids=some)
+                made = {key: _Forecast(cols) for key, cols in _split(frame, id_col, h)}
+                found.update(made)
+                if covariates is None:
+                    with self._data:
+                        for key, forecast in made.items():
+                            self._remember((key, h, levels), forecast)
         return found
 
     def predict(
@@ -258,7 +274,7 @@ class Snapshot:
             x_part = None
             if covariates is not None:
                 x_part = covariates[covariates[fc.state_.spec.id_col].isin(some)]
-            with self._lock:
+            with self._engine:
                 drawn = fc.sample_paths(
                     h, n_paths=n_paths, random_state=seed, output="arrays", X_df=x_part, ids=some
                 )
@@ -297,7 +313,7 @@ class Snapshot:
         """A table the run stored (read once), or None for a saved forecaster."""
         if self._stored_reader is None:
             return None
-        with self._lock:
+        with self._data:
             if table not in self._tables:
                 self._tables[table] = self._stored_reader(table)
             return self._tables[table]
@@ -308,11 +324,11 @@ class Snapshot:
         """The run's stored forecast of ``keys`` when it covers ``h`` and ``levels``, else None."""
         if self._stored_reader is None or not set(levels) <= set(STORED_LEVELS):
             return None
-        with self._lock:
+        info = self.describe()
+        with self._data:
             if self._stored_rows is None:
                 self._stored_rows = self._stored_by_category()
             by_id = self._stored_rows
-            info = self.describe()
             found = {}
             for key in keys:
                 cols = by_id.get(str(key))
@@ -354,11 +370,28 @@ class Snapshot:
         return out
 
     def derived(self, key: tuple, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-        """A table computed from the whole run once (hotspots), kept with the snapshot."""
-        with self._lock:
+        """A table computed from the whole run once (hotspots), kept with the snapshot.
+
+        Computed outside the other locks: requests answered from the cache go on."""
+        with self._derived_lock:
             if key not in self._derived:
                 self._derived[key] = make()
             return self._derived[key]
+
+    def warm(self) -> str:
+        """Forecast the first category once: loads the first part and imports what its models
+        need (statsmodels takes a second or two), so the first request does not wait for it.
+
+        Returns "ok" or what went wrong; ``warmed`` keeps it for ``/readyz``.
+        """
+        try:
+            first = next((part.keys[0] for part in self.parts if part.keys), None)
+            if first is not None:
+                self._forecasts([first], 1, STORED_LEVELS)
+            self.warmed = "ok"
+        except TrendcastError as exc:
+            self.warmed = f"the first category does not forecast: {type(exc).__name__}: {exc}"
+        return self.warmed
 
     def require_stored(self, what: str, instead: str) -> None:
         """Refuse a question only a stored run answers (HTTP 404)."""

@@ -189,6 +189,7 @@ class ModelSource:
                     self._seen = stamp
                     return False
                 fresh = self._load()
+                fresh.warm()  # served warm: its first request does not import statsmodels
             except (TrendcastError, OSError) as exc:
                 self.reload_error = f"{type(exc).__name__}: {exc}"
                 logger.warning("new save at %s not loaded yet: %s", self.path, exc)
@@ -212,8 +213,8 @@ class ModelSource:
         ).head(limit)  # fmt: skip
 
     def check(self) -> dict[str, str]:
-        """The save is still there and the served one loaded."""
-        checks = {"models": "ok"}
+        """The save is still there and its first category forecasts (``Snapshot.warm``)."""
+        checks = {"models": self._current.warmed or "loading"}
         checks["source"] = "ok" if self._stamp() is not None else f"{self.path} is gone"
         if self.reload_error:
             checks["reload"] = f"serving the previous save; the new one: {self.reload_error}"
@@ -350,6 +351,7 @@ class StoreSource:
                     self.reload_error = None
                     return False
                 fresh = self._open(latest)
+                fresh.warm()
             except Exception as exc:  # a store that is down raises SQLAlchemy's own errors
                 self.reload_error = f"{type(exc).__name__}: {exc}"
                 logger.warning("store not read: %s", exc)
@@ -370,7 +372,7 @@ class StoreSource:
         return out
 
     def check(self) -> dict[str, str]:
-        """The store answers and the served run's first chunk loads."""
+        """The store answers and the served run's first category forecasts (``warm``)."""
         checks = {}
         try:
             self.store.runs(limit=1)
@@ -378,12 +380,7 @@ class StoreSource:
         except Exception as exc:  # SQLAlchemy's errors
             checks["source"] = f"store {self.store.where} does not answer: {exc}"
         snap = self._current
-        try:
-            if snap.parts:
-                snap.forecaster(0)
-            checks["models"] = "ok"
-        except TrendcastError as exc:
-            checks["models"] = f"run {snap.run.id}: {exc}"
+        checks["models"] = snap.warmed or "loading"
         if self.reload_error:
             checks["reload"] = f"serving run {snap.run.id}; the newer one: {self.reload_error}"
         return checks
