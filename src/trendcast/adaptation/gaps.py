@@ -454,24 +454,17 @@ def supply_gaps(
     Raises
     ------
     DataValidationError
-        For a supply frame that does not line up with the forecast (categories
-        not forecast, missing periods, another frequency or anchor, no stock at
-        the origin), bad values, paths of another shape, ``window`` without
-        ``paths``, or interval bounds that cannot be quantiles (missing or
-        infinite, ``lo`` above ``hi``, intervals not nested), naming the rows;
-        also ``persistence`` below 1.
+        Supply not lined up with the forecast, bad values, paths of another
+        shape, ``window`` without ``paths``, ``persistence`` below 1, or bounds
+        that cannot be quantiles (missing, infinite, crossing, not nested).
     ParameterError
-        For ``kind`` other than "flow" or "stock", ``threshold`` outside
-        (0.5, 1), ``window`` that is not a whole number of 1 or more,
-        ``min_cover``/``max_cover`` below 0 or not numbers, or a ``unit_price``
-        that is not a price of zero or more.
+        ``kind``, ``threshold`` (0.5-1), ``window``, ``min_cover``/``max_cover``
+        or ``unit_price`` out of range.
 
     Warns
     -----
     DataWarning
-        For forecast rows whose mean lies outside their widest interval (a mean
-        edited without its bounds): their distribution is scaled or shifted to
-        the new mean.
+        A mean outside its widest interval: its distribution moves to the mean.
 
     Examples
     --------
