@@ -231,7 +231,7 @@ def markdown(result: dict, args: argparse.Namespace) -> str:
         f"models {args.models}, horizon {args.horizon}, {args.paths} paths, chunks of "
         f"{args.chunk}, n_jobs {args.jobs}. Bundled: 58 monthly US retail categories, "
         "models auto. Each night is a `trendcast run` subprocess on a SQLite store; peak "
-        "memory is the job's main process.", "",
+        "memory is what the kernel reports for the job's process (wait4 max RSS).", "",
         "| panel | night | seconds | models | forecast | gaps | markets | accuracy | store | "
         "peak MB | store MB | models stage |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -248,12 +248,20 @@ def markdown(result: dict, args: argparse.Namespace) -> str:
                                                  "accuracy", "store")
                 ) + f" | {n['peak_mb']} | {n['store_mb']} | {n['models']} |"
             )  # fmt: skip
-        lines.append("")
+    lines.append("")
     for panel in ("generated", "bundled"):
         if panel in result:
             share = result[panel]["update_share"]
-            lines.append(f"- {panel}: the update night takes {100 * share:.1f}% of the fit "
-                         "night (target: under 10% on 10,000 categories).")  # fmt: skip
+            fit, upd = result[panel]["fit"]["stages"], result[panel]["update"]["stages"]
+            lines.append(
+                f"- {panel}: the update night takes {100 * share:.1f}% of the fit night "
+                f"(target: under 10% on 10,000 categories); its models stage "
+                f"{100 * upd.get('models', 0) / max(fit.get('models', 1), 1e-9):.1f}% of the "
+                "fit night's. Forecasting, gaps and markets are paid every night."
+            )
+    if "loadavg_1min_start" in result:
+        lines.append(f"- load average (1 min) at start and end: {result['loadavg_1min_start']:.1f}"
+                     f", {result['loadavg_1min_end']:.1f} (the machine is shared).")  # fmt: skip
     store = result.get("generated", {}).get("store")
     if store:
         lines += ["", f"Store time for the generated fit night's results ({store['rows']:,} "
@@ -278,13 +286,23 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("TRENDCAST_TEST_POSTGRES_URL"))
     parser.add_argument("--skip-bundled", action="store_true")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--render", type=Path, help="only rewrite the markdown of this JSON")
     args = parser.parse_args()
+    if args.render is not None:  # the same numbers, the markdown written again
+        saved = json.loads(args.render.read_text())
+        for key, value in saved["settings"].items():
+            setattr(args, key, int(value) if value.isdigit() else value)
+        md = with_provenance(markdown(saved["result"], args), saved["provenance"])
+        (args.render.with_suffix(".md")).write_text(md)
+        print(md)
+        return
     prov = provenance("sqlalchemy", "psycopg")
-    result: dict = {}
+    result: dict = {"loadavg_1min_start": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as tmp:
         result["generated"] = generated(args, Path(tmp) / "generated")
         if not args.skip_bundled:
             result["bundled"] = bundled(args, Path(tmp) / "bundled")
+    result["loadavg_1min_end"] = os.getloadavg()[0]
     args.out.mkdir(parents=True, exist_ok=True)
     md = with_provenance(markdown(result, args), prov)
     (args.out / "nightly.md").write_text(md)
