@@ -131,10 +131,11 @@ def _check_horizon(h: int, limits: Limits, what: str = "horizon") -> int:
     return int(h)
 
 
-def _dates(values: pd.Series, what: str) -> pd.Series:
-    """``values`` as dates, or a DataValidationError naming the first row that is not one."""
+def _dates(values: pd.Series, what: str, tz: str | None = None) -> pd.Series:
+    """``values`` as dates in the served forecast's time zone (``tz``; None: none), or a
+    DataValidationError naming the first row that is not one."""
     try:
-        return pd.to_datetime(values, format="ISO8601")
+        dates = pd.to_datetime(values, format="ISO8601")
     except (ValueError, TypeError, OverflowError) as exc:
         for i, v in enumerate(values):
             try:
@@ -145,6 +146,14 @@ def _dates(values: pd.Series, what: str) -> pd.Series:
                     "(e.g. '2025-01-01')"
                 ) from exc
         raise DataValidationError(f"{what}: ds is not a date column ({exc})") from exc
+    found = None if dates.dt.tz is None else str(dates.dt.tz)
+    if found != tz:
+        raise DataValidationError(
+            f"{what}: ds is in time zone {found or 'none'}, the forecast's periods in "
+            f"{tz or 'none'}; write the dates as the forecast does (e.g. "
+            f"{'2025-01-01' if tz is None else '2025-01-01T00:00:00+00:00'})"
+        )
+    return dates
 
 
 def _ids(values: Sequence[Any], snap: Snapshot, what: str) -> list[Any]:
@@ -191,7 +200,7 @@ def covariates_frame(
             )
     frame = pd.DataFrame(rows)
     frame["unique_id"] = _ids(frame["unique_id"].tolist(), snap, "covariates")
-    frame["ds"] = _dates(frame["ds"], "covariates")
+    frame["ds"] = _dates(frame["ds"], "covariates", info["tz"])
     frame = frame[frame["unique_id"].isin(set(keys))]
     return frame.rename(columns={"unique_id": info["id_col"], "ds": info["time_col"]})
 
@@ -223,7 +232,7 @@ def _supply_frame(body: Any, snap: Snapshot) -> pd.DataFrame:
     rows = [r.model_dump() for r in body.supply]
     frame = pd.DataFrame(rows)
     frame["unique_id"] = _ids(frame["unique_id"].tolist(), snap, "supply")
-    frame["ds"] = _dates(frame["ds"], "supply")
+    frame["ds"] = _dates(frame["ds"], "supply", snap.describe()["tz"])
     for col in ("scenario", "unit_price"):
         given = frame[col].notna()
         if given.all():

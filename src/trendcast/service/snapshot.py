@@ -177,10 +177,13 @@ class Snapshot:
     def describe(self) -> dict[str, Any]:
         """Frequency, columns and covariates of the forecasters (from the first part)."""
         if not self.parts:
-            return {"freq": None, "id_col": "unique_id", "time_col": "ds", "covariates": []}
+            return {"freq": None, "id_col": "unique_id", "time_col": "ds", "covariates": [],
+                    "tz": None, "season_length": 1, "target_col": "y"}  # fmt: skip
         fc = self.forecaster(0)
         spec = fc.state_.spec
+        first = next(iter(fc.state_.last_dates.values()), None)
         return {
+            "tz": None if first is None or first.tz is None else str(first.tz),
             "freq": spec.freq,
             "season_length": int(spec.season_length),
             "id_col": spec.id_col,
