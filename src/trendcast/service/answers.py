@@ -35,6 +35,7 @@ __all__ = [
     "gaps",
     "hotspots",
     "predict",
+    "predict_cached",
     "records",
 ]
 
@@ -223,6 +224,29 @@ def predict(snap: Snapshot, body: Any, limits: Limits) -> dict[str, Any]:
         "levels": levels,
         "forecast_source": "stored" if stored else "models",
         "columns": _columns(info),
+        "rows": rows,
+    }
+
+
+def predict_cached(snap: Snapshot, body: Any, limits: Limits) -> dict[str, Any] | None:
+    """``predict``'s answer when it is all in the cache, else None (then call ``predict``)."""
+    if body.covariates is not None or body.horizon > limits.max_horizon:
+        return None
+    try:
+        keys = snap.resolve(body.categories, limit=limits.max_categories)
+    except ParameterError:
+        return None  # predict says what is wrong
+    levels = sorted(set(body.levels))
+    found = snap.cached_rows(keys, body.horizon, levels)
+    if found is None:
+        return None
+    rows, stored = found
+    return {
+        "run": snap.run.id,
+        "horizon": int(body.horizon),
+        "levels": levels,
+        "forecast_source": "stored" if stored else "models",
+        "columns": _columns(snap.describe()),
         "rows": rows,
     }
 

@@ -257,6 +257,29 @@ class Snapshot:
             rows.extend(found[key].rows(key, info, chosen))
         return rows, from_store
 
+    def cached_rows(
+        self, keys: Sequence[Any], h: int, levels: Sequence[int]
+    ) -> tuple[list[dict[str, Any]], bool] | None:
+        """``forecast_rows`` when every category's answer is cached (else None): never calls
+        the engine or the store, so the app answers it without leaving its event loop."""
+        if self.warmed is None:
+            return None  # the first part may still be loading
+        chosen = tuple(sorted({int(lv) for lv in levels}))
+        with self._data:
+            found = [self._cache.get(("stored", key, h, chosen)) for key in keys]
+            from_store = True
+            if any(f is None for f in found):
+                found = [self._cache.get((key, h, chosen)) for key in keys]
+                from_store = False
+                if any(f is None for f in found):
+                    return None
+        info = self.describe()
+        rows: list[dict[str, Any]] = []
+        for key, forecast in zip(keys, found, strict=True):
+            assert forecast is not None
+            rows.extend(forecast.rows(key, info, chosen))
+        return rows, from_store
+
     def _remember(self, key: tuple, forecast: _Forecast) -> None:
         self._cache[key] = forecast
         while len(self._cache) > self._cache_size:
