@@ -164,6 +164,8 @@ BAD_GAPS = [
     ({"supply": [{"unique_id": "445", "ds": "2024-11-01", "supply": 5}]},
      "1 forecast period of 1 category has no supply"),
     ({"supply": [{"unique_id": "445", "ds": "2024-10-15", "supply": 5}]}, "anchor"),
+    ({"supply": [{"unique_id": "445", "ds": "2024-10-01T00:00:00+02:00", "supply": 5}]},
+     "supply: ds is in time zone UTC+02:00, the forecast's periods in none"),
     ({"supply": [{"unique_id": "445", "ds": "2024-10-01", "supply": 5}], "n_paths": 10},
      "body.n_paths: Input should be greater than or equal to 100"),
     ({"supply": [{"unique_id": "445", "ds": "2024-10-01", "supply": 5}], "threshold": 1.5},

@@ -35,6 +35,7 @@ __all__ = [
     "gaps",
     "hotspots",
     "predict",
+    "predict_cached",
     "records",
 ]
 
@@ -131,10 +132,11 @@ def _check_horizon(h: int, limits: Limits, what: str = "horizon") -> int:
     return int(h)
 
 
-def _dates(values: pd.Series, what: str) -> pd.Series:
-    """``values`` as dates, or a DataValidationError naming the first row that is not one."""
+def _dates(values: pd.Series, what: str, tz: str | None = None) -> pd.Series:
+    """``values`` as dates in the served forecast's time zone (``tz``; None: none), or a
+    DataValidationError naming the first row that is not one."""
     try:
-        return pd.to_datetime(values, format="ISO8601")
+        dates = pd.to_datetime(values, format="ISO8601")
     except (ValueError, TypeError, OverflowError) as exc:
         for i, v in enumerate(values):
             try:
@@ -145,6 +147,14 @@ def _dates(values: pd.Series, what: str) -> pd.Series:
                     "(e.g. '2025-01-01')"
                 ) from exc
         raise DataValidationError(f"{what}: ds is not a date column ({exc})") from exc
+    found = None if dates.dt.tz is None else str(dates.dt.tz)
+    if found != tz:
+        raise DataValidationError(
+            f"{what}: ds is in time zone {found or 'none'}, the forecast's periods in "
+            f"{tz or 'none'}; write the dates as the forecast does (e.g. "
+            f"{'2025-01-01' if tz is None else '2025-01-01T00:00:00+00:00'})"
+        )
+    return dates
 
 
 def _ids(values: Sequence[Any], snap: Snapshot, what: str) -> list[Any]:
@@ -191,7 +201,7 @@ def covariates_frame(
             )
     frame = pd.DataFrame(rows)
     frame["unique_id"] = _ids(frame["unique_id"].tolist(), snap, "covariates")
-    frame["ds"] = _dates(frame["ds"], "covariates")
+    frame["ds"] = _dates(frame["ds"], "covariates", info["tz"])
     frame = frame[frame["unique_id"].isin(set(keys))]
     return frame.rename(columns={"unique_id": info["id_col"], "ds": info["time_col"]})
 
@@ -218,12 +228,35 @@ def predict(snap: Snapshot, body: Any, limits: Limits) -> dict[str, Any]:
     }
 
 
+def predict_cached(snap: Snapshot, body: Any, limits: Limits) -> dict[str, Any] | None:
+    """``predict``'s answer when it is all in the cache, else None (then call ``predict``)."""
+    if body.covariates is not None or body.horizon > limits.max_horizon:
+        return None
+    try:
+        keys = snap.resolve(body.categories, limit=limits.max_categories)
+    except ParameterError:
+        return None  # predict says what is wrong
+    levels = sorted(set(body.levels))
+    found = snap.cached_rows(keys, body.horizon, levels)
+    if found is None:
+        return None
+    rows, stored = found
+    return {
+        "run": snap.run.id,
+        "horizon": int(body.horizon),
+        "levels": levels,
+        "forecast_source": "stored" if stored else "models",
+        "columns": _columns(snap.describe()),
+        "rows": rows,
+    }
+
+
 # ---------------------------------------------------------------------------- gaps
 def _supply_frame(body: Any, snap: Snapshot) -> pd.DataFrame:
     rows = [r.model_dump() for r in body.supply]
     frame = pd.DataFrame(rows)
     frame["unique_id"] = _ids(frame["unique_id"].tolist(), snap, "supply")
-    frame["ds"] = _dates(frame["ds"], "supply")
+    frame["ds"] = _dates(frame["ds"], "supply", snap.describe()["tz"])
     for col in ("scenario", "unit_price"):
         given = frame[col].notna()
         if given.all():

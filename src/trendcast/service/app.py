@@ -30,6 +30,7 @@ from trendcast.exceptions import (
 
 try:
     from fastapi import Depends, FastAPI, Query, Request
+    from fastapi.concurrency import run_in_threadpool
     from fastapi.exceptions import RequestValidationError
     from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.responses import HTMLResponse, JSONResponse
@@ -328,9 +329,15 @@ def _routes(app: FastAPI, source: Source, limits: Limits, auth: Callable[..., No
         dependencies=deps,
         responses=_ERRORS,
     )
-    def predict(body: schemas.PredictRequest) -> JSONResponse:
+    async def predict(body: schemas.PredictRequest) -> JSONResponse:
         """Forecast rows with model, mean and bounds, for some categories or all."""
-        return _answer(answers.predict(source.snapshot(body.run), body, limits))
+        if body.run is None:  # a cached answer is sent from the event loop, without a thread
+            snap = source.snapshot()
+            quick = answers.predict_cached(snap, body, limits)
+            if quick is not None:
+                return _answer(quick)
+        snap = await run_in_threadpool(source.snapshot, body.run)
+        return _answer(await run_in_threadpool(answers.predict, snap, body, limits))
 
     @app.post(
         "/v1/gaps",

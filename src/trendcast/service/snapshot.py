@@ -177,10 +177,13 @@ class Snapshot:
     def describe(self) -> dict[str, Any]:
         """Frequency, columns and covariates of the forecasters (from the first part)."""
         if not self.parts:
-            return {"freq": None, "id_col": "unique_id", "time_col": "ds", "covariates": []}
+            return {"freq": None, "id_col": "unique_id", "time_col": "ds", "covariates": [],
+                    "tz": None, "season_length": 1, "target_col": "y"}  # fmt: skip
         fc = self.forecaster(0)
         spec = fc.state_.spec
+        first = next(iter(fc.state_.last_dates.values()), None)
         return {
+            "tz": None if first is None or first.tz is None else str(first.tz),
             "freq": spec.freq,
             "season_length": int(spec.season_length),
             "id_col": spec.id_col,
@@ -252,6 +255,29 @@ class Snapshot:
         rows: list[dict[str, Any]] = []
         for key in keys:
             rows.extend(found[key].rows(key, info, chosen))
+        return rows, from_store
+
+    def cached_rows(
+        self, keys: Sequence[Any], h: int, levels: Sequence[int]
+    ) -> tuple[list[dict[str, Any]], bool] | None:
+        """``forecast_rows`` when every category's answer is cached (else None): never calls
+        the engine or the store, so the app answers it without leaving its event loop."""
+        if self.warmed is None:
+            return None  # the first part may still be loading
+        chosen = tuple(sorted({int(lv) for lv in levels}))
+        with self._data:
+            found = [self._cache.get(("stored", key, h, chosen)) for key in keys]
+            from_store = True
+            if any(f is None for f in found):
+                found = [self._cache.get((key, h, chosen)) for key in keys]
+                from_store = False
+                if any(f is None for f in found):
+                    return None
+        info = self.describe()
+        rows: list[dict[str, Any]] = []
+        for key, forecast in zip(keys, found, strict=True):
+            assert forecast is not None
+            rows.extend(forecast.rows(key, info, chosen))
         return rows, from_store
 
     def _remember(self, key: tuple, forecast: _Forecast) -> None:
