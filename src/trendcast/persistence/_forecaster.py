@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
@@ -26,10 +26,13 @@ from trendcast._engine.spec import resolve_spec
 from trendcast._engine.state import ForecasterState
 from trendcast._frequency import normalize_freq
 from trendcast.exceptions import PersistenceError, TrendcastError
-from trendcast.io.sales import _FILLS
+from trendcast.io.sales import FillPolicy
 from trendcast.models import LocalModel
 from trendcast.persistence._archive import FORMAT_VERSION, _json_bytes
 from trendcast.persistence._codec import _looks_like_pickle, _Reader, _short, _Writer
+
+#: The values of the ``fill`` setting (the sales reader's fill policies).
+_FILLS: tuple[str, ...] = get_args(FillPolicy)
 
 # The fields of ForecasterState this format stores (``search`` and ``search_report``
 # only ever hold None here: a forecaster with past covariates is not saved). A field
