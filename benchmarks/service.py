@@ -136,6 +136,15 @@ def library_cold_start(model: Path, one: str, repeats: int) -> list[dict[str, fl
     return runs
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _load(
     url: str, bodies: list[tuple[str, dict[str, Any]]], concurrency: int, max_seconds: float
 ) -> dict[str, Any]:
@@ -233,20 +242,24 @@ def report(res: dict[str, Any], args: argparse.Namespace) -> str:
         f"(monthly, {res['model_mix']}), on 127.0.0.1; the load from a second process "
         "(asyncio workers, one keep-alive connection each). "
         f"{res['n_hot']} categories were asked for once before the timed requests (their "
-        "models rebuilt, their forecasts cached); `gaps` draws 1,000 sample paths a request "
-        "and is never cached. Latency in milliseconds, throughput in answered requests a "
-        "second; the load average is the machine's 1-minute figure when the row started "
-        f"({os.cpu_count()} cores, shared with other developers' jobs).",
+        "models rebuilt, their forecasts cached); `gaps` scores a plan of one of them, "
+        "drawing its 1,000 sample paths on its first `gaps` request (the server keeps the "
+        "last 500 categories' draws) and computing the gaps and flags every time. Latency "
+        "in milliseconds, throughput in answered requests a second; server CPU is the "
+        "server process's CPU time per answered request (what the machine's load does not "
+        "change much); the load average is the machine's 1-minute figure when the row "
+        f"started ({os.cpu_count()} cores, shared with other developers' jobs).",
         "",
-        "| scenario | concurrency | requests | errors | throughput | p50 | p99 | max | load avg |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | concurrency | requests | errors | throughput | p50 | p99 | max "
+        "| server CPU | load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in res["rows"]:
         errors = sum(row["errors"].values())
         lines.append(
             f"| {row['scenario']} | {row['concurrency']} | {row['requests']} | {errors} | "
             f"{row['throughput']:.1f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
-            f"{row['max_ms']:.1f} | {row['load_before']:.2f} |"
+            f"{row['max_ms']:.1f} | {row['server_cpu_ms']:.2f} | {row['load_before']:.2f} |"
         )
     touch = res["first_touch_ms"]
     lines += [
@@ -313,9 +326,15 @@ def main() -> None:
         for name, bodies in scenarios(hot, origin, args.requests, rng).items():
             for c in CONCURRENCY:
                 load_before = os.getloadavg()[0]
+                cpu_server, cpu_client = cpu_seconds(proc.pid), time.process_time()
                 row = asyncio.run(_load(url, bodies, c, args.max_seconds))
+                cpu_server = cpu_seconds(proc.pid) - cpu_server
+                cpu_client = time.process_time() - cpu_client
                 rows.append({"scenario": name, "concurrency": c, "load_before": load_before,
-                             "load_after": os.getloadavg()[0], **row})  # fmt: skip
+                             "load_after": os.getloadavg()[0],
+                             "server_cpu_ms": 1000 * cpu_server / max(row["answered"], 1),
+                             "client_cpu_ms": 1000 * cpu_client / max(row["answered"], 1),
+                             **row})  # fmt: skip
                 print(
                     f"{name:12s} c={c:2d} {row['throughput']:7.1f}/s p50 {row['p50_ms']:7.1f} "
                     f"p99 {row['p99_ms']:7.1f} ms (load {load_before:.1f})",
