@@ -93,7 +93,6 @@ def free_port() -> int:
 
 def start_server(model: Path, first: str) -> tuple[subprocess.Popen, str, dict[str, float]]:
     """Spawn the server; time it to /healthz, /readyz and a first one-category forecast."""
-    import httpx
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -102,6 +101,17 @@ def start_server(model: Path, first: str) -> tuple[subprocess.Popen, str, dict[s
            "--port", str(port), "--log-level", "warning"]  # fmt: skip
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return proc, url, _time_start(proc, url, t0, first)
+    except BaseException:
+        proc.terminate()  # never leave a server behind
+        proc.wait(30)
+        raise
+
+
+def _time_start(proc: subprocess.Popen, url: str, t0: float, first: str) -> dict[str, float]:
+    import httpx
+
     cold: dict[str, float] = {}
     deadline = t0 + 300
     while time.perf_counter() < deadline and "healthz_s" not in cold:
@@ -121,7 +131,7 @@ def start_server(model: Path, first: str) -> tuple[subprocess.Popen, str, dict[s
     answer = httpx.post(url + "/v1/predict", json=body, timeout=300)
     assert answer.status_code == 200, answer.text
     cold["first_predict_s"] = time.perf_counter() - t0
-    return proc, url, cold
+    return cold
 
 
 def library_cold_start(model: Path, one: str, repeats: int) -> list[dict[str, float]]:
