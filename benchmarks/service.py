@@ -93,7 +93,6 @@ def free_port() -> int:
 
 def start_server(model: Path, first: str) -> tuple[subprocess.Popen, str, dict[str, float]]:
     """Spawn the server; time it to /healthz, /readyz and a first one-category forecast."""
-    import httpx
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -102,6 +101,17 @@ def start_server(model: Path, first: str) -> tuple[subprocess.Popen, str, dict[s
            "--port", str(port), "--log-level", "warning"]  # fmt: skip
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return proc, url, _time_start(proc, url, t0, first)
+    except BaseException:
+        proc.terminate()  # never leave a server behind
+        proc.wait(30)
+        raise
+
+
+def _time_start(proc: subprocess.Popen, url: str, t0: float, first: str) -> dict[str, float]:
+    import httpx
+
     cold: dict[str, float] = {}
     deadline = t0 + 300
     while time.perf_counter() < deadline and "healthz_s" not in cold:
@@ -121,7 +131,7 @@ def start_server(model: Path, first: str) -> tuple[subprocess.Popen, str, dict[s
     answer = httpx.post(url + "/v1/predict", json=body, timeout=300)
     assert answer.status_code == 200, answer.text
     cold["first_predict_s"] = time.perf_counter() - t0
-    return proc, url, cold
+    return cold
 
 
 def library_cold_start(model: Path, one: str, repeats: int) -> list[dict[str, float]]:
@@ -134,6 +144,15 @@ def library_cold_start(model: Path, one: str, repeats: int) -> list[dict[str, fl
         )  # fmt: skip
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return runs
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _load(
@@ -233,20 +252,24 @@ def report(res: dict[str, Any], args: argparse.Namespace) -> str:
         f"(monthly, {res['model_mix']}), on 127.0.0.1; the load from a second process "
         "(asyncio workers, one keep-alive connection each). "
         f"{res['n_hot']} categories were asked for once before the timed requests (their "
-        "models rebuilt, their forecasts cached); `gaps` draws 1,000 sample paths a request "
-        "and is never cached. Latency in milliseconds, throughput in answered requests a "
-        "second; the load average is the machine's 1-minute figure when the row started "
-        f"({os.cpu_count()} cores, shared with other developers' jobs).",
+        "models rebuilt, their forecasts cached); `gaps` scores a plan of one of them, "
+        "drawing its 1,000 sample paths on its first `gaps` request (the server keeps the "
+        "last 500 categories' draws) and computing the gaps and flags every time. Latency "
+        "in milliseconds, throughput in answered requests a second; server CPU is the "
+        "server process's CPU time per answered request (what the machine's load does not "
+        "change much); the load average is the machine's 1-minute figure when the row "
+        f"started ({os.cpu_count()} cores, shared with other developers' jobs).",
         "",
-        "| scenario | concurrency | requests | errors | throughput | p50 | p99 | max | load avg |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | concurrency | requests | errors | throughput | p50 | p99 | max "
+        "| server CPU | load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in res["rows"]:
         errors = sum(row["errors"].values())
         lines.append(
             f"| {row['scenario']} | {row['concurrency']} | {row['requests']} | {errors} | "
             f"{row['throughput']:.1f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
-            f"{row['max_ms']:.1f} | {row['load_before']:.2f} |"
+            f"{row['max_ms']:.1f} | {row['server_cpu_ms']:.2f} | {row['load_before']:.2f} |"
         )
     touch = res["first_touch_ms"]
     lines += [
@@ -313,9 +336,15 @@ def main() -> None:
         for name, bodies in scenarios(hot, origin, args.requests, rng).items():
             for c in CONCURRENCY:
                 load_before = os.getloadavg()[0]
+                cpu_server, cpu_client = cpu_seconds(proc.pid), time.process_time()
                 row = asyncio.run(_load(url, bodies, c, args.max_seconds))
+                cpu_server = cpu_seconds(proc.pid) - cpu_server
+                cpu_client = time.process_time() - cpu_client
                 rows.append({"scenario": name, "concurrency": c, "load_before": load_before,
-                             "load_after": os.getloadavg()[0], **row})  # fmt: skip
+                             "load_after": os.getloadavg()[0],
+                             "server_cpu_ms": 1000 * cpu_server / max(row["answered"], 1),
+                             "client_cpu_ms": 1000 * cpu_client / max(row["answered"], 1),
+                             **row})  # fmt: skip
                 print(
                     f"{name:12s} c={c:2d} {row['throughput']:7.1f}/s p50 {row['p50_ms']:7.1f} "
                     f"p99 {row['p99_ms']:7.1f} ms (load {load_before:.1f})",

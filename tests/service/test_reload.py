@@ -34,7 +34,9 @@ def test_a_new_save_is_served_without_dropping_requests(saved, tmp_path):
     try:
         for t in threads:
             t.start()
-        time.sleep(0.5)
+        deadline = time.monotonic() + 30
+        while len(runs) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
         first = runs[-1]
         fit_small(path, models=tc.models.Naive())  # save(..., overwrite=True) replaces it
         deadline = time.monotonic() + 30
@@ -61,8 +63,8 @@ def test_a_new_save_is_served_without_dropping_requests(saved, tmp_path):
         while time.monotonic() < deadline and "reload" not in ready["checks"]:
             time.sleep(0.2)
             ready = httpx.get(server.url + "/readyz").json()
-        assert ready["ready"] is True and ready["run"] == runs[-1]
-        assert "categories.json" in ready["checks"]["reload"]
+        assert ready["ready"] is True and ready["run"] == runs[-1], ready
+        assert "categories.json" in ready["checks"]["reload"], ready
     finally:
         stop.set()
         server.stop()

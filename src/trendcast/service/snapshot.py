@@ -43,6 +43,10 @@ STORED_LEVELS = (80, 95)
 #: categories forecast in one call into the engine (others' requests go between calls)
 BATCH = 50
 
+#: categories whose sample paths are kept (by horizon, paths and seed): 1,000 paths of 12
+#: periods are 96 kB, so at most about 50 MB
+PATHS_CACHED = 500
+
 
 @dataclass(frozen=True)
 class RunInfo:
@@ -108,6 +112,7 @@ class Snapshot:
         self._derived_lock = threading.Lock()
         self._cache: OrderedDict[tuple, _Forecast] = OrderedDict()
         self._cache_size = cache_size
+        self._paths: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._derived: dict[tuple, pd.DataFrame] = {}
         #: None until ``warm`` ran, then "ok" or what went wrong
         self.warmed: str | None = None
@@ -293,9 +298,21 @@ class Snapshot:
         seed: int,
         covariates: pd.DataFrame | None = None,
     ) -> dict[Any, np.ndarray]:
-        """Sample paths ``(n_paths, h)`` of ``keys`` (a category's are the same drawn alone)."""
+        """Sample paths ``(n_paths, h)`` of ``keys`` (a category's are the same drawn alone).
+
+        The same seed gives the same paths, so without covariates the last
+        ``PATHS_CACHED`` categories' draws are kept: a plan checked again, or
+        another plan for the same categories, draws nothing."""
         out: dict[Any, np.ndarray] = {}
-        for index, some in self.by_part(keys).items():
+        if covariates is None:
+            with self._data:
+                for key in keys:
+                    hit = self._paths.get((key, h, n_paths, seed))
+                    if hit is not None:
+                        self._paths.move_to_end((key, h, n_paths, seed))
+                        out[key] = hit
+        missing = [k for k in keys if k not in out]
+        for index, some in self.by_part(missing).items():
             fc = self.forecaster(index)
             x_part = None
             if covariates is not None:
@@ -306,6 +323,13 @@ class Snapshot:
                 )
             assert isinstance(drawn, dict)
             out.update(drawn)
+            if covariates is None:
+                with self._data:
+                    for key, paths in drawn.items():
+                        paths.setflags(write=False)  # shared by the requests that reuse it
+                        self._paths[(key, h, n_paths, seed)] = paths
+                    while len(self._paths) > PATHS_CACHED:
+                        self._paths.popitem(last=False)
         return {k: out[k] for k in keys}
 
     def last_dates(self, keys: Sequence[Any]) -> dict[Any, pd.Timestamp]:
