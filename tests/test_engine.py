@@ -189,16 +189,3 @@ def test_a_subset_of_a_loaded_forecaster_rebuilds_only_its_models(sales, tmp_pat
     assert "1 rebuilt" in repr(loaded.models_)
     pd.testing.assert_frame_equal(out, fc.predict(2, ids=["448"]))
 
-
-def test_progress_bars_stay_out_of_logs():
-    """A progress bar is for a terminal: written to a pipe or a file it is noise."""
-    import subprocess
-    import sys
-
-    code = (
-        "import trendcast as tc\n"
-        "s = tc.datasets.load_us_retail(categories=['441', '448'])\n"
-        "tc.TrendForecaster(models=tc.models.Naive(), progress=True).fit(s).predict(2)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "fitting" not in out.stderr and "category/s" not in out.stderr

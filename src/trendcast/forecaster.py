@@ -145,8 +145,7 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
         (default 0.4) and it is also more accurate in every backtest window.
         0 picks the lowest score outright.
     progress : bool
-        Show a progress bar while fitting (only when the output is a terminal:
-        in a log file a progress bar is noise).
+        Show a progress bar while fitting.
     future_covariates : sequence of str, optional
         Columns of the sales frame that are known ahead (calendar events,
         planned prices, promotions). Models that take covariates use them;

@@ -59,7 +59,7 @@ def parallel_map(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(items), desc=desc, unit="category", disable=None)
+        bar = tqdm(total=len(items), desc=desc, unit="category")
     out: list[Any] = []
     if n == 1:
         for batch in batches:
@@ -152,7 +152,7 @@ def _dask_map(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(items), desc=desc, unit="category", disable=None)
+        bar = tqdm(total=len(items), desc=desc, unit="category")
     out: list[Any] = []
     try:
         for batch, future in zip(batches, futures, strict=True):

@@ -468,6 +468,11 @@ class ARIMA(LocalModel):
         self._check_fitted()
         return self._filter(self.y_, self.X_)
 
+    @property
+    def _results(self) -> Any:
+        # the name of the kept results before they were rebuilt on demand
+        return self.results_
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
         state.pop("_results", None)  # held by copies pickled before the final state was kept
