@@ -104,6 +104,13 @@ def _calibration_from_json(node: Any, reader: _Reader, where: str) -> Any:
         }
     except (KeyError, TypeError) as exc:
         raise reader.fail(where, f"the calibration is malformed: {exc}") from exc
+    for key, (_, steps, counts) in pools.items():
+        if not steps or len(steps) != len(counts):
+            raise reader.fail(
+                where,
+                f"the calibration of candidate {key!r} is malformed: {len(steps)} steps of "
+                f"errors for {len(counts)} counts",
+            )
     return Calibration.from_pools(pools, skipped)
 
 
