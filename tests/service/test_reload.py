@@ -52,8 +52,8 @@ def test_a_new_save_is_served_without_dropping_requests(saved, tmp_path):
             assert client.predict(2, ids=["445"])["model"].eq("Naive").all()
             assert client.runs()["id"].tolist() == [runs[-1]]
 
-        # a damaged save (its manifest lists another categories.json): the old one stays
-        # served, readyz names the problem
+        # a damaged save (its manifest lists another categories.json, so the manifest no
+        # longer matches its own SHA-256): the old one stays served, readyz names the problem
         manifest = path / "manifest.json"
         text = manifest.read_text()
         digest = text.split('"categories.json": "')[1][:64]
@@ -64,7 +64,7 @@ def test_a_new_save_is_served_without_dropping_requests(saved, tmp_path):
             time.sleep(0.2)
             ready = httpx.get(server.url + "/readyz").json()
         assert ready["ready"] is True and ready["run"] == runs[-1], ready
-        assert "categories.json" in ready["checks"]["reload"], ready
+        assert "manifest.json does not match its own SHA-256" in ready["checks"]["reload"], ready
     finally:
         stop.set()
         server.stop()
