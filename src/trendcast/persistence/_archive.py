@@ -27,6 +27,7 @@ import struct
 import sys
 import tarfile
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -59,7 +60,10 @@ _SELF_DIGEST = "manifest_sha256"
 _SIZES = "sizes"
 _JSON_SHARE = 4  # a JSON member may be a quarter of the load limit
 _CHUNK = 1 << 16  # bytes read (and inflated) at a time
-_RETRIES = 3  # reads of a directory replaced by a concurrent save while being read
+#: reads of a directory replaced by a concurrent save while being read: each retry
+#: follows a save that completed meanwhile, so readers make progress however many
+#: writers there are; three were too few under eight writers (CI, issue 19)
+_RETRIES = 50
 _MAX_DEPTH = 8  # folders within a directory save (it has one level: arrays/, ...)
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a pipe must not wait for a writer
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -256,7 +260,7 @@ def _store(files: dict[str, bytes], target: Path, kind: str, overwrite: bool) ->
     if target.exists() or target.is_symlink():
         if not overwrite:
             raise _exists(target)
-        if target.is_dir() and not (target / MANIFEST).is_file() and any(target.iterdir()):
+        if _holds_something_else(target):
             raise PersistenceError(
                 f"{target} is a directory that does not hold a saved forecaster; "
                 "refusing to replace it"
@@ -275,6 +279,27 @@ def _store(files: dict[str, bytes], target: Path, kind: str, overwrite: bool) ->
             _move_new(staged, target)
     finally:  # the staged copy, or the save it replaced
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _holds_something_else(target: Path) -> bool:
+    """Whether ``target`` is a non-empty directory without a manifest (never replaced).
+
+    A save moved aside by a concurrent writer meanwhile (where the system has no
+    atomic exchange) holds nothing else: the writer's own move decides.
+    """
+    if not target.is_dir():
+        return False
+    try:
+        before = os.stat(target, follow_symlinks=False)
+        names = os.listdir(target)
+        after = os.stat(target, follow_symlinks=False)
+        if (before.st_dev, before.st_ino) != (after.st_dev, after.st_ino):
+            return False  # replaced while listed (a save being deleted lists half): a save
+        return bool(names) and MANIFEST not in names
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise PersistenceError(f"{target} cannot be written: {exc}") from exc
 
 
 def _exists(target: Path) -> PersistenceError:
@@ -397,6 +422,7 @@ def _read_files(path: Path) -> dict[str, bytes]:
             except PersistenceError:
                 if attempt + 1 == _RETRIES or not source.replaced():
                     raise
+        time.sleep(min(0.001 * 2**attempt, 0.05))  # let the replacing writers finish
     raise AssertionError("unreachable")  # pragma: no cover
 
 
