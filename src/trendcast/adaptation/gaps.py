@@ -355,12 +355,13 @@ def _assemble(
         out[name] = values
     out["distribution"] = "paths" if joint else "intervals"
     mean_all = out["mean"].to_numpy(float)
-    out["shortfall_share"] = np.divide(
-        out["expected_shortfall"].to_numpy(float),
-        mean_all,
-        out=np.zeros_like(mean_all),
-        where=mean_all > 0,
-    )
+    with np.errstate(over="ignore"):  # a mean of 1e-310 against paths: an infinite share
+        out["shortfall_share"] = np.divide(
+            out["expected_shortfall"].to_numpy(float),
+            mean_all,
+            out=np.zeros_like(mean_all),
+            where=mean_all > 0,
+        )
     order = _column_order(out, rule.kind, priced, names)
     out = out.sort_values(["_scen", names.id, names.time], kind="stable")[order]
     if names.supply != "supply":
@@ -394,10 +395,8 @@ def supply_gaps(
     ----------
     forecast : DataFrame
         Output of [`TrendForecaster.predict`][trendcast.TrendForecaster.predict]: ``mean``
-        and at least one ``lo-<l>``/``hi-<l>`` pair, one model per category. The
-        bounds are quantiles of demand and the distribution always has the mean; a
-        mean outside its widest interval (edited without its bounds) moves the
-        distribution to it (docs: "A mean edited without its bounds").
+        and at least one ``lo-<l>``/``hi-<l>`` pair (quantiles of demand), one model
+        per category; see "A mean edited without its bounds" in the docs.
     supply : DataFrame
         Long frame ``id_col, time_col, supply_col`` (plus ``scenario_col`` and a price
         column if used). ``kind="flow"``: the supply of every forecast period of each
@@ -457,14 +456,11 @@ def supply_gaps(
         For a supply frame that does not line up with the forecast (categories
         not forecast, missing periods, another frequency or anchor, no stock at
         the origin), bad values, paths of another shape, ``window`` without
-        ``paths``, or interval bounds that cannot be quantiles (missing or
-        infinite, ``lo`` above ``hi``, intervals not nested), naming the rows;
-        also ``persistence`` below 1.
+        ``paths``, ``persistence`` below 1, or bounds that cannot be quantiles
+        (missing, ``lo`` above ``hi``, not nested), naming the rows.
     ParameterError
-        For ``kind`` other than "flow" or "stock", ``threshold`` outside
-        (0.5, 1), ``window`` that is not a whole number of 1 or more,
-        ``min_cover``/``max_cover`` below 0 or not numbers, or a ``unit_price``
-        that is not a price of zero or more.
+        For ``kind``, ``threshold`` (in (0.5, 1)), ``window``, ``min_cover``,
+        ``max_cover``, ``unit_price`` or ``freq`` of the wrong type or range.
 
     Warns
     -----
