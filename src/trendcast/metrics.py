@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from trendcast._validation import fail, whole_number
+from trendcast._validation import count, fail, format_rows, verb, whole_number
 from trendcast.models.base import check_levels
 
 __all__ = [
@@ -41,7 +41,25 @@ __all__ = [
 ]
 
 
-def _check(df: pd.DataFrame, cols: Sequence[str]) -> None:
+def _check(
+    df: pd.DataFrame,
+    cols: Sequence[str],
+    *,
+    values: Sequence[str] = (),
+    dates: Sequence[str] = (),
+) -> pd.DataFrame:
+    """A copy of ``df`` with ``values`` as floats and ``dates`` as datetimes, or a clear error.
+
+    Missing columns, a column named twice, values that are not real numbers
+    (text, complex, True/False) and unreadable dates are refused, naming the
+    column and rows. Missing values (NaN) stay: their scores are NaN.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise fail(
+            "the frame to score is not a DataFrame",
+            found=type(df).__name__,
+            fix="pass the output of cross_validation (which has the actuals)",
+        )
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise fail(
@@ -51,12 +69,66 @@ def _check(df: pd.DataFrame, cols: Sequence[str]) -> None:
             fix="pass the output of cross_validation (which has the actuals), or name the "
             "columns with id_col=, target_col=, pred_col=",
         )
+    out = df.reset_index(drop=True)
+    for col in dict.fromkeys(cols):
+        if isinstance(out[col], pd.DataFrame):
+            raise fail("the column name appears more than once", column=col, fix="rename one")
+    out = out.copy()
+    for col in values:
+        out[col] = _numbers(out, col, cols[0])
+    for col in dates:
+        numbers = [isinstance(v, int | float | np.number) for v in out[col].dropna()]
+        if (
+            pd.api.types.is_bool_dtype(out[col])
+            or pd.api.types.is_numeric_dtype(out[col])
+            or any(numbers)
+        ):
+            raise fail(
+                "the dates are numbers",
+                column=col,
+                expected="dates (datetime64, or text like '2024-01-01')",
+                fix="pass the sales frame read by tc.read_sales",
+            )
+        try:
+            out[col] = pd.to_datetime(out[col])
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise fail(
+                f"the dates cannot be read ({exc})", column=col, fix="use ISO dates"
+            ) from exc
+    return out
+
+
+def _numbers(df: pd.DataFrame, col: str, id_col: str) -> np.ndarray:
+    """The values of ``col`` as floats; text, complex and booleans are an error naming the rows."""
+    column = df[col]
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_complex_dtype(column):
+        bad = np.arange(len(column))
+    elif pd.api.types.is_numeric_dtype(column):
+        return column.to_numpy(dtype=float)
+    else:
+        real = [
+            v is None or (isinstance(v, int | float | np.integer | np.floating)
+                          and not isinstance(v, bool | np.bool_))
+            for v in column
+        ]  # fmt: skip
+        bad = np.flatnonzero(~np.asarray(real, dtype=bool))
+        if not bad.size:
+            return pd.to_numeric(column).to_numpy(dtype=float)
+    raise fail(
+        f"{count(len(bad), 'value')} {verb(len(bad), 'is not a number', 'are not numbers')}",
+        column=col,
+        expected="real numbers (NaN where missing)",
+        found=format_rows(df, bad, [id_col, col]),
+        fix="convert the column to numbers (pd.to_numeric) before scoring",
+    )
 
 
 def _per_id(
     df: pd.DataFrame, id_col: str, name: str, func: Callable[[pd.DataFrame], float]
 ) -> pd.DataFrame:
-    values = {key: func(g) for key, g in df.groupby(id_col, sort=True)}
+    # infinite values give NaN or infinite scores, not warnings
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        values = {key: func(g) for key, g in df.groupby(id_col, sort=True)}
     return pd.DataFrame({id_col: list(values), name: list(values.values())})
 
 
@@ -64,7 +136,7 @@ def mae(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
 ) -> pd.DataFrame:
     """Mean absolute error per category."""
-    _check(df, [id_col, target_col, pred_col])
+    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col])
     return _per_id(df, id_col, "mae", lambda g: float(np.mean(np.abs(g[target_col] - g[pred_col]))))
 
 
@@ -72,7 +144,7 @@ def rmse(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
 ) -> pd.DataFrame:
     """Root mean squared error per category."""
-    _check(df, [id_col, target_col, pred_col])
+    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col])
     return _per_id(
         df, id_col, "rmse", lambda g: float(np.sqrt(np.mean((g[target_col] - g[pred_col]) ** 2)))
     )
@@ -86,7 +158,7 @@ def smape(
     ``200 * |y - f| / (|y| + |f|)``, averaged; a period where both are zero
     counts as zero error.
     """
-    _check(df, [id_col, target_col, pred_col])
+    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col])
 
     def one(g: pd.DataFrame) -> float:
         y, f = g[target_col].to_numpy(float), g[pred_col].to_numpy(float)
@@ -101,7 +173,7 @@ def wape(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
 ) -> pd.DataFrame:
     """Weighted absolute percentage error: sum |y - f| / sum |y| per category."""
-    _check(df, [id_col, target_col, pred_col])
+    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col])
 
     def one(g: pd.DataFrame) -> float:
         total = float(np.sum(np.abs(g[target_col])))
@@ -121,9 +193,12 @@ def _scaled(
     pred_col: str,
     squared: bool,
 ) -> pd.DataFrame:
-    _check(df, [id_col, target_col, pred_col])
-    _check(train_df, [id_col, time_col, target_col])
     whole_number("season_length", season_length)
+    cut = ["cutoff"] if "cutoff" in getattr(df, "columns", ()) else []
+    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col], dates=cut)
+    train_df = _check(
+        train_df, [id_col, time_col, target_col], values=[target_col], dates=[time_col]
+    )
     train = {k: g.sort_values(time_col) for k, g in train_df.groupby(id_col, sort=False)}
     name = "rmsse" if squared else "mase"
 
@@ -208,8 +283,9 @@ def pinball_loss(
     ``lo-<level>`` is the ``(1 - level/100)/2`` quantile and ``hi-<level>`` the
     ``(1 + level/100)/2`` quantile.
     """
+    whole_number("level", level, low=1, high=99)
     lo, hi = f"lo-{level}", f"hi-{level}"
-    _check(df, [id_col, target_col, lo, hi])
+    df = _check(df, [id_col, target_col, lo, hi], values=[target_col, lo, hi])
     q_lo, q_hi = (1 - level / 100) / 2, (1 + level / 100) / 2
 
     def loss(y: np.ndarray, f: np.ndarray, q: float) -> np.ndarray:
@@ -231,8 +307,9 @@ def coverage(
     df: pd.DataFrame, level: int, *, id_col: str = "unique_id", target_col: str = "y"
 ) -> pd.DataFrame:
     """Share of actual values inside the ``level`` interval, per category."""
+    whole_number("level", level, low=1, high=99)
     lo, hi = f"lo-{level}", f"hi-{level}"
-    _check(df, [id_col, target_col, lo, hi])
+    df = _check(df, [id_col, target_col, lo, hi], values=[target_col, lo, hi])
     return _per_id(
         df,
         id_col,
