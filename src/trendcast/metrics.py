@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -90,7 +91,9 @@ def _check(
                 fix="pass the sales frame read by tc.read_sales",
             )
         try:
-            out[col] = pd.to_datetime(out[col])
+            with warnings.catch_warnings():  # dates in several formats: read one by one
+                warnings.simplefilter("ignore", UserWarning)
+                out[col] = pd.to_datetime(out[col])
         except (TypeError, ValueError, OverflowError) as exc:
             raise fail(
                 f"the dates cannot be read ({exc})", column=col, fix="use ISO dates"

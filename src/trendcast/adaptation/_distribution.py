@@ -284,7 +284,7 @@ def require_levels(forecast: pd.DataFrame) -> list[int]:
 
 
 def _boxcox(v: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log = np.log(v)
         power = (np.power(v, lam) - 1.0) / np.where(lam == 0, 1.0, lam)
     return np.where(lam == 0, log, power)

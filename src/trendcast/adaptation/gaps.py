@@ -125,6 +125,9 @@ def _stock(
     # demand of the period that stock and receipts to date cannot serve once earlier
     # demand is served: (C_t - A_t)+ - (C_{t-1} - A_t)+ = min(D_t, (C_t - A_t)+)
     unserved = np.maximum(gap, 0.0) - np.maximum(before - available[None, :], 0.0)
+    # never below zero: a return (demand < 0) leaves nothing unserved, and the difference
+    # of two large sums can round below zero
+    unserved = np.maximum(unserved, 0.0)
     pw = np.full(h, np.nan)
     if joint:
         for t, end in zip(*_window_bounds(h, window), strict=True):
