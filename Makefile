@@ -12,11 +12,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# the demo uses a regular (non-editable) install, as a user would; that replaces the
+# the demo uses a regular (non-editable) install, as a user would, with the nightly job's
+# extra (so `trendcast init` then `trendcast run trendcast.toml` work); that replaces the
 # editable one of the dev tools, so the next `make test` installs it again (else the
 # tests would run against this copy, not the source being edited)
 demo: $(BIN)/python
-	$(PIP) install --quiet .
+	$(PIP) install --quiet ".[job]"
 	rm -f $(VENV)/.dev-installed
 	$(BIN)/trendcast demo --out trendcast-output
 

@@ -145,3 +145,47 @@ def test_fallback_warning_points_at_the_callers_line():
         fc.fit(df)
     fallbacks = [w for w in caught if issubclass(w.category, tc.FallbackWarning)]
     assert fallbacks and all(w.filename == __file__ for w in fallbacks)
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"backtest_windows": 0}, "backtest_windows"),
+        ({"backtest_windows": -2}, "backtest_windows"),
+        ({"backtest_horizon": 0}, "backtest_horizon"),
+        ({"backtest_horizon": 2.5}, "backtest_horizon"),
+    ],
+)
+def test_backtest_settings_are_checked(sales, params, name):
+    # backtest_windows=0 was an IndexError, a negative one skipped the backtest silently,
+    # backtest_horizon=0 scored every candidate inf
+    with pytest.raises(tc.ParameterError, match=name):
+        tc.TrendForecaster(models=[tc.models.Naive(), tc.models.SeasonalNaive()], **params).fit(
+            sales
+        )
+
+
+def test_predict_and_sample_paths_for_a_subset_of_categories(sales):
+    fc = tc.TrendForecaster(models=tc.models.ETS()).fit(sales)
+    every = fc.predict(3)
+    some = fc.predict(3, ids=["448", "441"])
+    # fit order, and the same numbers as in the full forecast
+    assert list(some["unique_id"].unique()) == ["441", "448"]
+    pd.testing.assert_frame_equal(
+        some, every[every["unique_id"].isin(["441", "448"])].reset_index(drop=True)
+    )
+    assert fc.predict(3, ids="445")["unique_id"].unique().tolist() == ["445"]
+    alone = fc.sample_paths(3, n_paths=50, random_state=1, ids=["452"], output="arrays")
+    together = fc.sample_paths(3, n_paths=50, random_state=1, output="arrays")
+    np.testing.assert_array_equal(alone["452"], together["452"])
+    with pytest.raises(tc.ParameterError, match=r"ids: 2 categories not fitted: 'NOPE', 'x'"):
+        fc.predict(3, ids=["441", "NOPE", "x"])
+
+
+def test_a_subset_of_a_loaded_forecaster_rebuilds_only_its_models(sales, tmp_path):
+    fc = tc.TrendForecaster(models=tc.models.ETS()).fit(sales)
+    loaded = tc.load(fc.save(tmp_path / "fc"))
+    out = loaded.predict(2, ids=["448"])
+    assert "1 rebuilt" in repr(loaded.models_)
+    pd.testing.assert_frame_equal(out, fc.predict(2, ids=["448"]))
+

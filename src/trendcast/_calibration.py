@@ -32,15 +32,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from trendcast.backtest import REFERENCE_LEVEL
+from trendcast.models._shared import REFERENCE_LEVEL, REFERENCE_Z
 from trendcast.models.base import ModelForecast
 
 __all__ = ["Calibration", "REPORT_LEVELS"]
 
 #: levels shown in ``calibration_report_``
 REPORT_LEVELS = (80, 95)
-
-_Z_REF = float(norm.ppf(0.5 + REFERENCE_LEVEL / 200.0))
 
 
 def _z(level: float) -> float:
@@ -162,8 +160,8 @@ class Calibration:
         if key not in self.pools:
             return fc
         h = fc.mean.size
-        sd_low = (fc.mean - fc.lower[REFERENCE_LEVEL]) / _Z_REF
-        sd_high = (fc.upper[REFERENCE_LEVEL] - fc.mean) / _Z_REF
+        sd_low = (fc.mean - fc.lower[REFERENCE_LEVEL]) / REFERENCE_Z
+        sd_high = (fc.upper[REFERENCE_LEVEL] - fc.mean) / REFERENCE_Z
         out = ModelForecast(mean=fc.mean.copy())
         for lv in levels:
             half = self.factor(key, lv, h) * _z(lv)
@@ -181,8 +179,8 @@ class Calibration:
         if key not in self.pools:
             return paths
         pool = self.pools[key]
-        sd_low = (fc.mean - fc.lower[REFERENCE_LEVEL]) / _Z_REF
-        sd_high = (fc.upper[REFERENCE_LEVEL] - fc.mean) / _Z_REF
+        sd_low = (fc.mean - fc.lower[REFERENCE_LEVEL]) / REFERENCE_Z
+        sd_high = (fc.upper[REFERENCE_LEVEL] - fc.mean) / REFERENCE_Z
         dev = paths - fc.mean
         sd = np.where(dev >= 0, sd_high, sd_low)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from trendcast.exceptions import ParameterError
+
 _WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
@@ -34,7 +36,7 @@ def kind_of(freq: str) -> str:
         return "M"
     if code in {"D", "1D"}:
         return "D"
-    raise ValueError(f"unsupported frequency {freq!r}; use one of {SUPPORTED}")
+    raise ParameterError(f"unsupported frequency {freq!r}; use one of {SUPPORTED}")
 
 
 def season_length_of(freq: str) -> int:
@@ -45,8 +47,9 @@ def season_length_of(freq: str) -> int:
 def normalize_freq(freq: str) -> str:
     """Turn a user alias into the canonical alias trendcast uses.
 
-    Raises ``ValueError`` (wrapped by callers) for an unknown or unsupported
-    alias, or a value that is not text.
+    Raises ``ParameterError`` (a ``ValueError``, wrapped by callers) for an unknown
+    or unsupported alias, or a value that is not text; pandas raises
+    ``ValueError`` for one it cannot read.
     """
     if not isinstance(freq, str):
         raise ValueError(f"a frequency is a text alias such as 'MS', not {type(freq).__name__}")
@@ -54,7 +57,7 @@ def normalize_freq(freq: str) -> str:
     name = offset.freqstr
     # pandas may render 'W' as 'W-SUN', 'Q' as 'QE-DEC', 'M' as 'ME'.
     if getattr(offset, "n", 1) != 1:
-        raise ValueError(f"multiples of a period ({freq!r}) are not supported")
+        raise ParameterError(f"multiples of a period ({freq!r}) are not supported")
     kind_of(name)
     return name
 

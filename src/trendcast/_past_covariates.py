@@ -37,7 +37,8 @@ import pandas as pd
 from scipy.stats import norm
 from sklearn.base import clone
 
-from trendcast.exceptions import ModelFitError
+from trendcast.exceptions import ModelFitError, ParameterError
+from trendcast.models._shared import FIT_ERRORS
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.combination import Combination
 from trendcast.models.ets import ETS
@@ -45,8 +46,6 @@ from trendcast.models.naive import Naive, SeasonalNaive
 from trendcast.models.theta import Theta
 
 __all__: list[str] = []
-
-_ERRORS = (ModelFitError, ValueError, ArithmeticError, np.linalg.LinAlgError)
 
 
 class _PastCovariates(LocalModel):
@@ -190,11 +189,15 @@ class _PastCovariates(LocalModel):
         if nf == 0:
             return None
         if X_future is None:
-            raise ValueError(f"{self.name} needs {nf} future-known covariate(s); pass X_future")
+            raise ParameterError(
+                f"{self.name} needs {nf} future-known covariate(s); pass X_future"
+            )
         arr = self._check_X(X_future, h, "X_future")
         assert arr is not None
         if arr.shape[1] < nf:
-            raise ValueError(f"X_future has {arr.shape[1]} column(s); at least {nf} are needed")
+            raise ParameterError(
+                f"X_future has {arr.shape[1]} column(s); at least {nf} are needed"
+            )
         return arr[:, :nf]
 
     # -- forecasts -----------------------------------------------------------------------
@@ -244,13 +247,13 @@ class _PastCovariates(LocalModel):
                 if model.n_obs_ < n:
                     model.update(s[model.n_obs_ :])
                 return model
-            except _ERRORS:
+            except FIT_ERRORS:
                 pass
         m = self.season_length or 1
         for proto in (ETS(season_length=m), SeasonalNaive(season_length=m), Naive()):
             try:
                 model = proto.fit(s)
-            except _ERRORS:
+            except FIT_ERRORS:
                 continue
             self._search_fits[i] = [model]
             return model

@@ -18,17 +18,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import norm
 from sklearn.base import clone
 
-from trendcast.exceptions import ModelFitError
+from trendcast.models._shared import (
+    FIT_ERRORS,
+    REFERENCE_LEVEL,
+    REFERENCE_Z,
+    check_season_length,
+    mase_scale,
+    noise_scale,
+)
 from trendcast.models.base import LocalModel, ModelForecast
 from trendcast.models.combination import Combination
 
+# REFERENCE_LEVEL and mase_scale are defined with the models (models._shared) and
+# re-exported here, where the forecaster and users have always imported them.
 __all__ = ["REFERENCE_LEVEL", "BacktestScore", "cutoffs", "mase_scale", "score_models"]
-
-#: the interval level whose width sets the scale of the normalised errors
-REFERENCE_LEVEL = 80
 
 
 @dataclass(frozen=True)
@@ -68,14 +73,6 @@ def cutoffs(n: int, h: int, n_windows: int, step_size: int | None = None) -> lis
     return [c for c in points if c >= 1]
 
 
-def mase_scale(y: np.ndarray, season_length: int) -> float:
-    """In-sample mean absolute error of the seasonal naive (naive if too short)."""
-    m = season_length if y.size > season_length else 1
-    if y.size <= m:
-        return float("nan")
-    return float(np.mean(np.abs(y[m:] - y[:-m])))
-
-
 def score_models(
     y: np.ndarray,
     models: Sequence[LocalModel],
@@ -105,14 +102,13 @@ def score_models(
     >>> round(score.mase, 2)
     3.5
     """
+    check_season_length(season_length)
     points = cutoffs(y.size, h, n_windows)
     if not points:
         return [
             BacktestScore(m.family, float("inf"), "series too short to backtest") for m in models
         ]
-    scale = mase_scale(y[: points[0]], season_length)
-    if not np.isfinite(scale) or scale <= 0:
-        scale = float(np.mean(np.abs(y[: points[0]]))) or 1.0
+    scale = noise_scale(y[: points[0]], season_length)
     # Forecasts of every window for every model that runs on its own; a
     # combination reuses the forecasts of its members that are in the list
     # and runs the others once, on their own, beside them.
@@ -174,7 +170,7 @@ def _normalised_errors(
     y: np.ndarray, points: list[int], windows: list[ModelForecast]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Steps and errors over the implied standard deviation, all windows together."""
-    z = float(norm.ppf(0.5 + REFERENCE_LEVEL / 200.0))
+    z = REFERENCE_Z
     steps, out = [], []
     for c, f in zip(points, windows, strict=True):
         actual = y[c:]
@@ -216,7 +212,7 @@ def _run_windows(
             horizon = y.size - c if levels else h
             future = None if X is None else X[c : c + horizon]
             windows.append(model.predict(horizon, future, level=levels))
-    except (ModelFitError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+    except FIT_ERRORS as exc:
         return model.name, None, str(exc), None
     return model.name, windows, "", model
 

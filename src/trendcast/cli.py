@@ -23,6 +23,8 @@ from typer.core import TyperGroup
 from trendcast._engine.spec import MAX_HORIZON
 from trendcast._version import __version__
 from trendcast.exceptions import TrendcastError
+from trendcast.job.cli import app as job_app
+from trendcast.service.command import serve
 
 try:  # typer vendors click from 0.2x on; before, click's own errors
     from typer import TyperException as _ClickError
@@ -91,6 +93,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Forecast demand per category and flag where supply lags it.",
 )
+# the nightly job: init, check, run, runs, show, export, accuracy
+app.add_typer(job_app)
 
 
 @app.callback()
@@ -135,6 +139,8 @@ def _check_out_folder(path: Path, option: str) -> None:
         raise typer.BadParameter(f"{folder} is a file, not a folder", param_hint=option)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise typer.BadParameter(f"{path} cannot be written (no permission)", param_hint=option)
+# the HTTP service (imports FastAPI only when it runs)
+app.command()(serve)
 
 
 @app.command()

@@ -23,9 +23,11 @@ import trendcast._frequency as freqs
 from trendcast._engine.calibrate import (
     calibrate,
     calibrate_windows,
+    calibrated_paths,
     with_reference,
 )
 from trendcast._engine.fitting import (
+    category_seeds,
     cv_one_item,
     fit_category,
     predict_series,
@@ -34,9 +36,14 @@ from trendcast._engine.fitting import (
     search_helps,
     update_series,
 )
-from trendcast._engine.frames import concat, cv_frame, forecast_columns, paths_frame
+from trendcast._engine.frames import (
+    as_output,
+    concat,
+    cv_frame,
+    forecast_columns,
+    paths_frame,
+)
 from trendcast._engine.inputs import (
-    Series,
     check_covariates,
     check_cv_lengths,
     check_future_dates,
@@ -46,25 +53,32 @@ from trendcast._engine.inputs import (
     future_covariates,
     split_series,
 )
-from trendcast._engine.parallel import parallel_map
-from trendcast._engine.plan import Plan, build_plan, window_plans
+from trendcast._engine.legacy import OldLayoutHooks
+from trendcast._engine.parallel import check_backend, parallel_map
+from trendcast._engine.plan import build_plan, window_plans
 from trendcast._engine.records import (
     add_categories,
     apply_updates,
     attach_pools,
+    fit_items,
     new_state,
     plan_of,
     record_refit,
     setup_search,
     split_update,
 )
-from trendcast._engine.spec import Spec, check_columns, check_horizon_size, resolve_spec
+from trendcast._engine.spec import (
+    Spec,
+    check_columns,
+    check_horizon_size,
+    check_output,
+    check_positive,
+    resolve_spec,
+)
 from trendcast._engine.state import FittedAttributes, calibration_plan
 from trendcast._validation import count, describe_source, fail, format_items, verb
-from trendcast._warnings import warn
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import (
-    FallbackWarning,
     ParameterError,
     PersistenceError,
 )
@@ -80,24 +94,7 @@ logger = logging.getLogger(__name__)
 # names the test-suite written against the old single-module layout imports
 _rank, _search_helps = rank, search_helps
 
-#: private names of the old layout, read through the state (kept for code written against it)
-_LEGACY_STATE = {
-    "_plan_": "plan",
-    "_fits": "fits",
-    "_y": "y",
-    "_X": "X",
-    "_calibration_": "calibration",
-}
-
-
-def _positive(name: str, value: Any, what: str = "") -> int:
-    """``value`` as a positive int, or a ParameterError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ParameterError(f"{what}{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-class TrendForecaster(FittedAttributes, BaseEstimator):
+class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
     """Forecast demand for every category of a long sales frame.
 
     Parameters
@@ -187,6 +184,13 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         scores a backtest MASE lower than the best candidate without search
         by more than this fraction (and, as any candidate, beats the first
         candidate by more than ``selection_margin``).
+    backend : {None, "loky", "dask"} or str, optional
+        Where the per-category work runs: ``None``/``"loky"`` in ``n_jobs``
+        processes on this machine; ``"dask"`` on the current
+        ``dask.distributed`` Client's cluster; a scheduler address
+        (``"tcp://scheduler:8786"``) on that cluster. Batches of categories
+        are the tasks; the output is the same row for row (see "Running on a
+        cluster" in the docs).
 
     Attributes
     ----------
@@ -256,6 +260,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         past_covariates: Mapping[str, int] | None = None,
         beyond_lag: str = "refuse",
         search_margin: float = 0.1,
+        backend: str | None = None,
     ) -> None:
         self.models = models
         self.freq = freq
@@ -277,15 +282,9 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         self.past_covariates = past_covariates
         self.beyond_lag = beyond_lag
         self.search_margin = search_margin
+        self.backend = backend
 
     # ------------------------------------------------------------------ the fitted state
-    def __getattr__(self, name: str) -> Any:
-        field = _LEGACY_STATE.get(name)
-        state = self.__dict__.get("state_")
-        if field is None or state is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return getattr(state, field)
-
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:
         given = super().__repr__(N_CHAR_MAX)
         state = self.__dict__.get("state_")
@@ -307,6 +306,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
     ) -> tuple[pd.DataFrame, Spec, set[Any], str | None]:
         """Validate ``df``, resolve the settings (unless given) and check the covariates."""
         check_columns(self.get_params(deep=False))
+        check_backend(self.backend)
         validated = validate_sales(
             df,
             id_col=self.id_col,
@@ -325,16 +325,14 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
 
     def _map(self, func: Any, items: list[Any], *args: Any, desc: str) -> list[Any]:
         return parallel_map(
-            func, items, *args, n_jobs=self.n_jobs, progress=self.progress, desc=desc
+            func,
+            items,
+            *args,
+            n_jobs=self.n_jobs,
+            progress=self.progress,
+            desc=desc,
+            backend=self.backend,
         )
-
-    def _fit_items(self, plan: Plan, search: Any, spec: Spec, series: list[Series]) -> list:
-        """The arguments of ``fit_category`` for each category."""
-        items = []
-        for key, y, dates, X in series:
-            key_plan, positions = plan_of(plan, search, key)
-            items.append((y, key_plan, X, pd.Timestamp(dates[0]), positions, spec.search_margin))
-        return items
 
     # ------------------------------------------------------------------ public API
     def fit(self, df: pd.DataFrame | str | os.PathLike[str]) -> TrendForecaster:
@@ -364,7 +362,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         series = split_series(data, spec, without)
         search = setup_search(spec, plan, self.models, series, without)
         plan, search = attach_pools(plan, search, [y for _, y, _, _ in series])
-        fits = self._map(fit_category, self._fit_items(plan, search, spec, series), desc="fitting")
+        fits = self._map(fit_category, fit_items(plan, search, spec, series), desc="fitting")
         self.state_ = new_state(spec, plan, search, series, fits)
         return self
 
@@ -373,8 +371,10 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         h: int,
         level: Sequence[int] = (80, 95),
         X_df: pd.DataFrame | None = None,
+        ids: Sequence[Any] | None = None,
+        output: str = "frame",
     ) -> pd.DataFrame:
-        """Forecast ``h`` periods for every fitted category.
+        """Forecast ``h`` periods for every fitted category (or those in ``ids``).
 
         Parameters
         ----------
@@ -387,6 +387,14 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             columns plus one column per covariate, a row for every category
             and each of the ``h`` periods after its last date. Required when
             ``future_covariates`` was set.
+        ids : sequence, optional
+            Forecast only these categories (only their models are used, so a
+            loaded forecaster rebuilds nothing else). Default: all.
+        output : {"frame", "nixtla"}
+            ``"nixtla"``: statsforecast's layout, which utilsforecast's
+            ``evaluate`` and ``plot_series`` take as is: no ``model`` column,
+            ``TrendForecaster``, ``TrendForecaster-lo-80``... instead of
+            ``mean``, ``lo-80``...
 
         Returns
         -------
@@ -406,11 +414,12 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         """
         state = self._fitted()
         h = check_horizon_size(h)
+        check_output(output)
         try:
             levels = check_levels(level)
         except ValueError as exc:
             raise ParameterError(f"level={level!r}: {exc}") from exc
-        spec, keys, search_keys = state.spec, state.keys, state.search_keys()
+        spec, keys, search_keys = state.spec, state.select(ids), state.search_keys()
         check_horizon(spec, h, "predict:", bool(search_keys))
         check_future_dates(spec, state.last_dates, h)
         future = future_covariates(spec, X_df, state.last_dates, keys, h, search_keys)
@@ -427,7 +436,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             fc = calibrate(state.calibration, fit.candidate, fc, levels)
             dates = freqs.future_dates(state.last_dates[key], h, spec.freq)
             frames.append(forecast_columns(spec, key, dates, fit.used, fc, levels))
-        return concat(spec, frames, levels)
+        return as_output(concat(spec, frames, levels), output)
 
     def update(self, df: pd.DataFrame | str | os.PathLike[str]) -> TrendForecaster:
         """Absorb new observations without re-estimating or re-selecting models.
@@ -484,7 +493,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         if fresh:
             if state.search is not None:
                 state.search = state.search.with_keys(fresh_keys - without)
-            items = self._fit_items(state.plan, state.search, spec, fresh)
+            items = fit_items(state.plan, state.search, spec, fresh)
             add_categories(state, fresh, self._map(fit_category, items, desc="fitting new"))
         return self
 
@@ -566,6 +575,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         n_windows: int = 3,
         step_size: int | None = None,
         level: Sequence[int] = (80, 95),
+        output: str = "frame",
     ) -> pd.DataFrame:
         """Rolling-origin evaluation of the whole strategy (selection included).
 
@@ -584,6 +594,9 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             Periods between cutoffs; default ``h``.
         level : sequence of int
             Interval levels in percent.
+        output : {"frame", "nixtla"}
+            As for [`predict`][trendcast.TrendForecaster.predict]: ``"nixtla"``
+            is the layout utilsforecast's ``evaluate`` takes as is.
 
         Returns
         -------
@@ -602,10 +615,11 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             For malformed data, or windows longer than every series.
         """
         h = check_horizon_size(h)
+        check_output(output)
         if not isinstance(n_windows, int | np.integer) or n_windows < 1:
             raise ParameterError(f"n_windows must be a positive integer, got {n_windows!r}")
         if step_size is not None:
-            step_size = _positive("step_size", step_size)
+            step_size = check_positive("step_size", step_size)
         levels = check_levels(level)
         data, spec, without, _ = self._prepare(df)
         plan = build_plan(self.get_params(deep=False), spec)
@@ -630,7 +644,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         cal_plan = calibration_plan(plan, search)
         results = calibrate_windows(results, series, h, n_windows, step_size, cal_plan, levels)
         out, self.cv_report_ = cv_frame(spec, series, results, h, n_windows, levels)
-        return out
+        return as_output(out, output)
 
     def sample_paths(
         self,
@@ -639,6 +653,7 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         random_state: int | None = None,
         output: str = "frame",
         X_df: pd.DataFrame | None = None,
+        ids: Sequence[Any] | None = None,
     ) -> pd.DataFrame | dict[Any, np.ndarray]:
         """Draw joint sample paths of the next ``h`` periods for every category.
 
@@ -670,6 +685,9 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
             covariates then draw their own paths given them. Past covariates
             need nothing here (beyond their lag, with ``beyond_lag="forecast"``,
             each path follows its own path of the covariate).
+        ids : sequence, optional
+            Draw paths for these categories only; a category's paths are the
+            same whether it is drawn alone or with the others. Default: all.
 
         Returns
         -------
@@ -695,49 +713,22 @@ class TrendForecaster(FittedAttributes, BaseEstimator):
         """
         state = self._fitted()
         h = check_horizon_size(h)
-        n_paths = _positive("n_paths", n_paths)
+        n_paths = check_positive("n_paths", n_paths)
         if output not in ("frame", "arrays"):
             raise ParameterError(f"output={output!r} is not understood; pass 'frame' or 'arrays'")
-        spec, keys, search_keys = state.spec, state.keys, state.search_keys()
+        spec, keys, search_keys = state.spec, state.select(ids), state.search_keys()
         check_horizon(spec, h, "sample_paths:", bool(search_keys))
         check_path_count(len(keys), n_paths, h)
         check_future_dates(spec, state.last_dates, h)
         future = future_covariates(spec, X_df, state.last_dates, keys, h, search_keys)
-        try:
-            seeds = np.random.SeedSequence(random_state).spawn(len(keys))
-        except (TypeError, ValueError) as exc:
-            raise ParameterError(
-                f"random_state must be None or a whole number of 0 or more, got {random_state!r}"
-            ) from exc
+        seeds = category_seeds(state.keys, random_state)
         models = state.models
-        items = [
-            (models[k], state.y[k], s, future.get(k)) for k, s in zip(keys, seeds, strict=True)
-        ]
+        items = [(models[k], state.y[k], seeds[k], future.get(k)) for k in keys]
         results = self._map(sample_series, items, h, n_paths, desc="sampling")
-        calibration = state.calibration
-        arrays: dict[Any, np.ndarray] = {}
-        for key, (_model, paths, fc, reason) in zip(keys, results, strict=True):
-            if reason:
-                warn(f"category {key!r}: {reason}", FallbackWarning, logger)
-            key_model = None if reason else state.fits[key].candidate  # Naive's paths: none
-            if calibration is not None and key_model is not None and calibration.covers(key_model):
-                paths = calibration.adjust_paths(key_model, paths, fc)
-            arrays[key] = paths if spec.allow_negative else np.maximum(paths, 0.0)
+        arrays = calibrated_paths(state, keys, results)
         if output == "arrays":
             return arrays
         return paths_frame(spec, arrays, state.last_dates, h)
-
-    # ------------------------------------------------ hooks of the old layout, for its tests
-    def _plan(self, freq: str) -> Plan:
-        return build_plan(self.get_params(deep=False), self._spec(freq))
-
-    def _window_plans(
-        self, series: list, h: int, n_windows: int, step_size: int | None
-    ) -> list[list[Any]]:
-        state = self.__dict__.get("state_")
-        plan = self.__dict__.get("_plan_") or self._fitted().plan
-        search = None if state is None or state.search is None else state.search.plan
-        return window_plans([plan, search], [s[1] for s in series], h, n_windows, step_size)
 
 
 def load(

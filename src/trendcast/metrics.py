@@ -8,6 +8,10 @@ and returns one row per category. Scaled metrics (MASE, RMSSE) also take the tra
 the frame has a ``cutoff`` column, each window is scaled by the training data
 up to its cutoff.
 
+The functions work on the whole frame at once (the rows grouped by category
+with NumPy, no loop over categories): 20,000 categories take a fraction of a
+second (``benchmarks/metrics_speed.py``).
+
 Examples
 --------
 >>> import pandas as pd
@@ -20,8 +24,10 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -42,6 +48,20 @@ __all__ = [
 ]
 
 
+F = TypeVar("F", bound=Callable[..., pd.DataFrame])
+
+
+def _quietly(func: F) -> F:
+    """Infinite values give NaN or infinite scores, not numpy's RuntimeWarnings."""
+
+    @functools.wraps(func)
+    def scored(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            return func(*args, **kwargs)
+
+    return scored  # type: ignore[return-value]
+
+
 def _check(
     df: pd.DataFrame,
     cols: Sequence[str],
@@ -49,11 +69,12 @@ def _check(
     values: Sequence[str] = (),
     dates: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """A copy of ``df`` with ``values`` as floats and ``dates`` as datetimes, or a clear error.
+    """``df`` with ``values`` as floats and ``dates`` as datetimes, or a clear error.
 
     Missing columns, a column named twice, values that are not real numbers
-    (text, complex, True/False) and unreadable dates are refused, naming the
-    column and rows. Missing values (NaN) stay: their scores are NaN.
+    (text, complex, True/False), numbers as dates and unreadable dates are
+    refused, naming the column and rows. Missing values (NaN) stay: their
+    scores are NaN.
     """
     if not isinstance(df, pd.DataFrame):
         raise fail(
@@ -70,44 +91,26 @@ def _check(
             fix="pass the output of cross_validation (which has the actuals), or name the "
             "columns with id_col=, target_col=, pred_col=",
         )
-    out = df.reset_index(drop=True)
     for col in dict.fromkeys(cols):
-        if isinstance(out[col], pd.DataFrame):
+        if isinstance(df[col], pd.DataFrame):
             raise fail("the column name appears more than once", column=col, fix="rename one")
-    out = out.copy()
+    if not values and not dates:
+        return df
+    out = df.copy()
     for col in values:
-        out[col] = _numbers(out, col, cols[0])
+        out[col] = _real_values(out, col, cols[0])
     for col in dates:
-        numbers = [isinstance(v, int | float | np.number) for v in out[col].dropna()]
-        if (
-            pd.api.types.is_bool_dtype(out[col])
-            or pd.api.types.is_numeric_dtype(out[col])
-            or any(numbers)
-        ):
-            raise fail(
-                "the dates are numbers",
-                column=col,
-                expected="dates (datetime64, or text like '2024-01-01')",
-                fix="pass the sales frame read by tc.read_sales",
-            )
-        try:
-            with warnings.catch_warnings():  # dates in several formats: read one by one
-                warnings.simplefilter("ignore", UserWarning)
-                out[col] = pd.to_datetime(out[col])
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise fail(
-                f"the dates cannot be read ({exc})", column=col, fix="use ISO dates"
-            ) from exc
+        out[col] = _dates(out, col)
     return out
 
 
-def _numbers(df: pd.DataFrame, col: str, id_col: str) -> np.ndarray:
+def _real_values(df: pd.DataFrame, col: str, id_col: str) -> np.ndarray:
     """The values of ``col`` as floats; text, complex and booleans are an error naming the rows."""
     column = df[col]
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_complex_dtype(column):
         bad = np.arange(len(column))
     elif pd.api.types.is_numeric_dtype(column):
-        return column.to_numpy(dtype=float)
+        return column.to_numpy(dtype=float, na_value=np.nan)
     else:
         real = [
             v is None or (isinstance(v, int | float | np.integer | np.floating)
@@ -116,43 +119,127 @@ def _numbers(df: pd.DataFrame, col: str, id_col: str) -> np.ndarray:
         ]  # fmt: skip
         bad = np.flatnonzero(~np.asarray(real, dtype=bool))
         if not bad.size:
-            return pd.to_numeric(column).to_numpy(dtype=float)
+            return pd.to_numeric(column).to_numpy(dtype=float, na_value=np.nan)
     raise fail(
         f"{count(len(bad), 'value')} {verb(len(bad), 'is not a number', 'are not numbers')}",
         column=col,
         expected="real numbers (NaN where missing)",
-        found=format_rows(df, bad, [id_col, col]),
+        found=format_rows(df.reset_index(drop=True), bad, [id_col, col]),
         fix="convert the column to numbers (pd.to_numeric) before scoring",
     )
 
 
-def _per_id(
-    df: pd.DataFrame, id_col: str, name: str, func: Callable[[pd.DataFrame], float]
-) -> pd.DataFrame:
-    # infinite values give NaN or infinite scores, not warnings
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        values = {key: func(g) for key, g in df.groupby(id_col, sort=True)}
-    return pd.DataFrame({id_col: list(values), name: list(values.values())})
+def _dates(df: pd.DataFrame, col: str) -> pd.Series:
+    """The dates of ``col``; numbers (20240131) and unreadable dates are an error."""
+    column = df[col]
+    numbers = [isinstance(v, int | float | np.number) for v in column.dropna()]
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column) or any(numbers):
+        raise fail(
+            "the dates are numbers",
+            column=col,
+            expected="dates (datetime64, or text like '2024-01-01')",
+            fix="pass the sales frame read by tc.read_sales",
+        )
+    try:
+        with warnings.catch_warnings():  # dates in several formats: read one by one
+            warnings.simplefilter("ignore", UserWarning)
+            return pd.to_datetime(column)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise fail(f"the dates cannot be read ({exc})", column=col, fix="use ISO dates") from exc
 
 
+def _groups(df: pd.DataFrame, id_col: str) -> tuple[np.ndarray, list[Any]]:
+    """Each row's category number (-1 for a missing id) and the categories, sorted.
+
+    The numbers and the order are those of ``df.groupby(id_col, sort=True)``.
+    """
+    grouped = df.groupby(id_col, sort=True)
+    numbers = grouped.ngroup().to_numpy()
+    if numbers.dtype.kind == "f":  # rows whose id is missing belong to no group
+        numbers = np.where(np.isnan(numbers), -1, numbers)
+    return numbers.astype(np.int64), list(grouped.size().index)
+
+
+def _numbers(df: pd.DataFrame, col: str) -> np.ndarray:
+    """A column as float64, missing values as NaN."""
+    return df[col].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _range_sums(values: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """``values[begin[i]:end[i]].sum()`` for every ``i`` (0 for an empty range).
+
+    Each range is summed as NumPy sums an array (pairwise), so a range gives
+    the same sum as ``np.sum`` of that slice.
+    """
+    if begin.size == 0:
+        return np.zeros(0)
+    padded = np.append(values, 0.0)
+    edges = np.empty(2 * begin.size, dtype=np.int64)
+    edges[0::2], edges[1::2] = begin, end
+    sums = np.add.reduceat(padded, np.minimum(edges, values.size))[0::2]
+    return np.where(end > begin, sums, 0.0)
+
+
+def _sums(
+    groups: np.ndarray, values: np.ndarray, n: int, skipna: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group (0 to ``n - 1``), the sum of ``values`` and how many were summed.
+
+    Rows of group -1 are left out. ``skipna`` leaves NaN out as pandas'
+    ``Series.sum`` and ``Series.mean`` do; otherwise a NaN makes its group's sum
+    NaN, as NumPy's. The rows of a group are summed in their order, as
+    ``np.sum`` sums them.
+    """
+    keep = groups >= 0
+    if skipna:
+        keep &= ~np.isnan(values)
+    order = np.argsort(groups[keep], kind="stable")
+    counts = np.bincount(groups[keep], minlength=n)
+    starts = np.cumsum(counts) - counts
+    return _range_sums(values[keep][order], starts, starts + counts), counts
+
+
+def _means(groups: np.ndarray, values: np.ndarray, n: int, skipna: bool) -> np.ndarray:
+    """Per group, the mean of ``values`` (NaN for a group with nothing to average)."""
+    totals, counts = _sums(groups, values, n, skipna)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return totals / counts
+
+
+def _table(id_col: str, keys: list[Any], name: str, values: np.ndarray) -> pd.DataFrame:
+    """One row per category: its id and the metric."""
+    return pd.DataFrame({id_col: keys, name: values.tolist()})
+
+
+def _point(
+    df: pd.DataFrame, id_col: str, target_col: str, pred_col: str
+) -> tuple[np.ndarray, list[Any], np.ndarray, np.ndarray]:
+    """The columns checked: group numbers, categories, actuals and forecasts."""
+    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col])
+    groups, keys = _groups(df, id_col)
+    return groups, keys, _numbers(df, target_col), _numbers(df, pred_col)
+
+
+@_quietly
 def mae(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
 ) -> pd.DataFrame:
     """Mean absolute error per category."""
-    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col])
-    return _per_id(df, id_col, "mae", lambda g: float(np.mean(np.abs(g[target_col] - g[pred_col]))))
+    groups, keys, y, f = _point(df, id_col, target_col, pred_col)
+    return _table(id_col, keys, "mae", _means(groups, np.abs(y - f), len(keys), skipna=True))
 
 
+@_quietly
 def rmse(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
 ) -> pd.DataFrame:
     """Root mean squared error per category."""
-    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col])
-    return _per_id(
-        df, id_col, "rmse", lambda g: float(np.sqrt(np.mean((g[target_col] - g[pred_col]) ** 2)))
-    )
+    groups, keys, y, f = _point(df, id_col, target_col, pred_col)
+    mse = _means(groups, (y - f) ** 2, len(keys), skipna=True)
+    return _table(id_col, keys, "rmse", np.sqrt(mse))
 
 
+@_quietly
 def smape(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
 ) -> pd.DataFrame:
@@ -161,31 +248,89 @@ def smape(
     ``200 * |y - f| / (|y| + |f|)``, averaged; a period where both are zero
     counts as zero error.
     """
-    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col])
-
-    def one(g: pd.DataFrame) -> float:
-        y, f = g[target_col].to_numpy(float), g[pred_col].to_numpy(float)
-        denom = np.abs(y) + np.abs(f)
-        terms = np.divide(200 * np.abs(y - f), denom, out=np.zeros_like(denom), where=denom > 0)
-        return float(np.mean(terms))
-
-    return _per_id(df, id_col, "smape", one)
+    groups, keys, y, f = _point(df, id_col, target_col, pred_col)
+    denom = np.abs(y) + np.abs(f)
+    with np.errstate(invalid="ignore"):
+        positive = denom > 0
+    terms = np.divide(200 * np.abs(y - f), denom, out=np.zeros_like(denom), where=positive)
+    return _table(id_col, keys, "smape", _means(groups, terms, len(keys), skipna=False))
 
 
+@_quietly
 def wape(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
 ) -> pd.DataFrame:
     """Weighted absolute percentage error: sum |y - f| / sum |y| per category."""
-    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col])
+    groups, keys, y, f = _point(df, id_col, target_col, pred_col)
+    total = _sums(groups, np.abs(y), len(keys), skipna=True)[0]
+    err = _sums(groups, np.abs(y - f), len(keys), skipna=True)[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = err / total
+    values = np.where(total > 0, ratio, np.where(err == 0, 0.0, np.inf))
+    return _table(id_col, keys, "wape", values)
 
-    def one(g: pd.DataFrame) -> float:
-        total = float(np.sum(np.abs(g[target_col])))
-        err = float(np.sum(np.abs(g[target_col] - g[pred_col])))
-        return err / total if total > 0 else (0.0 if err == 0 else float("inf"))
 
-    return _per_id(df, id_col, "wape", one)
+def _ranks(*columns: pd.Series) -> tuple[list[np.ndarray], int]:
+    """The values of ``columns`` as ranks in one order, and the number of ranks.
+
+    A missing value ranks after every value (as ``sort_values`` puts it last).
+    """
+    joined = pd.concat([c.reset_index(drop=True) for c in columns], ignore_index=True)
+    codes, uniques = pd.factorize(joined, sort=True)
+    codes = np.where(codes < 0, len(uniques), codes).astype(np.int64)
+    bounds = np.cumsum([0, *(len(c) for c in columns)])
+    parts = [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return parts, len(uniques) + 1
 
 
+def _scales(
+    history: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    season_length: int,
+    squared: bool,
+) -> np.ndarray:
+    """The in-sample error of the seasonal naive forecast on each history prefix.
+
+    ``history`` holds the series one after the other, each in time order;
+    prefix ``i`` is the first ``lengths[i]`` values of the series that starts at
+    ``starts[i]``. The lag is ``season_length``, or 1 for a prefix of at most
+    ``season_length`` values; a prefix too short for its lag has no scale
+    (NaN).
+    """
+    lag = np.where(lengths > season_length, season_length, 1)
+    out = np.full(lengths.size, np.nan)
+    for used in np.unique(lag):
+        diffs = np.full(history.size, np.nan)
+        diffs[used:] = history[used:] - history[:-used]
+        diffs = diffs**2 if squared else np.abs(diffs)
+        rows = np.flatnonzero((lag == used) & (lengths > used))
+        begin = starts[rows] + used
+        out[rows] = _range_sums(diffs, begin, starts[rows] + lengths[rows]) / (lengths[rows] - used)
+    return out
+
+
+def _windows(
+    groups: np.ndarray, cut: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The scoring windows: one per category and cutoff, or one per category.
+
+    Returns which rows are in a window, each such row's window, and each
+    window's category and cutoff rank. Rows without a category or (with
+    cutoffs) without a cutoff are in none.
+    """
+    if cut is None:
+        n = int(groups.max(initial=-1)) + 1
+        inside = groups >= 0
+        return inside, groups[inside], np.arange(n), np.zeros(n, dtype=np.int64)
+    inside = (groups >= 0) & (cut >= 0)
+    width = int(cut.max(initial=0)) + 1
+    pairs = groups[inside] * width + cut[inside]
+    found, window = np.unique(pairs, return_inverse=True)
+    return inside, window.ravel(), found // width, found % width
+
+
+@_quietly
 def _scaled(
     df: pd.DataFrame,
     train_df: pd.DataFrame,
@@ -197,38 +342,43 @@ def _scaled(
     squared: bool,
 ) -> pd.DataFrame:
     whole_number("season_length", season_length)
-    cut = ["cutoff"] if "cutoff" in getattr(df, "columns", ()) else []
-    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col], dates=cut)
+    cut_col = ["cutoff"] if "cutoff" in getattr(df, "columns", ()) else []
+    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col], dates=cut_col)
     train_df = _check(
         train_df, [id_col, time_col, target_col], values=[target_col], dates=[time_col]
     )
-    train = {k: g.sort_values(time_col) for k, g in train_df.groupby(id_col, sort=False)}
+    groups, keys = _groups(df, id_col)
+    errors = _numbers(df, target_col) - _numbers(df, pred_col)
+    errors = errors**2 if squared else np.abs(errors)
+    cut: np.ndarray | None = None
+    if "cutoff" in df.columns:
+        (train_time, cut), span = _ranks(train_df[time_col], df["cutoff"])
+        cut = np.where(df["cutoff"].isna().to_numpy(), -1, cut)
+    else:
+        (train_time,), span = _ranks(train_df[time_col])
+    inside, window, window_key, window_cut = _windows(groups, cut)
+    numerator = _means(window, errors[inside], window_key.size, skipna=False)
+    # the histories one after the other, each in time order (missing times last)
+    train_groups, train_keys = _groups(train_df, id_col)
+    order = np.lexsort((train_time, train_groups))
+    order = order[train_groups[order] >= 0]
+    history = _numbers(train_df, target_col)[order]
+    position = train_groups[order] * span + train_time[order]
+    starts = np.searchsorted(train_groups[order], np.arange(len(train_keys)))
+    # each window's series and prefix: the history up to its cutoff, or all of it
+    owner = pd.Index(train_keys).get_indexer(pd.Index(keys, dtype=object))[window_key]
+    known = owner >= 0
+    # without cutoffs, up to the last rank (missing times included)
+    last = window_cut[known] if cut is not None else np.full(int(known.sum()), span - 1)
+    lengths = np.searchsorted(position, owner[known] * span + last, side="right")
+    lengths -= starts[owner[known]]
+    scale = np.full(window_key.size, np.nan)
+    scale[known] = _scales(history, starts[owner[known]], lengths, season_length, squared)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(scale > 0, numerator / scale, np.nan)
+    per_key = _means(window_key, value, len(keys), skipna=False)
     name = "rmsse" if squared else "mase"
-
-    def scale(history: np.ndarray) -> float:
-        m = season_length if history.size > season_length else 1
-        if history.size <= m:
-            return float("nan")
-        d = history[m:] - history[:-m]
-        return float(np.mean(d**2) if squared else np.mean(np.abs(d)))
-
-    def one(g: pd.DataFrame) -> float:
-        key = g[id_col].iloc[0]
-        if key not in train:
-            return float("nan")
-        hist = train[key]
-        windows = g.groupby("cutoff", sort=True) if "cutoff" in g.columns else [(None, g)]
-        values = []
-        for cut, w in windows:
-            h = hist if cut is None else hist[hist[time_col] <= cut]
-            s = scale(h[target_col].to_numpy(float))
-            e = w[target_col].to_numpy(float) - w[pred_col].to_numpy(float)
-            num = float(np.mean(e**2) if squared else np.mean(np.abs(e)))
-            values.append(num / s if s > 0 else float("nan"))
-        v = float(np.mean(values))
-        return float(np.sqrt(v)) if squared else v
-
-    return _per_id(df, id_col, name, one)
+    return _table(id_col, keys, name, np.sqrt(per_key) if squared else per_key)
 
 
 def mase(
@@ -278,6 +428,7 @@ def rmsse(
     return _scaled(df, train_df, season_length, id_col, time_col, target_col, pred_col, True)
 
 
+@_quietly
 def pinball_loss(
     df: pd.DataFrame, level: int, *, id_col: str = "unique_id", target_col: str = "y"
 ) -> pd.DataFrame:
@@ -295,17 +446,13 @@ def pinball_loss(
         d = y - f
         return np.maximum(q * d, (q - 1) * d)
 
-    def one(g: pd.DataFrame) -> float:
-        y = g[target_col].to_numpy(float)
-        return float(
-            np.mean(
-                (loss(y, g[lo].to_numpy(float), q_lo) + loss(y, g[hi].to_numpy(float), q_hi)) / 2
-            )
-        )
-
-    return _per_id(df, id_col, f"pinball-{level}", one)
+    groups, keys = _groups(df, id_col)
+    y = _numbers(df, target_col)
+    terms = (loss(y, _numbers(df, lo), q_lo) + loss(y, _numbers(df, hi), q_hi)) / 2
+    return _table(id_col, keys, f"pinball-{level}", _means(groups, terms, len(keys), skipna=False))
 
 
+@_quietly
 def coverage(
     df: pd.DataFrame, level: int, *, id_col: str = "unique_id", target_col: str = "y"
 ) -> pd.DataFrame:
@@ -313,11 +460,12 @@ def coverage(
     whole_number("level", level, low=1, high=99)
     lo, hi = f"lo-{level}", f"hi-{level}"
     df = _check(df, [id_col, target_col, lo, hi], values=[target_col, lo, hi])
-    return _per_id(
-        df,
-        id_col,
-        f"coverage-{level}",
-        lambda g: float(np.mean((g[target_col] >= g[lo]) & (g[target_col] <= g[hi]))),
+    groups, keys = _groups(df, id_col)
+    y = _numbers(df, target_col)
+    with np.errstate(invalid="ignore"):
+        covered = ((y >= _numbers(df, lo)) & (y <= _numbers(df, hi))).astype(float)
+    return _table(
+        id_col, keys, f"coverage-{level}", _means(groups, covered, len(keys), skipna=False)
     )
 
 

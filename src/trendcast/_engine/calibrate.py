@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -9,8 +10,13 @@ import numpy as np
 from trendcast._calibration import Calibration
 from trendcast._engine.fitting import SeriesFit
 from trendcast._engine.plan import Plan
-from trendcast.backtest import REFERENCE_LEVEL, BacktestScore, cutoffs
+from trendcast._warnings import warn
+from trendcast.backtest import BacktestScore, cutoffs
+from trendcast.exceptions import FallbackWarning
 from trendcast.models import ModelForecast
+from trendcast.models._shared import REFERENCE_LEVEL
+
+logger = logging.getLogger("trendcast.forecaster")
 
 
 def with_reference(levels: tuple[int, ...]) -> tuple[int, ...]:
@@ -78,3 +84,24 @@ def calibrate_windows(
         ]
         for windows, pos in zip(results, ordinals, strict=True)
     ]
+
+
+def calibrated_paths(
+    state: Any, keys: list[Any], results: list[tuple[Any, np.ndarray, ModelForecast, str]]
+) -> dict[Any, np.ndarray]:
+    """Each category's sample paths, rescaled to its calibrated intervals, clipped at zero.
+
+    ``results`` are ``sample_series``'s; a category whose model drew no paths
+    (Naive's were drawn instead, with the reason) is warned about and not
+    rescaled.
+    """
+    calibration = state.calibration
+    arrays: dict[Any, np.ndarray] = {}
+    for key, (_model, paths, fc, reason) in zip(keys, results, strict=True):
+        if reason:
+            warn(f"category {key!r}: {reason}", FallbackWarning, logger)
+        key_model = None if reason else state.fits[key].candidate  # Naive's paths: none
+        if calibration is not None and key_model is not None and calibration.covers(key_model):
+            paths = calibration.adjust_paths(key_model, paths, fc)
+        arrays[key] = paths if state.spec.allow_negative else np.maximum(paths, 0.0)
+    return arrays

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
 from trendcast._engine.plan import Plan, dated
-from trendcast.backtest import REFERENCE_LEVEL, BacktestScore, cutoffs, score_models
-from trendcast.exceptions import ModelFitError
+from trendcast.backtest import BacktestScore, cutoffs, score_models
+from trendcast.exceptions import ParameterError
 from trendcast.models import LocalModel, ModelForecast, Naive
+from trendcast.models._shared import FIT_ERRORS, REFERENCE_LEVEL
 
-#: errors a model raises when it cannot be fitted or forecast: the chain falls back
-FIT_ERRORS = (ModelFitError, ValueError, ArithmeticError, np.linalg.LinAlgError)
+#: what makes a model draw no sample paths: Naive's are drawn instead
+_SAMPLE_ERRORS: tuple[type[Exception], ...] = (*FIT_ERRORS, NotImplementedError)
 
 
 @dataclass
@@ -289,6 +291,21 @@ def update_series(
     return refit, True
 
 
+def category_seeds(keys: list[Any], random_state: Any) -> dict[Any, np.random.SeedSequence]:
+    """One seed a category, spawned in ``keys``' order from ``random_state``.
+
+    Spawned for every fitted category, so a category's paths do not depend on
+    which others are drawn with it.
+    """
+    try:
+        spawned = np.random.SeedSequence(random_state).spawn(len(keys))
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"random_state must be None or a whole number of 0 or more, got {random_state!r}"
+        ) from exc
+    return dict(zip(keys, spawned, strict=True))
+
+
 def sample_series(
     model: LocalModel,
     y: np.ndarray,
@@ -306,7 +323,7 @@ def sample_series(
         used = X_future if getattr(model, "X_", None) is not None else None
         paths = model.sample_paths(h, n_paths, used, random_state=rng)
         fc = model.predict(h, used, level=(REFERENCE_LEVEL,))
-    except (*FIT_ERRORS, NotImplementedError) as exc:
+    except _SAMPLE_ERRORS as exc:
         reason = f"{model.name} could not draw sample paths ({exc}); used Naive's"
         model = Naive().fit(y)
         paths = model.sample_paths(h, n_paths, random_state=rng)

@@ -51,6 +51,27 @@ def concat(spec: Spec, frames: list[dict[str, Any]], levels: tuple[int, ...]) ->
     return out
 
 
+#: the forecast column of ``output="nixtla"`` (as statsforecast names a column after its model)
+NIXTLA_NAME = "TrendForecaster"
+
+
+def as_output(frame: pd.DataFrame, output: str) -> pd.DataFrame:
+    """The forecast frame in trendcast's layout (``"frame"``) or Nixtla's (``"nixtla"``).
+
+    Nixtla's layout (statsforecast, utilsforecast) has one column per model and
+    no ``model`` column: ``mean`` becomes ``TrendForecaster`` and ``lo-80``
+    becomes ``TrendForecaster-lo-80``; the model each category used is in
+    ``fit_report_``.
+    """
+    if output == "frame":
+        return frame
+    renamed = {"mean": NIXTLA_NAME}
+    renamed.update(
+        {c: f"{NIXTLA_NAME}-{c}" for c in frame.columns if str(c).startswith(("lo-", "hi-"))}
+    )
+    return frame.drop(columns="model").rename(columns=renamed)
+
+
 def paths_frame(
     spec: Spec, arrays: Mapping[Any, np.ndarray], last_dates: Mapping[Any, pd.Timestamp], h: int
 ) -> pd.DataFrame:

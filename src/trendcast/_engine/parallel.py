@@ -1,4 +1,12 @@
-"""The parallel map every per-category step of the engine goes through."""
+"""The parallel map every per-category step of the engine goes through: the execution seam.
+
+Two backends run the same batches of categories: joblib's loky processes on one
+machine (the default) and a Dask distributed cluster (``backend="dask"``: the
+current ``distributed.Client``; or a scheduler address). Each batch is one
+task holding its categories' arrays and their plan, so a cluster gets a few
+dozen tasks, not one a category; the results come back in order, so the
+output does not depend on the backend.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,13 @@ from typing import Any
 
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
+
+from trendcast.exceptions import MissingDependencyError, ParameterError
+
+#: the backends a forecaster accepts besides a scheduler address ("tcp://host:8786")
+BACKENDS = ("loky", "dask")
+#: clients this process opened to a scheduler address, one an address
+_CLIENTS: dict[str, Any] = {}
 
 
 def _run_batch(func: Callable[..., Any], items: list[Any], *args: Any) -> list[Any]:
@@ -23,13 +38,18 @@ def parallel_map(
     n_jobs: int = 1,
     progress: bool = False,
     desc: str = "",
+    backend: str | None = None,
 ) -> list[Any]:
     """``[func(*item, *args) for item in items]`` in batches, in parallel, in order.
 
     Items go to ``n_jobs`` joblib processes (-1: every core) in up to eight
-    batches a process; each batch runs with one BLAS thread. The output order
-    does not depend on ``n_jobs``.
+    batches a process, or with ``backend`` set to ``"dask"`` or a scheduler
+    address to the workers of a Dask cluster (eight batches a worker thread);
+    each batch runs with one BLAS thread. The output order does not depend on
+    ``n_jobs`` or the backend.
     """
+    if backend not in (None, "loky"):
+        return _dask_map(func, items, args, dask_client(backend), progress, desc)
     n = n_jobs if n_jobs != -1 else (os.cpu_count() or 1)
     n = max(1, min(int(n), len(items) or 1))
     n_batches = 1 if n == 1 else min(len(items), n * 8)
@@ -60,4 +80,86 @@ def parallel_map(
                 bar.update(len(batch))
     if bar is not None:
         bar.close()
+    return out
+
+
+def check_backend(backend: Any) -> None:
+    """``backend`` is None, ``"loky"``, ``"dask"`` or a scheduler address, else ParameterError."""
+    if backend is None or backend in BACKENDS:
+        return
+    if isinstance(backend, str) and "://" in backend:
+        return
+    raise ParameterError(
+        f"backend={backend!r} is not understood; pass 'loky' (processes on this machine), "
+        "'dask' (the current dask.distributed Client) or a scheduler address such as "
+        "'tcp://scheduler:8786'"
+    )
+
+
+def dask_client(backend: str) -> Any:
+    """The ``distributed.Client`` that ``backend`` names.
+
+    Raises
+    ------
+    MissingDependencyError
+        Without dask.distributed installed.
+    ParameterError
+        For ``"dask"`` when no Client exists in this process, or an address
+        that no scheduler answers.
+    """
+    check_backend(backend)
+    try:
+        from distributed import Client, get_client
+    except ImportError as exc:  # pragma: no cover - the dev extra installs it
+        raise MissingDependencyError(
+            f"backend={backend!r} needs dask.distributed: pip install 'trendcast[dask]'"
+        ) from exc
+    if backend == "dask":
+        try:
+            return get_client()
+        except ValueError as exc:
+            raise ParameterError(
+                "backend='dask' runs on the current dask.distributed Client and this process "
+                "has none: create one first (distributed.Client(LocalCluster()) or "
+                "Client('tcp://scheduler:8786')), or pass the scheduler's address as backend"
+            ) from exc
+    client = _CLIENTS.get(backend)
+    if client is None or client.status != "running":
+        try:
+            client = _CLIENTS[backend] = Client(backend, timeout="10s")
+        except OSError as exc:
+            raise ParameterError(
+                f"backend={backend!r}: no Dask scheduler answered at that address ({exc})"
+            ) from exc
+    return client
+
+
+def _dask_map(
+    func: Callable[..., Any],
+    items: list[Any],
+    args: tuple[Any, ...],
+    client: Any,
+    progress: bool,
+    desc: str,
+) -> list[Any]:
+    """``parallel_map`` on a Dask cluster: one task a batch, results in order."""
+    workers = max(1, sum(client.nthreads().values()))
+    n_batches = min(len(items), workers * 8) or 1
+    size = max(1, math.ceil(len(items) / n_batches))
+    batches = [items[i : i + size] for i in range(0, len(items), size)]
+    futures = [client.submit(_run_batch, func, b, *args, pure=False) for b in batches]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(items), desc=desc, unit="category")
+    out: list[Any] = []
+    try:
+        for batch, future in zip(batches, futures, strict=True):
+            out.extend(future.result())
+            if bar is not None:
+                bar.update(len(batch))
+    finally:
+        if bar is not None:
+            bar.close()
     return out

@@ -72,6 +72,17 @@ def plan_of(plan: Plan, search: SearchSetup | None, key: Any) -> tuple[Plan, fro
     return plan, frozenset()
 
 
+def fit_items(
+    plan: Plan, search: SearchSetup | None, spec: Spec, series: list[Series]
+) -> list[tuple]:
+    """The arguments of ``fit_category`` for each category."""
+    items = []
+    for key, y, dates, X in series:
+        key_plan, positions = plan_of(plan, search, key)
+        items.append((y, key_plan, X, pd.Timestamp(dates[0]), positions, spec.search_margin))
+    return items
+
+
 def new_state(
     spec: Spec,
     plan: Plan,

@@ -50,6 +50,23 @@ def check_columns(params: Mapping[str, Any]) -> None:
             )
 
 
+#: the layouts of the forecast frames (``predict``/``cross_validation(output=...)``)
+OUTPUTS = ("frame", "nixtla")
+
+
+def check_output(output: Any) -> None:
+    """``output`` is one of ``OUTPUTS``, else a ParameterError."""
+    if output not in OUTPUTS:
+        raise ParameterError(f"output={output!r} is not understood; pass 'frame' or 'nixtla'")
+
+
+def check_positive(name: str, value: Any) -> int:
+    """``value`` as a positive int, or a ParameterError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ParameterError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def check_horizon_size(h: Any, what: str = "") -> int:
     """``h`` as a positive int no larger than ``MAX_HORIZON``, or a ParameterError."""
     if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:

@@ -13,7 +13,8 @@ from trendcast._calibration import Calibration
 from trendcast._engine.fitting import SeriesFit
 from trendcast._engine.plan import Plan, SearchSetup
 from trendcast._engine.spec import Spec
-from trendcast.exceptions import NotFittedError
+from trendcast._validation import count, format_items
+from trendcast.exceptions import NotFittedError, ParameterError
 from trendcast.models import LocalModel
 
 
@@ -96,6 +97,27 @@ class ForecasterState:
     def keys(self) -> list[Any]:
         """The fitted categories, in fit order."""
         return list(self.fits)
+
+    def select(self, ids: Any = None) -> list[Any]:
+        """The fitted categories among ``ids`` (all when None), in fit order.
+
+        Raises
+        ------
+        ParameterError
+            When an id was not fitted (the message names up to five).
+        """
+        if ids is None:
+            return self.keys
+        wanted = [ids] if isinstance(ids, str | int | np.integer) else list(ids)
+        unknown = [k for k in dict.fromkeys(wanted) if k not in self.fits]
+        if unknown:
+            raise ParameterError(
+                f"ids: {count(len(unknown), 'category', 'categories')} not fitted: "
+                f"{format_items(unknown)}; fitted categories start "
+                f"{format_items(list(self.fits)[:5])}"
+            )
+        chosen = set(wanted)
+        return [k for k in self.fits if k in chosen]
 
     def plan_of(self, key: Any) -> tuple[Plan, frozenset[int]]:
         """The plan of one category and the positions of its search candidates."""

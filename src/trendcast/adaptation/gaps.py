@@ -456,21 +456,17 @@ def supply_gaps(
     Raises
     ------
     DataValidationError
-        For a supply frame that does not line up with the forecast (categories
-        not forecast, missing periods, another frequency or anchor, no stock at
-        the origin), bad values, paths of another shape, ``window`` without
-        ``paths``, ``persistence`` below 1, or bounds that cannot be quantiles
-        (missing, ``lo`` above ``hi``, not nested), naming the rows.
+        Supply not lined up with the forecast, bad values, paths of another
+        shape, ``window`` without ``paths``, ``persistence`` below 1, or bounds
+        that cannot be quantiles (missing, infinite, crossing, not nested).
     ParameterError
-        For ``kind``, ``threshold`` (in (0.5, 1)), ``window``, ``min_cover``,
-        ``max_cover``, ``unit_price`` or ``freq`` of the wrong type or range.
+        ``kind``, ``threshold`` (0.5-1), ``window``, ``min_cover``/``max_cover``,
+        ``unit_price`` or ``freq`` out of range.
 
     Warns
     -----
     DataWarning
-        For forecast rows whose mean lies outside their widest interval (a mean
-        edited without its bounds): their distribution is scaled or shifted to
-        the new mean.
+        A mean outside its widest interval: its distribution moves to the mean.
 
     Examples
     --------

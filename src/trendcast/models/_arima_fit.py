@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import leastsq
 
 __all__ = ["Candidate", "Fit", "Problem"]
 
@@ -296,6 +295,8 @@ class Problem:
     # -- estimation ------------------------------------------------------------------
     def fit_css(self, c: Candidate) -> Fit:
         """CSS estimates, scored by the exact likelihood (the search criterion)."""
+        from scipy.optimize import leastsq
+
         theta = self.start(c)
         if c.n_arma and self.n - (c.p + self.m * c.P) > theta.size:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -336,6 +337,8 @@ class Problem:
         root and ended rejected by the root check (on long series, one order
         after another, each up to ``maxiter`` iterations).
         """
+        from scipy.optimize import leastsq
+
         c = start.candidate
         if start.theta.size == 0:
             return start

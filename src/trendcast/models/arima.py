@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from trendcast.exceptions import ConvergenceWarning, ModelFitError
+from trendcast.exceptions import ConvergenceWarning, ModelFitError, ParameterError
 from trendcast.models._arima_fit import Candidate, Fit, Problem, stepwise
+from trendcast.models._shared import season_length_or_one
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["ARIMA"]
@@ -190,7 +191,7 @@ class ARIMA(LocalModel):
         rather than from R's four starting models. On M3 monthly (validation
         split) searching again made ``"auto"`` more accurate (sMAPE 13.82 ->
         13.74); starting it from the orders found costs less and forecast as
-        well (docs/models.md).
+        well (docs/evidence.md).
         """
         from sklearn.base import clone
 
@@ -217,7 +218,7 @@ class ARIMA(LocalModel):
         return text
 
     def _season(self) -> int:
-        return max(int(self.season_length or 1), 1)
+        return season_length_or_one(self.season_length)
 
     # -- fitting -----------------------------------------------------------------------
     def _check_orders(self) -> None:
@@ -397,7 +398,7 @@ class ARIMA(LocalModel):
         results = _sarimax_filter(y, X, (c.p, d, c.q), (c.P, D, c.Q), problem.m, c.constant, params)
         if not np.isfinite(results.llf):
             raise ValueError("the state-space filter gave no likelihood")
-        self._results: Any = results
+        self._keep_end(results)
         self.params_ = np.asarray(params, dtype=float)
         self.arima_order_ = (c.p, d, c.q)
         self.seasonal_arima_order_ = (c.P, D, c.Q)
@@ -414,7 +415,7 @@ class ARIMA(LocalModel):
             )
 
     def _restore_state(self, state: dict[str, Any]) -> None:
-        """Set the saved orders and parameters and rebuild the results by filtering.
+        """Set the saved orders and parameters and rebuild the final state by filtering.
 
         ``SARIMAX(...).filter(params_)`` runs the Kalman filter with the saved
         parameters over the saved history: nothing is re-estimated.
@@ -422,10 +423,12 @@ class ARIMA(LocalModel):
         super()._restore_state(state)
         orders = (*self.arima_order_, *self.seasonal_arima_order_)
         if len(orders) != 6 or not all(isinstance(o, int) and 0 <= o <= 10 for o in orders):
-            raise ValueError(f"orders {orders!r} are not ARIMA orders")
+            raise ParameterError(
+                f"arima_order_ + seasonal_arima_order_ {orders!r} are not ARIMA orders"
+            )
         if self.has_covariates_ != (self.X_ is not None):
-            raise ValueError("has_covariates_ disagrees with the saved covariates")
-        self._results = self._filter(self.y_, self.X_)
+            raise ParameterError("has_covariates_ disagrees with the saved covariates")
+        self._keep_end(self._filter(self.y_, self.X_))
 
     def _filter(self, y: np.ndarray, X: np.ndarray | None) -> Any:
         """statsmodels' filter results of the fitted orders and parameters over ``y``."""
@@ -439,23 +442,40 @@ class ARIMA(LocalModel):
             self.params_,
         )
 
+    def _keep_end(self, results: Any) -> None:
+        """Keep what forecasts need of a filter run: the predicted state after the data.
+
+        The filter output holds the state covariance of every period (megabytes
+        for a seasonal model: ``k_states ** 2`` numbers a period, ``k_states``
+        above the season length); forecasts, intervals and sample paths start
+        from the last period's mean and covariance only. The covariance is
+        kept as its upper triangle when it is exactly symmetric (statsmodels
+        symmetrises it at every step), else whole.
+        """
+        self._end_state = np.array(results.predicted_state[:, -1], dtype=float)
+        self._end_cov = _pack(np.asarray(results.predicted_state_cov[:, :, -1], dtype=float))
+
     @property
     def results_(self) -> Any:
         """statsmodels' SARIMAX filter results of the fitted model on the data seen so far.
 
-        Not pickled: a seasonal model's filter output is several megabytes (the
-        state covariance of every period), so a copy sent between processes or
-        saved carries the parameters and history and filters again (a few
-        milliseconds) when first used.
+        Built when read, by filtering the history with the fitted parameters
+        (nothing is re-estimated), and not kept: a seasonal model's filter
+        output is several megabytes (the state covariance of every period),
+        while forecasts need only the state after the last observation. Keep
+        the returned object if you read it more than once.
         """
         self._check_fitted()
-        if getattr(self, "_results", None) is None:
-            self._results = self._filter(self.y_, self.X_)
-        return self._results
+        return self._filter(self.y_, self.X_)
+
+    @property
+    def _results(self) -> Any:
+        # the name of the kept results before they were rebuilt on demand
+        return self.results_
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(super().__getstate__())  # a copy: the object keeps its results
-        state.pop("_results", None)
+        state = dict(super().__getstate__())
+        state.pop("_results", None)  # held by copies pickled before the final state was kept
         return state
 
     # -- using the fit -----------------------------------------------------------------
@@ -463,16 +483,42 @@ class ARIMA(LocalModel):
         # the filter over the whole history with the fixed parameters: what
         # statsmodels' results.append does, without the smoother it also runs
         # (about four times the filter's cost on 30 years of months)
-        self._results = self._filter(y_all, X_all)
+        self._keep_end(self._filter(y_all, X_all))
+
+    def _ahead(self, h: int, X_future: np.ndarray | None) -> Any:
+        """The state-space model of the next ``h`` periods, started from the final state.
+
+        What statsmodels' ``get_forecast`` builds from a results object (an
+        extension of the model over ``h`` missing observations, initialised
+        with the predicted state and covariance after the data, the future
+        covariates in its intercept), made from the kept state instead: the
+        same matrices and the same filter, so the same numbers.
+        """
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        m = self._season()
+        model = SARIMAX(
+            np.full(h, np.nan),
+            exog=X_future,
+            order=tuple(self.arima_order_),
+            seasonal_order=(*self.seasonal_arima_order_, m) if m > 1 else (0, 0, 0, 0),
+            trend="c" if self.constant_ else "n",
+            trend_offset=self.n_obs_ + 1,
+            # as statsmodels' own extension: future covariates may be constant
+            validate_specification=False,
+        )
+        model.update(self.params_, transformed=True, includes_fixed=True)
+        model.ssm.initialize_known(self._end_state, _unpack(self._end_cov, self._end_state.size))
+        return model
 
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            pred = self.results_.get_forecast(h, exog=X_future)
-            mean = np.asarray(pred.predicted_mean, dtype=float)
-            sigma = np.sqrt(np.asarray(pred.var_pred_mean, dtype=float))
+            ahead = self._ahead(h, X_future).ssm.filter()
+            mean = np.array(ahead.forecasts[0], dtype=float)
+            sigma = np.sqrt(np.asarray(ahead.forecasts_error_cov[0, 0], dtype=float))
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(sigma))):
             raise ModelFitError("ARIMA produced non-finite forecasts")
         return ModelForecast.from_normal(mean, sigma, levels)
@@ -485,12 +531,13 @@ class ARIMA(LocalModel):
         # for a seasonal model). The state-space form is linear and Gaussian, so the paths
         # are drawn here at once: deviations from the forecast mean start from the state's
         # predictive distribution at the end of the data and follow the model's transition.
-        res = self.results_
-        ssm = res.model.ssm
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ssm = self._ahead(h, X_future).ssm
         names = ("design", "transition", "selection", "state_cov")
         design, transition, selection, state_cov = (_time_invariant(ssm[k]) for k in names)
         mean = self._predict(h, X_future, ()).mean
-        p_end = np.asarray(res.predicted_state_cov[:, :, -1], dtype=float)
+        p_end = _unpack(self._end_cov, self._end_state.size)
         vals, vecs = np.linalg.eigh((p_end + p_end.T) / 2)
         state = (vecs * np.sqrt(np.clip(vals, 0, None))) @ rng.standard_normal((vals.size, n_paths))
         shock_sd = np.sqrt(np.clip(np.diag(state_cov), 0, None))
@@ -524,6 +571,24 @@ def _sarimax_filter(
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         return model.filter(params, cov_type="none")
+
+
+def _pack(cov: np.ndarray) -> np.ndarray:
+    """A covariance matrix as its upper triangle (row by row) if exactly symmetric, else whole."""
+    if np.array_equal(cov, cov.T):
+        return cov[np.triu_indices(cov.shape[0])]
+    return cov.ravel()
+
+
+def _unpack(packed: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` by ``k`` matrix that ``_pack`` gave ``packed`` for."""
+    if packed.size == k * k:
+        return packed.reshape(k, k).copy()
+    cov = np.empty((k, k))
+    upper = np.triu_indices(k)
+    cov[upper] = packed
+    cov.T[upper] = packed
+    return cov
 
 
 def _time_invariant(matrix: Any) -> np.ndarray:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.stats import norm
 from sklearn.base import BaseEstimator
 
 from trendcast.exceptions import ModelFitError, NotFittedError, ParameterError
@@ -70,6 +69,8 @@ class ModelForecast:
         cls, mean: np.ndarray, sigma: np.ndarray, levels: Sequence[int]
     ) -> ModelForecast:
         """Symmetric Gaussian bounds around ``mean`` with standard deviations ``sigma``."""
+        from scipy.stats import norm
+
         out = cls(mean=np.asarray(mean, dtype=float))
         sigma = np.asarray(sigma, dtype=float)
         for level in levels:
@@ -211,7 +212,7 @@ class LocalModel(BaseEstimator):
         """
         self._check_fitted()
         if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
-            raise ValueError(f"h must be a positive integer, got {h!r}")
+            raise ParameterError(f"h must be a positive integer, got {h!r}")
         levels = check_levels(level)
         X_future = self._check_future(int(h), X_future)
         return self._predict(int(h), X_future, levels)
@@ -255,9 +256,9 @@ class LocalModel(BaseEstimator):
         """
         self._check_fitted()
         if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
-            raise ValueError(f"h must be a positive integer, got {h!r}")
+            raise ParameterError(f"h must be a positive integer, got {h!r}")
         if isinstance(n_paths, bool) or not isinstance(n_paths, int | np.integer) or n_paths < 1:
-            raise ValueError(f"n_paths must be a positive integer, got {n_paths!r}")
+            raise ParameterError(f"n_paths must be a positive integer, got {n_paths!r}")
         if not self.tags().produces_samples:
             raise NotImplementedError(f"{self.family} does not draw sample paths")
         X_future = self._check_future(int(h), X_future)
@@ -356,20 +357,20 @@ class LocalModel(BaseEstimator):
         X_train = getattr(self, "X_", None)
         if X_train is None:
             if X_future is not None:
-                raise ValueError(f"{self.family} was fitted without covariates; drop X_future")
+                raise ParameterError(f"{self.family} was fitted without covariates; drop X_future")
             return None
         if X_future is None:
-            raise ValueError(
+            raise ParameterError(
                 f"{self.family} was fitted with {X_train.shape[1]} covariate(s); "
                 f"pass X_future with {h} rows"
             )
         try:
             arr = self._check_X(X_future, h, "X_future")
         except ModelFitError as exc:
-            raise ValueError(str(exc)) from exc
+            raise ParameterError(str(exc)) from exc
         assert arr is not None
         if arr.shape[1] != X_train.shape[1]:
-            raise ValueError(
+            raise ParameterError(
                 f"X_future has {arr.shape[1]} column(s); the model was fitted with "
                 f"{X_train.shape[1]}"
             )
@@ -379,14 +380,14 @@ class LocalModel(BaseEstimator):
         X_train = getattr(self, "X_", None)
         if X_train is None:
             if X_new is not None:
-                raise ValueError(f"{self.family} was fitted without covariates; drop X_new")
+                raise ParameterError(f"{self.family} was fitted without covariates; drop X_new")
             return None
         if X_new is None:
-            raise ValueError(f"{self.family} was fitted with covariates; pass X_new too")
+            raise ParameterError(f"{self.family} was fitted with covariates; pass X_new too")
         arr = self._check_X(X_new, n_new, "X_new")
         assert arr is not None
         if arr.shape[1] != X_train.shape[1]:
-            raise ValueError(
+            raise ParameterError(
                 f"X_new has {arr.shape[1]} column(s); the model was fitted with {X_train.shape[1]}"
             )
         return np.vstack([X_train, arr])

@@ -39,10 +39,10 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 
-from trendcast.exceptions import ModelFitError
+from trendcast.exceptions import ModelFitError, ParameterError
 from trendcast.models._arima_fit import _linear_filter
+from trendcast.models._shared import season_length_or_one
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["CES"]
@@ -324,6 +324,7 @@ def _estimate(y: np.ndarray, form: str, m: int) -> tuple[float, np.ndarray, np.n
     n = y.size
     scale = float(np.mean(np.abs(y))) or 1.0
     ys, inits = y / scale, init / scale  # the errors scale; the criterion does not
+    from scipy.optimize import minimize
 
     errors = _Errors(ys, form, m, inits)
 
@@ -426,7 +427,7 @@ class CES(LocalModel):
         self.seasonality = seasonality
 
     def tags(self) -> ModelTags:
-        m = max(int(self.season_length or 1), 1)
+        m = season_length_or_one(self.season_length)
         form = self.seasonality if self.seasonality in _FORMS and m > 1 else "none"
         return ModelTags(
             min_length=_min_length(form, m), supports_update=True, produces_samples=True
@@ -454,7 +455,7 @@ class CES(LocalModel):
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         if np.ptp(y) == 0:
             raise ModelFitError("the series is constant; CES cannot be estimated")
-        m = max(int(self.season_length or 1), 1)
+        m = season_length_or_one(self.season_length)
         best: tuple[float, str, np.ndarray, np.ndarray, float] | None = None
         reasons = []
         for form in self._forms(y.size, m):
@@ -481,7 +482,7 @@ class CES(LocalModel):
 
     # ------------------------------------------------------------------ the state
     def _m(self) -> int:
-        return 1 if self.seasonality_ == "none" else max(int(self.season_length or 1), 1)
+        return 1 if self.seasonality_ == "none" else season_length_or_one(self.season_length)
 
     def _run_filter(self, y: np.ndarray) -> None:
         m = self._m()
@@ -497,7 +498,7 @@ class CES(LocalModel):
     def _restore_state(self, state: dict[str, Any]) -> None:
         super()._restore_state(state)
         if self.seasonality_ not in _FORMS:
-            raise ValueError(f"seasonality_={self.seasonality_!r} is not a CES form")
+            raise ParameterError(f"seasonality_={self.seasonality_!r} is not a CES form")
         self._run_filter(self.y_)
 
     # ------------------------------------------------------------------ forecasting

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from trendcast.exceptions import ModelFitError
+from trendcast.models._shared import season_length_or_one
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.theta import _RECENT_SEASONS
 
@@ -117,7 +118,7 @@ class DynamicTheta(LocalModel):
             raise ModelFitError(f"theta must be None or a number of at least 1, got {self.theta!r}")
         if np.ptp(y) == 0:
             raise ModelFitError("the series is constant; DynamicTheta cannot be estimated")
-        m = max(int(self.season_length or 1), 1)
+        m = season_length_or_one(self.season_length)
         self.seasonal_, self.multiplicative_ = _seasonal_factors(y, m)
         z = self._adjust(y)
         lines = _trend_lines(z)

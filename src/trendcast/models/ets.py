@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
-from trendcast.exceptions import ConvergenceWarning, ModelFitError
+from trendcast.exceptions import ConvergenceWarning, ModelFitError, ParameterError
+from trendcast.models._shared import season_length_or_one
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["ETS"]
@@ -75,6 +75,8 @@ def _maximize(model: Any, maxiter: int, factr: float, pgtol: float) -> tuple[np.
     is the same up to the optimizer's tolerance. The internals used here (and
     by ``ETS._run_filter``) are those of statsmodels 0.14.2 to 0.15.
     """
+    from scipy.optimize import minimize
+
     start = np.asarray(model._convert_and_bound_start_params(model.start_params), float)
     bounds = model._setup_bounds()
     smooth = model._smoothing_func
@@ -225,7 +227,7 @@ class ETS(LocalModel):
         self.random_state = random_state
 
     def tags(self) -> ModelTags:
-        m = max(int(self.season_length or 1), 1)
+        m = season_length_or_one(self.season_length)
         seasonal_forced = len(self.model) == 3 and self.model[2].upper() in "AM"
         return ModelTags(
             min_length=2 * m + 2 if seasonal_forced and m > 1 else 4,
@@ -250,7 +252,7 @@ class ETS(LocalModel):
             )
         if np.ptp(y) == 0:
             raise ModelFitError("the series is constant; ETS cannot be estimated")
-        m = max(int(self.season_length or 1), 1)
+        m = season_length_or_one(self.season_length)
         cands = _candidates(spec, self.damped, m, y.size, bool(np.all(y > 0)))
         if not cands:
             raise ModelFitError("no ETS form is admissible for this series")
@@ -337,7 +339,7 @@ class ETS(LocalModel):
         object (which computes a numerical Hessian when built, several
         milliseconds) is only made when a user asks for ``results_``.
         """
-        m = max(int(self.season_length or 1), 1)
+        m = season_length_or_one(self.season_length)
         model = self._build(np.asarray(y, dtype=float), self.form_, m)
         internal = np.asarray(model._internal_params(np.asarray(self.params_)), dtype=float)
         data = np.asarray(model.endog, dtype=float)
@@ -368,7 +370,7 @@ class ETS(LocalModel):
         """statsmodels' ``ETSResults`` of the fitted parameters on the data seen so far."""
         self._check_fitted()
         if getattr(self, "_results", None) is None:
-            m = max(int(self.season_length or 1), 1)
+            m = season_length_or_one(self.season_length)
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 self._results = self._build(self.y_, self.form_, m).smooth(self.params_)
@@ -463,7 +465,7 @@ class ETS(LocalModel):
             and isinstance(form[2], bool)
             and form[3] in ("A", "M", "N")
         ):
-            raise ValueError(f"form_={form!r} is not an ETS form")
+            raise ParameterError(f"form_={form!r} is not an ETS form")
         self._run_filter(self.y_)
 
     def _predict(

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trendcast.exceptions import ModelFitError
+from trendcast.exceptions import ModelFitError, ParameterError
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["SBA", "TSB", "Croston"]
@@ -107,7 +107,7 @@ class _Simulated(LocalModel):
             return out
         n_paths = int(self.n_simulations)
         if n_paths < 1:
-            raise ValueError(f"n_simulations={self.n_simulations!r} must be a positive integer")
+            raise ParameterError(f"n_simulations={self.n_simulations!r} must be a positive integer")
         rng = np.random.default_rng(self.random_state)
         paths = self._sample_paths(mean.size, n_paths, X_future, rng)
         for level in levels:

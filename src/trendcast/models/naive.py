@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trendcast.models._shared import season_length_or_one
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["Naive", "SeasonalNaive"]
@@ -83,7 +84,7 @@ class SeasonalNaive(LocalModel):
         self.season_length = season_length
 
     def _m(self) -> int:
-        return max(int(self.season_length or 1), 1)
+        return season_length_or_one(self.season_length)
 
     def tags(self) -> ModelTags:
         return ModelTags(min_length=self._m() + 1, supports_update=True, produces_samples=True)

@@ -26,17 +26,24 @@ import contextlib
 import uuid
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.stats import norm
-from sklearn.base import RegressorMixin, clone
-from sklearn.ensemble import HistGradientBoostingRegressor
-from threadpoolctl import ThreadpoolController
+from sklearn.base import clone
 
-from trendcast.backtest import REFERENCE_LEVEL, mase_scale
-from trendcast.exceptions import ModelFitError
+from trendcast.exceptions import ModelFitError, ParameterError
+from trendcast.models._shared import (
+    REFERENCE_LEVEL,
+    REFERENCE_Z,
+    noise_scale,
+    season_length_or_one,
+)
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
+
+if TYPE_CHECKING:  # imported where used: scikit-learn's estimators load slowly
+    from sklearn.base import RegressorMixin
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from threadpoolctl import ThreadpoolController
 
 __all__ = ["PooledRegression", "Pool"]
 
@@ -57,6 +64,8 @@ def _threads(limit: int | None) -> contextlib.AbstractContextManager[Any]:
     if limit is None:
         return contextlib.nullcontext()
     if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=limit, user_api="openmp")
 
@@ -78,18 +87,12 @@ def _pool_from_token(token: str, state: dict[str, Any]) -> Pool:
 
 
 def _default_estimator() -> HistGradientBoostingRegressor:
-    """Gradient-boosted trees, absolute loss: chosen on M3's validation split (docs/models.md)."""
+    """Gradient-boosted trees, absolute loss: chosen on M3's validation split (docs/evidence.md)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
     return HistGradientBoostingRegressor(
         max_iter=50, learning_rate=0.2, loss="absolute_error", max_bins=63, random_state=0
     )
-
-
-def _noise_scale(y: np.ndarray, m: int) -> float:
-    """The unit of the errors: MASE's scale, else the mean absolute value, else 1."""
-    scale = mase_scale(y, m)
-    if np.isfinite(scale) and scale > 0:
-        return scale
-    return float(np.mean(np.abs(y))) or 1.0
 
 
 class Pool:
@@ -153,6 +156,27 @@ class Pool:
     def horizon(self) -> int:
         """Steps ahead with their own regressor (further steps are recursive)."""
         return len(self.estimators)
+
+    def remembered(self) -> np.ndarray:
+        """The forecasts the pool remembers from training, one row a window.
+
+        Each row is a window (``window`` values) followed by the regressors'
+        forecasts of every step from it (``horizon`` values): what training
+        kept to answer a backtest and a final fit without calling the
+        regressors. Saved with the pool, they let a loaded forecaster predict
+        from its histories as the fitted one does, without reading a regressor.
+        """
+        if not self._cache:
+            return np.empty((0, self.window + self.horizon))
+        return np.array(
+            [np.concatenate([np.frombuffer(k, dtype=float), v]) for k, v in self._cache.items()]
+        )
+
+    def remember(self, rows: np.ndarray) -> None:
+        """Remember forecasts made by these regressors (rows of ``remembered``)."""
+        rows = np.asarray(rows, dtype=float)
+        for row in rows:
+            self._cache[np.ascontiguousarray(row[: self.window]).tobytes()] = row[self.window :]
 
     def _window(self, history: np.ndarray) -> np.ndarray:
         """The last ``window`` values, padded in front with the first one."""
@@ -302,7 +326,7 @@ def _held_out_scale(
         for origin in range(max(y.size - cut, 1), y.size):
             histories.append(y[:origin])
             truths.append(y[origin : origin + horizon])
-            units.append(_noise_scale(y[:origin], pool.season_length))
+            units.append(noise_scale(y[:origin], pool.season_length))
     if not histories:
         raise ModelFitError("PooledRegression has no held-out values to measure its errors on")
     means = pool.forecast(histories, horizon)
@@ -315,7 +339,7 @@ def _held_out_scale(
     for f, t, u in zip(means, truths, units, strict=True):
         for k, e in enumerate((t - f[: t.size]) / u):
             errors[k].append(abs(e) / np.sqrt(k + 1))  # on the scale of step 1
-    z = float(norm.ppf(0.5 + REFERENCE_LEVEL / 200.0))
+    z = REFERENCE_Z
     everything = np.concatenate([np.asarray(e) for e in errors if e])
     overall = float(np.quantile(everything, REFERENCE_LEVEL / 100.0)) / z
     scale = np.empty(horizon)
@@ -402,7 +426,7 @@ class PooledRegression(LocalModel):
 
     # -- configuration ---------------------------------------------------------------------
     def _m(self) -> int:
-        return max(int(self.season_length or 1), 1)
+        return season_length_or_one(self.season_length)
 
     def _settings(self) -> tuple[int, int, int]:
         """(window, level span, horizon), checked."""
@@ -468,12 +492,14 @@ class PooledRegression(LocalModel):
 
         Raises
         ------
+        ParameterError
+            When ``cut`` or ``step`` is not a positive integer.
         ModelFitError
             When no series is long enough for one window before its held-out values.
         """
         for name, value in (("cut", cut), ("step", step)):
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ParameterError(f"{name} must be a positive integer, got {value!r}")
         window, span, horizon = self._settings()
         arrays = [self._check_y(y) for y in series]
         pool = _train(
@@ -504,7 +530,7 @@ class PooledRegression(LocalModel):
 
     def _scales(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         mean = self.pool_.forecast([self.y_], h)[0]
-        sd = self.pool_.scale(h) * _noise_scale(self.y_, self.pool_.season_length)
+        sd = self.pool_.scale(h) * noise_scale(self.y_, self.pool_.season_length)
         return mean, sd
 
     def _predict(

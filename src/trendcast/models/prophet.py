@@ -36,6 +36,7 @@ from pandas.tseries.frequencies import to_offset
 import trendcast._frequency as freqs
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import ModelFitError
+from trendcast.models._shared import check_season_length
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["Prophet"]
@@ -226,12 +227,13 @@ class Prophet(LocalModel):
         if self.freq is None:
             if self.season_length is None:
                 return "D"
-            if int(self.season_length) not in _FREQ_OF_SEASON:
+            m = check_season_length(self.season_length)
+            if m not in _FREQ_OF_SEASON:
                 raise ModelFitError(
                     f"Prophet cannot tell the frequency from season_length={self.season_length}; "
                     "pass freq, e.g. freq='MS'"
                 )
-            return _FREQ_OF_SEASON[int(self.season_length)]
+            return _FREQ_OF_SEASON[m]
         try:
             return freqs.normalize_freq(self.freq)
         except ValueError as exc:

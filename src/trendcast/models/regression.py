@@ -19,16 +19,18 @@ and widen with the step ahead.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.base import RegressorMixin, clone
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import RidgeCV
+from sklearn.base import clone
 
-from trendcast.exceptions import ModelFitError
+from trendcast.exceptions import ModelFitError, ParameterError
+from trendcast.models._shared import season_length_or_one
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
+
+if TYPE_CHECKING:  # imported where used: scikit-learn's estimators load slowly
+    from sklearn.base import RegressorMixin
 
 __all__ = ["RegressionModel"]
 
@@ -158,7 +160,7 @@ class RegressionModel(LocalModel):
 
     # -- configuration ------------------------------------------------------------------
     def _m(self) -> int:
-        return max(int(self.season_length or 1), 1)
+        return season_length_or_one(self.season_length)
 
     def _lags(self) -> list[int]:
         lags = list(range(1, self._m() + 1)) if self.lags is None else list(self.lags)
@@ -206,8 +208,8 @@ class RegressionModel(LocalModel):
 
     @property
     def name(self) -> str:
-        est = getattr(self, "estimator_", None) or self.estimator or RidgeCV()
-        return f"{self.family}({type(est).__name__})"
+        est = getattr(self, "estimator_", None) or self.estimator
+        return f"{self.family}({type(est).__name__ if est is not None else 'RidgeCV'})"
 
     # -- data preparation ------------------------------------------------------------------
     def _prepare(
@@ -320,7 +322,12 @@ class RegressionModel(LocalModel):
         self.lags_ = self._lags()
         self.memory_ = self._memory()
         self.log_, self.d_ = self._form()
-        self.estimator_ = clone(self.estimator) if self.estimator is not None else RidgeCV()
+        if self.estimator is not None:
+            self.estimator_ = clone(self.estimator)
+        else:
+            from sklearn.linear_model import RidgeCV
+
+            self.estimator_ = RidgeCV()
         n, d = y.size, self.d_
         self.scale_ = 1.0
         self.x_scale_: float | np.ndarray = 1.0
@@ -377,6 +384,8 @@ class RegressionModel(LocalModel):
             mae = np.nanmean(errors[:, :usable], axis=0)
         # errors grow with the step ahead: a non-decreasing fit pools noisy neighbours
         steps_ahead = np.arange(usable, dtype=float)
+        from sklearn.isotonic import IsotonicRegression
+
         iso = IsotonicRegression(increasing=True).fit(steps_ahead, mae, counts[:usable])
         floor = 1e-12 * (1 + np.abs(y).max())
         self.step_scale_ = np.maximum(iso.predict(steps_ahead), floor)
@@ -413,7 +422,7 @@ class RegressionModel(LocalModel):
         self, h: int, X_future: np.ndarray | None, noise: np.ndarray | None = None
     ) -> np.ndarray:
         if self.strategy == "direct" and h > len(self.models_):
-            raise ValueError(
+            raise ParameterError(
                 f"the direct strategy was fitted for {len(self.models_)} steps ahead; "
                 f"refit with horizon={h} or use strategy='recursive'"
             )

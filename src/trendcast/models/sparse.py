@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import binomtest
 
 from trendcast.exceptions import DataValidationError
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
@@ -199,6 +198,8 @@ def demand_probability_change(y: np.ndarray, recent: int | None = None) -> tuple
     before, last = arr[:-r] > 0, arr[-r:] > 0
     rate = (before.sum() + 1.0) / (before.size + 2.0)
     k = int(last.sum())
+    from scipy.stats import binomtest
+
     p_value = float(binomtest(k, r, rate, alternative="two-sided").pvalue)
     if p_value >= 0.05:
         return "steady", p_value

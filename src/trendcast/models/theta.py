@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from trendcast.exceptions import ModelFitError
+from trendcast.exceptions import ModelFitError, ParameterError
+from trendcast.models._shared import season_length_or_one
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["Theta"]
@@ -69,7 +70,7 @@ class Theta(LocalModel):
 
         if np.ptp(y) == 0:
             raise ModelFitError("the series is constant; Theta cannot be estimated")
-        m = max(int(self.season_length or 1), 1)
+        m = season_length_or_one(self.season_length)
         y = _recent(y, m)
         seasonal = m > 1 and y.size >= 2 * m
         method = "auto" if np.all(y > 0) else "additive"
@@ -118,12 +119,12 @@ class Theta(LocalModel):
         self.y_, self.X_, self.n_obs_ = state["y_"], state["X_"], state["n_obs_"]
         methods = ("add", "mul", "additive", "multiplicative")
         if state["method"] not in methods or state["period"] < 1:
-            raise ValueError(f"method={state['method']!r}, period={state['period']!r}")
+            raise ParameterError(f"method={state['method']!r}, period={state['period']!r}")
         # files written before Theta used the recent seasons have no n_fit: their
         # line was fitted on the whole history
         n_fit = state.get("n_fit", self.y_.size)
         if not 1 <= n_fit <= self.y_.size:
-            raise ValueError(f"n_fit={n_fit!r} is not between 1 and {self.y_.size}")
+            raise ParameterError(f"n_fit={n_fit!r} is not between 1 and {self.y_.size}")
         # files written before the fix of the interval variance (2026-11-29) took it
         # from the raw series: they keep forecasting the intervals they were saved with
         self._adjusted_errors = bool(state.get("adjusted_errors", False))

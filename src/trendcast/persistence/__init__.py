@@ -4,7 +4,8 @@ A saved forecaster is a directory (or one ``.zip`` / ``.tar`` archive of the
 same files)::
 
     manifest.json          format and library version, frequency, columns,
-                           fit date, categories, SHA-256 of every other file
+                           fit date, categories, SHA-256 and size of every
+                           other file, the manifest's own SHA-256
     forecaster.json        constructor parameters, frequency, season length,
                            the fit plan, fit and selection reports, prototypes
     categories.json        per category: the fitted model (type name,
@@ -12,6 +13,9 @@ same files)::
     arrays/float64.npy     every float array (histories, parameters), flat
     arrays/int64.npy       integer arrays (last dates), flat
     estimators/<n>.skops   scikit-learn estimators inside a model (skops)
+    pools/<n>.npy          a PooledRegression pool's remembered forecasts (a
+                           row a window: the window, then its forecasts), for
+                           the pool whose first regressor is estimators/<n>
     prophet/<n>.json       Prophet models (Prophet's own JSON serializer)
     pickled/<n>.joblib     only with ``allow_pickle=True``: objects that have
                            no safe format, for files you trust
@@ -20,9 +24,14 @@ Loading reads only these formats: JSON is parsed, arrays are read with
 ``allow_pickle=False``, models are built from an explicit allow-list
 ([`ALLOWED_MODELS`][trendcast.persistence.ALLOWED_MODELS]) that names the class
 behind each stable type name and the fitted attributes it may restore; nothing
-else is imported or constructed from a file. Statsmodels results are not
-stored: their parameters and data are, and the results are rebuilt without
-re-estimation. Categories are rebuilt when first used, so loading a forecaster
+else is imported or constructed from a file, and text fields are data, never
+decoded. A load reads only a regular file or directory, only the members its
+manifest lists, each in bounded chunks within its listed size and the load
+limit (1 GiB, ``TRENDCAST_MAX_LOAD_BYTES``); every damaged file is a
+``PersistenceError``. ``save`` stages each save beside its target and puts
+it in place in one step (see "Concurrent saves" in the guide). Statsmodels
+results are not stored: their parameters and data are, and the results are
+rebuilt without re-estimation. Categories are rebuilt when first used, so loading a forecaster
 of a thousand categories to forecast one of them is fast.
 
 The package, one responsibility a module: ``_archive`` (the files <-> a
@@ -50,18 +59,19 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from trendcast._engine.state import ForecasterState
-from trendcast.exceptions import PersistenceError
+from trendcast.exceptions import PersistenceError, TrendcastError
 from trendcast.persistence._allowlists import ALLOWED_MODELS, ALLOWED_OBJECTS, _check_tags
 from trendcast.persistence._archive import (
     FORMAT_VERSION,
     MANIFEST,
-    _check_manifest,
     _format_of,
     _manifest,
     _parse_json,
@@ -79,6 +89,20 @@ __all__ = [
     "read_forecaster",
     "write_forecaster",
 ]
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No garbage collection inside: parsing categories.json creates an object per value,
+    and the collector, triggered by allocations, would walk them again and again (it
+    tripled the parse of a 1,000-category save); nothing parsed is garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_forecaster(
@@ -168,22 +192,26 @@ def read_forecaster(
         without ``allow_pickle=True``.
     """
     source = Path(path)
-    files = _read_files(source)
-    if MANIFEST not in files:
-        raise PersistenceError(f"{source}: no {MANIFEST}; this is not a saved trendcast forecaster")
-    manifest = _parse_json(files[MANIFEST], f"{source}: {MANIFEST}")
-    _check_manifest(manifest, files, str(source))
+    files = _read_files(source)  # the manifest and every member it lists, verified
     for name in ("forecaster.json", "categories.json"):
         if name not in files:
             raise PersistenceError(f"{source}: {name} is missing")
     reader = _Reader(files, str(source), allow_pickle)
-    state = _parse_json(files["forecaster.json"], f"{source}: forecaster.json")
-    cats = _parse_json(files["categories.json"], f"{source}: categories.json")
+    with _gc_paused():  # a million small objects: the collector would run every few thousand
+        state = _parse_json(files["forecaster.json"], f"{source}: forecaster.json")
+        cats = _parse_json(files["categories.json"], f"{source}: categories.json")
     _check_tags(state, "forecaster.json", str(source), allow_pickle)
     _check_tags(cats, "categories.json", str(source), allow_pickle)
     try:
         return _assemble(reader, state, cats, categories, parameters)
-    except (KeyError, TypeError, AttributeError) as exc:
+    except TrendcastError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError, OverflowError) as exc:
         raise PersistenceError(
             f"{source}: forecaster.json or categories.json lacks or misstates a field ({exc!r})"
+        ) from exc
+    except RecursionError as exc:
+        raise PersistenceError(
+            f"{source}: forecaster.json or categories.json is nested too deep to be a "
+            "trendcast file"
         ) from exc

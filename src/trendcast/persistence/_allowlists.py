@@ -123,9 +123,14 @@ def _check_tags(node: Any, name: str, source: str, allow_pickle: bool) -> None:
                     kind = ALLOWED_MODELS
                 elif tag == "$object":
                     kind = ALLOWED_OBJECTS
-                if kind is not None and isinstance(body, dict) and body.get("type") not in kind:
+                named = body.get("type") if isinstance(body, dict) else None
+                if (
+                    kind is not None
+                    and isinstance(body, dict)
+                    and not (isinstance(named, str) and named in kind)
+                ):
                     raise PersistenceError(
-                        f"{source}: {name}: type {body.get('type')!r} is not on the allow-list "
+                        f"{source}: {name}: type {named!r} is not on the allow-list "
                         f"({', '.join(sorted(kind))}); nothing was imported"
                     )
                 if tag == "$pickle" and not allow_pickle:

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import io
 import json
+import math
 import pickletools
 import re
+import struct
+import threading
 import warnings
 import zipfile
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +42,13 @@ from trendcast.persistence._allowlists import (
     ALLOWED_OBJECTS,
     _type_name,
 )
+from trendcast.persistence._archive import _load_limit
 
 #: The dtypes of the flat arrays, one member each: ``arrays/<dtype>.npy``.
 _DTYPES = ("float64", "int64", "bool")
+
+#: The most dimensions a saved array may have (NumPy's own limit is 64).
+_MAX_DIMS = 32
 
 #: The integer settings and counts of a PooledRegression's Pool, stored beside its
 #: regressors and widths.
@@ -149,7 +157,7 @@ class _Writer:
     def pool(self, pool: Pool, where: str) -> dict[str, Any]:
         """A PooledRegression's regressors (skops) and widths, once however many models share it."""
         if id(pool) not in self.pools:
-            node = {
+            node: dict[str, Any] = {
                 "$pool": {
                     "estimators": [
                         None if e is None else self.opaque(e, f"{where} step {k + 1}")
@@ -160,7 +168,19 @@ class _Writer:
                 }
             }
             self.pools[id(pool)] = (pool, node)
+            self.remembered(pool, node["$pool"]["estimators"][0])
         return self.pools[id(pool)][1]
+
+    def remembered(self, pool: Pool, first: Any) -> None:
+        """The pool's remembered forecasts, as ``pools/<n>.npy`` beside its first regressor
+        ``estimators/<n>.skops`` (a member older readers ignore: the format is unchanged)."""
+        rows = pool.remembered()
+        name = _remembered_member(first)
+        if name is None or not len(rows):
+            return
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(rows, dtype="float64"), allow_pickle=False)
+        self.files[name] = buffer.getvalue()
 
     def opaque(self, value: Any, where: str) -> dict[str, Any]:
         """Objects without a JSON form: scikit-learn via skops, Prophet via its JSON."""
@@ -263,11 +283,12 @@ def _is_pickle(data: bytes) -> bool:
     return "STOP" in ops and bool(ops & _CODE_OPS)
 
 
-@functools.lru_cache(maxsize=65536)
 def _looks_like_pickle(text: str) -> bool:
-    """Whether a JSON text holds a pickle, raw (as latin-1), in hex or in base64.
+    """Whether ``text`` holds a pickle, raw (as latin-1), in hex or in base64.
 
-    Cached: a saved forecaster repeats the same names and reasons many times.
+    Only a diagnosis for a value already refused for another reason (a saved
+    setting that is not one of its allowed values): text is data and is never
+    refused, decoded or run for what it spells.
     """
     candidates = []
     if text.endswith("."):  # a raw pickle ends with its STOP opcode
@@ -300,6 +321,7 @@ class _Reader:
             name = f"arrays/{dtype}.npy"
             if name not in files:
                 continue
+            _check_npy_size(files[name], f"{source}: {name}")
             try:
                 arr = np.load(io.BytesIO(files[name]), allow_pickle=False)
             except ValueError as exc:
@@ -326,16 +348,17 @@ class _Reader:
         if (
             not isinstance(ref, list)
             or len(ref) != 3
+            or not isinstance(ref[0], str)
             or ref[0] not in self.arrays
-            or not isinstance(ref[1], int)
+            or not _is_count(ref[1])
             or not isinstance(ref[2], list)
-            or not all(isinstance(s, int) and s >= 0 for s in ref[2])
+            or not all(_is_count(s) for s in ref[2])
         ):
             raise self.fail(where, f"expected an array reference, found {_short(node)}")
         dtype, offset, shape = ref
-        size = int(np.prod(shape)) if shape else 1
+        size = math.prod(shape)  # exact: numpy's product would wrap around for huge shapes
         flat = self.arrays[dtype]
-        if offset < 0 or offset + size > flat.size:
+        if offset + size > flat.size or len(shape) > _MAX_DIMS:
             raise self.fail(where, f"array reference {ref} lies outside arrays/{dtype}.npy")
         return flat[offset : offset + size].reshape(shape).copy()
 
@@ -343,13 +366,7 @@ class _Reader:
         """The Python value of a JSON node, untagging and building only what is allowed."""
         if node is None or isinstance(node, bool | int | float):
             return node
-        if isinstance(node, str):
-            if _looks_like_pickle(node):
-                raise self.fail(
-                    where,
-                    "holds a pickled object in a text field; trendcast never unpickles JSON "
-                    "fields (the file was tampered with or not written by trendcast)",
-                )
+        if isinstance(node, str):  # text is data, whatever it spells: never decoded as code
             return node
         if isinstance(node, list):
             return [self.value(v, f"{where}[{i}]") for i, v in enumerate(node)]
@@ -402,23 +419,39 @@ class _Reader:
         estimators = body["estimators"]
         if not isinstance(estimators, list) or not estimators:
             raise self.fail(where, "a pool's estimators must be a non-empty list")
-        fitted = [
-            None if e is None else self.value(e, f"{where} step {k + 1}")
-            for k, e in enumerate(estimators)
-        ]
-        if any(e is not None and not hasattr(e, "predict") for e in fitted):
-            raise self.fail(where, "a pool's estimators must be fitted regressors")
+        lazy = _LazyEstimators(self, estimators, where)
+        if not lazy.deferred:
+            lazy.load()  # not plain skops members (pickled, with allow_pickle): read now
+        for k, node in enumerate(estimators):
+            if node is not None and lazy.deferred:
+                self.skops_layout(node["$sklearn"], f"{where} step {k + 1}")
         scale = self.value(body["step_scale"], f"{where} step_scale")
-        if not isinstance(scale, np.ndarray) or scale.shape != (len(fitted),):
+        if not isinstance(scale, np.ndarray) or scale.shape != (len(lazy),):
             raise self.fail(where, "a pool needs one step_scale per estimator")
         values = {name: body[name] for name in ints}
         if not all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values.values()
         ):
             raise self.fail(where, f"a pool's {list(ints)} must be counts")
-        pool = Pool(fitted, scale, **values)
+        pool = Pool([None] * len(lazy), scale, **values)
+        pool.estimators = lazy  # type: ignore[assignment]  # a list once read
+        self.remembered(pool, estimators[0], where)
         self.pools[key] = pool
         return pool
+
+    def remembered(self, pool: Pool, first: Any, where: str) -> None:
+        """Give the pool the forecasts it remembered when trained (``pools/<n>.npy``), if saved."""
+        name = _remembered_member(first)
+        if name is None or name not in self.files:
+            return
+        try:
+            rows = np.load(io.BytesIO(self.files[name]), allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise self.fail(where, f"{name} is not a NumPy array of numbers: {exc}") from exc
+        width = pool.window + len(pool.estimators)
+        if rows.dtype != np.float64 or rows.ndim != 2 or rows.shape[1] != width:
+            raise self.fail(where, f"{name} must hold rows of {width} numbers (window, forecasts)")
+        pool.remember(rows)
 
     def member(self, name: str, folder: str, where: str) -> bytes:
         """The bytes of member ``name``, which must lie in ``folder``."""
@@ -426,11 +459,23 @@ class _Reader:
             raise self.fail(where, f"refers to {name!r}, which is not a {folder} member")
         return self.files[name]
 
+    def skops_layout(self, name: str, where: str) -> None:
+        """Refuse a member that is not a skops file (a zip with ``schema.json``), without
+        skops: the regressors themselves are read, and their types checked, on first use."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(self.files[name])) as archive:
+                if "schema.json" not in archive.namelist():
+                    raise zipfile.BadZipFile("no schema.json")
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+            raise self.fail(where, f"{name} is not a skops file: {exc}") from exc
+
     def sklearn(self, name: str, where: str) -> Any:
         """The estimator of a skops member, if skops trusts its types (or ``allow_pickle``)."""
         import skops.io as sio
 
-        data = self.member(name, "estimators", where)
+        data = _stored_zip(
+            self.member(name, "estimators", where), f"{self.source}: {where}: {name}"
+        )
         try:
             untrusted = sio.get_untrusted_types(data=data)
         except Exception as exc:  # skops raises many types
@@ -517,11 +562,25 @@ class _Reader:
             found = sorted(state) if isinstance(state, dict) else _short(state)
             raise self.fail(where, f"{name} state must hold exactly {sorted(kinds)}; found {found}")
         values = {k: self.typed(state[k], kinds[k], f"{where}.{k}") for k in state}
+        self.check_base_state(values, name, where)
         try:
             model._restore_state(values)
         except (ValueError, TypeError, ArithmeticError, np.linalg.LinAlgError) as exc:
             raise self.fail(where, f"{name} could not be rebuilt from its state: {exc}") from exc
         return model
+
+    def check_base_state(self, values: dict[str, Any], name: str, where: str) -> None:
+        """Refuse base state that ``LocalModel.fit`` could not have set: ``y_`` a flat
+        array of ``n_obs_`` finite floats, ``X_`` none or one finite row per value."""
+        y, X = values["y_"], values["X_"]
+        if y.ndim != 1 or y.dtype.kind != "f" or not np.all(np.isfinite(y)):
+            raise self.fail(where, f"{name} y_ must be a flat array of finite numbers")
+        if values["n_obs_"] != y.size:
+            raise self.fail(where, f"{name} n_obs_ must be the length of y_ ({y.size})")
+        if X is not None and (
+            X.ndim != 2 or X.shape[0] != y.size or X.dtype.kind != "f" or not np.all(np.isfinite(X))
+        ):
+            raise self.fail(where, f"{name} X_ must hold one row of finite numbers per value")
 
     def typed(self, node: Any, kind: str, where: str) -> Any:
         """The value of ``node``, refused unless it is of ``kind`` (see ``_KIND_CHECKS``)."""
@@ -532,6 +591,151 @@ class _Reader:
         if kind == "float" or (kind == "float|array" and not isinstance(value, np.ndarray)):
             return float(value)
         return value
+
+
+def _check_npy_size(data: bytes, name: str) -> None:
+    """Refuse a ``.npy`` member whose header promises more values than its bytes hold,
+    before NumPy allocates the array the header describes."""
+    buffer = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(buffer)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(buffer)
+        else:
+            raise ValueError(f"npy format version {version} is not one trendcast writes")
+    except (ValueError, TypeError, SyntaxError, EOFError, OSError) as exc:
+        raise PersistenceError(f"{name} is not a NumPy array: {exc}") from exc
+    if dtype.hasobject:  # refused by np.load without reading it: say so there
+        return
+    needed = math.prod(shape) * dtype.itemsize
+    if needed != len(data) - buffer.tell():
+        raise PersistenceError(
+            f"{name}: its header describes {needed} bytes of values, but it holds "
+            f"{len(data) - buffer.tell()}: damaged, or built to exhaust memory"
+        )
+
+
+def _stored_zip(data: bytes, where: str) -> bytes:
+    """The zip ``data`` (a skops member) with every member inflated in bounded reads and
+    stored uncompressed, so that skops, which reads members whole, never inflates more
+    than the member sizes, all together at most the load limit (``MAX_LOAD_BYTES``).
+
+    Raises a PersistenceError naming ``where`` for a damaged, encrypted or
+    exotically compressed zip, or one that inflates past its sizes or the limit.
+    """
+    out = io.BytesIO()
+    limit = left = _load_limit()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+            for info in src.infolist():
+                if info.flag_bits & 0x1 or info.compress_type not in (
+                    zipfile.ZIP_STORED,
+                    zipfile.ZIP_DEFLATED,
+                ):
+                    raise ValueError(f"{info.filename} is encrypted or not deflated")
+                if info.file_size > left:
+                    raise ValueError(f"{info.filename} inflates past the limit ({limit} bytes)")
+                chunks = []
+                with src.open(info) as stream:
+                    while chunk := stream.read(1 << 16):
+                        chunks.append(chunk)
+                left -= info.file_size
+                dst.writestr(
+                    zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)),
+                    b"".join(chunks),
+                )
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+        struct.error,
+        KeyError,
+        IndexError,
+        OverflowError,
+    ) as exc:
+        raise PersistenceError(f"{where} is not a readable skops file: {exc}") from exc
+    return out.getvalue()
+
+
+def _is_count(value: Any) -> bool:
+    """Whether ``value`` is a non-negative integer (a JSON count, not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _remembered_member(first: Any) -> str | None:
+    """``pools/<n>.npy`` for a pool whose first regressor is ``estimators/<n>.skops``."""
+    name = first.get("$sklearn") if isinstance(first, dict) and len(first) == 1 else None
+    if not isinstance(name, str) or not re.fullmatch(r"estimators/\d+\.skops", name):
+        return None
+    return "pools/" + name[len("estimators/") : -len(".skops")] + ".npy"
+
+
+class _LazyEstimators(Sequence):
+    """A pool's regressors, read from their skops members the first time one is used.
+
+    A saved ``models="auto"`` forecaster shares one pool of regressors (one per
+    step ahead) between all its categories; reading them costs seconds (skops'
+    import alone imports every scikit-learn estimator). Loading a forecaster
+    therefore only checks that each is a ``$sklearn`` reference to a member of
+    the save (whose checksum the manifest verified); the first forecast of a
+    ``PooledRegression`` reads all of them, once for every model sharing the
+    pool, with the same checks and errors as before (types skops does not
+    trust are refused then, before anything is built). Pickling reads them
+    and sends a plain list (``n_jobs`` workers never see the save's files).
+    """
+
+    def __init__(self, reader: _Reader, nodes: list[Any], where: str) -> None:
+        self._reader = reader
+        self._nodes = list(nodes)
+        self._where = where
+        self._items: list[Any] | None = None
+        self._lock = threading.Lock()
+        #: every node is a skops member of the save (or None): read on first use
+        self.deferred = all(
+            node is None
+            or (
+                isinstance(node, dict)
+                and set(node) == {"$sklearn"}
+                and isinstance(node["$sklearn"], str)
+                and node["$sklearn"].startswith("estimators/")
+                and node["$sklearn"] in reader.files
+            )
+            for node in self._nodes
+        )
+
+    def load(self) -> list[Any]:
+        """The regressors, read (and checked) on the first call."""
+        with self._lock:
+            if self._items is None:
+                fitted = [
+                    None if e is None else self._reader.value(e, f"{self._where} step {k + 1}")
+                    for k, e in enumerate(self._nodes)
+                ]
+                if any(e is not None and not hasattr(e, "predict") for e in fitted):
+                    raise self._reader.fail(
+                        self._where, "a pool's estimators must be fitted regressors"
+                    )
+                self._items = fitted
+            return self._items
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.load()[index]
+
+    def __reduce__(self) -> tuple[Any, tuple[list[Any]]]:
+        return list, (self.load(),)
+
+    def __repr__(self) -> str:
+        state = "read" if self._items is not None else "not read yet"
+        return f"<{len(self)} pooled regressors, {state}>"
 
 
 def _short(node: Any) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
@@ -24,10 +24,15 @@ from trendcast._engine.fitting import SeriesFit
 from trendcast._engine.plan import Plan
 from trendcast._engine.spec import resolve_spec
 from trendcast._engine.state import ForecasterState
-from trendcast.exceptions import ParameterError, PersistenceError
+from trendcast._frequency import normalize_freq
+from trendcast.exceptions import PersistenceError, TrendcastError
+from trendcast.io.sales import FillPolicy
 from trendcast.models import LocalModel
 from trendcast.persistence._archive import FORMAT_VERSION, _json_bytes
-from trendcast.persistence._codec import _Reader, _Writer
+from trendcast.persistence._codec import _looks_like_pickle, _Reader, _short, _Writer
+
+#: The values of the ``fill`` setting (the sales reader's fill policies).
+_FILLS: tuple[str, ...] = get_args(FillPolicy)
 
 # The fields of ForecasterState this format stores (``search`` and ``search_report``
 # only ever hold None here: a forecaster with past covariates is not saved). A field
@@ -99,6 +104,13 @@ def _calibration_from_json(node: Any, reader: _Reader, where: str) -> Any:
         }
     except (KeyError, TypeError) as exc:
         raise reader.fail(where, f"the calibration is malformed: {exc}") from exc
+    for key, (_, steps, counts) in pools.items():
+        if not steps or len(steps) != len(counts):
+            raise reader.fail(
+                where,
+                f"the calibration of candidate {key!r} is malformed: {len(steps)} steps of "
+                f"errors for {len(counts)} counts",
+            )
     return Calibration.from_pools(pools, skipped)
 
 
@@ -295,27 +307,49 @@ class _Categories:
         self.protos = protos
 
     def fit(self, key: Any) -> Any:
-        """Category ``key``'s fit record and model, built from its JSON (once)."""
+        """Category ``key``'s fit record and model, built from its JSON (once).
+
+        Built when the category is first used (at ``predict``): a malformed
+        entry is a PersistenceError then, naming the category.
+        """
         node = self.nodes.pop(key)
         where = f"categories.json, category {key!r}"
+        try:
+            return self._fit(node, where)
+        except TrendcastError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise self.reader.fail(
+                where, f"the entry lacks or misstates a field ({exc!r})"
+            ) from exc
+
+    def _fit(self, node: dict[str, Any], where: str) -> SeriesFit:
         r = self.reader
         scores = r.value(node["scores"], f"{where} scores")
         chain = node["chain"]
         if not isinstance(chain, list) or not all(
-            isinstance(i, int) and 0 <= i < len(self.protos) for i in chain
+            isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(self.protos)
+            for i in chain
         ):
             raise r.fail(where, "the fallback chain refers to unknown prototypes")
         model = r.value(node["model"], f"{where} model")
         if not isinstance(model, LocalModel):
             raise r.fail(where, "the model is not a trendcast model")
+        texts = [node["tried"], node["used"], *node["reasons"]]
+        if not all(isinstance(t, str) for t in texts) or not isinstance(node["reasons"], list):
+            raise r.fail(where, "tried, used and reasons must be text")
+        if not isinstance(node["fell_back"], bool):
+            raise r.fail(where, "fell_back must be true or false")
+        if not isinstance(scores, list) or not all(isinstance(s, tuple) for s in scores):
+            raise r.fail(where, "scores must be a list of tuples")
         return SeriesFit(
             model=model,
-            tried=str(node["tried"]),
-            used=str(node["used"]),
-            fell_back=bool(node["fell_back"]),
-            chosen=node["chosen"],
-            reasons=[str(s) for s in node["reasons"]],
-            scores=[tuple(s) for s in scores],
+            tried=node["tried"],
+            used=node["used"],
+            fell_back=node["fell_back"],
+            chosen=_optional_int(node["chosen"], r, where),
+            reasons=list(node["reasons"]),
+            scores=list(scores),
             chain=[self.protos[i] for i in chain],
             candidate=_optional_int(node.get("candidate"), r, where),
         )
@@ -379,6 +413,7 @@ def _assemble(
     if extra:
         raise reader.fail(where, f"TrendForecaster has no parameter(s) {extra}")
     params = {k: reader.value(v, f"{where} {k}") for k, v in saved.items()}
+    _check_settings(params, reader, where)
     protos = [
         reader.value(p, f"{where} prototypes[{i}]") for i, p in enumerate(state["prototypes"])
     ]
@@ -397,9 +432,12 @@ def _assemble(
     selection_report = _frame_from_json(
         state["selection_report"], reader, f"{where} selection_report"
     )
+    freq = state["freq"]
     try:
-        spec = resolve_spec(params, str(state["freq"]), int(state["season_length"]))
-    except ParameterError as exc:
+        if not isinstance(freq, str) or normalize_freq(freq) != freq:
+            raise ValueError(f"freq {_short(freq)} is not a frequency trendcast writes")
+        spec = resolve_spec(params, freq, int(state["season_length"]))
+    except ValueError as exc:  # ParameterError too
         raise reader.fail(where, f"the saved parameters are not valid: {exc}") from exc
     if wanted is not None:
         missing = [k for k in wanted if k not in by_key]
@@ -410,9 +448,9 @@ def _assemble(
             )
         keys = list(dict.fromkeys(wanted))
         fit_report = fit_report[fit_report[spec.id_col].isin(keys)].reset_index(drop=True)
-        selection_report = selection_report[
-            selection_report[spec.id_col].isin(keys)
-        ].reset_index(drop=True)
+        selection_report = selection_report[selection_report[spec.id_col].isin(keys)].reset_index(
+            drop=True
+        )
     builder = _Categories(reader, {k: by_key[k] for k in keys}, protos)
     return params, ForecasterState(
         spec=spec,
@@ -431,6 +469,34 @@ def _assemble(
         calibration=_calibration_from_json(state.get("calibration"), reader, where),
         fitted_at=fitted_at,
     )
+
+
+def _check_settings(params: dict[str, Any], reader: _Reader, where: str) -> None:
+    """Refuse column names that are not names, an ``n_jobs`` that is not an integer, and
+    a saved setting of a closed set (``fill``) that is none of its values.
+
+    The fit checks these in the data's reader; a loaded forecaster would only
+    meet a bad one at ``update``. Text is never refused for what it spells:
+    the message only adds that a refused value decodes as a pickle.
+    """
+    for key in ("id_col", "time_col", "target_col"):
+        name = params.get(key)
+        if isinstance(name, bool) or not isinstance(name, str | int):
+            raise reader.fail(where, f"parameter {key}={_short(name)} is not a column name")
+    n_jobs = params.get("n_jobs", 1)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int):
+        raise reader.fail(where, f"parameter n_jobs={_short(n_jobs)} is not an integer")
+    fill = params.get("fill", "error")
+    if fill not in _FILLS:
+        note = ""
+        if isinstance(fill, str) and _looks_like_pickle(fill):
+            note = (
+                "; it holds a pickled object in a text field (trendcast never unpickles JSON "
+                "fields: the file was tampered with or not written by trendcast)"
+            )
+        raise reader.fail(
+            where, f"parameter fill={_short(fill)} is not one of {', '.join(_FILLS)}{note}"
+        )
 
 
 def _plan_from_json(plan: Any, reader: _Reader, where: str) -> Plan:

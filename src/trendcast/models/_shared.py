@@ -1,0 +1,170 @@
+"""The numbers and checks that the models and the engine share, defined once.
+
+The models and the engine above them (``backtest``, ``forecaster``,
+``persistence``) import these; this module imports nothing from trendcast but
+``exceptions``, so imports only point down: a model never needs the engine.
+
+* ``REFERENCE_LEVEL`` (and its normal quantile ``REFERENCE_Z``): the interval
+  level whose width is the unit of the normalised backtest errors, the pooled
+  model's widths and the calibration.
+* ``FIT_ERRORS``: the exceptions that mean "this model cannot be fitted or
+  forecast on this series"; code that falls back to another model catches
+  exactly these.
+* ``mase_scale`` and ``noise_scale``: the in-sample error of the seasonal
+  naive forecast (MASE's denominator), and that scale with its fallbacks for
+  a series on which it is zero or undefined.
+* ``check_season_length`` and ``season_length_or_one``: a ``season_length``
+  argument checked (the second reads a model's ``None`` as 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from trendcast.exceptions import ModelFitError, ParameterError
+
+__all__ = [
+    "FIT_ERRORS",
+    "REFERENCE_LEVEL",
+    "REFERENCE_Z",
+    "check_season_length",
+    "mase_scale",
+    "noise_scale",
+    "season_length_or_one",
+]
+
+#: the interval level whose width sets the scale of the normalised errors
+REFERENCE_LEVEL = 80
+#: the standard normal quantile of ``REFERENCE_LEVEL`` (1.2816 for 80%): the value of
+#: ``scipy.stats.norm.ppf(0.9)``, written out so that importing the models does not
+#: import scipy.stats (``tests/models/test_shared_constants.py`` checks it)
+REFERENCE_Z = 1.2815515655446004
+
+#: what a fit, an update or a forecast raises when the model cannot handle the
+#: series (``ParameterError`` is a ``ValueError``, so a bad setting of one
+#: candidate is caught too): the fallback chain and the backtest catch these
+FIT_ERRORS: tuple[type[Exception], ...] = (
+    ModelFitError,
+    ValueError,
+    ArithmeticError,
+    np.linalg.LinAlgError,
+)
+
+
+def check_season_length(season_length: Any) -> int:
+    """``season_length`` as an int when it is a positive integer (not a bool).
+
+    Parameters
+    ----------
+    season_length : int
+        Periods per season, as passed by the caller.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ParameterError
+        Otherwise; the message names ``season_length`` and the value.
+    """
+    if (
+        isinstance(season_length, bool)
+        or not isinstance(season_length, int | np.integer)
+        or season_length < 1
+    ):
+        raise ParameterError(
+            f"season_length={season_length!r} is not a season length; pass a positive "
+            "integer (12 for monthly data, 1 for none)"
+        )
+    return int(season_length)
+
+
+def season_length_or_one(season_length: Any) -> int:
+    """The season length a model uses: ``season_length``, or 1 when it is None.
+
+    Parameters
+    ----------
+    season_length : int or None
+        A model's ``season_length`` parameter.
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Raises
+    ------
+    ParameterError
+        When ``season_length`` is not None and not a positive integer.
+    """
+    if season_length is None:
+        return 1
+    return check_season_length(season_length)
+
+
+def mase_scale(y: np.ndarray, season_length: int) -> float:
+    """In-sample mean absolute error of the seasonal naive (naive if too short).
+
+    Parameters
+    ----------
+    y : array of shape (n,)
+        The history, in time order.
+    season_length : int
+        Periods per season; a series of at most ``season_length`` values
+        uses the naive forecast (lag 1) instead.
+
+    Returns
+    -------
+    float
+        The mean of ``|y[t] - y[t - m]|``; NaN when the series is too short
+        for even the naive forecast (one value).
+
+    Raises
+    ------
+    ParameterError
+        When ``season_length`` is not a positive integer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mase_scale(np.array([1.0, 2.0, 4.0, 7.0]), 2)
+    4.0
+    """
+    check_season_length(season_length)
+    m = season_length if y.size > season_length else 1
+    if y.size <= m:
+        return float("nan")
+    return float(np.mean(np.abs(y[m:] - y[:-m])))
+
+
+def noise_scale(y: np.ndarray, season_length: int) -> float:
+    """The unit of a series' errors: MASE's scale, else its mean absolute value, else 1.
+
+    The fallbacks cover a series too short for the naive forecast and one
+    whose seasonal differences are all zero.
+
+    Parameters
+    ----------
+    y : array of shape (n,)
+        The history, in time order.
+    season_length : int
+        Periods per season (see ``mase_scale``).
+
+    Returns
+    -------
+    float
+        Positive and finite when ``y`` is finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> noise_scale(np.array([3.0, 3.0, 3.0]), 1)  # no change: the mean absolute value
+    3.0
+    """
+    scale = mase_scale(y, season_length)
+    if np.isfinite(scale) and scale > 0:
+        return scale
+    return float(np.mean(np.abs(y))) or 1.0

@@ -1,0 +1,1 @@
+"""One module per schema version; the revision id is the version number."""
