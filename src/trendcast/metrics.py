@@ -24,13 +24,15 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from trendcast._validation import fail, whole_number
+from trendcast._validation import count, fail, format_rows, verb, whole_number
 from trendcast.models.base import check_levels
 
 __all__ = [
@@ -46,7 +48,40 @@ __all__ = [
 ]
 
 
-def _check(df: pd.DataFrame, cols: Sequence[str]) -> None:
+F = TypeVar("F", bound=Callable[..., pd.DataFrame])
+
+
+def _quietly(func: F) -> F:
+    """Infinite values give NaN or infinite scores, not numpy's RuntimeWarnings."""
+
+    @functools.wraps(func)
+    def scored(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            return func(*args, **kwargs)
+
+    return scored  # type: ignore[return-value]
+
+
+def _check(
+    df: pd.DataFrame,
+    cols: Sequence[str],
+    *,
+    values: Sequence[str] = (),
+    dates: Sequence[str] = (),
+) -> pd.DataFrame:
+    """``df`` with ``values`` as floats and ``dates`` as datetimes, or a clear error.
+
+    Missing columns, a column named twice, values that are not real numbers
+    (text, complex, True/False), numbers as dates and unreadable dates are
+    refused, naming the column and rows. Missing values (NaN) stay: their
+    scores are NaN.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise fail(
+            "the frame to score is not a DataFrame",
+            found=type(df).__name__,
+            fix="pass the output of cross_validation (which has the actuals)",
+        )
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise fail(
@@ -56,6 +91,61 @@ def _check(df: pd.DataFrame, cols: Sequence[str]) -> None:
             fix="pass the output of cross_validation (which has the actuals), or name the "
             "columns with id_col=, target_col=, pred_col=",
         )
+    for col in dict.fromkeys(cols):
+        if isinstance(df[col], pd.DataFrame):
+            raise fail("the column name appears more than once", column=col, fix="rename one")
+    if not values and not dates:
+        return df
+    out = df.copy()
+    for col in values:
+        out[col] = _real_values(out, col, cols[0])
+    for col in dates:
+        out[col] = _dates(out, col)
+    return out
+
+
+def _real_values(df: pd.DataFrame, col: str, id_col: str) -> np.ndarray:
+    """The values of ``col`` as floats; text, complex and booleans are an error naming the rows."""
+    column = df[col]
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_complex_dtype(column):
+        bad = np.arange(len(column))
+    elif pd.api.types.is_numeric_dtype(column):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        real = [
+            v is None or (isinstance(v, int | float | np.integer | np.floating)
+                          and not isinstance(v, bool | np.bool_))
+            for v in column
+        ]  # fmt: skip
+        bad = np.flatnonzero(~np.asarray(real, dtype=bool))
+        if not bad.size:
+            return pd.to_numeric(column).to_numpy(dtype=float, na_value=np.nan)
+    raise fail(
+        f"{count(len(bad), 'value')} {verb(len(bad), 'is not a number', 'are not numbers')}",
+        column=col,
+        expected="real numbers (NaN where missing)",
+        found=format_rows(df.reset_index(drop=True), bad, [id_col, col]),
+        fix="convert the column to numbers (pd.to_numeric) before scoring",
+    )
+
+
+def _dates(df: pd.DataFrame, col: str) -> pd.Series:
+    """The dates of ``col``; numbers (20240131) and unreadable dates are an error."""
+    column = df[col]
+    numbers = [isinstance(v, int | float | np.number) for v in column.dropna()]
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column) or any(numbers):
+        raise fail(
+            "the dates are numbers",
+            column=col,
+            expected="dates (datetime64, or text like '2024-01-01')",
+            fix="pass the sales frame read by tc.read_sales",
+        )
+    try:
+        with warnings.catch_warnings():  # dates in several formats: read one by one
+            warnings.simplefilter("ignore", UserWarning)
+            return pd.to_datetime(column)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise fail(f"the dates cannot be read ({exc})", column=col, fix="use ISO dates") from exc
 
 
 def _groups(df: pd.DataFrame, id_col: str) -> tuple[np.ndarray, list[Any]]:
@@ -125,11 +215,12 @@ def _point(
     df: pd.DataFrame, id_col: str, target_col: str, pred_col: str
 ) -> tuple[np.ndarray, list[Any], np.ndarray, np.ndarray]:
     """The columns checked: group numbers, categories, actuals and forecasts."""
-    _check(df, [id_col, target_col, pred_col])
+    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col])
     groups, keys = _groups(df, id_col)
     return groups, keys, _numbers(df, target_col), _numbers(df, pred_col)
 
 
+@_quietly
 def mae(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
 ) -> pd.DataFrame:
@@ -138,6 +229,7 @@ def mae(
     return _table(id_col, keys, "mae", _means(groups, np.abs(y - f), len(keys), skipna=True))
 
 
+@_quietly
 def rmse(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
 ) -> pd.DataFrame:
@@ -147,6 +239,7 @@ def rmse(
     return _table(id_col, keys, "rmse", np.sqrt(mse))
 
 
+@_quietly
 def smape(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
 ) -> pd.DataFrame:
@@ -163,6 +256,7 @@ def smape(
     return _table(id_col, keys, "smape", _means(groups, terms, len(keys), skipna=False))
 
 
+@_quietly
 def wape(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
 ) -> pd.DataFrame:
@@ -236,6 +330,7 @@ def _windows(
     return inside, window.ravel(), found // width, found % width
 
 
+@_quietly
 def _scaled(
     df: pd.DataFrame,
     train_df: pd.DataFrame,
@@ -246,9 +341,12 @@ def _scaled(
     pred_col: str,
     squared: bool,
 ) -> pd.DataFrame:
-    _check(df, [id_col, target_col, pred_col])
-    _check(train_df, [id_col, time_col, target_col])
     whole_number("season_length", season_length)
+    cut_col = ["cutoff"] if "cutoff" in getattr(df, "columns", ()) else []
+    df = _check(df, [id_col, target_col, pred_col], values=[target_col, pred_col], dates=cut_col)
+    train_df = _check(
+        train_df, [id_col, time_col, target_col], values=[target_col], dates=[time_col]
+    )
     groups, keys = _groups(df, id_col)
     errors = _numbers(df, target_col) - _numbers(df, pred_col)
     errors = errors**2 if squared else np.abs(errors)
@@ -330,6 +428,7 @@ def rmsse(
     return _scaled(df, train_df, season_length, id_col, time_col, target_col, pred_col, True)
 
 
+@_quietly
 def pinball_loss(
     df: pd.DataFrame, level: int, *, id_col: str = "unique_id", target_col: str = "y"
 ) -> pd.DataFrame:
@@ -338,8 +437,9 @@ def pinball_loss(
     ``lo-<level>`` is the ``(1 - level/100)/2`` quantile and ``hi-<level>`` the
     ``(1 + level/100)/2`` quantile.
     """
+    whole_number("level", level, low=1, high=99)
     lo, hi = f"lo-{level}", f"hi-{level}"
-    _check(df, [id_col, target_col, lo, hi])
+    df = _check(df, [id_col, target_col, lo, hi], values=[target_col, lo, hi])
     q_lo, q_hi = (1 - level / 100) / 2, (1 + level / 100) / 2
 
     def loss(y: np.ndarray, f: np.ndarray, q: float) -> np.ndarray:
@@ -352,12 +452,14 @@ def pinball_loss(
     return _table(id_col, keys, f"pinball-{level}", _means(groups, terms, len(keys), skipna=False))
 
 
+@_quietly
 def coverage(
     df: pd.DataFrame, level: int, *, id_col: str = "unique_id", target_col: str = "y"
 ) -> pd.DataFrame:
     """Share of actual values inside the ``level`` interval, per category."""
+    whole_number("level", level, low=1, high=99)
     lo, hi = f"lo-{level}", f"hi-{level}"
-    _check(df, [id_col, target_col, lo, hi])
+    df = _check(df, [id_col, target_col, lo, hi], values=[target_col, lo, hi])
     groups, keys = _groups(df, id_col)
     y = _numbers(df, target_col)
     with np.errstate(invalid="ignore"):

@@ -86,7 +86,10 @@ def forecast_freq(fc: pd.DataFrame, id_col: str, time_col: str, freq: str | None
         try:
             return freqs.normalize_freq(freq)
         except ValueError as exc:
-            raise fail(str(exc), fix=f"pass freq as one of {freqs.SUPPORTED}") from exc
+            raise ParameterError(
+                f"freq={freq!r} is not a frequency trendcast supports ({exc}); pass one of "
+                f"{freqs.SUPPORTED}, or leave freq=None to infer it from the forecast"
+            ) from exc
     return freqs.infer_freq(fc[time_col], fc[id_col])
 
 
@@ -312,31 +315,45 @@ def align(
     return plans
 
 
-def align_paths(
-    paths: Mapping[Any, Any] | pd.DataFrame,
+def _path_array(key: Any, value: Any) -> np.ndarray:
+    """The paths of one category as a float array, or an error naming the category."""
+    try:
+        arr = np.asarray(value)
+        if np.iscomplexobj(arr):
+            raise TypeError("complex numbers")
+        return arr.astype(float)
+    except (TypeError, ValueError) as exc:
+        raise fail(
+            f"the sample paths of category {show(key)} are not numbers ({exc})",
+            fix="pass paths=forecaster.sample_paths(h, output='arrays'): a dict of arrays "
+            "(n_paths, h) of numbers",
+        ) from exc
+
+
+def _paths_from_frame(
+    paths: pd.DataFrame,
     fc: pd.DataFrame,
     keys: list[Any],
-    id_col: str,
-    time_col: str,
-    target_col: str,
+    groups: dict[Any, np.ndarray],
+    names: tuple[str, str, str],
 ) -> dict[Any, np.ndarray]:
-    """Sample paths per category as arrays (n_paths, periods), periods as in the forecast."""
-    groups = _groups(fc, id_col)
-    if isinstance(paths, pd.DataFrame):
-        need = [id_col, time_col, "path", target_col]
-        absent = [c for c in need if c not in paths.columns]
-        if absent:
-            raise fail(
-                f"the paths frame lacks column(s) {format_items(absent)}",
-                expected=f"the long output of sample_paths: {format_items(need)}",
-                found=f"columns {format_items(paths.columns)}",
-                fix="pass TrendForecaster.sample_paths(...) (output='frame' or 'arrays'), with "
-                "target_col= naming its value column",
-            )
-        frame = paths[need].copy()
+    """Arrays per category from the long frame of ``sample_paths(output="frame")``."""
+    id_col, time_col, target_col = names
+    need = [id_col, time_col, "path", target_col]
+    absent = [c for c in need if c not in paths.columns]
+    if absent:
+        raise fail(
+            f"the paths frame lacks column(s) {format_items(absent)}",
+            expected=f"the long output of sample_paths: {format_items(need)}",
+            found=f"columns {format_items(paths.columns)}",
+            fix="pass TrendForecaster.sample_paths(...) (output='frame' or 'arrays'), with "
+            "target_col= naming its value column",
+        )
+    frame = paths[need].copy()
+    arrays: dict[Any, np.ndarray] = {}
+    short: list[tuple[Any, Any, list[pd.Timestamp]]] = []
+    try:
         frame[time_col] = pd.to_datetime(frame[time_col])
-        arrays: dict[Any, np.ndarray] = {}
-        short: list[tuple[Any, Any, list[pd.Timestamp]]] = []
         by_id = frame.groupby(id_col, sort=False)
         present = set(by_id.groups)
         for key in keys:
@@ -348,14 +365,38 @@ def align_paths(
             if len(gaps):
                 short.append((None, key, list(gaps)))
                 continue
-            arrays[key] = wide[want].to_numpy(dtype=float)
-        _missing(
-            short,
-            "sample paths",
-            "draw the paths for the same horizon as the forecast (sample_paths(h=...))",
-        )
+            arrays[key] = _path_array(key, wide[want].to_numpy())
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, DataValidationError):
+            raise
+        raise fail(
+            f"the paths frame cannot be read ({exc})",
+            column=time_col,
+            expected="one value per category, path and period, dated like the forecast",
+            fix="pass TrendForecaster.sample_paths(...) as it is",
+        ) from exc
+    _missing(
+        short,
+        "sample paths",
+        "draw the paths for the same horizon as the forecast (sample_paths(h=...))",
+    )
+    return arrays
+
+
+def align_paths(
+    paths: Mapping[Any, Any] | pd.DataFrame,
+    fc: pd.DataFrame,
+    keys: list[Any],
+    id_col: str,
+    time_col: str,
+    target_col: str,
+) -> dict[Any, np.ndarray]:
+    """Sample paths per category as arrays (n_paths, periods), periods as in the forecast."""
+    groups = _groups(fc, id_col)
+    if isinstance(paths, pd.DataFrame):
+        arrays = _paths_from_frame(paths, fc, keys, groups, (id_col, time_col, target_col))
     elif isinstance(paths, Mapping):
-        arrays = {k: np.asarray(paths[k], dtype=float) for k in keys if k in paths}
+        arrays = {k: _path_array(k, paths[k]) for k in keys if k in paths}
     else:
         raise DataValidationError(
             f"paths must be the output of TrendForecaster.sample_paths (a dict of arrays or "

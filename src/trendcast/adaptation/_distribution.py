@@ -84,6 +84,12 @@ def _tolerance(values: np.ndarray) -> np.ndarray:
     return 1e-9 * (1.0 + np.abs(values))
 
 
+def _above(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a > b`` beyond rounding (bounds near the float limit compare without overflow)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return a > b + _tolerance(b)
+
+
 def check_bounds(forecast: pd.DataFrame, levels: Sequence[int], show: Sequence[str]) -> None:
     """Fail where the interval bounds cannot be quantiles of demand, naming the rows.
 
@@ -113,7 +119,7 @@ def check_bounds(forecast: pd.DataFrame, levels: Sequence[int], show: Sequence[s
             fix=fix,
         )
     for lv in order:
-        bad = np.flatnonzero(lo[lv] > hi[lv] + _tolerance(hi[lv]))
+        bad = np.flatnonzero(_above(lo[lv], hi[lv]))
         if bad.size:
             raise fail(
                 f"on {count(bad.size, 'forecast row')} the lower bound lo-{lv} is above the "
@@ -125,8 +131,8 @@ def check_bounds(forecast: pd.DataFrame, levels: Sequence[int], show: Sequence[s
             )
     for narrow, wide in zip(order[:-1], order[1:], strict=True):
         for side, outside in (
-            ("lo", lo[wide] > lo[narrow] + _tolerance(lo[narrow])),
-            ("hi", hi[wide] < hi[narrow] - _tolerance(hi[narrow])),
+            ("lo", _above(lo[wide], lo[narrow])),
+            ("hi", _above(-hi[wide], -hi[narrow])),
         ):
             bad = np.flatnonzero(outside)
             if bad.size:
@@ -184,8 +190,8 @@ def own_mean(values: np.ndarray, zk: np.ndarray) -> np.ndarray:
 def read_edits(values: np.ndarray, mean: np.ndarray) -> Edits:
     """Which rows hold a mean edited without its bounds (``values``: sorted bounds)."""
     lo, hi = values[:, 0], values[:, -1]
-    below = mean < lo - _tolerance(lo)
-    above = (mean > hi + _tolerance(hi)) & (lo != 0)
+    below = _above(-mean, -lo)
+    above = _above(mean, hi) & (lo != 0)
     moved = below | above
     scale = moved & (lo >= 0) & (hi > 0) & (mean >= 0)
     return Edits(scaled=scale, shifted=moved & ~scale)
@@ -278,7 +284,7 @@ def require_levels(forecast: pd.DataFrame) -> list[int]:
 
 
 def _boxcox(v: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log = np.log(v)
         power = (np.power(v, lam) - 1.0) / np.where(lam == 0, 1.0, lam)
     return np.where(lam == 0, log, power)

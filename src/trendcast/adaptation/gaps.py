@@ -125,6 +125,9 @@ def _stock(
     # demand of the period that stock and receipts to date cannot serve once earlier
     # demand is served: (C_t - A_t)+ - (C_{t-1} - A_t)+ = min(D_t, (C_t - A_t)+)
     unserved = np.maximum(gap, 0.0) - np.maximum(before - available[None, :], 0.0)
+    # never below zero: a return (demand < 0) leaves nothing unserved, and the difference
+    # of two large sums can round below zero
+    unserved = np.maximum(unserved, 0.0)
     pw = np.full(h, np.nan)
     if joint:
         for t, end in zip(*_window_bounds(h, window), strict=True):
@@ -355,12 +358,13 @@ def _assemble(
         out[name] = values
     out["distribution"] = "paths" if joint else "intervals"
     mean_all = out["mean"].to_numpy(float)
-    out["shortfall_share"] = np.divide(
-        out["expected_shortfall"].to_numpy(float),
-        mean_all,
-        out=np.zeros_like(mean_all),
-        where=mean_all > 0,
-    )
+    with np.errstate(over="ignore"):  # a mean of 1e-310 against paths: an infinite share
+        out["shortfall_share"] = np.divide(
+            out["expected_shortfall"].to_numpy(float),
+            mean_all,
+            out=np.zeros_like(mean_all),
+            where=mean_all > 0,
+        )
     order = _column_order(out, rule.kind, priced, names)
     out = out.sort_values(["_scen", names.id, names.time], kind="stable")[order]
     if names.supply != "supply":
@@ -394,10 +398,8 @@ def supply_gaps(
     ----------
     forecast : DataFrame
         Output of [`TrendForecaster.predict`][trendcast.TrendForecaster.predict]: ``mean``
-        and at least one ``lo-<l>``/``hi-<l>`` pair, one model per category. The
-        bounds are quantiles of demand and the distribution always has the mean; a
-        mean outside its widest interval (edited without its bounds) moves the
-        distribution to it (docs: "A mean edited without its bounds").
+        and at least one ``lo-<l>``/``hi-<l>`` pair (quantiles of demand), one model
+        per category; see "A mean edited without its bounds" in the docs.
     supply : DataFrame
         Long frame ``id_col, time_col, supply_col`` (plus ``scenario_col`` and a price
         column if used). ``kind="flow"``: the supply of every forecast period of each
@@ -458,8 +460,8 @@ def supply_gaps(
         shape, ``window`` without ``paths``, ``persistence`` below 1, or bounds
         that cannot be quantiles (missing, infinite, crossing, not nested).
     ParameterError
-        ``kind``, ``threshold`` (0.5-1), ``window``, ``min_cover``/``max_cover``
-        or ``unit_price`` out of range.
+        ``kind``, ``threshold`` (0.5-1), ``window``, ``min_cover``/``max_cover``,
+        ``unit_price`` or ``freq`` out of range.
 
     Warns
     -----

@@ -274,6 +274,14 @@ def _origin(g: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
     }
 
 
+def _share(part: float, whole: float) -> float:
+    """``part / whole`` (0 when the whole is not positive; infinite past the float range)."""
+    if not whole > 0:
+        return 0.0
+    with np.errstate(over="ignore"):
+        return float(np.float64(part) / np.float64(whole))
+
+
 def _category_row(key: Any, g: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
     """The summary row of one category (in one scenario), with its reason."""
     key = key if isinstance(key, tuple) else (key,)
@@ -294,9 +302,7 @@ def _category_row(key: Any, g: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
         periods_long=int(long.sum()),
         first_long=g[ctx.time_col][long].min() if long.any() else pd.NaT,
         max_p_long=float(p_long.max()),
-        shortfall_share=float(g["expected_shortfall"].sum() / g["mean"].sum())
-        if g["mean"].sum() > 0
-        else 0.0,
+        shortfall_share=_share(g["expected_shortfall"].sum(), g["mean"].sum()),
         search_change=chg,
         search_lag=int(lag) if pd.notna(lag) else pd.NA,
         search_correlation=corr,

@@ -7,6 +7,7 @@ file, column and rows the same way.
 
 from __future__ import annotations
 
+import csv
 import os
 import warnings
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ import pandas as pd
 
 import trendcast._frequency as freqs
 from trendcast._validation import count, fail, format_items, format_rows, verb
-from trendcast.exceptions import DataValidationError
+from trendcast.exceptions import DataValidationError, ParameterError
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,27 @@ class Wording:
     zero: str
 
 
+#: the largest demand or search value in size: models square deviations, and the squares
+#: of values past about 1e154 overflow float64 (intervals would be infinite)
+MAX_VALUE = 1e100
+
 DEMAND = Wording("demand", "demand value", "units or money", "0 if nothing was sold")
 SEARCH = Wording("interest", "search value", "search interest", "0 for no searches")
+
+
+def distinct_roles(**roles: str | None) -> None:
+    """Fail with a ParameterError when two roles (``id_col=``, ``target_col=``...) name one column.
+
+    One column read as two (the ids as the demand) would be overwritten by the
+    second reading, silently.
+    """
+    named = {k: v for k, v in roles.items() if v is not None}
+    if len({repr(v) for v in named.values()}) < len(named):
+        shown = ", ".join(f"{k}={v!r}" for k, v in named.items())
+        raise ParameterError(
+            f"{', '.join(named)} must name different columns; got {shown}. Fix: name each "
+            "column once (rename one in the frame first if a column serves two purposes)"
+        )
 
 
 def check_table(
@@ -160,13 +180,17 @@ def load_frame(
                 raise MissingDependencyError(
                     'Reading Parquet needs pyarrow. Fix: pip install "trendcast[parquet]"'
                 ) from exc
-        return pd.read_csv(
+        frame = pd.read_csv(
             path,
             sep=None if suffix not in {".csv", ".txt"} else ",",
             engine="python" if suffix not in {".csv", ".txt"} else "c",
             dtype=dict.fromkeys(text_columns, "string"),
         )
+        if suffix in {".csv", ".txt"}:
+            _check_header(path, name)
+        return frame
     except (
+        csv.Error,
         pd.errors.ParserError,
         pd.errors.EmptyDataError,
         UnicodeDecodeError,
@@ -180,6 +204,18 @@ def load_frame(
             f"{'Parquet' if suffix in {'.parquet', '.pq'} else 'CSV'} ({exc}). "
             "Fix: save it as UTF-8 CSV with a header row, or as Parquet."
         ) from exc
+
+
+def _check_header(path: Path, name: str) -> None:
+    """Fail on a CSV header that names a column twice (pandas would rename the second 'a.1')."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle), [])
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise DataValidationError(
+            f"In file '{name}': the header names {format_items(repeated)} more than once. "
+            "Fix: give every column a distinct name."
+        )
 
 
 def resolve_freq(
@@ -394,6 +430,17 @@ def parse_values(
             "by zero upstream)",
         ),
     ]
+    with np.errstate(invalid="ignore"):
+        huge = np.abs(arr) > MAX_VALUE
+    checks.append(
+        (
+            huge & np.isfinite(arr),
+            f"too large (beyond {MAX_VALUE:.0e} in size)",
+            f"{words.column} of at most {MAX_VALUE:.0e} in size",
+            "correct those rows, or express the demand in a larger unit (thousands, "
+            "millions); the models square deviations, which would overflow",
+        )
+    )
     if not allow_negative:
         checks.append(
             (

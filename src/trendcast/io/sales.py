@@ -26,6 +26,7 @@ from trendcast.io._checks import (
     check_on_frequency,
     check_table,
     check_unique,
+    distinct_roles,
     load_frame,
     parse_dates,
     parse_values,
@@ -93,10 +94,12 @@ def read_sales(
     DataValidationError
         For missing columns, empty input, unparsable dates, dates outside the
         range pandas can hold (1677-09-22 to 2262-04-11), duplicate (category,
-        period) rows, non-numeric, complex, missing or infinite demand,
-        negative demand, dates off the frequency and gaps (with
-        ``fill="error"``). The message names the file, the column, up to five
-        offending rows or categories, and the fix.
+        period) rows, non-numeric, complex, missing, infinite or too large
+        (beyond 1e100) demand, negative demand, dates off the frequency and
+        gaps (with ``fill="error"``). The message names the file, the column,
+        up to five offending rows or categories, and the fix.
+    ParameterError
+        When two of ``id_col``, ``time_col``, ``target_col`` name one column.
 
     Examples
     --------
@@ -130,6 +133,7 @@ def validate_sales(
 ) -> ValidatedSales:
     """Validate sales; see ``read_sales``. Returns frame, frequency, rows filled."""
     name = describe_source(source)
+    distinct_roles(id_col=id_col, time_col=time_col, target_col=target_col)
     if fill not in _FILLS:
         raise DataValidationError(
             f"fill={fill!r} is not a fill policy. Expected one of {', '.join(_FILLS)}. "

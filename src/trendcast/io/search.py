@@ -32,6 +32,7 @@ from trendcast.io._checks import (
     check_on_frequency,
     check_table,
     check_unique,
+    distinct_roles,
     load_frame,
     parse_dates,
     parse_values,
@@ -124,6 +125,7 @@ def _validate_long(
     allow_negative: bool,
     label: str,
 ) -> pd.DataFrame:
+    distinct_roles(time_col=time_col, term_col=term_col, value_col=value_col, geo_col=geo_col)
     wanted = [time_col, term_col, value_col] + ([geo_col] if geo_col else [])
     df = check_table(
         df,
