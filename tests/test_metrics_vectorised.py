@@ -10,7 +10,7 @@ practice the same bits: each group is summed as NumPy sums an array).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -197,6 +197,41 @@ def old_coverage(
     )
 
 
+def old_evaluate(
+    df: pd.DataFrame,
+    train_df: pd.DataFrame | None = None,
+    season_length: int | None = None,
+    *,
+    level: Sequence[int] = (),
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+    pred_col: str = "mean",
+) -> pd.DataFrame:
+    """All point metrics (and interval metrics for ``level``) in one table per category."""
+    kw = {"id_col": id_col, "target_col": target_col}
+    tables = [
+        old_mae(df, pred_col=pred_col, **kw),
+        old_rmse(df, pred_col=pred_col, **kw),
+        old_smape(df, pred_col=pred_col, **kw),
+        old_wape(df, pred_col=pred_col, **kw),
+    ]
+    if train_df is not None and season_length is not None:
+        tables.append(
+            old_mase(df, train_df, season_length, time_col=time_col, pred_col=pred_col, **kw)
+        )
+        tables.append(
+            old_rmsse(df, train_df, season_length, time_col=time_col, pred_col=pred_col, **kw)
+        )
+    for lv in level:
+        tables.append(old_coverage(df, lv, **kw))
+        tables.append(old_pinball_loss(df, lv, **kw))
+    out = tables[0]
+    for t in tables[1:]:
+        out = out.merge(t, on=id_col, how="outer")
+    return out
+
+
 # ---------------------------------------------------------------------- the panels
 def panel(
     seed: int, n_series: int = 30, with_cutoff: bool = True, int_ids: bool = False
@@ -284,6 +319,21 @@ def test_every_metric_equals_the_per_category_implementation(seed, with_cutoff):
     for level in (80, 95):
         same(metrics.coverage(df, level), old_coverage(df, level))
         same(metrics.pinball_loss(df, level), old_pinball_loss(df, level))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_evaluate_equals_the_merged_tables_of_before(seed):
+    df, train = panel(seed, int_ids=seed == 1)
+    for args, levels in (((), ()), ((train, 12), (80,)), ((train, 1), (95, 80))):
+        new = metrics.evaluate(df, *args, level=levels)
+        old = old_evaluate(df, *args, level=levels)
+        pd.testing.assert_frame_equal(new, old, check_exact=False, rtol=1e-12, atol=0.0)
+    # a level given twice: the merge's suffixes, as before
+    pd.testing.assert_frame_equal(
+        metrics.evaluate(df, level=(80, 80)), old_evaluate(df, level=(80, 80)), rtol=1e-12
+    )
+    empty = df.iloc[:0]
+    pd.testing.assert_frame_equal(metrics.evaluate(empty), old_evaluate(empty))
 
 
 def test_other_column_names_and_the_training_frame_unsorted():

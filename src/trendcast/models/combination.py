@@ -108,6 +108,25 @@ class Combination(LocalModel):
             except ModelFitError as exc:
                 raise ModelFitError(f"member {member.family} failed: {exc}") from exc
         self.models_ = members
+        self._share_history(y, X)
+
+    def _share_history(self, y: np.ndarray, X: np.ndarray | None) -> None:
+        """Let the members hold the combination's history instead of a copy each.
+
+        Every member was fitted (or updated) on the same observations and
+        keeps its own checked copy of them; six members of ``"auto"``'s
+        combination held seven copies of each series. The values are equal,
+        so the members now point at the array the combination keeps (``y``,
+        ``X``): one copy. Nothing changes them in place (``update`` makes new
+        arrays), and a save writes each distinct history once either way.
+        """
+        for member in self.models_:
+            if member.y_ is not y and np.array_equal(member.y_, y):
+                member.y_ = y
+            member_X = member.X_
+            if member_X is not None and X is not None and member_X is not X:
+                if member_X.shape == X.shape and np.array_equal(member_X, X):
+                    member.X_ = X
 
     def update(self, y_new: np.ndarray, X_new: np.ndarray | None = None) -> Combination:
         """Pass new observations to every member; each updates by its own rule.
@@ -126,6 +145,7 @@ class Combination(LocalModel):
         self.y_ = np.concatenate([self.y_, y_new])
         self.X_ = X_all
         self.n_obs_ = int(self.y_.size)
+        self._share_history(self.y_, self.X_)
         return self
 
     def pinned(self) -> Combination:
