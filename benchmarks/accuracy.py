@@ -186,13 +186,13 @@ SELECTION_MARGIN: float | None = None
 
 
 def _tc_method(models_spec: str) -> Method:
-    """trendcast: ``models_spec`` is "auto" or the name of a class in tc.models."""
+    """trendcast: ``models_spec`` is "auto", "fast" or the name of a class in tc.models."""
 
     def run(train: pd.DataFrame, subset: Subset, n_jobs: int) -> pd.DataFrame:
         import trendcast as tc
 
-        if models_spec == "auto":
-            models = "auto"
+        if models_spec in ("auto", "fast"):
+            models = models_spec
         elif models_spec == "ETS+ARIMA+Theta":
             m = tc.models
             models = m.Combination([m.ETS(), m.ARIMA(), m.Theta()])
@@ -226,6 +226,7 @@ METHODS: dict[str, Method] = {
     "sf-AutoTheta": _sf_method("AutoTheta"),
     "sf-AutoARIMA": _sf_method("AutoARIMA"),
     "tc-auto": _tc_method("auto"),
+    "tc-fast": _tc_method("fast"),
     "tc-ETS+ARIMA+Theta": _tc_method("ETS+ARIMA+Theta"),
     "tc-ETS+Theta": _tc_method("Combination"),
     "tc-ETS": _tc_method("ETS"),

@@ -91,6 +91,20 @@ def default_combination() -> Combination:
     )
 
 
+def fast_combination() -> Combination:
+    """The one candidate of ``"fast"``: the mean of Theta and DynamicTheta.
+
+    Both fit in a millisecond or two a series (no form or order search); their
+    mean was the most accurate of the cheap presets tried on the validation
+    splits of M3 (``benchmarks/fast_presets.py``, docs/evidence.md).
+    """
+    return Combination([Theta(), DynamicTheta()])
+
+
+#: the presets ``models=`` takes by name
+PRESETS = ("auto", "fast")
+
+
 def _auto_candidates(m: int) -> list[LocalModel]:
     candidates: list[LocalModel] = [
         default_combination(),
@@ -130,12 +144,12 @@ def build_plan(params: Mapping[str, Any], spec: Spec) -> Plan:
     models = params["models"]
     sparse: list[LocalModel] | None = None
     if isinstance(models, str):
-        if models != "auto":
+        if models not in PRESETS:
             raise ParameterError(
-                f"models={models!r} is not understood; pass 'auto', a model "
+                f"models={models!r} is not understood; pass 'auto', 'fast', a model "
                 "instance or a list of model instances (see trendcast.models)"
             )
-        candidates = _auto_candidates(m)
+        candidates = _auto_candidates(m) if models == "auto" else [fast_combination()]
         sparse = [IntermittentDemand(), Naive()]
     elif isinstance(models, LocalModel):
         candidates = [models]
@@ -174,7 +188,8 @@ def search_plan(plan: Plan, models: Any, spec: Spec, n_future: int) -> tuple[Pla
 
     For ``"auto"`` the usual candidates come first (kept off search, so
     their positions, hence calibration, match the plain plan), then ARIMA,
-    ``RegressionModel`` and the default combination fed search.
+    ``RegressionModel`` and the default combination fed search; for
+    ``"fast"``, ``RegressionModel`` alone.
     A model or list given by the caller is fed search where it takes
     covariates.
     """
@@ -186,7 +201,12 @@ def search_plan(plan: Plan, models: Any, spec: Spec, n_future: int) -> tuple[Pla
         return route(model, n_future, ks if with_search else None, names, m, beyond)
 
     if isinstance(models, str):
-        extra = [with_season(c, m) for c in (ARIMA(), RegressionModel(), default_combination())]
+        fed = (
+            [RegressionModel()]
+            if models == "fast"
+            else [ARIMA(), RegressionModel(), default_combination()]
+        )
+        extra = [with_season(c, m) for c in fed]
         candidates = [wrap(c, False) for c in plan.candidates] + [wrap(c, True) for c in extra]
     else:
         candidates = [wrap(c, True) for c in plan.candidates]

@@ -105,7 +105,7 @@ def new_forecaster(config: JobConfig, models: Any = None) -> TrendForecaster:
     chosen: Any = given
     if isinstance(given, list):
         chosen = [getattr(model_zoo, name)() for name in given]
-    elif given != "auto":
+    elif given not in ("auto", "fast"):
         chosen = getattr(model_zoo, given)()
     return TrendForecaster(
         models=chosen,

@@ -116,13 +116,13 @@ class Model(_Section):
     @classmethod
     def _models(cls, value: str | list[str]) -> str | list[str]:
         names = [value] if isinstance(value, str) else value
-        if value == "auto":
+        if value in ("auto", "fast"):
             return value
         bad = [n for n in names if n not in MODEL_NAMES]
         if bad or not names:
             raise ValueError(
                 f"unknown model name(s) {bad or names}; use 'auto' or a list of "
-                f"{', '.join(MODEL_NAMES)}"
+                f"{', '.join(MODEL_NAMES)} (or 'fast', the quick preset)"
             )
         return value
 
