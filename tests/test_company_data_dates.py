@@ -139,9 +139,7 @@ def test_week_ranges_read_by_their_first_day():
 )
 def test_month_labels_in_a_csv(tmp_path, labels):
     path = tmp_path / "months.csv"
-    pd.DataFrame({"unique_id": "a", "ds": labels, "y": [1.0, 2.0, 3.0]}).to_csv(
-        path, index=False
-    )
+    pd.DataFrame({"unique_id": "a", "ds": labels, "y": [1.0, 2.0, 3.0]}).to_csv(path, index=False)
     out = tc.read_sales(path)
     assert list(out["ds"]) == list(pd.date_range("2019-03-01", periods=3, freq="MS"))
     assert out.attrs["freq"] == "MS"

@@ -24,7 +24,9 @@ import datetime as dt
 import logging
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -80,8 +82,8 @@ def read_labels(
     month first and nothing says which.
     """
     text = col.astype("string").str.strip()
-    values = pd.unique(text.dropna())
-    if len(values) == 0:
+    values: list[str] = [str(v) for v in pd.unique(text.dropna())]
+    if not values:
         return None
     if options.date_format is not None:
         return Reading(_with_format(text, options.date_format))
@@ -119,8 +121,8 @@ def _pandas(text: pd.Series, options: DateOptions) -> pd.Series:
         )
 
 
-def _map(text: pd.Series, values: np.ndarray, one: object) -> pd.Series:
-    lookup = {v: one(v) for v in values}  # type: ignore[operator]
+def _map(text: pd.Series, values: list[str], one: Callable[[str], Any]) -> pd.Series:
+    lookup = {v: one(v) for v in values}
     return pd.to_datetime(text.map(lookup), errors="coerce")
 
 
@@ -157,7 +159,7 @@ def _with_format(text: pd.Series, date_format: str) -> pd.Series:
             except ValueError:
                 return None
 
-        return _map(text, pd.unique(text.dropna()), one)
+        return _map(text, [str(v) for v in pd.unique(text.dropna())], one)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -171,7 +173,7 @@ def _with_format(text: pd.Series, date_format: str) -> pd.Series:
 
 def _numeric(
     text: pd.Series,
-    values: np.ndarray,
+    values: list[str],
     dayfirst: bool | None,
     *,
     source: str | None,
@@ -231,13 +233,14 @@ def _ambiguous(
 
 def _spacing(dates: pd.Series) -> str:
     """How a reading's distinct dates are spaced, in words (for the ambiguity message)."""
-    unique = pd.Series(np.sort(pd.unique(dates.dropna())))
+    unique = pd.Series(pd.DatetimeIndex(dates.dropna()).unique().sort_values())
     if len(unique) < 2:
         return "one date"
     freq = freqs.infer_freq(unique, pd.Series(np.zeros(len(unique))))
-    span = f"{pd.Timestamp(unique.iloc[0]).date()} to {pd.Timestamp(unique.iloc[-1]).date()}"
+    first, last = pd.Timestamp(unique.iloc[0]), pd.Timestamp(unique.iloc[-1])
+    span = f"{first.date()} to {last.date()}"
     if freq is None:
         return f"irregular dates from {span}"
-    missing = len(pd.date_range(unique.iloc[0], unique.iloc[-1], freq=freq)) - len(unique)
+    missing = len(pd.date_range(first, last, freq=freq)) - len(unique)
     holes = f", {missing} periods missing" if missing > 0 else ", no gaps"
     return f"{freq} from {span}{holes}"

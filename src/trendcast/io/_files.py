@@ -142,15 +142,15 @@ def _read_csv(
     sep = options.sep
     if sep is None:
         sep = detect_separator(path) if suffix in {".csv", ".txt", ".tsv", ""} else None
-    kwargs: dict[str, object] = {
-        "dtype": dict.fromkeys(text_columns, "string"),
-        "decimal": options.decimal,
-    }
-    if options.thousands is not None:
-        kwargs["thousands"] = options.thousands
+    dtype = dict.fromkeys(text_columns, "string")
+    thousands, decimal = options.thousands, options.decimal
     if sep is None:
-        return pd.read_csv(path, sep=None, engine="python", **kwargs)  # type: ignore[arg-type]
-    frame = pd.read_csv(path, sep=sep, encoding="utf-8-sig", **kwargs)  # type: ignore[arg-type]
+        return pd.read_csv(
+            path, sep=None, engine="python", dtype=dtype, thousands=thousands, decimal=decimal
+        )
+    frame = pd.read_csv(
+        path, sep=sep, encoding="utf-8-sig", dtype=dtype, thousands=thousands, decimal=decimal
+    )
     check_header(path, str(path), sep)
     return frame
 

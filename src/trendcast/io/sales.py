@@ -324,7 +324,7 @@ def validate_sales(
         with problems.check():
             df = split_combined(df, combined, id_col, time_col, target_col, name)
     if ids_missing.size:  # the time checks go on without those rows
-        df = df.drop(index=ids_missing).reset_index(drop=True)
+        df = df.drop(index=df.index[ids_missing]).reset_index(drop=True)
 
     with problems.check():
         df = handle_duplicates(df, id_col, time_col, target_col, options.duplicates, name)
@@ -489,7 +489,7 @@ def _too_many_missing(
     """Series whose missing periods pass ``share`` of their span: (id, missing, span)."""
     ids = df[id_col].to_numpy()
     missing = pd.Series(steps[gap_at] - 1, index=ids[gap_at]).groupby(level=0, sort=False).sum()
-    rows = df[id_col].value_counts(sort=False)
+    rows = dict(df[id_col].value_counts(sort=False).items())
     out = []
     for key, n in missing.items():
         total = int(n) + int(rows[key])

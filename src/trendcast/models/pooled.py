@@ -148,8 +148,7 @@ class Pool:
 
     def __repr__(self) -> str:
         return (
-            f"Pool(series={self.n_series}, windows={self.n_windows}, "
-            f"steps={len(self.estimators)})"
+            f"Pool(series={self.n_series}, windows={self.n_windows}, steps={len(self.estimators)})"
         )
 
     @property
@@ -467,9 +466,7 @@ class PooledRegression(LocalModel):
         return f"{self.family}({type(self.estimator).__name__})"
 
     # -- the pool --------------------------------------------------------------------------
-    def train_pool(
-        self, series: Sequence[np.ndarray], cut: int, step: int = 1
-    ) -> PooledRegression:
+    def train_pool(self, series: Sequence[np.ndarray], cut: int, step: int = 1) -> PooledRegression:
         """An unfitted copy whose regressors are trained on ``series``.
 
         Parameters
