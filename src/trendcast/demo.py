@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trendcast.adaptation import summarize_gaps, supply_gaps
+from trendcast.adaptation import plans, summarize_gaps, supply_gaps
 from trendcast.datasets import load_us_retail, load_us_retail_categories, load_us_retail_sectors
 from trendcast.forecaster import TrendForecaster
 from trendcast.hierarchy import Hierarchy
@@ -134,15 +134,10 @@ def naive_supply_plan(
 ) -> pd.DataFrame:
     """A planner's naive plan: the same month last year times ``1 + growth``.
 
-    Periods whose month a year earlier lies in the forecast itself use that
-    year-earlier observed month if there is one; others are left out.
+    Kept for callers of ``trendcast.demo``; it is the public
+    [`naive_supply_plan`][trendcast.naive_supply_plan] (every frequency).
     """
-    last_year = sales.assign(ds=sales["ds"] + pd.DateOffset(years=1))
-    plan = forecast[["unique_id", "ds"]].merge(
-        last_year[["unique_id", "ds", "y"]], on=["unique_id", "ds"], how="inner"
-    )
-    plan["supply"] = plan.pop("y") * (1 + growth)
-    return plan
+    return plans.naive_supply_plan(sales, forecast, growth=growth)
 
 
 def run_demo(

@@ -72,7 +72,7 @@ def to_long(
     if time_col in df.columns:
         date_cols = [time_col]
     else:
-        date_cols = [c for c in df.columns if _is_dates(df[c], options)]
+        date_cols = [c for c in df.columns if not _is_numeric(df[c]) and _is_dates(df[c], options)]
     others = [c for c in df.columns if c not in date_cols]
     numeric = [c for c in others if _is_numeric(df[c])]
     if layout == "auto" and (len(date_cols) != 1 or not others or len(numeric) != len(others)):
@@ -198,9 +198,10 @@ def handle_duplicates(
     target_col: str,
     policy: str,
     name: str | None,
+    extra_keys: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Rows sharing a (category, period), by ``policy``; see ``read_sales``'s ``duplicates``."""
-    keys = [id_col, time_col]
+    keys = [*extra_keys, id_col, time_col]
     dup = df.duplicated(subset=keys, keep=False).to_numpy()
     if not dup.any():
         return df
