@@ -66,12 +66,14 @@ def test_supply_gaps_reads_a_wide_excel_plan(tmp_path):
     pd.testing.assert_frame_equal(gaps, tc.supply_gaps(_forecast(), _plan()))
 
 
-def test_a_category_missing_from_the_plan_is_an_error_naming_it():
-    with pytest.raises(tc.DataValidationError) as err:
+def test_a_category_missing_from_the_plan_is_named_not_dropped_silently():
+    with pytest.warns(tc.DataWarning, match="1 forecast category has no supply plan: 'bags'"):
         tc.supply_gaps(_forecast(), _plan(categories=("shoes",)))
+    with pytest.raises(tc.DataValidationError) as err:
+        tc.supply_gaps(_forecast(), _plan(categories=("shoes",)), missing="error")
     msg = str(err.value)
     assert "1 forecast category has no supply plan" in msg
-    assert "no supply rows for 'bags'" in msg and "missing='warn'" in msg
+    assert "no supply rows for 'bags'" in msg and "missing='ignore'" in msg
 
 
 def test_missing_warn_and_ignore():

@@ -206,6 +206,7 @@ def run_demo(
         paths=plan_paths,
         threshold=threshold,
         persistence=persistence,
+        missing="ignore",  # categories with under a year of sales have no naive plan
     )
     summary = summarize_gaps(plan_gaps, history=sales)
     summary.insert(2, "description", summary["unique_id"].map(names))
@@ -280,6 +281,7 @@ def _stock_gaps(
         threshold=threshold,
         persistence=persistence,
         min_cover=1.0,
+        missing="ignore",  # stock only for the categories the Census reports inventories of
     )
     stock_gaps = summarize_gaps(stock_gaps, history=sales)
     stock_gaps.insert(2, "description", stock_gaps["unique_id"].map(names))
@@ -358,6 +360,7 @@ def _sectors(
         totals[~totals["unique_id"].isin(hier.bottom)],
         threshold=threshold,
         persistence=persistence,
+        missing="ignore",  # sectors without a reported total are not compared
     )
     sector_summary = summarize_gaps(
         sector_gaps, history=hier.aggregate(bottom_sales).drop(columns="level")

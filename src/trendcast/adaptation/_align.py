@@ -330,7 +330,7 @@ def unplanned(
     )
     fix = (
         "add their supply to the plan (0 if nothing is planned), drop them from the forecast, "
-        "or pass missing='warn' (or 'ignore') to compare only the planned categories"
+        "or pass missing='ignore' to compare only the planned categories"
     )
     if missing == "warn":
         warn(

@@ -201,7 +201,7 @@ def _line_up(
     unit_price: PriceLike,
     freq: str | None,
     names: _Names,
-    missing: str = "error",
+    missing: str = "warn",
 ) -> tuple[pd.DataFrame, list[_align.Plan], bool]:
     """The checked forecast, its plans (category x scenario) and whether they are priced."""
     fc = _align.check_forecast(forecast, names.id, names.time)
@@ -405,7 +405,7 @@ def supply_gaps(
     supply_col: str = "supply",
     target_col: str = "y",
     nonnegative: bool = True,
-    missing: Literal["error", "warn", "ignore"] = "error",
+    missing: Literal["error", "warn", "ignore"] = "warn",
 ) -> pd.DataFrame:
     """Compare supply with the forecast demand distribution, per category and period.
 
@@ -459,10 +459,12 @@ def supply_gaps(
         Value column of a paths frame.
     nonnegative : bool
         Demand cannot be negative (the default).
-    missing : {"error", "warn", "ignore"}
-        Forecast categories with no row in the plan: an error naming them
-        (default), a ``DataWarning`` naming them, or left out silently. Either
-        way they get no gap rows.
+    missing : {"warn", "error", "ignore"}
+        Forecast categories with no row in the plan: a ``DataWarning`` naming
+        them (default), an error naming them, or left out silently. They get
+        no gap rows. (The default warns rather than refuses so that callers
+        comparing a subset on purpose keep working; pass ``missing="error"``
+        in a pipeline that must plan every category.)
 
     Returns
     -------

@@ -87,10 +87,10 @@ def read_labels(
         return None
     if options.date_format is not None:
         return Reading(_with_format(text, options.date_format))
-    if all(_ISO_WEEK.match(v) for v in values):
+    if _mostly(values, lambda v: bool(_ISO_WEEK.match(v))):
         note = "read ISO week labels (e.g. '2024-W05') as the Monday that starts each week"
         return Reading(_map(text, values, _iso_week), note)
-    if all(any(p.match(v) for p in _MONTHS) for v in values):
+    if _mostly(values, lambda v: any(p.match(v) for p in _MONTHS)):
         parsed = _map(text, values, _month_label)
         if parsed.notna().all() or not all(_MONTH_DIGITS.match(v) for v in values):
             return Reading(parsed, "read month labels as the first day of each month")
@@ -107,6 +107,12 @@ def read_labels(
     if options.dayfirst is not None:
         return Reading(_pandas(text, options))
     return None
+
+
+def _mostly(values: list[str], shape: Callable[[str], bool]) -> bool:
+    """Whether at least 80% of the labels have a shape (the others are named as unreadable)."""
+    hits = sum(shape(v) for v in values)
+    return hits == len(values) or (hits >= 0.8 * len(values) and len(values) >= 5)
 
 
 def _looks_dated(text: str) -> bool:

@@ -278,32 +278,47 @@ _COMBINED = re.compile(
 _COMBINED_CHOICES = ("jan-feb",)
 
 
-def mark_combined(
-    df: pd.DataFrame, combined: str, time_col: str, name: str | None
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Combined Jan-Feb labels rewritten as January, and which rows they were."""
+def mark_combined(df: pd.DataFrame, combined: str) -> pd.DataFrame:
+    """Combined Jan-Feb labels (``2018年1-2月``, ``2018-01/02``, ``2018M01-02``) as January.
+
+    Every text column is rewritten where a value has that shape, so the
+    period column of a wide table is found too; ``split_combined`` then
+    splits each January whose February is absent.
+    """
     if combined not in _COMBINED_CHOICES:
         from trendcast.exceptions import ParameterError
 
         raise ParameterError(f"combined_periods must be None or 'jan-feb', got {combined!r}")
-    col = df[time_col]
-    mask = np.zeros(len(df), dtype=bool)
-    if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
-        labels = col.astype("string").str.strip()
-        for i, label in enumerate(labels):
-            if label is pd.NA:
-                continue
-            if _COMBINED.match(label):
-                mask[i] = True
-        years = labels.str.slice(0, 4)
-        labels = labels.where(~mask, years + "-01")
-        df = df.assign(**{time_col: labels.astype(object)})
-    return df, mask
+    out = df.copy()
+    for col in out.columns:
+        values = out[col]
+        if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+            continue
+        labels = values.astype("string").str.strip()
+        hit = labels.str.match(_COMBINED.pattern).fillna(False).to_numpy(dtype=bool)
+        if hit.any():
+            years = labels.str.slice(0, 4)
+            out[col] = labels.where(~hit, years + "-01").astype(object)
+    return out
+
+
+def combined_hint(df: pd.DataFrame) -> str:
+    """A fix to add when a table holds combined Jan-Feb labels and no option says so."""
+    for col in df.columns:
+        values = df[col]
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            labels = values.dropna().astype("string").str.strip()
+            found = labels[labels.str.match(_COMBINED.pattern).fillna(False)]
+            if len(found):
+                return (
+                    f"; column {str(col)!r} holds combined January-February periods such as "
+                    f"{found.iloc[0]!r}: pass combined_periods='jan-feb' to read them"
+                )
+    return ""
 
 
 def split_combined(
     df: pd.DataFrame,
-    mask: np.ndarray,
     id_col: str,
     time_col: str,
     target_col: str,
@@ -311,48 +326,38 @@ def split_combined(
 ) -> pd.DataFrame:
     """Split each Jan-Feb total into January and February by their numbers of days.
 
-    Rows marked by ``mark_combined``, and January rows whose February is
-    absent from the same series, are split; the pair's total is kept.
+    A January row whose February is absent from the same series holds the
+    two months' total (a combined label was dated January by
+    ``mark_combined``, or the publisher dated the total 1 January). It
+    becomes a January row with 31/(31+28) of the total (31/60 in a leap
+    year) and a February row with the rest, so the pair's total is kept.
     """
     dates = pd.DatetimeIndex(df[time_col])
     present = set(zip(df[id_col], dates, strict=True))
     jan = (dates.month == 1) & (dates.day == 1)
-    feb_absent = np.array(
+    split = np.array(
         [
             bool(j) and (k, d + pd.DateOffset(months=1)) not in present
             for k, d, j in zip(df[id_col], dates, jan, strict=True)
-        ]
+        ],
+        dtype=bool,
     )
-    split = mask | feb_absent
     if not split.any():
         return df
-    feb_present = np.flatnonzero(mask & ~feb_absent)
-    if feb_present.size:
-        raise fail(
-            f"{count(feb_present.size, 'combined Jan-Feb period')} also "
-            f"{verb(feb_present.size, 'has', 'have')} a February row",
-            source=name,
-            column=time_col,
-            expected="either a combined January-February total or separate months",
-            found=format_rows(df, feb_present, [id_col, time_col, target_col], source=name),
-            fix="drop the February rows (or the combined ones) so that no month counts twice",
-        )
     rows = df.iloc[np.flatnonzero(split)]
-    years = pd.DatetimeIndex(rows[time_col]).year
-    feb_days = np.where(pd.DatetimeIndex(rows[time_col]).is_leap_year, 29, 28)
+    starts = pd.DatetimeIndex(rows[time_col])
+    feb_days = np.where(starts.is_leap_year, 29, 28)
     jan_share = 31 / (31 + feb_days)
-    january = rows.assign(**{target_col: rows[target_col].to_numpy() * jan_share})
-    february = rows.assign(
-        **{
-            target_col: rows[target_col].to_numpy() * (1 - jan_share),
-            time_col: pd.to_datetime({"year": years, "month": 2, "day": 1}).to_numpy(),
-        }
-    )
+    total = rows[target_col].to_numpy(dtype=float)
+    january = rows.assign(**{target_col: total * jan_share})
+    february = rows.copy()
+    february[target_col] = total - total * jan_share
+    february[time_col] = (starts + pd.DateOffset(months=1)).to_numpy()
     out = pd.concat([df.iloc[np.flatnonzero(~split)], january, february], ignore_index=True)
     warn(
         f"{name + ': ' if name else ''}split {count(int(split.sum()), 'combined Jan-Feb total')} "
-        "into January and February by their numbers of days (31 and 28 or 29), keeping "
-        "each pair's total",
+        "(January rows without a February) into January and February by their numbers of "
+        "days (31 and 28 or 29), keeping each pair's total",
         DataWarning,
         logger,
     )

@@ -37,6 +37,7 @@ from trendcast.io._dates import DateOptions
 from trendcast.io._files import FileOptions
 from trendcast.io._shapes import (
     check_ids,
+    combined_hint,
     handle_duplicates,
     mark_combined,
     split_combined,
@@ -190,11 +191,12 @@ def read_sales(
         ``DataWarning``. Ids stay text either way.
     combined_periods : {"jan-feb"}, optional
         Monthly data published with January and February as one period (China
-        NBS: ``"2018年1-2月"``, ``"2018-01/02"`` or a ``"2018-01-02"`` label,
-        or the total dated 1 January with February absent). ``"jan-feb"``
-        splits each combined total into January and February in proportion
-        to their numbers of days (31 and 28 or 29), so the pair's total is
-        kept exactly; a ``DataWarning`` says how many were split.
+        NBS, because the Spring Festival moves between them): labels such as
+        ``"2018年1-2月"``, ``"2018-01/02"`` or ``"2018M01-02"``, or the total
+        dated January with no February row. ``"jan-feb"`` splits each such
+        total into January and February in proportion to their numbers of
+        days (31 and 28, or 29 in a leap year), so the pair's total is kept
+        exactly; a ``DataWarning`` says how many were split.
 
     Returns
     -------
@@ -278,8 +280,11 @@ def validate_sales(
         )
     df = load_frame(source, text_columns=(id_col, time_col), options=options.file)
     df.columns = [str(c) for c in df.columns]
+    if combined_periods is not None:
+        df = mark_combined(df, combined_periods)
     df = to_long(df, options.layout, id_col, time_col, target_col, name, options.dates)
 
+    hint = combined_hint(df) if combined_periods is None else ""
     df = check_table(
         df,
         [id_col, time_col, target_col],
@@ -288,7 +293,7 @@ def validate_sales(
         f"demand ({target_col!r})",
         fix="rename your columns, or tell trendcast their names with "
         "id_col=..., time_col=..., target_col=...; a sheet with one date column and one "
-        "column per category is read with layout='wide'",
+        "column per category is read with layout='wide'" + hint,
         unit="category",
     )
     problems = Problems(name)
@@ -307,11 +312,13 @@ def validate_sales(
     _check_ids_sortable(df, id_col, name)
     df[id_col] = check_ids(df[id_col], options.normalize_ids, source=name, column=id_col)
     dates_ok = False
-    combined = np.zeros(len(df), dtype=bool)
-    if combined_periods is not None:
-        df, combined = mark_combined(df, combined_periods, time_col, name)
     with problems.check():
-        df[time_col] = parse_dates(df, time_col, id_col, name, options.dates)
+        try:
+            df[time_col] = parse_dates(df, time_col, id_col, name, options.dates)
+        except DataValidationError as exc:
+            if hint:
+                raise DataValidationError(f"{exc}{hint}") from exc
+            raise
         dates_ok = True
     marks = (options.file.thousands, options.file.decimal)
     with problems.check():
@@ -322,7 +329,7 @@ def validate_sales(
         problems.raise_any()
     if combined_periods is not None and problems.ok:
         with problems.check():
-            df = split_combined(df, combined, id_col, time_col, target_col, name)
+            df = split_combined(df, id_col, time_col, target_col, name)
     if ids_missing.size:  # the time checks go on without those rows
         df = df.drop(index=df.index[ids_missing]).reset_index(drop=True)
 
