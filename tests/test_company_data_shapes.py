@@ -146,7 +146,8 @@ def test_identical_duplicates_offer_drop_identical_first():
 
 
 def test_drop_identical_keeps_one_copy_and_warns():
-    with pytest.warns(tc.DataWarning, match="1 duplicate row identical copies dropped"):
+    dropped = "dropped 1 identical copy of another row with duplicates='drop_identical'"
+    with pytest.warns(tc.DataWarning, match=dropped):
         out = tc.read_sales(_with_copy(), duplicates="drop_identical")
     pd.testing.assert_frame_equal(out, tc.read_sales(_long()))
 
@@ -161,7 +162,8 @@ def test_drop_identical_still_refuses_rows_that_differ():
 @pytest.mark.parametrize(("policy", "expected"), [("sum", 13.0 + 99.0), ("last", 99.0)])
 def test_sum_and_last(policy, expected):
     frame = pd.concat([_long(), _long().iloc[[3]].assign(y=99.0)], ignore_index=True)
-    with pytest.warns(tc.DataWarning, match=f"duplicates='{policy}'"):
+    done = "added up" if policy == "sum" else "replaced by a later row"
+    with pytest.warns(tc.DataWarning, match=f"{done} 1 row sharing a .* duplicates='{policy}'"):
         out = tc.read_sales(frame, duplicates=policy)
     assert len(out) == 12
     assert out.loc[out["ds"] == MONTHS[3], "y"].item() == expected

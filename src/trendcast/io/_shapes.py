@@ -210,7 +210,7 @@ def handle_duplicates(
     if policy == "drop_identical":
         before = len(df)
         df = df.drop_duplicates(keep="first")
-        _merged(name, before - len(df), "identical copies dropped", policy)
+        _merged(name, before - len(df), "dropped", "identical copy of another row", policy)
         if not df.duplicated(subset=keys, keep=False).any():
             return df
         dup = df.duplicated(subset=keys, keep=False).to_numpy()
@@ -221,7 +221,8 @@ def handle_duplicates(
             df = df.drop_duplicates(subset=keys, keep="last")
         else:
             df = _sum(df, keys)
-        _merged(name, before - len(df), "rows merged", policy)
+        verb_ = "added up" if policy == "sum" else "replaced by a later row"
+        _merged(name, before - len(df), verb_, "row sharing a (category, period)", policy)
         return df
     pos = np.flatnonzero(dup)
     if all_identical:
@@ -259,11 +260,12 @@ def _sum(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out[list(df.columns)]
 
 
-def _merged(name: str | None, n: int, what: str, policy: str) -> None:
+def _merged(name: str | None, n: int, done: str, what: str, policy: str) -> None:
     if n:
+        plural = what.replace("copy", "copies").replace("row ", "rows ", 1)
         warn(
-            f"{name + ': ' if name else ''}{count(n, 'duplicate row')} "
-            f"{what} with duplicates={policy!r}",
+            f"{name + ': ' if name else ''}{done} {count(n, what, plural)} "
+            f"with duplicates={policy!r}",
             DataWarning,
             logger,
         )

@@ -326,6 +326,9 @@ def validate_sales(
             df, target_col, id_col, time_col, name, allow_negative, marks=marks
         )
     if not dates_ok:
+        # rows repeated label for label are still found (the dates as written)
+        with problems.check():
+            handle_duplicates(df, id_col, time_col, target_col, options.duplicates, name)
         problems.raise_any()
     if combined_periods is not None and problems.ok:
         with problems.check():
