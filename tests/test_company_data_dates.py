@@ -165,3 +165,9 @@ def test_search_reader_takes_the_same_date_options():
         tc.read_search(raw)
     out = tc.read_search(raw, dayfirst=True)
     assert out.attrs["freq"] == "MS"
+
+
+def test_a_year_outside_pythons_calendar_is_named_not_a_crash():
+    # pandas reads '0000' as year 0, which Python's dates cannot show
+    with pytest.raises(tc.DataValidationError, match="outside the range"):
+        tc.read_sales(pd.DataFrame({"unique_id": "a", "ds": ["0000"], "y": [1.0]}))

@@ -272,3 +272,10 @@ def test_a_combined_message_lists_at_most_ten_problems():
     assert MAX_PROBLEMS == 10 and "12 problems were found" in msg
     assert "problem 9" in msg and "problem 10" not in msg
     assert msg.endswith("and 2 more problems (fix these first)")
+
+
+def test_a_damaged_workbook_is_a_data_error(tmp_path):
+    path = tmp_path / "sales.xlsx"
+    path.write_text("unique_id,ds,y\na,2024-01-01,1\n")
+    with pytest.raises(tc.DataValidationError, match="could not be read as an Excel workbook"):
+        tc.read_sales(path)

@@ -113,7 +113,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, pd.Timestamp):
-        return str(value.date()) if value == value.normalize() else str(value)
+        try:
+            return str(value.date()) if value == value.normalize() else str(value)
+        except (NotImplementedError, ValueError, OverflowError):  # year 0 and other
+            return str(value)  # dates outside Python's calendar
     return value
 
 

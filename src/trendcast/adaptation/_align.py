@@ -334,7 +334,8 @@ def unplanned(
     )
     if missing == "warn":
         warn(
-            f"{problem}: {format_items(absent)}; they get no gap rows "
+            f"{problem}: {format_items(absent)}; "
+            f"{verb(len(absent), 'it gets', 'they get')} no gap rows "
             "(missing='warn'; pass missing='ignore' to silence this)",
             DataWarning,
         )

@@ -150,7 +150,10 @@ def _month_label(value: str) -> pd.Timestamp | None:
     year, month = int(m.group(1)), int(m.group(2))
     if not 1 <= month <= 12:
         return None
-    return pd.Timestamp(year=year, month=month, day=1)
+    try:
+        return pd.Timestamp(year=year, month=month, day=1)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _with_format(text: pd.Series, date_format: str) -> pd.Series:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,7 +127,7 @@ def _read_excel(path: Path, options: FileOptions, text_columns: tuple[str, ...])
             frame = pd.read_excel(
                 book, sheet_name=sheet, dtype=dict.fromkeys(text_columns, "string") or None
             )
-    except (ValueError, KeyError, OSError) as exc:
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
         if isinstance(exc, DataValidationError):
             raise
         raise DataValidationError(
