@@ -53,10 +53,8 @@ def main(argv: list[str]) -> int:
     # 1. Sales history: long format, one row per (category, month), $ millions.
     sales = tc.datasets.load_us_retail(categories=CATEGORIES)
     names = tc.datasets.load_us_retail_categories().set_index("unique_id")["description"]
-    print(
-        f"Sales: {sales['unique_id'].nunique()} categories, "
-        f"{sales['ds'].min():%Y-%m} to {sales['ds'].max():%Y-%m}"
-    )
+    print(f"Sales: {sales['unique_id'].nunique()} categories, "
+          f"{sales['ds'].min():%Y-%m} to {sales['ds'].max():%Y-%m}")
 
     # 2. Forecast 12 months with intervals; the model is chosen per category.
     forecaster = tc.TrendForecaster(models="auto", n_jobs=2)
@@ -70,27 +68,12 @@ def main(argv: list[str]) -> int:
     summary = tc.summarize_gaps(gaps)
     summary.insert(1, "description", summary["unique_id"].map(names).str.slice(0, 32))
 
-    print(
-        f"\nWhere the naive plan lags forecast demand, worst first "
-        f"(expected shortfall in $ millions over {HORIZON} months):"
-    )
-    shown = summary[
-        [
-            "unique_id",
-            "description",
-            "periods_short",
-            "periods_long",
-            "max_p_short",
-            "expected_shortfall",
-            "shortfall_share",
-            "flag",
-        ]
-    ]
-    print(
-        shown.round({"max_p_short": 2, "expected_shortfall": 0, "shortfall_share": 3}).to_string(
-            index=False
-        )
-    )
+    print(f"\nWhere the naive plan lags forecast demand, worst first "
+          f"(expected shortfall in $ millions over {HORIZON} months):")
+    shown = summary[["unique_id", "description", "periods_short", "periods_long",
+                     "max_p_short", "expected_shortfall", "shortfall_share", "flag"]]
+    print(shown.round({"max_p_short": 2, "expected_shortfall": 0, "shortfall_share": 3})
+          .to_string(index=False))
 
     # 4. Files: the tables and a chart of history, forecast intervals and the plan.
     forecast.to_csv(out / "forecast.csv", index=False)

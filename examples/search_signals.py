@@ -46,10 +46,8 @@ def main(out: Path) -> None:
 
     # 1. read the real exports (any interface language, classic or new layout)
     search = tc.read_google_trends(nl_google_trends_files())
-    print(
-        f"Read {search['source'].nunique()} exports, {search['term'].nunique()} terms, "
-        f"{search['ds'].min():%Y-%m} to {search['ds'].max():%Y-%m}, freq {search.attrs['freq']}"
-    )
+    print(f"Read {search['source'].nunique()} exports, {search['term'].nunique()} terms, "
+          f"{search['ds'].min():%Y-%m} to {search['ds'].max():%Y-%m}, freq {search.attrs['freq']}")
     print(search[["ds", "term", "geo", "value"]].head(3).to_string(index=False))
 
     # 2. stitching: two overlapping downloads of one term come on different 0-100 scales
@@ -60,9 +58,8 @@ def main(out: Path) -> None:
     ]
     stitched, joins = tc.stitch_trends(windows)
     print("\nStitch report:")
-    print(
-        joins[["term", "source", "reference", "n_used", "ratio", "residual"]].to_string(index=False)
-    )
+    print(joins[["term", "source", "reference", "n_used", "ratio", "residual"]].to_string(
+        index=False))
     joins.to_csv(out / "stitch_joins.csv", index=False)
 
     # 3. terms -> one search series per category, at the sales frequency

@@ -50,7 +50,9 @@ def us_retail(out: Path) -> None:
     )
     residuals = tc.one_step_errors(cv)
 
-    reconciled = tc.reconcile(base, hier, method="mint_shrink", residuals=residuals, paths=paths)
+    reconciled = tc.reconcile(
+        base, hier, method="mint_shrink", residuals=residuals, paths=paths
+    )
     coherent_paths = tc.reconcile_paths(paths, hier, method="mint_shrink", residuals=residuals)
     reconciled.to_csv(out / "reconciled.csv", index=False)
 
@@ -85,17 +87,13 @@ def us_retail(out: Path) -> None:
     gaps.to_csv(out / "sector_gaps.csv", index=False)
     print("\nSector months where the plan is likely short:")
     short = gaps[gaps["flag"] == "short"][["unique_id", "ds", "mean", "supply", "p_short"]]
-    print(
-        short.round({"mean": 1, "supply": 1, "p_short": 3}).to_string(index=False)
-        if len(short)
-        else "none"
-    )
+    print(short.round({"mean": 1, "supply": 1, "p_short": 3}).to_string(index=False)
+          if len(short) else "none")
     # the coherent paths give probabilities for a whole sector, e.g. over the year
     year = coherent_paths["Nonstore retail"].sum(axis=1)
     planned = float(supply[supply["unique_id"] == "Nonstore retail"]["supply"].tail(12).sum())
-    print(
-        f"P(nonstore sales over the next 12 months exceed the plan) = {np.mean(year > planned):.2f}"
-    )
+    print(f"P(nonstore sales over the next 12 months exceed the plan) = "
+          f"{np.mean(year > planned):.2f}")
 
 
 def netherlands(out: Path) -> None:
@@ -110,9 +108,8 @@ def netherlands(out: Path) -> None:
     print(table.round(3).to_string(index=False))
     without = tc.emerging(sales, forecast=forecast)
     print("\nWithout search (basis: sales, forecast):")
-    print(
-        without[["rank", "unique_id", "score", "emerging", "basis"]].round(3).to_string(index=False)
-    )
+    print(without[["rank", "unique_id", "score", "emerging", "basis"]].round(3).to_string(
+        index=False))
 
 
 def main(out: Path) -> None:

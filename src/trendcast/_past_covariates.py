@@ -189,11 +189,15 @@ class _PastCovariates(LocalModel):
         if nf == 0:
             return None
         if X_future is None:
-            raise ParameterError(f"{self.name} needs {nf} future-known covariate(s); pass X_future")
+            raise ParameterError(
+                f"{self.name} needs {nf} future-known covariate(s); pass X_future"
+            )
         arr = self._check_X(X_future, h, "X_future")
         assert arr is not None
         if arr.shape[1] < nf:
-            raise ParameterError(f"X_future has {arr.shape[1]} column(s); at least {nf} are needed")
+            raise ParameterError(
+                f"X_future has {arr.shape[1]} column(s); at least {nf} are needed"
+            )
         return arr[:, :nf]
 
     # -- forecasts -----------------------------------------------------------------------

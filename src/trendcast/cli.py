@@ -139,8 +139,6 @@ def _check_out_folder(path: Path, option: str) -> None:
         raise typer.BadParameter(f"{folder} is a file, not a folder", param_hint=option)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise typer.BadParameter(f"{path} cannot be written (no permission)", param_hint=option)
-
-
 # the HTTP service (imports FastAPI only when it runs)
 app.command()(serve)
 

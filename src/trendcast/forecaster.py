@@ -94,7 +94,6 @@ logger = logging.getLogger(__name__)
 # names the test-suite written against the old single-module layout imports
 _rank, _search_helps = rank, search_helps
 
-
 class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
     """Forecast demand for every category of a long sales frame.
 

@@ -110,7 +110,9 @@ def _tree(
         for node in col:
             seen = level_of.get(node)
             if seen is not None and seen != lv:
-                rows = np.flatnonzero((cells[:, names.index(seen)] == node) | (cells[:, k] == node))
+                rows = np.flatnonzero(
+                    (cells[:, names.index(seen)] == node) | (cells[:, k] == node)
+                )
                 raise fail(
                     f"node {node!r} appears on two levels, {seen!r} and {lv!r}",
                     expected="node names unique across levels",

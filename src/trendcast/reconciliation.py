@@ -138,7 +138,8 @@ def _errors_matrix(
     absent = [n for n in nodes if n not in set(frame[id_col])]
     if absent:
         raise fail(
-            f"the residuals have no errors for {count(len(absent), 'node')} {format_items(absent)}",
+            f"the residuals have no errors for {count(len(absent), 'node')} "
+            f"{format_items(absent)}",
             column=id_col,
             expected="one-step errors for every node of the hierarchy (sectors too)",
             found=f"{frame[id_col].nunique()} nodes",

@@ -314,7 +314,8 @@ def check_cv_lengths(
             expected=f"at least {need} periods in a category ({h} + {step} x "
             f"{n_windows - 1} + 2 to fit on)",
             found=f"the longest has {longest}",
-            fix="pass fewer windows (n_windows), a shorter horizon (h) or a smaller step_size",
+            fix="pass fewer windows (n_windows), a shorter horizon (h) or a smaller "
+            "step_size",
         )
     warn(
         f"{count(len(short), 'category', 'categories')} {verb(len(short), 'is', 'are')} "

@@ -39,7 +39,9 @@ def check_columns(params: Mapping[str, Any]) -> None:
             f"id_col, time_col and target_col must name three different columns; got {shown}"
         )
     for key, name in names.items():
-        if isinstance(name, str) and (name in OUTPUT_COLUMNS or re.fullmatch(r"(lo|hi)-\d+", name)):
+        if isinstance(name, str) and (
+            name in OUTPUT_COLUMNS or re.fullmatch(r"(lo|hi)-\d+", name)
+        ):
             raise ParameterError(
                 f"{key}={name!r} is also a column of trendcast's output frames "
                 f"({', '.join(OUTPUT_COLUMNS)}, lo-<level>, hi-<level>), so a forecast would "

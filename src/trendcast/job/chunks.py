@@ -61,7 +61,9 @@ class ChunkResult:
 def make_chunks(keys: list[str], size: int) -> list[Chunk]:
     """Categories sorted by id, ``size`` at a time: the same chunks on every run."""
     ordered = sorted(map(str, keys))
-    return [Chunk(i // size, tuple(ordered[i : i + size])) for i in range(0, len(ordered), size)]
+    return [
+        Chunk(i // size, tuple(ordered[i : i + size])) for i in range(0, len(ordered), size)
+    ]
 
 
 def data_hash(frame: pd.DataFrame) -> str:

@@ -211,7 +211,9 @@ def export(
 @app.command(context_settings=CONTEXT)
 def accuracy(
     config: ConfigOpt = Path("trendcast.toml"),
-    category: Annotated[list[str] | None, typer.Option(help="Only this category (repeat).")] = None,
+    category: Annotated[
+        list[str] | None, typer.Option(help="Only this category (repeat).")
+    ] = None,
     run_ref: Annotated[str, typer.Option("--run", help="Run id, as-of date or latest.")] = "latest",
     by: Annotated[str, typer.Option(help="Break down by category, horizon or model.")] = "category",
 ) -> None:

@@ -125,7 +125,9 @@ def _fit_chunks(
             prev = {**prev, "run_id": previous["id"] if previous else None}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fc, action, refit, lineage, failures = decide(config, chunk, data, as_of, prev, drifted)
+            fc, action, refit, lineage, failures = decide(
+                config, chunk, data, as_of, prev, drifted
+            )
         for key, why in refit.items():
             logger.warning("category %s refit: %s", key, why)
         if action.startswith("refit"):

@@ -148,7 +148,8 @@ class Pool:
 
     def __repr__(self) -> str:
         return (
-            f"Pool(series={self.n_series}, windows={self.n_windows}, steps={len(self.estimators)})"
+            f"Pool(series={self.n_series}, windows={self.n_windows}, "
+            f"steps={len(self.estimators)})"
         )
 
     @property
@@ -466,7 +467,9 @@ class PooledRegression(LocalModel):
         return f"{self.family}({type(self.estimator).__name__})"
 
     # -- the pool --------------------------------------------------------------------------
-    def train_pool(self, series: Sequence[np.ndarray], cut: int, step: int = 1) -> PooledRegression:
+    def train_pool(
+        self, series: Sequence[np.ndarray], cut: int, step: int = 1
+    ) -> PooledRegression:
         """An unfitted copy whose regressors are trained on ``series``.
 
         Parameters

@@ -20,53 +20,24 @@ branch_labels = None
 depends_on = None
 
 _T: dict[str, Any] = {
-    "int": sa.Integer,
-    "float": sa.Float,
-    "str": lambda: sa.String(200),
-    "hash": lambda: sa.String(64),
-    "text": sa.Text,
-    "bool": sa.Boolean,
-    "datetime": sa.DateTime,
-    "date": sa.Date,
-    "blob": sa.LargeBinary,
+    "int": sa.Integer, "float": sa.Float, "str": lambda: sa.String(200),
+    "hash": lambda: sa.String(64), "text": sa.Text, "bool": sa.Boolean,
+    "datetime": sa.DateTime, "date": sa.Date, "blob": sa.LargeBinary,
 }
 _B = {"mean": "float", "lo_80": "float", "hi_80": "float", "lo_95": "float", "hi_95": "float"}
 
 RUNS = {
-    "as_of": "date",
-    "config_hash": "hash",
-    "model_key": "hash",
-    "data_fingerprint": "hash",
-    "library_version": "str",
-    "status": "str",
-    "attempt": "int",
-    "started_at": "datetime",
-    "finished_at": "datetime",
-    "seconds": "float",
-    "timings": "text",
-    "n_categories": "int",
-    "n_fitted": "int",
-    "n_updated": "int",
-    "n_failed": "int",
-    "n_flags": "int",
-    "message": "text",
-    "config_path": "text",
+    "as_of": "date", "config_hash": "hash", "model_key": "hash", "data_fingerprint": "hash",
+    "library_version": "str", "status": "str", "attempt": "int", "started_at": "datetime",
+    "finished_at": "datetime", "seconds": "float", "timings": "text", "n_categories": "int",
+    "n_fitted": "int", "n_updated": "int", "n_failed": "int", "n_flags": "int",
+    "message": "text", "config_path": "text",
 }
 CHECKPOINTS = {
-    "as_of": "date",
-    "config_hash": "hash",
-    "chunk": "int",
-    "categories_hash": "hash",
-    "data_hash": "hash",
-    "n_categories": "int",
-    "categories": "text",
-    "sha256": "hash",
-    "size": "int",
-    "fitted_as_of": "date",
-    "updates_since_fit": "int",
-    "action": "text",
-    "created_at": "datetime",
-    "blob": "blob",
+    "as_of": "date", "config_hash": "hash", "chunk": "int", "categories_hash": "hash",
+    "data_hash": "hash", "n_categories": "int", "categories": "text", "sha256": "hash",
+    "size": "int", "fitted_as_of": "date", "updates_since_fit": "int", "action": "text",
+    "created_at": "datetime", "blob": "blob",
 }
 RESULTS = {
     "forecasts": {
