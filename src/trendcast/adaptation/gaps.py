@@ -419,8 +419,8 @@ def supply_gaps(
         Long frame ``id_col, time_col, supply_col`` (plus ``scenario_col`` and a price
         column if used), or the path of a CSV, Excel or Parquet file read with
         [`read_supply`][trendcast.read_supply] (long or wide; call it yourself for
-        its options, e.g. ``dayfirst=`` or ``thousands=``). ``kind="flow"``: the supply of every forecast period of each
-        category listed (rows outside the horizon are ignored). ``kind="stock"``: one
+        its options, e.g. ``dayfirst=`` or ``thousands=``). ``kind="flow"``: the
+        supply of every forecast period of each category listed (rows outside the horizon are ignored). ``kind="stock"``: one
         row dated at the forecast origin (the last observed period) with the stock on
         hand at its end, plus optional rows in forecast periods with the receipts
         scheduled in them (a period without a row receives nothing).
