@@ -78,7 +78,7 @@ def test_a_category_missing_from_the_plan_is_named_not_dropped_silently():
 
 def test_missing_warn_and_ignore():
     plan = _plan(categories=("shoes",))
-    with pytest.warns(tc.DataWarning, match="'bags'; they get no gap rows"):
+    with pytest.warns(tc.DataWarning, match="'bags'; it gets no gap rows"):
         warned = tc.supply_gaps(_forecast(), plan, missing="warn")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
