@@ -31,19 +31,26 @@ from trendcast.exceptions import (
 
 if TYPE_CHECKING:  # what __getattr__ below imports on first use
     from trendcast import datasets, metrics, models, plotting, signals
-    from trendcast.adaptation import summarize_gaps, supply_gaps
+    from trendcast.adaptation import naive_supply_plan, summarize_gaps, supply_gaps
     from trendcast.calendar import ShoppingCalendar, shopping_calendar
     from trendcast.client import Client
     from trendcast.forecaster import TrendForecaster, load
     from trendcast.hierarchy import Hierarchy
     from trendcast.hotspots import MannKendall, emerging, hotspots, mann_kendall
-    from trendcast.io import read_baidu_index, read_google_trends, read_sales, read_search
+    from trendcast.io import (
+        read_baidu_index,
+        read_google_trends,
+        read_sales,
+        read_search,
+        read_supply,
+    )
     from trendcast.nowcast import nowcast
     from trendcast.plotting import plot_forecast, plot_gap_summary, plot_gaps, plot_lead_lag
     from trendcast.reconciliation import one_step_errors, reconcile, reconcile_paths
     from trendcast.report import report, report_from_run
     from trendcast.signals import StitchResult, search_by_category, stitch_trends
     from trendcast.signals.lead_lag import cross_correlation, lead_lag, lead_lag_analysis
+    from trendcast.workbook import to_excel
 
 #: where each exported name lives: a submodule (None) or a name in a module. Importing
 #: them all costs seconds (scikit-learn, SciPy's statistics and optimizers, pandas), so
@@ -51,7 +58,10 @@ if TYPE_CHECKING:  # what __getattr__ below imports on first use
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     **{name: (f"trendcast.{name}", None) for name in ("datasets", "metrics", "models")},
     **{name: (f"trendcast.{name}", None) for name in ("plotting", "signals")},
-    **{name: ("trendcast.adaptation", name) for name in ("summarize_gaps", "supply_gaps")},
+    **{
+        name: ("trendcast.adaptation", name)
+        for name in ("naive_supply_plan", "summarize_gaps", "supply_gaps")
+    },
     **{name: ("trendcast.calendar", name) for name in ("ShoppingCalendar", "shopping_calendar")},
     **{name: ("trendcast.forecaster", name) for name in ("TrendForecaster", "load")},
     "Hierarchy": ("trendcast.hierarchy", "Hierarchy"),
@@ -63,7 +73,13 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     },
     **{
         name: ("trendcast.io", name)
-        for name in ("read_baidu_index", "read_google_trends", "read_sales", "read_search")
+        for name in (
+            "read_baidu_index",
+            "read_google_trends",
+            "read_sales",
+            "read_search",
+            "read_supply",
+        )
     },
     "nowcast": ("trendcast.nowcast", "nowcast"),
     **{
@@ -75,6 +91,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
         for name in ("one_step_errors", "reconcile", "reconcile_paths")
     },
     **{name: ("trendcast.report", name) for name in ("report", "report_from_run")},
+    "to_excel": ("trendcast.workbook", "to_excel"),
     **{
         name: ("trendcast.signals", name)
         for name in (
@@ -158,6 +175,7 @@ __all__ = [
     "mann_kendall",
     "metrics",
     "models",
+    "naive_supply_plan",
     "nowcast",
     "one_step_errors",
     "plot_forecast",
@@ -169,6 +187,7 @@ __all__ = [
     "read_google_trends",
     "read_sales",
     "read_search",
+    "read_supply",
     "reconcile",
     "reconcile_paths",
     "report",
@@ -179,4 +198,5 @@ __all__ = [
     "shopping_calendar",
     "summarize_gaps",
     "supply_gaps",
+    "to_excel",
 ]

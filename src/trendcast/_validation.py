@@ -113,7 +113,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, pd.Timestamp):
-        return str(value.date()) if value == value.normalize() else str(value)
+        try:
+            return str(value.date()) if value == value.normalize() else str(value)
+        except (NotImplementedError, ValueError, OverflowError):  # year 0 and other
+            return str(value)  # dates outside Python's calendar
     return value
 
 
@@ -253,3 +256,62 @@ def _range(low: int, high: int | None) -> str:
     if high is None:
         return f" of {low} or more"
     return f" from {low} to {high}"
+
+
+#: the most problems one combined message lists (the rest are counted)
+MAX_PROBLEMS = 10
+
+
+class Problems:
+    """Collect the validation errors of independent checks and raise them as one.
+
+    Each ``with problems.check():`` block runs a check; a
+    ``DataValidationError`` it raises is kept and the next check runs. One
+    problem is raised unchanged, several as one error that lists each in full
+    (at most ``MAX_PROBLEMS``), so a file is fixed in one round, not one per
+    problem.
+    """
+
+    def __init__(self, source: str | None) -> None:
+        self.source = source
+        self.errors: list[DataValidationError] = []
+
+    @property
+    def ok(self) -> bool:
+        """Whether no check failed so far."""
+        return not self.errors
+
+    def check(self) -> _Check:
+        """A context manager that keeps the DataValidationError raised inside it."""
+        return _Check(self)
+
+    def raise_any(self) -> None:
+        """Raise what was collected: nothing, the one error, or all of them combined."""
+        if not self.errors:
+            return
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        shown = self.errors[:MAX_PROBLEMS]
+        lines = [f"  {i}. {err}" for i, err in enumerate(shown, start=1)]
+        more = len(self.errors) - len(shown)
+        if more:
+            lines.append(f"  and {more} more problem{'s' if more > 1 else ''} (fix these first)")
+        head = where(self.source)
+        raise DataValidationError(
+            f"{head}: {len(self.errors)} problems were found; each is listed with what was "
+            "expected, what was found and the fix:\n" + "\n".join(lines)
+        ) from self.errors[0]
+
+
+class _Check:
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> bool:
+        if isinstance(exc, DataValidationError):
+            self.problems.errors.append(exc)
+            return True
+        return False

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trendcast.adaptation import summarize_gaps, supply_gaps
+from trendcast.adaptation import plans, summarize_gaps, supply_gaps
 from trendcast.datasets import load_us_retail, load_us_retail_categories, load_us_retail_sectors
 from trendcast.forecaster import TrendForecaster
 from trendcast.hierarchy import Hierarchy
@@ -134,15 +134,10 @@ def naive_supply_plan(
 ) -> pd.DataFrame:
     """A planner's naive plan: the same month last year times ``1 + growth``.
 
-    Periods whose month a year earlier lies in the forecast itself use that
-    year-earlier observed month if there is one; others are left out.
+    Kept for callers of ``trendcast.demo``; it is the public
+    [`naive_supply_plan`][trendcast.naive_supply_plan] (every frequency).
     """
-    last_year = sales.assign(ds=sales["ds"] + pd.DateOffset(years=1))
-    plan = forecast[["unique_id", "ds"]].merge(
-        last_year[["unique_id", "ds", "y"]], on=["unique_id", "ds"], how="inner"
-    )
-    plan["supply"] = plan.pop("y") * (1 + growth)
-    return plan
+    return plans.naive_supply_plan(sales, forecast, growth=growth)
 
 
 def run_demo(
@@ -211,6 +206,7 @@ def run_demo(
         paths=plan_paths,
         threshold=threshold,
         persistence=persistence,
+        missing="ignore",  # categories with under a year of sales have no naive plan
     )
     summary = summarize_gaps(plan_gaps, history=sales)
     summary.insert(2, "description", summary["unique_id"].map(names))
@@ -285,6 +281,7 @@ def _stock_gaps(
         threshold=threshold,
         persistence=persistence,
         min_cover=1.0,
+        missing="ignore",  # stock only for the categories the Census reports inventories of
     )
     stock_gaps = summarize_gaps(stock_gaps, history=sales)
     stock_gaps.insert(2, "description", stock_gaps["unique_id"].map(names))
@@ -363,6 +360,7 @@ def _sectors(
         totals[~totals["unique_id"].isin(hier.bottom)],
         threshold=threshold,
         persistence=persistence,
+        missing="ignore",  # sectors without a reported total are not compared
     )
     sector_summary = summarize_gaps(
         sector_gaps, history=hier.aggregate(bottom_sales).drop(columns="level")

@@ -21,9 +21,10 @@ from trendcast.adaptation._distribution import (
     warn_edits,
 )
 from trendcast.adaptation.gaps import supply_gaps
+from trendcast.adaptation.plans import naive_supply_plan
 from trendcast.adaptation.summary import summarize_gaps
 
-__all__ = ["shortfall_stats", "summarize_gaps", "supply_gaps"]
+__all__ = ["naive_supply_plan", "shortfall_stats", "summarize_gaps", "supply_gaps"]
 
 
 def shortfall_stats(

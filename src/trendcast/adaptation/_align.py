@@ -21,8 +21,9 @@ from trendcast._validation import (
     show,
     verb,
 )
+from trendcast._warnings import warn
 from trendcast.adaptation._distribution import check_bounds, levels_in, warn_edits
-from trendcast.exceptions import DataValidationError, ParameterError
+from trendcast.exceptions import DataValidationError, DataWarning, ParameterError
 
 _NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
 
@@ -313,6 +314,40 @@ def align(
             fix="pass supply for the forecast categories",
         )
     return plans
+
+
+def unplanned(
+    fc: pd.DataFrame, plans: list[Plan], id_col: str, missing: str, source: str | None
+) -> None:
+    """Forecast categories without a plan: an error, a DataWarning or nothing, by ``missing``."""
+    planned = {p.key for p in plans}
+    absent = [k for k in pd.unique(fc[id_col]) if k not in planned]
+    if not absent or missing == "ignore":
+        return
+    problem = (
+        f"{count(len(absent), 'forecast category', 'forecast categories')} "
+        f"{verb(len(absent), 'has', 'have')} no supply plan"
+    )
+    fix = (
+        "add their supply to the plan (0 if nothing is planned), drop them from the forecast, "
+        "or pass missing='ignore' to compare only the planned categories"
+    )
+    if missing == "warn":
+        warn(
+            f"{problem}: {format_items(absent)}; "
+            f"{verb(len(absent), 'it gets', 'they get')} no gap rows "
+            "(missing='warn'; pass missing='ignore' to silence this)",
+            DataWarning,
+        )
+        return
+    raise fail(
+        problem,
+        source=source,
+        column=id_col,
+        expected="a plan for every forecast category",
+        found=f"no supply rows for {format_items(absent)}",
+        fix=fix,
+    )
 
 
 def _path_array(key: Any, value: Any) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -20,6 +21,7 @@ from trendcast.adaptation._distribution import (
     require_levels,
 )
 from trendcast.exceptions import DataValidationError, ParameterError
+from trendcast.io.supply import read_supply
 
 PriceLike = float | Mapping[Any, float] | pd.Series | str | None
 
@@ -194,15 +196,26 @@ class _Demand:
 
 def _line_up(
     forecast: pd.DataFrame,
-    supply: pd.DataFrame,
+    supply: pd.DataFrame | str | os.PathLike[str],
     kind: str,
     unit_price: PriceLike,
     freq: str | None,
     names: _Names,
+    missing: str = "warn",
 ) -> tuple[pd.DataFrame, list[_align.Plan], bool]:
     """The checked forecast, its plans (category x scenario) and whether they are priced."""
     fc = _align.check_forecast(forecast, names.id, names.time)
     price_col = unit_price if isinstance(unit_price, str) else None
+    source = None
+    if isinstance(supply, str | os.PathLike):
+        source = str(supply)
+        supply = read_supply(
+            supply,
+            id_col=names.id,
+            time_col=names.time,
+            supply_col=names.supply,
+            scenario_col=names.scenario,
+        )
     sup = _align.read_supply(supply, names.id, names.time, names.supply, names.scenario, price_col)
     plans = _align.align(
         fc,
@@ -214,6 +227,7 @@ def _line_up(
         supply_col=names.supply,
         scenario_col=names.scenario,
     )
+    _align.unplanned(fc, plans, names.id, missing, source)
     priced = _align.attach_prices(
         plans,
         unit_price,
@@ -374,7 +388,7 @@ def _assemble(
 
 def supply_gaps(
     forecast: pd.DataFrame,
-    supply: pd.DataFrame,
+    supply: pd.DataFrame | str | os.PathLike[str],
     *,
     kind: Literal["flow", "stock"] = "flow",
     paths: Mapping[Any, np.ndarray] | pd.DataFrame | None = None,
@@ -391,6 +405,7 @@ def supply_gaps(
     supply_col: str = "supply",
     target_col: str = "y",
     nonnegative: bool = True,
+    missing: Literal["error", "warn", "ignore"] = "warn",
 ) -> pd.DataFrame:
     """Compare supply with the forecast demand distribution, per category and period.
 
@@ -400,10 +415,12 @@ def supply_gaps(
         Output of [`TrendForecaster.predict`][trendcast.TrendForecaster.predict]: ``mean``
         and at least one ``lo-<l>``/``hi-<l>`` pair (quantiles of demand), one model
         per category; see "A mean edited without its bounds" in the docs.
-    supply : DataFrame
+    supply : DataFrame or path
         Long frame ``id_col, time_col, supply_col`` (plus ``scenario_col`` and a price
-        column if used). ``kind="flow"``: the supply of every forecast period of each
-        category listed (rows outside the horizon are ignored). ``kind="stock"``: one
+        column if used), or the path of a CSV, Excel or Parquet file read with
+        [`read_supply`][trendcast.read_supply] (long or wide; call it yourself for
+        its options, e.g. ``dayfirst=`` or ``thousands=``). ``kind="flow"``: the
+        supply of every forecast period of each category listed (rows outside the horizon are ignored). ``kind="stock"``: one
         row dated at the forecast origin (the last observed period) with the stock on
         hand at its end, plus optional rows in forecast periods with the receipts
         scheduled in them (a period without a row receives nothing).
@@ -442,6 +459,12 @@ def supply_gaps(
         Value column of a paths frame.
     nonnegative : bool
         Demand cannot be negative (the default).
+    missing : {"warn", "error", "ignore"}
+        Forecast categories with no row in the plan: a ``DataWarning`` naming
+        them (default), an error naming them, or left out silently. They get
+        no gap rows. (The default warns rather than refuses so that callers
+        comparing a subset on purpose keep working; pass ``missing="error"``
+        in a pipeline that must plan every category.)
 
     Returns
     -------
@@ -482,7 +505,12 @@ def supply_gaps(
     """  # noqa: E501
     _check_params(kind, threshold, persistence, window, paths, (min_cover, max_cover))
     names = _Names(id_col, time_col, supply_col, target_col, scenario_col)
-    fc, plans, priced = _line_up(forecast, supply, kind, unit_price, freq, names)
+    if missing not in ("error", "warn", "ignore"):
+        raise ParameterError(
+            f"missing must be 'error', 'warn' or 'ignore', got {missing!r}: what to do with "
+            "forecast categories that the plan does not list"
+        )
+    fc, plans, priced = _line_up(forecast, supply, kind, unit_price, freq, names, missing)
     demand = _demand(fc, plans, paths, names, nonnegative)
     rule = _Rule(kind, window, threshold, persistence, min_cover, max_cover)
     mean = fc["mean"].to_numpy(float)

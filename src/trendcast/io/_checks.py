@@ -8,7 +8,9 @@ file, column and rows the same way.
 from __future__ import annotations
 
 import csv
+import logging
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +23,10 @@ import pandas as pd
 import trendcast._frequency as freqs
 from trendcast._validation import count, fail, format_items, format_rows, verb
 from trendcast.exceptions import DataValidationError, ParameterError
+from trendcast.io._dates import DateOptions, read_labels
+from trendcast.io._files import FileOptions, read_file
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -148,19 +154,26 @@ def check_on_frequency(
 
 
 def load_frame(
-    source: pd.DataFrame | str | os.PathLike[str], text_columns: tuple[str, ...] = ()
+    source: pd.DataFrame | str | os.PathLike[str],
+    text_columns: tuple[str, ...] = (),
+    options: FileOptions | None = None,
 ) -> pd.DataFrame:
-    """Read a DataFrame, CSV or Parquet source into a DataFrame (a copy).
+    """Read a DataFrame, CSV, Excel or Parquet source into a DataFrame (a copy).
 
-    ``text_columns`` of a CSV are read as text, so ids like ``0012`` keep their zeros.
+    ``text_columns`` of a CSV or Excel file are read as text, so ids like
+    ``0012`` keep their zeros and labels like ``201903`` stay labels;
+    ``options`` carries ``sep=``, ``thousands=``, ``decimal=`` and ``sheet=``
+    (see ``_files``).
     """
     if isinstance(source, pd.DataFrame):
         return source.copy()
     if not isinstance(source, str | os.PathLike):
         raise DataValidationError(
             f"Cannot read a table from a {type(source).__name__}. Expected a pandas DataFrame "
-            "or the path of a CSV or Parquet file. Fix: pass a DataFrame or a file path."
+            "or the path of a CSV, Excel (.xlsx) or Parquet file. Fix: pass a DataFrame or a "
+            "file path."
         )
+    options = (options or FileOptions()).check()
     path = Path(source)
     name = str(path)
     if not path.is_file():
@@ -171,24 +184,7 @@ def load_frame(
         )
     suffix = path.suffix.lower()
     try:
-        if suffix in {".parquet", ".pq"}:
-            try:
-                return pd.read_parquet(path)
-            except ImportError as exc:
-                from trendcast.exceptions import MissingDependencyError
-
-                raise MissingDependencyError(
-                    'Reading Parquet needs pyarrow. Fix: pip install "trendcast[parquet]"'
-                ) from exc
-        frame = pd.read_csv(
-            path,
-            sep=None if suffix not in {".csv", ".txt"} else ",",
-            engine="python" if suffix not in {".csv", ".txt"} else "c",
-            dtype=dict.fromkeys(text_columns, "string"),
-        )
-        if suffix in {".csv", ".txt"}:
-            _check_header(path, name)
-        return frame
+        return read_file(path, options, text_columns)
     except (
         csv.Error,
         pd.errors.ParserError,
@@ -197,25 +193,18 @@ def load_frame(
         ValueError,
         OSError,
     ) as exc:
-        if isinstance(exc, DataValidationError):
+        if isinstance(exc, DataValidationError | ParameterError):
             raise
-        raise DataValidationError(
-            f"In file '{name}': the file could not be read as "
-            f"{'Parquet' if suffix in {'.parquet', '.pq'} else 'CSV'} ({exc}). "
-            "Fix: save it as UTF-8 CSV with a header row, or as Parquet."
-        ) from exc
-
-
-def _check_header(path: Path, name: str) -> None:
-    """Fail on a CSV header that names a column twice (pandas would rename the second 'a.1')."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        header = next(csv.reader(handle), [])
-    repeated = sorted({c for c in header if header.count(c) > 1})
-    if repeated:
-        raise DataValidationError(
-            f"In file '{name}': the header names {format_items(repeated)} more than once. "
-            "Fix: give every column a distinct name."
+        kind = "Parquet" if suffix in {".parquet", ".pq"} else "CSV"
+        hint = (
+            " (the file is not UTF-8 text: an Excel workbook, or another encoding?)"
+            if isinstance(exc, UnicodeDecodeError)
+            else ""
         )
+        raise DataValidationError(
+            f"In file '{name}': the file could not be read as {kind}{hint} ({exc}). "
+            "Fix: save it as UTF-8 CSV with a header row, as Excel .xlsx, or as Parquet."
+        ) from exc
 
 
 def resolve_freq(
@@ -250,13 +239,22 @@ def resolve_freq(
         ) from exc
 
 
-def parse_dates(df: pd.DataFrame, time_col: str, id_col: str, name: str | None) -> pd.Series:
+def parse_dates(
+    df: pd.DataFrame,
+    time_col: str,
+    id_col: str,
+    name: str | None,
+    options: DateOptions | None = None,
+) -> pd.Series:
     """The dates of ``time_col`` as naive ``datetime64[ns]`` at midnight, or a clear error.
 
     Numbers, time zones, unreadable or missing dates, dates outside the range
     pandas can hold (1677-09-22 to 2262-04-11) and times of day are refused,
-    naming the rows.
+    naming the rows. Text labels are read by ``_dates.read_labels`` (day-first
+    dates, ISO weeks, month labels; ``options`` carries ``dayfirst=`` and
+    ``date_format=``).
     """
+    options = (options or DateOptions()).check()
     col = df[time_col]
     if isinstance(col.dtype, pd.PeriodDtype):
         return _checked_dates(df, col.dt.to_timestamp(), time_col, id_col, name)
@@ -279,7 +277,14 @@ def parse_dates(df: pd.DataFrame, time_col: str, id_col: str, name: str | None) 
             found=f"dtype {col.dtype}",
             fix=f"drop the zone: df[{time_col!r}] = df[{time_col!r}].dt.tz_localize(None)",
         )
-    if pd.api.types.is_datetime64_any_dtype(col):
+    reading = None
+    if not pd.api.types.is_datetime64_any_dtype(col) and _is_text(col):
+        reading = read_labels(col, options, source=name, column=time_col)
+    if reading is not None:
+        if reading.note:
+            logger.info("%s column %r: %s", name or "frame", time_col, reading.note)
+        parsed = reading.dates
+    elif pd.api.types.is_datetime64_any_dtype(col):
         parsed = col
     else:
         with warnings.catch_warnings():
@@ -308,7 +313,8 @@ def _checked_dates(
             column=time_col,
             expected="dates like '2024-01-01' in one format",
             found=format_rows(df, bad, [id_col, time_col], source=name),
-            fix="fill or drop those rows, or write the dates in ISO format (YYYY-MM-DD)",
+            fix="fill or drop those rows, write the dates in ISO format (YYYY-MM-DD), or say "
+            "how they are written with date_format= (e.g. '%d/%m/%Y', '%G-W%V') or dayfirst=True",
         )
     index = pd.DatetimeIndex(parsed)
     if isinstance(index.dtype, pd.DatetimeTZDtype):
@@ -343,6 +349,16 @@ def _checked_dates(
     return pd.Series(index.astype("datetime64[ns]"), index=df.index)
 
 
+def _is_text(col: pd.Series) -> bool:
+    """Whether a column holds text labels (object columns of strings, or a string dtype)."""
+    if isinstance(col.dtype, pd.StringDtype):
+        return True
+    if col.dtype != object:
+        return pd.api.types.is_string_dtype(col.dtype)
+    sample = col.dropna()
+    return len(sample) > 0 and all(isinstance(v, str) for v in sample.iloc[:1000])
+
+
 # the first and last whole days of pandas' datetime64[ns]
 _FIRST_DATE = pd.Timestamp.min.ceil("D")
 _LAST_DATE = pd.Timestamp.max.floor("D")
@@ -368,8 +384,13 @@ def parse_values(
     name: str | None,
     allow_negative: bool,
     words: Wording = DEMAND,
+    marks: tuple[str | None, str] = (None, "."),
 ) -> pd.Series:
-    """The values of ``target_col`` as floats; missing, infinite, text or negative values fail."""
+    """The values of ``target_col`` as floats; missing, infinite, text or negative values fail.
+
+    ``marks`` are the thousands separator and the decimal mark of text values
+    (``(",", ".")`` reads ``"1,150.5"``; ``(".", ",")`` reads ``"1.150,5"``).
+    """
     col = df[target_col]
     if pd.api.types.is_bool_dtype(col):
         raise fail(
@@ -399,19 +420,20 @@ def parse_values(
         values = col.astype("float64")
         text_bad = np.zeros(len(col), dtype=bool)
     else:
-        values = pd.Series([_one_number(v) for v in col], index=col.index, dtype="float64")
+        values = pd.Series([_one_number(v, marks) for v in col], index=col.index, dtype="float64")
         text_bad = (values.isna() & col.notna()).to_numpy()
     cols = [id_col, time_col, target_col]
     if text_bad.any():
         pos = np.flatnonzero(text_bad)
+        why, fix = _why_not_numbers(col.iloc[pos], target_col, marks)
         raise fail(
             f"{count(pos.size, words.value)} "
-            f"{verb(pos.size, 'is not a number', 'are not numbers')}",
+            f"{verb(pos.size, 'is not a number', 'are not numbers')}{why}",
             source=name,
             column=target_col,
             expected=f"numbers ({words.unit})",
             found=format_rows(df, pos, cols, source=name),
-            fix="remove thousands separators or units, or convert with pd.to_numeric",
+            fix=fix,
         )
     arr = values.to_numpy()
     checks = [
@@ -465,7 +487,7 @@ def parse_values(
     return values
 
 
-def _one_number(value: Any) -> float:
+def _one_number(value: Any, marks: tuple[str | None, str] = (None, ".")) -> float:
     if value is None or isinstance(value, bool | np.bool_):
         return float("nan")
     if isinstance(value, int | float | np.number):
@@ -474,8 +496,72 @@ def _one_number(value: Any) -> float:
         except (OverflowError, ValueError, TypeError):
             return float("nan")
     if isinstance(value, str):
+        text = value.strip()
+        thousands, decimal = marks
+        if thousands is not None and _GROUPED[thousands].match(text.replace(decimal, ".", 1)):
+            text = text.replace(thousands, "")
+        if decimal != ".":
+            if "." in text:
+                return float("nan")
+            text = text.replace(decimal, ".")
         try:
-            return float(value.strip())
+            return float(text)
         except ValueError:
             return float("nan")
     return float("nan")
+
+
+#: numbers grouped in thousands by each separator (after the decimal mark became '.')
+_GROUPED = {
+    sep: re.compile(rf"^[+-]?\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+(?:\.\d*)?$")
+    for sep in (",", ".", " ", "'", "\u00a0", "\u202f", "_")
+}
+_GROUPED_ANY = re.compile(r"^[+-]?\d{1,3}(?:([,. '\u00a0\u202f])\d{3})+(?:[.,]\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_CURRENCY = re.compile(r"[$€£¥₹₽₩]|\b(?:USD|EUR|GBP|CNY|RMB|JPY|CHF|INR)\b", re.IGNORECASE)
+_UNIT = re.compile(r"^[+-]?[\d.,\s]+\s*(%|[A-Za-z]+\.?)$|^[A-Za-z]+\s*[\d.,]+$")
+
+
+def _why_not_numbers(
+    values: pd.Series, column: str, marks: tuple[str | None, str]
+) -> tuple[str, str]:
+    """Why text values are not numbers (appended to the problem) and the fix that reads them."""
+    texts = [str(v).strip() for v in values]
+    if any(_CURRENCY.search(t) for t in texts):
+        return (
+            " (a currency symbol or code)",
+            "export the numbers without currency formatting, or strip the symbol first, e.g. "
+            f"df[{column!r}] = df[{column!r}].str.replace(r'[^0-9.,-]', '', regex=True); "
+            "values in several currencies need converting, not stripping",
+        )
+    if any(_UNIT.match(t) for t in texts):
+        return (
+            " (a unit or a percent sign)",
+            "export the numbers without units, or strip the unit first, e.g. "
+            f"df[{column!r}] = df[{column!r}].str.extract(r'([0-9.,-]+)')[0]; "
+            "check every row has the same unit",
+        )
+    thousands, decimal = marks
+    grouped = [m.group(1) for t in texts if (m := _GROUPED_ANY.match(t))]
+    if grouped and thousands is None:
+        sep = max(set(grouped), key=grouped.count)
+        if sep == ".":
+            return (
+                " ('.' between thousands: European style?)",
+                "pass thousands='.' and decimal=',' (e.g. '1.150,5' is 1150.5)",
+            )
+        return (
+            f" ({sep!r} between thousands)",
+            f"pass thousands={sep!r} (e.g. '1{sep}150' is 1150)",
+        )
+    if decimal == "." and any(_DECIMAL_COMMA.match(t) for t in texts):
+        return (
+            " (a decimal comma)",
+            "pass decimal=',' (e.g. '12,5' is 12.5), with thousands='.' if thousands are "
+            "grouped by dots",
+        )
+    return (
+        "",
+        "remove thousands separators or units (or name them with thousands=, decimal=), "
+        "or convert with pd.to_numeric",
+    )

@@ -12,28 +12,39 @@ import pandas as pd
 
 import trendcast._frequency as freqs
 from trendcast._validation import (
+    Problems,
     count,
     describe_source,
     fail,
     format_items,
     format_rows,
+    real_number,
     show,
     verb,
 )
 from trendcast._warnings import warn
-from trendcast.exceptions import DataValidationError, DataWarning
+from trendcast.exceptions import DataValidationError, DataWarning, ParameterError
 from trendcast.io._checks import (
     check_on_frequency,
     check_table,
-    check_unique,
     distinct_roles,
     load_frame,
     parse_dates,
     parse_values,
     resolve_freq,
 )
+from trendcast.io._dates import DateOptions
+from trendcast.io._files import FileOptions
+from trendcast.io._shapes import (
+    check_ids,
+    combined_hint,
+    handle_duplicates,
+    mark_combined,
+    split_combined,
+    to_long,
+)
 
-__all__ = ["FillPolicy", "read_sales"]
+__all__ = ["DuplicatePolicy", "FillPolicy", "Layout", "read_sales"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +61,42 @@ class ValidatedSales:
     n_filled: int
 
 
+Layout = Literal["long", "wide", "auto"]
+DuplicatePolicy = Literal["error", "drop_identical", "sum", "last"]
+_LAYOUTS = ("long", "wide", "auto")
+_DUPLICATES = ("error", "drop_identical", "sum", "last")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How a sales file is written and what to do with what it holds (see ``read_sales``)."""
+
+    dates: DateOptions = DateOptions()
+    file: FileOptions = FileOptions()
+    layout: str = "auto"
+    duplicates: str = "error"
+    max_fill_share: float = 0.2
+    normalize_ids: bool = False
+
+    def check(self) -> ReadOptions:
+        """Fail with a ParameterError on a setting that is not one of its choices."""
+        self.dates.check()
+        self.file.check()
+        if self.layout not in _LAYOUTS:
+            raise ParameterError(
+                f"layout must be one of {', '.join(map(repr, _LAYOUTS))}, got {self.layout!r}"
+            )
+        if self.duplicates not in _DUPLICATES:
+            raise ParameterError(
+                f"duplicates must be one of {', '.join(map(repr, _DUPLICATES))}, "
+                f"got {self.duplicates!r}"
+            )
+        real_number("max_fill_share", self.max_fill_share, low=0.0, high=1.0)
+        if not isinstance(self.normalize_ids, bool):
+            raise ParameterError(f"normalize_ids must be True or False, got {self.normalize_ids!r}")
+        return self
+
+
 def read_sales(
     source: pd.DataFrame | str | os.PathLike[str],
     *,
@@ -59,14 +106,29 @@ def read_sales(
     freq: str | None = None,
     fill: FillPolicy = "error",
     allow_negative: bool = False,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
+    sep: str | None = None,
+    thousands: str | None = None,
+    decimal: str = ".",
+    sheet: str | int | None = None,
+    layout: Layout = "auto",
+    duplicates: DuplicatePolicy = "error",
+    max_fill_share: float = 0.2,
+    normalize_ids: bool = False,
+    combined_periods: str | None = None,
 ) -> pd.DataFrame:
     """Read sales history and return it validated, in long format.
 
+    Every problem the checks can find is reported in one error (each with
+    where, expected, found and fix), not one per call.
+
     Parameters
     ----------
-    source : DataFrame, or path to a CSV or Parquet file
-        One row per (category, period). Other columns (prices, promotions,
-        search interest) are kept unchanged.
+    source : DataFrame, or path to a CSV, Excel (.xlsx) or Parquet file
+        One row per (category, period), or (``layout="wide"``) one date column
+        and one column per category. Other columns of a long table (prices,
+        promotions, search interest) are kept unchanged.
     id_col : str
         Name of the category column in ``source``.
     time_col : str
@@ -82,6 +144,59 @@ def read_sales(
         with the number of rows added.
     allow_negative : bool
         Accept negative demand (returns, net sales). Off by default.
+    dayfirst : bool, optional
+        Whether numeric dates such as ``01/06/2009`` put the day first (1 June)
+        or the month first (6 January). By default the order that fits every
+        date is used, and dates that read both ways are refused with both
+        readings shown.
+    date_format : str, optional
+        The dates' format in strftime codes (``"%d/%m/%Y"``, ``"%Y%m"``,
+        ``"%G-W%V"`` for ISO weeks, dated by their Monday). Without it, ISO
+        week labels (``2024-W05``), week ranges (``2024-01-29 - 2024-02-04``,
+        dated by their first day) and month labels (``Mar 2019``, ``2019-03``,
+        ``2019M03``, ``201903``) are recognised.
+    sep : str, optional
+        Field separator of a CSV file; by default the most frequent of ``,``,
+        ``;`` and tab in the header line.
+    thousands : str, optional
+        Thousands separator in numbers (``","`` for ``1,150``; ``"."`` for
+        European ``1.150,5``), in files and in text columns of a frame.
+    decimal : str
+        Decimal mark (``","`` for European files). Default ``"."``.
+    sheet : str or int, optional
+        Sheet of an Excel workbook, by name or 0-based position (default the
+        first). Reading Excel needs openpyxl (``pip install "trendcast[excel]"``).
+    layout : {"auto", "long", "wide"}
+        ``"long"``: one row per (category, period). ``"wide"``: one period
+        column (``time_col``, or the only column of dates) and one column of
+        demand per category, named by the category. ``"auto"`` (default):
+        long when ``id_col`` or ``target_col`` is a column, wide when the
+        table is one column of dates plus numeric columns (a ``DataWarning``
+        says so), else the missing-column error.
+    duplicates : {"error", "drop_identical", "sum", "last"}
+        Rows that share a (category, period): an error (default) that lists
+        them; ``"drop_identical"`` drops copies identical in every column (and
+        still refuses rows that differ); ``"sum"`` adds them up (several
+        stores or channels); ``"last"`` keeps the last (corrections appended).
+        Anything but ``"error"`` warns with the number of rows merged.
+    max_fill_share : float
+        The largest share of a series ``fill=`` may invent (default 0.2).
+        Above it the gaps are refused: the frequency or the dates are then
+        probably wrong (day-first dates read month first, weekly data read as
+        daily), and filling would invent most of the series.
+    normalize_ids : bool
+        Merge category ids that differ only by surrounding spaces or case
+        (``"Shoes "``, ``"shoes"``) into one, spelt as its most frequent form
+        without the spaces. Without it, such ids are kept apart with a
+        ``DataWarning``. Ids stay text either way.
+    combined_periods : {"jan-feb"}, optional
+        Monthly data published with January and February as one period (China
+        NBS, because the Spring Festival moves between them): labels such as
+        ``"2018年1-2月"``, ``"2018-01/02"`` or ``"2018M01-02"``, or the total
+        dated January with no February row. ``"jan-feb"`` splits each such
+        total into January and February in proportion to their numbers of
+        days (31 and 28, or 29 in a leap year), so the pair's total is kept
+        exactly; a ``DataWarning`` says how many were split.
 
     Returns
     -------
@@ -92,14 +207,26 @@ def read_sales(
     Raises
     ------
     DataValidationError
-        For missing columns, empty input, unparsable dates, dates outside the
-        range pandas can hold (1677-09-22 to 2262-04-11), duplicate (category,
-        period) rows, non-numeric, complex, missing, infinite or too large
-        (beyond 1e100) demand, negative demand, dates off the frequency and
-        gaps (with ``fill="error"``). The message names the file, the column,
-        up to five offending rows or categories, and the fix.
+        For missing columns, empty input, unparsable dates, dates that read
+        both day first and month first, dates outside the range pandas can
+        hold (1677-09-22 to 2262-04-11), duplicate (category, period) rows,
+        non-numeric (thousands separators, currency symbols, units), complex,
+        missing, infinite or too large (beyond 1e100) demand, negative demand,
+        dates off the frequency, gaps (with ``fill="error"``) and gaps above
+        ``max_fill_share``. The message names the file, the column, up to
+        five offending rows or categories, and the fix; several problems
+        come in one message.
     ParameterError
-        When two of ``id_col``, ``time_col``, ``target_col`` name one column.
+        When two of ``id_col``, ``time_col``, ``target_col`` name one column,
+        or an option is not one of its choices.
+    MissingDependencyError
+        An Excel file without openpyxl, a Parquet file without pyarrow.
+
+    Warns
+    -----
+    DataWarning
+        Gaps filled, duplicates merged, a wide table read as long, ids that
+        differ only by spaces or case, combined periods split.
 
     Examples
     --------
@@ -117,6 +244,15 @@ def read_sales(
         freq=freq,
         fill=fill,
         allow_negative=allow_negative,
+        options=ReadOptions(
+            dates=DateOptions(dayfirst=dayfirst, date_format=date_format),
+            file=FileOptions(sep=sep, thousands=thousands, decimal=decimal, sheet=sheet),
+            layout=layout,
+            duplicates=duplicates,
+            max_fill_share=max_fill_share,
+            normalize_ids=normalize_ids,
+        ),
+        combined_periods=combined_periods,
     )
     return validated.frame
 
@@ -130,8 +266,11 @@ def validate_sales(
     freq: str | None = None,
     fill: FillPolicy = "error",
     allow_negative: bool = False,
+    options: ReadOptions | None = None,
+    combined_periods: str | None = None,
 ) -> ValidatedSales:
     """Validate sales; see ``read_sales``. Returns frame, frequency, rows filled."""
+    options = (options or ReadOptions()).check()
     name = describe_source(source)
     distinct_roles(id_col=id_col, time_col=time_col, target_col=target_col)
     if fill not in _FILLS:
@@ -139,9 +278,13 @@ def validate_sales(
             f"fill={fill!r} is not a fill policy. Expected one of {', '.join(_FILLS)}. "
             "Fix: pass fill='error' to be told about gaps, or a policy to fill them."
         )
-    df = load_frame(source, text_columns=(id_col,))
+    df = load_frame(source, text_columns=(id_col, time_col), options=options.file)
     df.columns = [str(c) for c in df.columns]
+    if combined_periods is not None:
+        df = mark_combined(df, combined_periods)
+    df = to_long(df, options.layout, id_col, time_col, target_col, name, options.dates)
 
+    hint = combined_hint(df) if combined_periods is None else ""
     df = check_table(
         df,
         [id_col, time_col, target_col],
@@ -149,66 +292,91 @@ def validate_sales(
         expected=f"columns for the category ({id_col!r}), period ({time_col!r}) and "
         f"demand ({target_col!r})",
         fix="rename your columns, or tell trendcast their names with "
-        "id_col=..., time_col=..., target_col=...",
+        "id_col=..., time_col=..., target_col=...; a sheet with one date column and one "
+        "column per category is read with layout='wide'" + hint,
         unit="category",
     )
-
+    problems = Problems(name)
     ids_missing = np.flatnonzero(df[id_col].isna().to_numpy())
     if ids_missing.size:
-        raise fail(
-            f"{count(ids_missing.size, 'row')} {verb(ids_missing.size, 'has', 'have')} no category",
-            source=name,
-            column=id_col,
-            expected="a category id on every row",
-            found=format_rows(df, ids_missing, [id_col, time_col], source=name),
-            fix="drop those rows or give them a category",
-        )
+        with problems.check():
+            raise fail(
+                f"{count(ids_missing.size, 'row')} "
+                f"{verb(ids_missing.size, 'has', 'have')} no category",
+                source=name,
+                column=id_col,
+                expected="a category id on every row",
+                found=format_rows(df, ids_missing, [id_col, time_col], source=name),
+                fix="drop those rows or give them a category",
+            )
     _check_ids_sortable(df, id_col, name)
-    df[time_col] = parse_dates(df, time_col, id_col, name)
-    df[target_col] = parse_values(df, target_col, id_col, time_col, name, allow_negative)
+    df[id_col] = check_ids(df[id_col], options.normalize_ids, source=name, column=id_col)
+    dates_ok = False
+    with problems.check():
+        try:
+            df[time_col] = parse_dates(df, time_col, id_col, name, options.dates)
+        except DataValidationError as exc:
+            if hint:
+                raise DataValidationError(f"{exc}{hint}") from exc
+            raise
+        dates_ok = True
+    marks = (options.file.thousands, options.file.decimal)
+    with problems.check():
+        df[target_col] = parse_values(
+            df, target_col, id_col, time_col, name, allow_negative, marks=marks
+        )
+    if not dates_ok:
+        # rows repeated label for label are still found (the dates as written)
+        with problems.check():
+            handle_duplicates(df, id_col, time_col, target_col, options.duplicates, name)
+        problems.raise_any()
+    if combined_periods is not None and problems.ok:
+        with problems.check():
+            df = split_combined(df, id_col, time_col, target_col, name)
+    if ids_missing.size:  # the time checks go on without those rows
+        df = df.drop(index=df.index[ids_missing]).reset_index(drop=True)
 
-    check_unique(
-        df,
-        [id_col, time_col],
-        rows=df,
-        show_cols=[id_col, time_col, target_col],
-        source=name,
-        column=time_col,
-        what="category, period",
-        fix="aggregate first, e.g. "
-        f"df.groupby([{id_col!r}, {time_col!r}], as_index=False).sum(), "
-        "or drop the duplicates",
-    )
+    with problems.check():
+        df = handle_duplicates(df, id_col, time_col, target_col, options.duplicates, name)
+    df = df.drop_duplicates([id_col, time_col], keep="last")  # only left by a problem kept
 
     df = df.sort_values([id_col, time_col], kind="stable")
     order = df.index.to_numpy()
     df = df.reset_index(drop=True)
 
-    freq = resolve_freq(
-        df[time_col],
-        df[id_col],
-        freq,
-        source=name,
-        column=time_col,
-        unit="series",
-        example="freq='MS' for monthly data dated by the first day",
-    )
-
-    check_on_frequency(
-        df[time_col],
-        freq,
-        rows=df,
-        show_cols=[id_col, time_col],
-        labels=order,
-        source=name,
-        column=time_col,
-        expected=f"every date on the {freq!r} anchor (e.g. the same weekday for "
-        "weekly data, the first of the month for 'MS')",
-        fix=f"align the dates (e.g. df[{time_col!r}].dt.to_period('M').dt.start_time), "
-        "drop the stray rows, or pass the right freq=",
-    )
-
-    df, n_filled = _handle_gaps(df, id_col, time_col, target_col, freq, fill, name)
+    given, freq = freq, None
+    with problems.check():
+        freq = resolve_freq(
+            df[time_col],
+            df[id_col],
+            given,
+            source=name,
+            column=time_col,
+            unit="series",
+            example="freq='MS' for monthly data dated by the first day",
+        )
+    if freq is None or not dates_ok:
+        problems.raise_any()
+    assert freq is not None
+    n_filled = 0
+    with problems.check():
+        check_on_frequency(
+            df[time_col],
+            freq,
+            rows=df,
+            show_cols=[id_col, time_col],
+            labels=order,
+            source=name,
+            column=time_col,
+            expected=f"every date on the {freq!r} anchor (e.g. the same weekday for "
+            "weekly data, the first of the month for 'MS')",
+            fix=f"align the dates (e.g. df[{time_col!r}].dt.to_period('M').dt.start_time), "
+            "drop the stray rows, or pass the right freq=",
+        )
+        df, n_filled = _handle_gaps(
+            df, id_col, time_col, target_col, freq, fill, name, options.max_fill_share
+        )
+    problems.raise_any()
     df.attrs["freq"] = freq
     return ValidatedSales(frame=df, freq=freq, n_filled=n_filled)
 
@@ -238,6 +406,7 @@ def _handle_gaps(
     freq: str,
     fill: str,
     name: str | None,
+    max_fill_share: float = 0.2,
 ) -> tuple[pd.DataFrame, int]:
     periods = freqs.period_number(df[time_col], freq)
     ids = df[id_col].to_numpy()
@@ -248,6 +417,27 @@ def _handle_gaps(
         return df, 0
     gap_ids = pd.unique(ids[gap_at])
     n_missing = int((steps[gap_at] - 1).sum())
+    too_many = _too_many_missing(df, id_col, gap_at, steps, max_fill_share)
+    if too_many:
+        shown = "; ".join(
+            f"{show(key)}: {missing} of {total} periods ({missing / total:.0%})"
+            for key, missing, total in too_many[:5]
+        )
+        more = f"; and {len(too_many) - 5} more series" if len(too_many) > 5 else ""
+        raise fail(
+            f"{count(n_missing, 'period')} {verb(n_missing, 'is', 'are')} missing at "
+            f"frequency {freq!r}: more than max_fill_share={max_fill_share:g} of "
+            f"{count(len(too_many), 'series', 'series')}, so the frequency or the dates "
+            "are probably wrong",
+            source=name,
+            column=time_col,
+            expected=f"series with at most {max_fill_share:.0%} of their {freq!r} periods missing",
+            found=shown + more,
+            fix="check how the dates were read (day-first dates such as 01/06/2009 need "
+            "dayfirst=True or date_format='%d/%m/%Y'; week or month labels need "
+            "date_format=), pass the right freq=, or, if the gaps are real, "
+            "raise max_fill_share",
+        )
     if fill == "error":
         examples = [
             f"{show(ids[i])} between {show(df[time_col].iloc[i])} and "
@@ -297,6 +487,25 @@ def _handle_gaps(
     )
     warn(message, DataWarning, logger)
     return out, n_missing
+
+
+def _too_many_missing(
+    df: pd.DataFrame,
+    id_col: str,
+    gap_at: np.ndarray,
+    steps: np.ndarray,
+    share: float,
+) -> list[tuple[object, int, int]]:
+    """Series whose missing periods pass ``share`` of their span: (id, missing, span)."""
+    ids = df[id_col].to_numpy()
+    missing = pd.Series(steps[gap_at] - 1, index=ids[gap_at]).groupby(level=0, sort=False).sum()
+    rows = dict(df[id_col].value_counts(sort=False).items())
+    out = []
+    for key, n in missing.items():
+        total = int(n) + int(rows[key])
+        if n / total > share:
+            out.append((key, int(n), total))
+    return out
 
 
 def _where_name(name: str | None) -> str:

@@ -38,6 +38,8 @@ from trendcast.io._checks import (
     parse_values,
     resolve_freq,
 )
+from trendcast.io._dates import DateOptions
+from trendcast.io._files import FileOptions
 from trendcast.io.trends import SEARCH_COLUMNS
 
 __all__ = ["read_baidu_index", "read_search"]
@@ -52,6 +54,12 @@ def read_search(
     geo_col: str | None = None,
     freq: str | None = None,
     allow_negative: bool = False,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
+    sep: str | None = None,
+    thousands: str | None = None,
+    decimal: str = ".",
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Read search interest of any source from a long table, validated.
 
@@ -69,6 +77,12 @@ def read_search(
         default.
     allow_negative : bool
         Accept negative values (indices relative to a base period).
+    dayfirst, date_format : optional
+        How the dates are written, as in [`read_sales`][trendcast.read_sales]
+        (day-first dates, ISO weeks, month labels).
+    sep, thousands, decimal, sheet : optional
+        How the file is written, as in [`read_sales`][trendcast.read_sales]
+        (CSV separator, number marks, Excel sheet).
 
     Returns
     -------
@@ -98,10 +112,16 @@ def read_search(
     1 2024-01-14  tents  135.0
     """
     name = describe_source(source)
-    df = load_frame(source, text_columns=(term_col,) + ((geo_col,) if geo_col else ()))
+    df = load_frame(
+        source,
+        text_columns=(term_col, time_col) + ((geo_col,) if geo_col else ()),
+        options=FileOptions(sep=sep, thousands=thousands, decimal=decimal, sheet=sheet),
+    )
     df.columns = [str(c) for c in df.columns]
     return _validate_long(
         df,
+        dates=DateOptions(dayfirst=dayfirst, date_format=date_format),
+        marks=(thousands, decimal),
         name=name,
         time_col=time_col,
         term_col=term_col,
@@ -124,6 +144,8 @@ def _validate_long(
     freq: str | None,
     allow_negative: bool,
     label: str,
+    dates: DateOptions | None = None,
+    marks: tuple[str | None, str] = (None, "."),
 ) -> pd.DataFrame:
     distinct_roles(time_col=time_col, term_col=term_col, value_col=value_col, geo_col=geo_col)
     wanted = [time_col, term_col, value_col] + ([geo_col] if geo_col else [])
@@ -150,12 +172,14 @@ def _validate_long(
             )
     out = pd.DataFrame(
         {
-            "ds": parse_dates(df, time_col, term_col, name),
+            "ds": parse_dates(df, time_col, term_col, name, dates),
             "term": df[term_col].astype(str).astype(object),
             "geo": (df[geo_col].astype(str) if geo_col else pd.Series("", index=df.index)).astype(
                 object
             ),
-            "value": parse_values(df, value_col, term_col, time_col, name, allow_negative, SEARCH),
+            "value": parse_values(
+                df, value_col, term_col, time_col, name, allow_negative, SEARCH, marks
+            ),
             "below_one": False,
             "is_partial": False,
             "source": label,
