@@ -99,7 +99,10 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
 
     Parameters
     ----------
-    models : "auto", a model, or a list of models
+    models : "auto", "fast", a model, or a list of models
+        ``"fast"`` forecasts every category with the mean of Theta and
+        DynamicTheta (no search: for assortments too large for ``"auto"``;
+        its speed and accuracy beside ``"auto"``'s are in the models guide).
         ``"auto"`` chooses per category between the median combination of ETS
         (damped trend, as in every ETS of ``"auto"``), ARIMA, Theta,
         DynamicTheta, CES and PooledRegression (the default; its regressors

@@ -96,7 +96,7 @@ def fast_combination() -> Combination:
 
     Both fit in a millisecond or two a series (no form or order search); their
     mean was the most accurate of the cheap presets tried on the validation
-    splits of M3 (``benchmarks/fast_presets.py``, docs/evidence.md).
+    splits of M3 (``benchmarks/fast_presets.py``; figures in docs/models.md).
     """
     return Combination([Theta(), DynamicTheta()])
 
