@@ -501,7 +501,8 @@ def evaluate(
         tables.append(
             rmsse(df, train_df, season_length, time_col=time_col, pred_col=pred_col, **kw)
         )
-    for lv in check_levels(level):
+    check_levels(level)  # every level valid; the tables follow the caller's order, repeats kept
+    for lv in [level] if np.ndim(level) == 0 else list(level):
         tables.append(coverage(df, lv, **kw))
         tables.append(pinball_loss(df, lv, **kw))
     return _joined(tables, id_col)
