@@ -46,8 +46,9 @@ def test_save_and_load_round_trip_on_memory_filesystem(fc, url):
     assert "manifest.json" in names and "categories.json" in names
     again = tc.load(target)
     assert again.predict(3).equals(fc.predict(3))
-    assert tc.TrendForecaster.load(target, categories=["b"]).predict(2)["unique_id"].unique(
-    ).tolist() == ["b"]
+    assert tc.TrendForecaster.load(target, categories=["b"]).predict(2)[
+        "unique_id"
+    ].unique().tolist() == ["b"]
 
 
 def test_a_url_without_suffix_is_a_zip_and_tar_suffix_a_tar(fc, url):
@@ -124,7 +125,7 @@ def test_s3_without_s3fs_names_the_package_and_writes_nothing(fc, tmp_path, monk
 def test_without_fsspec_a_url_names_the_cloud_extra(fc, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(sys.modules, "fsspec", None)
-    with pytest.raises(tc.MissingDependencyError, match=r'trendcast\[cloud\]'):
+    with pytest.raises(tc.MissingDependencyError, match=r"trendcast\[cloud\]"):
         fc.save("gs://bucket/model.zip")
     assert list(tmp_path.iterdir()) == []
 

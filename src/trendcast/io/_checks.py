@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
+from trendcast._frames import to_pandas
 from trendcast._validation import count, fail, format_items, format_rows, verb
 from trendcast.exceptions import DataValidationError, ParameterError
 
@@ -154,12 +155,16 @@ def load_frame(
 
     ``text_columns`` of a CSV are read as text, so ids like ``0012`` keep their zeros.
     """
+    converted = to_pandas(source)  # a polars or Arrow table: a new pandas frame
+    if converted is not source:
+        return converted
     if isinstance(source, pd.DataFrame):
         return source.copy()
     if not isinstance(source, str | os.PathLike):
         raise DataValidationError(
-            f"Cannot read a table from a {type(source).__name__}. Expected a pandas DataFrame "
-            "or the path of a CSV or Parquet file. Fix: pass a DataFrame or a file path."
+            f"Cannot read a table from a {type(source).__name__}. Expected a pandas or polars "
+            "DataFrame, a pyarrow Table, or the path of a CSV or Parquet file. Fix: pass a "
+            "DataFrame or a file path."
         )
     path = Path(source)
     name = str(path)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
+from trendcast._frames import accepts_frames
 from trendcast._validation import (
     count,
     describe_source,
@@ -50,6 +51,7 @@ class ValidatedSales:
     n_filled: int
 
 
+@accepts_frames
 def read_sales(
     source: pd.DataFrame | str | os.PathLike[str],
     *,
@@ -121,6 +123,7 @@ def read_sales(
     return validated.frame
 
 
+@accepts_frames
 def validate_sales(
     source: pd.DataFrame | str | os.PathLike[str],
     *,

@@ -31,8 +31,23 @@ from trendcast.persistence._archive import (
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 #: schemes a ``Path`` turns into a first folder (``Path("s3://b/m")`` is ``s3:/b/m``)
-_MANGLED = ("s3:", "s3a:", "gs:", "gcs:", "az:", "abfs:", "abfss:", "adl:", "memory:", "http:",
-            "https:", "hdfs:", "oci:", "oss:", "r2:")
+_MANGLED = (
+    "s3:",
+    "s3a:",
+    "gs:",
+    "gcs:",
+    "az:",
+    "abfs:",
+    "abfss:",
+    "adl:",
+    "memory:",
+    "http:",
+    "https:",
+    "hdfs:",
+    "oci:",
+    "oss:",
+    "r2:",
+)
 _CLOUD = 'pip install "trendcast[cloud]"'
 #: the errors an fsspec file system raises for a store that cannot be reached or written
 _STORE_ERRORS = (OSError, ValueError, RuntimeError, TimeoutError, KeyError)
