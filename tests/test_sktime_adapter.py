@@ -65,3 +65,16 @@ def test_a_coverage_off_whole_percents_is_refused(monthly):
     f = TrendcastForecaster(models=tc.models.Naive()).fit(monthly)
     with pytest.raises(tc.ParameterError, match="whole percents"):
         f.predict_interval(fh=[1], coverage=[0.805])
+
+
+def test_the_integrations_page_sktime_example_prints_what_it_shows():
+    from tests.test_docs_outputs_pages import blocks, console, matches, run
+
+    setup = blocks("integrations.md")[0]
+    example, shown = blocks("integrations.md", "## sktime")
+    assert (setup.kind, example.kind, shown.kind) == ("python", "py", "text")
+    ns: dict = {}
+    with console():
+        run(setup.body, ns)
+        printed = run(example.body, ns)
+    assert printed.text is not None and matches(shown.body, printed.text)

@@ -298,7 +298,7 @@ def _handle_gaps(
         f"{count(len(gap_ids), 'series', 'series')} "
         f"({format_items(gap_ids)}) with fill={fill!r}"
     )
-    warn(message, DataWarning, logger)
+    warn(message, DataWarning)
     return out, n_missing
 
 

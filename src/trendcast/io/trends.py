@@ -249,7 +249,7 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
         "If names look wrong, pass encoding=... (e.g. 'cp1254' Turkish, 'cp1250' "
         "Central European, 'cp1251' Cyrillic, 'gbk' Chinese)."
     )
-    warn(message, DataWarning, logger)
+    warn(message, DataWarning)
     return text, chosen
 
 

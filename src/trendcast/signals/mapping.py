@@ -214,7 +214,7 @@ def _check_coverage(search: pd.DataFrame, table: pd.DataFrame, category_col: str
             f"the search data and {verb(len(absent), 'is', 'are')} left out: "
             f"{format_items(absent)}"
         )
-        warn(message, DataWarning, logger)
+        warn(message, DataWarning)
 
 
 def _to_freq(search: pd.DataFrame, freq: str) -> pd.DataFrame:
