@@ -146,8 +146,10 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
         another candidate's backtest MASE is lower by more than this fraction
         (default 0.4) and it is also more accurate in every backtest window.
         0 picks the lowest score outright.
-    progress : bool
-        Show a progress bar while fitting.
+    progress : bool or "auto"
+        Show a progress bar (on standard error) while fitting and
+        forecasting: ``"auto"`` only when standard error is a terminal (so
+        logs of a scheduled job stay free of bars), ``True`` always.
     future_covariates : sequence of str, optional
         Columns of the sales frame that are known ahead (calendar events,
         planned prices, promotions). Models that take covariates use them;
@@ -255,7 +257,7 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
         backtest_horizon: int | None = None,
         backtest_windows: int = 3,
         selection_margin: float = 0.4,
-        progress: bool = False,
+        progress: bool | str = False,
         future_covariates: Sequence[str] | None = None,
         calendar: ShoppingCalendar | None = None,
         calibration: str | None = "conformal",
