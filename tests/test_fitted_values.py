@@ -59,14 +59,42 @@ def test_ets_last_fitted_value_matches_a_fit_on_the_prefix_run_forward(panel):
     assert fitted["mean"].notna().sum() >= len(y) - model.tags().min_length
 
 
+class _NoWalk(tc.models.Naive):
+    """Naive that says it cannot run forward (as Prophet): no fitted values by rule."""
+
+    family = "NoWalk"
+
+    def tags(self):
+        return tc.models.ModelTags(min_length=2, supports_update=False)
+
+
 def test_models_that_cannot_run_forward_give_nan_with_their_name(panel):
-    fc = tc.TrendForecaster(models=tc.models.Theta()).fit(panel)
+    fc = tc.TrendForecaster(models=_NoWalk()).fit(panel)
     fitted = fc.fitted_values()
     assert fitted["mean"].isna().all()
-    assert set(fitted["model"]) == {"Theta"}
-    combo = tc.models.Combination([tc.models.Naive(), tc.models.Theta()])
+    assert set(fitted["model"]) == {"NoWalk"}
+    combo = tc.models.Combination([tc.models.Naive(), _NoWalk()])
     fitted = tc.TrendForecaster(models=combo).fit(panel).fitted_values()
     assert fitted["mean"].isna().all()
+
+
+def test_theta_has_values_inside_its_window_ending_in_predict_one(panel):
+    long = make_panel(n_series=1, n=150)
+    fc = tc.TrendForecaster(models=tc.models.Theta(), season_length=12).fit(long)
+    model = fc.models_["s0"]
+    n_fit = model.results_.model.endog_orig.shape[0]
+    assert n_fit == 96  # eight seasons: the window Theta is fitted on
+    fitted = fc.fitted_values()["mean"].to_numpy()
+    assert np.isnan(fitted[: 150 - n_fit + 1]).all()
+    assert np.isfinite(fitted[150 - n_fit + 1 :]).all()
+    # the formula after the whole window is predict(1): the same line, level and season
+    assert model._window_forecasts()[-1] == pytest.approx(model.predict(1).mean[0], rel=1e-12)
+    y = long["y"].to_numpy()
+    errors = np.abs(y - fitted)[150 - n_fit + 1 :]
+    assert errors.mean() < np.abs(np.diff(y)).mean()  # better than naive on a seasonal panel
+    combo = tc.models.Combination([tc.models.Naive(), tc.models.Theta()], method="median")
+    both = tc.TrendForecaster(models=combo, season_length=12).fit(long).fitted_values()
+    assert both["mean"].notna().sum() == n_fit - 1
 
 
 def test_mean_combination_is_the_mean_of_its_members(panel):

@@ -370,12 +370,13 @@ def one_step_fitted(model: LocalModel, y: np.ndarray, X: np.ndarray | None) -> n
 
     The value at period ``t`` is the model's forecast of ``y[t]`` from ``y[:t]``
     with the parameters it was fitted with (none re-estimated): its state is
-    run over ``y[:t]`` (what ``update`` does) and it forecasts one step. Only
-    models whose tags say ``supports_update`` can; the others (Theta, Prophet)
-    give NaN throughout, and so does a combination with one of them among its
-    members (the mean or median of the members, NaN where any is NaN). The
-    first ``min_length`` periods, before the model can have a state, are NaN.
-    A model that fails on a short prefix gives NaN there.
+    run over ``y[:t]`` (what ``update`` does) and it forecasts one step, for
+    models whose tags say ``supports_update``; the others give what their
+    ``_one_step_in_sample`` computes (Theta: inside its fitting window), or
+    NaN throughout (Prophet). A combination gives the mean or median of its
+    members, NaN where any is NaN. The first ``min_length`` periods, before
+    the model can have a state, are NaN. A model that fails on a short prefix
+    gives NaN there.
     """
     out = np.full(y.size, np.nan)
     if isinstance(model, Combination):
@@ -391,7 +392,8 @@ def one_step_fitted(model: LocalModel, y: np.ndarray, X: np.ndarray | None) -> n
         inner = getattr(model, "model_", None)
         return out if inner is None else one_step_fitted(inner, y, X)
     if not model.tags().supports_update:
-        return out
+        direct = model._one_step_in_sample(y, X)
+        return out if direct is None else direct
     walker = copy.deepcopy(model)
     uses_X = getattr(model, "X_", None) is not None and X is not None
     for t in range(max(model.tags().min_length, 1), y.size):
@@ -413,7 +415,9 @@ def _walks(model: LocalModel) -> bool:
     if isinstance(model, IntermittentDemand):
         inner = getattr(model, "model_", None)
         return inner is not None and _walks(inner)
-    return model.tags().supports_update
+    return model.tags().supports_update or type(model)._one_step_in_sample is not (
+        LocalModel._one_step_in_sample
+    )
 
 
 def fitted_item(fit: SeriesFit, y: np.ndarray, X: np.ndarray | None) -> np.ndarray:
