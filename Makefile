@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 BENCH := .venv-bench
 
-.PHONY: demo test lint typecheck docs bench clean
+.PHONY: demo test test-sktime lint typecheck docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,15 @@ test: $(VENV)/.dev-installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 	$(BIN)/python -m pytest -n 2 --durations=10
 
+# sktime caps pandas below 3.1, so its adapter's check (sktime's check_estimator) runs in an
+# environment of its own, as the benchmarks' peers do
+SKTIME := .venv-sktime
+test-sktime:
+	test -x $(SKTIME)/bin/python || $(PYTHON) -m venv $(SKTIME)
+	$(SKTIME)/bin/python -m pip install --quiet -e ".[sktime]" "pytest>=8"
+	$(SKTIME)/bin/python -m pytest -o addopts="" -q --doctest-modules tests/test_sktime_adapter.py \
+		tests/test_sktime_missing.py src/trendcast/adapters/sktime.py
+
 # Side-by-side benchmarks against peers live in their own environment:
 # statsforecast caps pandas below 3, which must never reach .venv.
 $(BENCH)/bin/python:
@@ -54,4 +63,4 @@ bench: $(BENCH)/bin/python
 	$(BENCH)/bin/python benchmarks/accuracy.py
 
 clean:
-	rm -rf $(VENV) $(BENCH) site trendcast-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH) $(SKTIME) site trendcast-output .pytest_cache .mypy_cache .ruff_cache

@@ -205,7 +205,7 @@ def demo(
         growth=growth,
         threshold=threshold,
         categories=category or None,
-        progress=True,
+        progress="auto",
     )
     pd.set_option("display.width", 160)
     pd.set_option("display.max_columns", 20)
@@ -240,7 +240,7 @@ def forecast(
         id_col=id_col,
         time_col=time_col,
         target_col=target_col,
-        progress=True,
+        progress="auto",
     )
     result = fc.fit(sales).predict(horizon)
     result.to_csv(out, index=False)

@@ -148,7 +148,7 @@ def run_demo(
     growth: float = 0.02,
     threshold: float = 0.8,
     categories: list[str] | None = None,
-    progress: bool = False,
+    progress: bool | str = False,
     persistence: int = 2,
     n_paths: int = 1000,
 ) -> DemoResult:
@@ -172,8 +172,8 @@ def run_demo(
         ``p_short`` from which a month is flagged short.
     categories : list of str, optional
         Restrict to these Census codes (default: all).
-    progress : bool
-        Show a progress bar.
+    progress : bool or "auto"
+        Show a progress bar (``"auto"``: only on a terminal).
     persistence : int
         Consecutive short months before a category is flagged.
     n_paths : int

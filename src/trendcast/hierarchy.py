@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from trendcast._frames import accepts_frames
 from trendcast._validation import count, fail, format_items, format_rows, verb
 
 __all__ = ["Hierarchy"]
@@ -179,6 +180,7 @@ class Hierarchy:
     sofas    0.0   0.0    1.0
     """
 
+    @accepts_frames
     def __init__(self, levels: Sequence[str], nodes: pd.DataFrame) -> None:
         self.levels = list(levels)
         self.nodes = nodes.reset_index(drop=True)
@@ -196,6 +198,7 @@ class Hierarchy:
         return f"Hierarchy({parts})"
 
     @classmethod
+    @accepts_frames
     def from_frame(cls, mapping: pd.DataFrame, levels: Sequence[str] | None = None) -> Hierarchy:
         """Read a hierarchy from a mapping table with one column per level.
 
@@ -271,6 +274,7 @@ class Hierarchy:
                 node = self._parent[node]
         return s
 
+    @accepts_frames
     def aggregate(
         self,
         df: pd.DataFrame,

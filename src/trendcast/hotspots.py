@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 import trendcast._frequency as freqs
+from trendcast._frames import accepts_frames
 from trendcast._validation import (
     count,
     fail,
@@ -199,6 +200,7 @@ def _history_sum(hist: pd.Series | None, numbers: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------- hotspots
+@accepts_frames
 def hotspots(
     forecast: pd.DataFrame,
     *,
@@ -523,6 +525,7 @@ def _add_sectors(
 
 
 # --------------------------------------------------------------------------- emerging
+@accepts_frames
 def emerging(
     sales: pd.DataFrame,
     *,

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from trendcast._frames import accepts_frames
 from trendcast._validation import count, fail, format_rows, verb, whole_number
 from trendcast.models.base import check_levels
 
@@ -220,6 +221,7 @@ def _point(
     return groups, keys, _numbers(df, target_col), _numbers(df, pred_col)
 
 
+@accepts_frames
 @_quietly
 def mae(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
@@ -229,6 +231,7 @@ def mae(
     return _table(id_col, keys, "mae", _means(groups, np.abs(y - f), len(keys), skipna=True))
 
 
+@accepts_frames
 @_quietly
 def rmse(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
@@ -239,6 +242,7 @@ def rmse(
     return _table(id_col, keys, "rmse", np.sqrt(mse))
 
 
+@accepts_frames
 @_quietly
 def smape(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
@@ -256,6 +260,7 @@ def smape(
     return _table(id_col, keys, "smape", _means(groups, terms, len(keys), skipna=False))
 
 
+@accepts_frames
 @_quietly
 def wape(
     df: pd.DataFrame, *, id_col: str = "unique_id", target_col: str = "y", pred_col: str = "mean"
@@ -381,6 +386,7 @@ def _scaled(
     return _table(id_col, keys, name, np.sqrt(per_key) if squared else per_key)
 
 
+@accepts_frames
 def mase(
     df: pd.DataFrame,
     train_df: pd.DataFrame,
@@ -406,6 +412,7 @@ def mase(
     return _scaled(df, train_df, season_length, id_col, time_col, target_col, pred_col, False)
 
 
+@accepts_frames
 def rmsse(
     df: pd.DataFrame,
     train_df: pd.DataFrame,
@@ -428,6 +435,7 @@ def rmsse(
     return _scaled(df, train_df, season_length, id_col, time_col, target_col, pred_col, True)
 
 
+@accepts_frames
 @_quietly
 def pinball_loss(
     df: pd.DataFrame, level: int, *, id_col: str = "unique_id", target_col: str = "y"
@@ -452,6 +460,7 @@ def pinball_loss(
     return _table(id_col, keys, f"pinball-{level}", _means(groups, terms, len(keys), skipna=False))
 
 
+@accepts_frames
 @_quietly
 def coverage(
     df: pd.DataFrame, level: int, *, id_col: str = "unique_id", target_col: str = "y"
@@ -469,6 +478,7 @@ def coverage(
     )
 
 
+@accepts_frames
 def evaluate(
     df: pd.DataFrame,
     train_df: pd.DataFrame | None = None,
@@ -502,7 +512,8 @@ def evaluate(
             rmsse(df, train_df, season_length, time_col=time_col, pred_col=pred_col, **kw)
         )
     check_levels(level)  # every level valid; the tables follow the caller's order, repeats kept
-    for lv in [level] if np.ndim(level) == 0 else list(level):
+    given: list[Any] = [level] if np.ndim(level) == 0 else list(level)
+    for lv in given:
         tables.append(coverage(df, lv, **kw))
         tables.append(pinball_loss(df, lv, **kw))
     return _joined(tables, id_col)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
+from trendcast._frames import accepts_frames
 from trendcast._validation import count, describe_source, fail, format_items, format_rows
 from trendcast.exceptions import ParameterError
 from trendcast.io.sales import validate_sales
@@ -31,6 +32,7 @@ from trendcast.models.base import check_levels
 __all__ = ["nowcast"]
 
 
+@accepts_frames
 def nowcast(
     sales: pd.DataFrame | str | os.PathLike[str],
     search: pd.DataFrame | None,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from trendcast._frames import accepts_frames
 from trendcast._validation import (
     fail,
     real_number,
@@ -120,6 +121,7 @@ def _bands(ax: Any, fc: pd.DataFrame, levels: Sequence[int], time_col: str) -> N
         )
 
 
+@accepts_frames
 def plot_forecast(
     history: pd.DataFrame,
     forecast: pd.DataFrame,
@@ -251,6 +253,7 @@ def _rank_ids(gaps: pd.DataFrame, keys: list[str]) -> list[tuple[Any, ...]]:
     return [k if isinstance(k, tuple) else (k,) for k in per.index]
 
 
+@accepts_frames
 def plot_gaps(
     gaps: pd.DataFrame,
     *,
@@ -532,6 +535,7 @@ def _gap_legend(first: Axes) -> None:
     first.legend(handles, labels, fontsize=7, loc="upper left", ncols=2)
 
 
+@accepts_frames
 def plot_gap_summary(
     summary: pd.DataFrame,
     *,
@@ -650,6 +654,7 @@ def plot_gap_summary(
     return fig
 
 
+@accepts_frames
 def plot_lead_lag(
     sales: pd.DataFrame,
     search: pd.DataFrame,

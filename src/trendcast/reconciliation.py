@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, stats
 
+from trendcast._frames import accepts_frames
 from trendcast._validation import (
     check_forecast_columns,
     count,
@@ -40,6 +41,7 @@ _METHODS = ("bottom_up", "ols", "wls_struct", "mint_shrink")
 
 
 # --------------------------------------------------------------------------- residuals
+@accepts_frames
 def one_step_errors(
     cv: pd.DataFrame,
     *,
@@ -319,6 +321,7 @@ def _reconcile_stacked(proj: _Projection, stacked: np.ndarray, nonnegative: bool
     return (proj.s @ bottom).reshape(proj.s.shape[0], n_paths, h)
 
 
+@accepts_frames
 def reconcile_paths(
     paths: Mapping[Any, np.ndarray],
     hierarchy: Hierarchy,
@@ -380,6 +383,7 @@ def reconcile_paths(
     return {node: out[i] for i, node in enumerate(names)}
 
 
+@accepts_frames
 def reconcile(
     forecast: pd.DataFrame,
     hierarchy: Hierarchy,

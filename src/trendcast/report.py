@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from trendcast._frames import accepts_frames
 from trendcast._validation import (
     fail,
     format_items,
@@ -627,6 +628,7 @@ def _page(title: str, meta_html: str, sections: list[tuple[str, str, str]]) -> s
     )
 
 
+@accepts_frames
 def report(
     path: str | os.PathLike[str],
     *,

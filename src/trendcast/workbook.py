@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from trendcast._frames import accepts_frames
 from trendcast._validation import format_items
 from trendcast.exceptions import MissingDependencyError, ParameterError
 
@@ -45,6 +46,7 @@ FLAG_FILLS = {"short": "FFC7CE", "long": "FFEB9C"}
 _SHEET_NAME = 31  # Excel's limit on a sheet name's length
 
 
+@accepts_frames
 def to_excel(
     path: str | os.PathLike[str],
     *,

@@ -99,7 +99,7 @@ def calibrated_paths(
     arrays: dict[Any, np.ndarray] = {}
     for key, (_model, paths, fc, reason) in zip(keys, results, strict=True):
         if reason:
-            warn(f"category {key!r}: {reason}", FallbackWarning, logger)
+            warn(f"category {key!r}: {reason}", FallbackWarning)
         key_model = None if reason else state.fits[key].candidate  # Naive's paths: none
         if calibration is not None and key_model is not None and calibration.covers(key_model):
             paths = calibration.adjust_paths(key_model, paths, fc)

@@ -6,6 +6,7 @@ what they produce for one category is a [`SeriesFit`][trendcast._engine.fitting.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,7 +18,7 @@ from sklearn.base import clone
 from trendcast._engine.plan import Plan, dated
 from trendcast.backtest import BacktestScore, cutoffs, score_models
 from trendcast.exceptions import ParameterError
-from trendcast.models import LocalModel, ModelForecast, Naive
+from trendcast.models import Combination, IntermittentDemand, LocalModel, ModelForecast, Naive
 from trendcast.models._shared import FIT_ERRORS, REFERENCE_LEVEL
 
 #: what makes a model draw no sample paths: Naive's are drawn instead
@@ -362,3 +363,63 @@ def cv_one_item(
 
 
 # ---------------------------------------------------------------- calibration
+
+
+def one_step_fitted(model: LocalModel, y: np.ndarray, X: np.ndarray | None) -> np.ndarray:
+    """In-sample one-step-ahead predictions of a fitted model, NaN where it has none.
+
+    The value at period ``t`` is the model's forecast of ``y[t]`` from ``y[:t]``
+    with the parameters it was fitted with (none re-estimated): its state is
+    run over ``y[:t]`` (what ``update`` does) and it forecasts one step, for
+    models whose tags say ``supports_update``; the others give what their
+    ``_one_step_in_sample`` computes (Theta: inside its fitting window), or
+    NaN throughout (Prophet). A combination gives the mean or median of its
+    members, NaN where any is NaN. The first ``min_length`` periods, before
+    the model can have a state, are NaN. A model that fails on a short prefix
+    gives NaN there.
+    """
+    out = np.full(y.size, np.nan)
+    if isinstance(model, Combination):
+        members = getattr(model, "models_", [])
+        if not members or not all(_walks(m) for m in members):
+            return out  # a member without values: the combination has none (nothing computed)
+        parts = np.array(
+            [one_step_fitted(m, y, X if getattr(m, "X_", None) is not None else None)
+             for m in members]
+        )
+        return np.median(parts, axis=0) if model.method == "median" else parts.mean(axis=0)
+    if isinstance(model, IntermittentDemand):  # its state lives in the method it chose
+        inner = getattr(model, "model_", None)
+        return out if inner is None else one_step_fitted(inner, y, X)
+    if not model.tags().supports_update:
+        direct = model._one_step_in_sample(y, X)
+        return out if direct is None else direct
+    walker = copy.deepcopy(model)
+    uses_X = getattr(model, "X_", None) is not None and X is not None
+    for t in range(max(model.tags().min_length, 1), y.size):
+        X_past = X[:t] if uses_X and X is not None else None
+        try:
+            walker._update(y[:t], X_past)  # reruns the state over y[:t], parameters fixed
+            walker.y_, walker.X_, walker.n_obs_ = y[:t], X_past, t
+            X_next = X[t : t + 1] if uses_X and X is not None else None
+            out[t] = walker.predict(1, X_next, level=(REFERENCE_LEVEL,)).mean[0]
+        except FIT_ERRORS:
+            continue
+    return out
+
+
+def _walks(model: LocalModel) -> bool:
+    """Whether ``one_step_fitted`` gives values for ``model`` (not all NaN by rule)."""
+    if isinstance(model, Combination):
+        return all(_walks(m) for m in getattr(model, "models_", []))
+    if isinstance(model, IntermittentDemand):
+        inner = getattr(model, "model_", None)
+        return inner is not None and _walks(inner)
+    return model.tags().supports_update or type(model)._one_step_in_sample is not (
+        LocalModel._one_step_in_sample
+    )
+
+
+def fitted_item(fit: SeriesFit, y: np.ndarray, X: np.ndarray | None) -> np.ndarray:
+    """``one_step_fitted`` of a category's fitted model (for the parallel map)."""
+    return np.full(y.size, np.nan) if fit.model is None else one_step_fitted(fit.model, y, X)

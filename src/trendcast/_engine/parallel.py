@@ -36,7 +36,7 @@ def parallel_map(
     items: list[Any],
     *args: Any,
     n_jobs: int = 1,
-    progress: bool = False,
+    progress: bool | str = False,
     desc: str = "",
     backend: str | None = None,
 ) -> list[Any]:
@@ -48,6 +48,11 @@ def parallel_map(
     each batch runs with one BLAS thread. The output order does not depend on
     ``n_jobs`` or the backend.
     """
+    if isinstance(progress, str) and progress != "auto" or not isinstance(progress, bool | str):
+        raise ParameterError(
+            f"progress={progress!r}; pass True (always a bar), 'auto' (a bar on a terminal "
+            "only) or False"
+        )
     if backend not in (None, "loky"):
         return _dask_map(func, items, args, dask_client(backend), progress, desc)
     n = n_jobs if n_jobs != -1 else (os.cpu_count() or 1)
@@ -59,7 +64,7 @@ def parallel_map(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(items), desc=desc, unit="category")
+        bar = tqdm(total=len(items), desc=desc, unit="category", disable=_disable(progress))
     out: list[Any] = []
     if n == 1:
         for batch in batches:
@@ -139,7 +144,7 @@ def _dask_map(
     items: list[Any],
     args: tuple[Any, ...],
     client: Any,
-    progress: bool,
+    progress: bool | str,
     desc: str,
 ) -> list[Any]:
     """``parallel_map`` on a Dask cluster: one task a batch, results in order."""
@@ -152,7 +157,7 @@ def _dask_map(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(items), desc=desc, unit="category")
+        bar = tqdm(total=len(items), desc=desc, unit="category", disable=_disable(progress))
     out: list[Any] = []
     try:
         for batch, future in zip(batches, futures, strict=True):
@@ -163,3 +168,8 @@ def _dask_map(
         if bar is not None:
             bar.close()
     return out
+
+
+def _disable(progress: bool | str) -> bool | None:
+    """tqdm's ``disable``: ``"auto"`` draws only on a terminal (None), True always draws."""
+    return None if progress == "auto" else False

@@ -44,7 +44,6 @@ def setup_search(
             f"{verb(len(without), 'is', 'are')} fitted without them: "
             f"{format_items(sorted(map(str, without)))}",
             DataWarning,
-            logger,
         )
     n_future = next(
         (X.shape[1] - len(lags) for key, _, _, X in series if key not in without and X is not None),

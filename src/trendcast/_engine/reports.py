@@ -73,7 +73,6 @@ def warn_fallbacks(fit_report: pd.DataFrame, id_col: str) -> None:
         f"skipped; see fit_report_ (first: "
         f"{fell[id_col].iloc[0]!r}: {fell['reason'].iloc[0]})",
         FallbackWarning,
-        logger,
     )
 
 
@@ -87,7 +86,7 @@ def record_fallback(
         fit.used,
         "fallback",
     ]
-    warn(f"category {key!r} fell back {when}: {fit.reasons[-1]}", FallbackWarning, logger)
+    warn(f"category {key!r} fell back {when}: {fit.reasons[-1]}", FallbackWarning)
 
 
 def search_report(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from trendcast._frames import accepts_frames
 from trendcast.adaptation._distribution import (
     check_bounds,
     period_stats,
@@ -27,6 +28,7 @@ from trendcast.adaptation.summary import summarize_gaps
 __all__ = ["naive_supply_plan", "shortfall_stats", "summarize_gaps", "supply_gaps"]
 
 
+@accepts_frames
 def shortfall_stats(
     forecast: pd.DataFrame, supply: np.ndarray, *, nonnegative: bool = True
 ) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from trendcast._frames import accepts_frames
 from trendcast._validation import fail, real_number, whole_number
 from trendcast.adaptation import _align
 from trendcast.adaptation._distribution import (
@@ -386,6 +387,7 @@ def _assemble(
     return out.reset_index(drop=True)
 
 
+@accepts_frames
 def supply_gaps(
     forecast: pd.DataFrame,
     supply: pd.DataFrame | str | os.PathLike[str],

@@ -20,12 +20,14 @@ import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
+from trendcast._frames import accepts_frames
 from trendcast._validation import real_number, require_columns, whole_number
 from trendcast.exceptions import DataValidationError, ParameterError
 
 __all__ = ["naive_supply_plan"]
 
 
+@accepts_frames
 def naive_supply_plan(
     sales: pd.DataFrame,
     forecast: pd.DataFrame | None = None,

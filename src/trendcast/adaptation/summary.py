@@ -10,6 +10,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 import trendcast._frequency as freqs
+from trendcast._frames import accepts_frames
 from trendcast._validation import fail, format_items, format_rows, real_number, whole_number
 
 #: the most periods of search compared with a year earlier (10,000 days are 27 years)
@@ -358,6 +359,7 @@ def _summary_columns(
     )
 
 
+@accepts_frames
 def summarize_gaps(
     gaps: pd.DataFrame,
     *,

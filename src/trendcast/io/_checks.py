@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
+from trendcast._frames import to_pandas
 from trendcast._validation import count, fail, format_items, format_rows, verb
 from trendcast.exceptions import DataValidationError, ParameterError
 from trendcast.io._dates import DateOptions, read_labels
@@ -165,13 +166,16 @@ def load_frame(
     ``options`` carries ``sep=``, ``thousands=``, ``decimal=`` and ``sheet=``
     (see ``_files``).
     """
+    converted = to_pandas(source)  # a polars or Arrow table: a new pandas frame
+    if converted is not source:
+        return converted
     if isinstance(source, pd.DataFrame):
         return source.copy()
     if not isinstance(source, str | os.PathLike):
         raise DataValidationError(
-            f"Cannot read a table from a {type(source).__name__}. Expected a pandas DataFrame "
-            "or the path of a CSV, Excel (.xlsx) or Parquet file. Fix: pass a DataFrame or a "
-            "file path."
+            f"Cannot read a table from a {type(source).__name__}. Expected a pandas or polars "
+            "DataFrame, a pyarrow Table, or the path of a CSV, Excel (.xlsx) or Parquet file. "
+            "Fix: pass a DataFrame or a file path."
         )
     options = (options or FileOptions()).check()
     path = Path(source)

@@ -109,7 +109,6 @@ def to_long(
             "a category's first value and after its last were dropped). Pass layout='wide' "
             "to say so and silence this warning, or layout='long' to refuse wide tables.",
             DataWarning,
-            logger,
         )
     return long
 
@@ -170,7 +169,6 @@ def check_ids(ids: pd.Series, normalize: bool, *, source: str | None, column: st
             f"separate categories: {shown}{more}. Pass "
             "normalize_ids=True to merge them (if they are one category), or correct the ids.",
             DataWarning,
-            logger,
         )
         return ids
     counts = text.value_counts()
@@ -183,7 +181,6 @@ def check_ids(ids: pd.Series, normalize: bool, *, source: str | None, column: st
         f"{source + ', ' if source else ''}column {column!r}: merged category ids that "
         f"differ only by surrounding spaces or case ({shown}{more}) with normalize_ids=True",
         DataWarning,
-        logger,
     )
     return merged.astype(ids.dtype) if isinstance(ids.dtype, pd.StringDtype) else merged
 
@@ -267,7 +264,6 @@ def _merged(name: str | None, n: int, done: str, what: str, policy: str) -> None
             f"{name + ': ' if name else ''}{done} {count(n, what, plural)} "
             f"with duplicates={policy!r}",
             DataWarning,
-            logger,
         )
 
 
@@ -361,6 +357,5 @@ def split_combined(
         "(January rows without a February) into January and February by their numbers of "
         "days (31 and 28 or 29), keeping each pair's total",
         DataWarning,
-        logger,
     )
     return out.sort_values([id_col, time_col], kind="stable").reset_index(drop=True)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
+from trendcast._frames import accepts_frames
 from trendcast._validation import (
     Problems,
     count,
@@ -97,6 +98,7 @@ class ReadOptions:
         return self
 
 
+@accepts_frames
 def read_sales(
     source: pd.DataFrame | str | os.PathLike[str],
     *,
@@ -257,6 +259,7 @@ def read_sales(
     return validated.frame
 
 
+@accepts_frames
 def validate_sales(
     source: pd.DataFrame | str | os.PathLike[str],
     *,
@@ -485,7 +488,7 @@ def _handle_gaps(
         f"{count(len(gap_ids), 'series', 'series')} "
         f"({format_items(gap_ids)}) with fill={fill!r}"
     )
-    warn(message, DataWarning, logger)
+    warn(message, DataWarning)
     return out, n_missing
 
 

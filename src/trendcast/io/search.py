@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trendcast._frames import accepts_frames
 from trendcast._validation import (
     count,
     describe_source,
@@ -45,6 +46,7 @@ from trendcast.io.trends import SEARCH_COLUMNS
 __all__ = ["read_baidu_index", "read_search"]
 
 
+@accepts_frames
 def read_search(
     source: pd.DataFrame | str | os.PathLike[str],
     *,
@@ -231,6 +233,7 @@ _BAIDU_VALUE = ("index", "value", "all", "search_index", "搜索指数", "指数
 _BAIDU_DEVICE = ("type", "device", "终端")
 
 
+@accepts_frames
 def read_baidu_index(
     source: pd.DataFrame | str | os.PathLike[str],
     *,

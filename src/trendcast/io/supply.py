@@ -15,6 +15,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from trendcast._frames import accepts_frames
 from trendcast._validation import Problems, count, describe_source, fail, format_rows, verb
 from trendcast.io._checks import (
     Wording,
@@ -34,6 +35,7 @@ __all__ = ["read_supply"]
 SUPPLY = Wording("supply", "supply value", "units", "0 if nothing is planned")
 
 
+@accepts_frames
 def read_supply(
     source: pd.DataFrame | str | os.PathLike[str],
     *,

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
+from trendcast._frames import accepts_frames
 from trendcast._validation import count, format_items, show, text_value
 from trendcast._warnings import warn
 from trendcast.exceptions import DataValidationError, DataWarning, ParameterError
@@ -79,6 +80,7 @@ class _Parsed:
     notes: list[str] = field(default_factory=list)
 
 
+@accepts_frames
 def read_google_trends(
     source: str | os.PathLike[str] | pd.DataFrame | Sequence[str | os.PathLike[str] | pd.DataFrame],
     *,
@@ -247,7 +249,7 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
         "If names look wrong, pass encoding=... (e.g. 'cp1254' Turkish, 'cp1250' "
         "Central European, 'cp1251' Cyrillic, 'gbk' Chinese)."
     )
-    warn(message, DataWarning, logger)
+    warn(message, DataWarning)
     return text, chosen
 
 

@@ -14,7 +14,6 @@ import logging
 import os
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from trendcast._version import __version__
+from trendcast._warnings import logged_warnings
 from trendcast.job.accuracy import score
 from trendcast.job.analysis import all_gaps, markets
 from trendcast.job.chunks import (
@@ -123,8 +123,7 @@ def _fit_chunks(
         prev = prev_arts.get(chunk.categories_hash)
         if prev is not None:
             prev = {**prev, "run_id": previous["id"] if previous else None}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with logged_warnings(logger):
             fc, action, refit, lineage, failures = decide(
                 config, chunk, data, as_of, prev, drifted
             )
@@ -156,8 +155,7 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
             continue
         fc = from_bytes(row["blob"], row["sha256"], f"checkpoint of chunk {chunk.index}")
         fc.set_params(n_jobs=config.execution.n_jobs, backend=backend_of(config))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with logged_warnings(logger):
             forecast = fc.predict(m.horizon, level=LEVELS)
             drawn = fc.sample_paths(
                 m.horizon, n_paths=m.n_paths, random_state=m.seed + chunk.index, output="arrays"
@@ -209,8 +207,7 @@ def _report(
         "Failures": out["failures"],
     }
     forecast = out["forecast"].drop(columns=["step", "chunk"], errors="ignore")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with logged_warnings(logger):
         return report(
             path, history=inputs.sales, forecast=forecast, gaps_summary=summary, gaps=gaps,
             hotspots=out["hotspots"], emerging=out["emerging"], sectors=out["sectors"],
@@ -264,8 +261,7 @@ def _analyse(
         )
         short = int((out["flags"].get("flag", pd.Series()) == "short").sum())
         st.counts.update(sources=len(out["by_supply"]), rows=len(out["gaps"]), short=short)
-    with stage("markets", timings) as st, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with stage("markets", timings) as st, logged_warnings(logger):
         out["sectors"], out["hotspots"], out["emerging"] = markets(
             config, inputs, out["forecast"], out["paths"]
         )

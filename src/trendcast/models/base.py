@@ -306,6 +306,16 @@ class LocalModel(BaseEstimator):
         for name, value in state.items():
             setattr(self, name, value)
 
+    def _one_step_in_sample(self, y: np.ndarray, X: np.ndarray | None) -> np.ndarray | None:
+        """In-sample one-step-ahead forecasts of the fitted history ``y`` (NaN where none).
+
+        For models that cannot run their state forward with fixed parameters
+        (``supports_update`` False) but can compute these directly; None (the
+        default) means the model has none. ``TrendForecaster.fitted_values``
+        runs ``_update`` over each prefix for the models that support update.
+        """
+        return None
+
     # -- hooks for model authors -------------------------------------------------------
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         raise NotImplementedError

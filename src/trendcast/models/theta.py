@@ -144,6 +144,53 @@ class Theta(LocalModel):
             model,
         )
 
+    def _one_step_in_sample(self, y: np.ndarray, X: np.ndarray | None) -> np.ndarray | None:
+        """One-step forecasts inside the window Theta was fitted on, with its fitted line.
+
+        NaN before the window (the recent seasons Theta is fitted on) and at its
+        first period; see ``_window_forecasts``.
+        """
+        if getattr(self, "results_", None) is None:
+            return None
+        path = self._window_forecasts()
+        out = np.full(y.size, np.nan)
+        if 2 <= path.size <= y.size:
+            out[y.size - path.size + 1 :] = path[:-1]
+        return out
+
+    def _window_forecasts(self) -> np.ndarray:
+        """The forecast of each period of the fitting window from the periods before it.
+
+        Entry ``i`` forecasts window position ``i + 1`` from positions ``0..i``:
+        the SES level after them plus the weighted drift statsmodels adds after
+        ``i + 1`` observations, re-seasonalised by the factor of that period;
+        the last entry is ``predict(1)``'s mean (the same formula).
+        """
+        res = self.results_
+        model = res.model
+        window = np.asarray(model.endog_orig, dtype=float)
+        n_fit = window.size
+        b0, alpha = (float(v) for v in np.asarray(res.params, dtype=float)[:2])
+        multiplicative = not model.method.startswith("add")
+        if model.deseasonalize:
+            p = int(model.period)
+            season = np.asarray(res.forecast_components(p)["seasonal"], dtype=float)
+            factors = season[(np.arange(p) - n_fit) % p][np.arange(n_fit + 1) % p]
+        else:
+            factors = np.full(n_fit + 1, 1.0 if multiplicative else 0.0)
+        adjusted = window / factors[:n_fit] if multiplicative else window - factors[:n_fit]
+        weight = 1.0 - 1.0 / float(self.theta)
+        t = np.arange(1, n_fit + 1, dtype=float)
+        drift = b0 * (1.0 / alpha - (1.0 - alpha) ** t / alpha) if alpha > 0 else 0.0 * t
+        levels = np.empty(n_fit)
+        level = adjusted[0]
+        for i in range(n_fit):  # levels[i]: after the first i + 1 adjusted values
+            if i > 0:
+                level = level + alpha * (adjusted[i] - level)
+            levels[i] = level
+        fcast = weight * drift + levels
+        return fcast * factors[1:] if multiplicative else fcast + factors[1:]
+
     def _components(self, h: int) -> tuple[np.ndarray, np.ndarray, float, float, bool]:
         """Forecast, seasonal factors, SES alpha, innovation variance, multiplicative?"""
         res = self.results_

@@ -81,6 +81,7 @@ from trendcast.persistence._archive import (
 from trendcast.persistence._codec import _Reader
 from trendcast.persistence._codec import _Writer as _Writer
 from trendcast.persistence._forecaster import _assemble, _forecaster_files
+from trendcast.persistence._remote import read_remote, remote_format, resolve, write_remote
 
 __all__ = [
     "ALLOWED_MODELS",
@@ -113,7 +114,7 @@ def write_forecaster(
     format: str | None = None,
     overwrite: bool = False,
     allow_pickle: bool = False,
-) -> Path:
+) -> Path | str:
     """Write a forecaster's parameters and fitted state to ``path``.
 
     What [`TrendForecaster.save`][trendcast.TrendForecaster.save] does.
@@ -125,9 +126,13 @@ def write_forecaster(
     state : ForecasterState
         The fitted state (``state_``).
     path : str or path-like
-        The directory, ``.zip`` or ``.tar`` archive to write.
+        The directory, ``.zip`` or ``.tar`` archive to write, or a URL
+        (``s3://``, ``gs://``, ``memory://``..., through fsspec: one ``.zip``
+        object, or ``.tar`` for a URL ending in ``.tar``; ``file://`` is a
+        local path).
     format : {"dir", "zip", "tar"}, optional
-        The layout; default: from the suffix of ``path``.
+        The layout; default: from the suffix of ``path`` (``"dir"`` is refused
+        for a URL).
     overwrite : bool
         Replace an existing save at ``path``.
     allow_pickle : bool
@@ -135,22 +140,31 @@ def write_forecaster(
 
     Returns
     -------
-    Path
-        ``path``.
+    Path or str
+        ``path`` (the URL, as given, for a save at a URL).
 
     Raises
     ------
     ParameterError
         When ``format`` is not one of the three.
+    MissingDependencyError
+        For a URL whose fsspec file system is not installed (``trendcast[cloud]``,
+        and ``s3fs`` for ``s3://``, ``gcsfs`` for ``gs://``...).
     PersistenceError
         When the state holds something this format cannot store safely (and
         ``allow_pickle`` is False), or ``path`` exists and may not be replaced.
     """
-    target = Path(path)
-    kind = _format_of(target, format)
+    target = resolve(path)
+    if isinstance(target, str):
+        kind = remote_format(target, format)
+    else:
+        kind = _format_of(target, format)
     files, facts = _forecaster_files(params, state, allow_pickle)
     files[MANIFEST] = _manifest(files, facts)
-    _store(files, target, kind, overwrite)
+    if isinstance(target, str):
+        write_remote(files, target, kind, overwrite)  # one put of the archive's bytes
+    else:
+        _store(files, target, kind, overwrite)
     return target
 
 
@@ -169,7 +183,8 @@ def read_forecaster(
     Parameters
     ----------
     path : str or path-like
-        The directory, ``.zip`` or ``.tar`` archive.
+        The directory, ``.zip`` or ``.tar`` archive, or a URL (see
+        ``write_forecaster``).
     allow_pickle : bool
         Also read objects stored with pickle/joblib (only for trusted files).
     categories : sequence, optional
@@ -191,8 +206,11 @@ def read_forecaster(
         version, names a type off the allow-list, or holds pickled data
         without ``allow_pickle=True``.
     """
-    source = Path(path)
-    files = _read_files(source)  # the manifest and every member it lists, verified
+    source = resolve(path)
+    if isinstance(source, str):
+        files = read_remote(source)  # one bounded read of the archive, verified alike
+    else:
+        files = _read_files(source)  # the manifest and every member it lists, verified
     for name in ("forecaster.json", "categories.json"):
         if name not in files:
             raise PersistenceError(f"{source}: {name} is missing")

@@ -212,25 +212,39 @@ def _format_of(path: Path, format: str | None) -> str:
 
 def _write(files: dict[str, bytes], path: Path, kind: str) -> None:
     """Write ``files`` at ``path`` as a directory, or a zip or tar with fixed metadata."""
-    names = sorted(files)
     if kind == "dir":
-        for name in names:
+        for name in sorted(files):
             out = path / name
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(files[name])
-    elif kind == "zip":
-        with zipfile.ZipFile(path, "w") as zf:
+    else:
+        with open(path, "wb") as out_file:
+            _write_archive(files, out_file, kind)
+
+
+def _write_archive(files: dict[str, bytes], out: Any, kind: str) -> None:
+    """Write ``files`` to the binary file ``out`` as a zip or tar with fixed metadata."""
+    names = sorted(files)
+    if kind == "zip":
+        with zipfile.ZipFile(out, "w") as zf:
             for name in names:
                 info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(info, files[name])
     else:
-        with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tf:
+        with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tf:
             for name in names:
                 member = tarfile.TarInfo(name)
                 member.size = len(files[name])
                 member.mode = 0o644
                 tf.addfile(member, io.BytesIO(files[name]))
+
+
+def _archive_bytes(files: dict[str, bytes], kind: str) -> bytes:
+    """The bytes of the ``.zip`` or ``.tar`` holding ``files`` (a save written in one put)."""
+    buffer = io.BytesIO()
+    _write_archive(files, buffer, kind)
+    return buffer.getvalue()
 
 
 def _store(files: dict[str, bytes], target: Path, kind: str, overwrite: bool) -> None:
@@ -302,7 +316,7 @@ def _holds_something_else(target: Path) -> bool:
         raise PersistenceError(f"{target} cannot be written: {exc}") from exc
 
 
-def _exists(target: Path) -> PersistenceError:
+def _exists(target: Path | str) -> PersistenceError:
     return PersistenceError(f"{target} already exists; pass overwrite=True to replace it")
 
 
@@ -424,6 +438,14 @@ def _read_files(path: Path) -> dict[str, bytes]:
                     raise
         time.sleep(min(0.001 * 2**attempt, 0.05))  # let the replacing writers finish
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _read_archive_bytes(data: bytes, where: str) -> dict[str, bytes]:
+    """Every member of the ``.zip`` or ``.tar`` whose bytes are ``data`` (a save fetched
+    whole from remote storage), verified as ``_read_files`` verifies a local one."""
+    _check_archive_size(where, len(data))
+    with _ArchiveSource(where, io.BytesIO(data)) as source:
+        return _read_verified(source)
 
 
 def _read_verified(source: _Source) -> dict[str, bytes]:
@@ -562,11 +584,11 @@ class _Source:
                 return _DirSource(path, fd, st)
             if not stat.S_ISREG(st.st_mode):
                 raise PersistenceError(f"{where} is not a regular file or directory")
-            source = _ArchiveSource(path, fd, st)
+            _check_archive_size(where, st.st_size)
         except BaseException:
             os.close(fd)
             raise
-        return source
+        return _ArchiveSource(where, os.fdopen(fd, "rb"))  # owns the descriptor from here on
 
     def __enter__(self) -> _Source:
         return self
@@ -591,19 +613,28 @@ class _Source:
         return False
 
 
-class _ArchiveSource(_Source):
-    """A ``.zip`` or ``.tar`` read through one open file."""
+def _archive_limit() -> int:
+    """The most bytes an archive within the load limit can take (members, headers, padding)."""
+    limit = _load_limit()
+    return limit + limit // 8 + (1 << 20)
 
-    def __init__(self, path: Path, fd: int, st: os.stat_result) -> None:
-        self.name = str(path)
-        limit = _load_limit()
-        if st.st_size > limit + limit // 8 + (1 << 20):  # members, headers and padding
-            raise PersistenceError(
-                f"{self.name} is {st.st_size} bytes, more than a load may read "
-                f"(TRENDCAST_MAX_LOAD_BYTES={limit}); raise the limit only for a file you "
-                "trust to be that large"
-            )
-        self.file = os.fdopen(fd, "rb")  # owns the descriptor from here on
+
+def _check_archive_size(where: str, size: int) -> None:
+    """Refuse an archive of ``size`` bytes that cannot be within the load limit."""
+    if size > _archive_limit():
+        raise PersistenceError(
+            f"{where} is {size} bytes, more than a load may read "
+            f"(TRENDCAST_MAX_LOAD_BYTES={_load_limit()}); raise the limit only for a file you "
+            "trust to be that large"
+        )
+
+
+class _ArchiveSource(_Source):
+    """A ``.zip`` or ``.tar`` read through one open file (or the bytes of one)."""
+
+    def __init__(self, name: str, file: Any) -> None:
+        self.name = name
+        self.file = file  # a binary file, closed with the source
         self.zip: zipfile.ZipFile | None = None
         self.tar: tarfile.TarFile | None = None
         self.entries: dict[str, Any] = {}

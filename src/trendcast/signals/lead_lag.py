@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 import trendcast._frequency as freqs
+from trendcast._frames import accepts_frames
 from trendcast._validation import fail, format_items, real_number, whole_number
 from trendcast.exceptions import DataValidationError
 from trendcast.io.sales import validate_sales
@@ -41,6 +42,7 @@ __all__ = ["cross_correlation", "lead_lag", "lead_lag_analysis"]
 logger = logging.getLogger(__name__)
 
 
+@accepts_frames
 def lead_lag(
     sales: pd.DataFrame,
     search: pd.DataFrame,
@@ -127,6 +129,7 @@ def lead_lag(
     return table
 
 
+@accepts_frames
 def cross_correlation(
     sales: pd.DataFrame,
     search: pd.DataFrame,
@@ -162,6 +165,7 @@ def cross_correlation(
     return ccf
 
 
+@accepts_frames
 def lead_lag_analysis(
     sales: pd.DataFrame,
     search: pd.DataFrame,

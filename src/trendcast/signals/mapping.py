@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
+from trendcast._frames import accepts_frames
 from trendcast._validation import count, fail, format_items, verb
 from trendcast._warnings import warn
 from trendcast.exceptions import DataValidationError, DataWarning
@@ -18,6 +19,7 @@ __all__ = ["search_by_category"]
 logger = logging.getLogger(__name__)
 
 
+@accepts_frames
 def search_by_category(
     search: pd.DataFrame,
     mapping: pd.DataFrame,
@@ -212,7 +214,7 @@ def _check_coverage(search: pd.DataFrame, table: pd.DataFrame, category_col: str
             f"the search data and {verb(len(absent), 'is', 'are')} left out: "
             f"{format_items(absent)}"
         )
-        warn(message, DataWarning, logger)
+        warn(message, DataWarning)
 
 
 def _to_freq(search: pd.DataFrame, freq: str) -> pd.DataFrame:

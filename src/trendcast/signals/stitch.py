@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 import trendcast._frequency as freqs
+from trendcast._frames import accepts_frames
 from trendcast._validation import format_items
 from trendcast.exceptions import DataValidationError
 
@@ -52,6 +53,7 @@ class StitchResult(NamedTuple):
     """One row per join, see ``stitch_trends``."""
 
 
+@accepts_frames
 def stitch_trends(
     frames: pd.DataFrame | Sequence[pd.DataFrame],
     *,
