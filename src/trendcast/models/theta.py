@@ -355,7 +355,10 @@ def _ses_errors(y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
     from scipy.signal import lfilter
 
     levels, _ = lfilter([alpha], [1.0, alpha - 1.0], y[1:], zi=[(1.0 - alpha) * y[0]])
-    previous = np.r_[y[0], levels[:-1]]
+    previous = np.empty(levels.size)  # the level before each step: y[0], then levels[:-1]
+    if levels.size:
+        previous[0] = y[0]
+        previous[1:] = levels[:-1]
     return y[1:] - previous, float(levels[-1]) if levels.size else float(y[0])
 
 
