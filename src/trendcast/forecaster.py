@@ -493,7 +493,7 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
         if fresh:
             if state.search is not None:
                 state.search = state.search.with_keys(fresh_keys - without)
-            items = fit_items(state.plan, state.search, spec, fresh)
+            items = fit_items(state.plan, state.search, spec, fresh, list(state.y.values()))
             add_categories(state, fresh, self._map(fit_category, items, desc="fitting new"))
         return self
 

@@ -17,7 +17,7 @@ from sklearn.base import clone
 from trendcast._engine.plan import Plan, dated
 from trendcast.backtest import BacktestScore, cutoffs, score_models
 from trendcast.exceptions import ParameterError
-from trendcast.models import LocalModel, ModelForecast, Naive
+from trendcast.models import ColdStart, LocalModel, ModelForecast, Naive, SeasonalNaive
 from trendcast.models._shared import FIT_ERRORS, REFERENCE_LEVEL
 
 #: what makes a model draw no sample paths: Naive's are drawn instead
@@ -41,6 +41,9 @@ class SeriesFit:
     #: category's model, or a fallback outside the candidates); calibration
     #: is keyed by it
     candidate: int | None = None
+    #: backtest RMSSE of each scored candidate, in the order of ``scores``
+    #: (the selection score of sparse categories; reported beside MASE)
+    rmsse: list[float] = field(default_factory=list)
 
 
 def covariates_for(model: LocalModel, X: np.ndarray | None) -> np.ndarray | None:
@@ -67,6 +70,7 @@ def fit_series(
         plan = replace(plan, fallbacks=tuple(dated(f, start, plan.freq) for f in plan.fallbacks))
     order: list[LocalModel] = list(candidates)
     refit: LocalModel | None = None
+    why = "the only candidate" if len(candidates) == 1 else ""
     results: list[BacktestScore] = []
     if len(candidates) > 1 or plan.calibrate:
         points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
@@ -82,23 +86,32 @@ def fit_series(
             )
         if results and len(plan.candidates) > 1:
             scores = [(r.model, r.mase, r.error) for r in results]
-            ranking = rank(
-                np.array([r.mase for r in results]),
-                plan.selection_margin,
-                [r.windows for r in results],
-            )
+            # sparse categories are ranked by RMSSE: MASE rewards forecasting zero there
+            key = np.array([r.rmsse if sparse else r.mase for r in results])
+            per_window = [r.rmsse_windows if sparse else r.windows for r in results]
+            ranking = rank(key, plan.selection_margin, per_window)
             order = [candidates[i] for i in ranking]
             # the winner is refitted from its backtest fit (LocalModel.refit_copy: the
             # ETS form found there, no second search; ARIMA searches again)
             refit = results[ranking[0]].refit
+            why = selection_reason(
+                [r.model for r in results],
+                key,
+                ranking[0],
+                plan.selection_margin,
+                "RMSSE" if sparse else "MASE",
+            )
         elif results:
             refit = results[0].refit
+            why = f"the only candidate (backtest MASE {results[0].mase:.3f})"
         elif len(candidates) > 1:
             reasons.append(
                 f"{y.size} observations are too few to backtest "
                 f"{plan.backtest_windows} windows of {plan.backtest_horizon}; "
                 "chose the first candidate that fits"
             )
+    if sparse:
+        why = f"{sparse_rule(y)}; {why}" if why else sparse_rule(y)
     tried = order[0].family if order else "none"
     chain: list[LocalModel] = list(order)
     for fb in plan.fallbacks:
@@ -117,19 +130,75 @@ def fit_series(
             continue
         original = chain[position]
         chosen = next((i for i, c in enumerate(candidates) if c is original), None)
+        if position > 0:
+            was = f"; {tried} was {why}" if why and not why.startswith("sparse") else ""
+            why = f"fell back to {model.name}{was}"
+        if sparse:
+            why = _zero_check(model, y, plan, why)
         return SeriesFit(
             model,
             tried,
             model.name,
             position > 0,
             chosen if scores else None,
-            reasons,
+            [why, *reasons] if why else reasons,
             scores,
             chain,
             [] if sparse else results,
             None if sparse else chosen,
+            rmsse=[r.rmsse for r in results] if scores else [],
         )
     return SeriesFit(None, tried, "none", True, None, reasons, scores, chain, [])
+
+
+def selection_reason(
+    names: Sequence[str], score: np.ndarray, winner: int, margin: float, metric: str
+) -> str:
+    """Why the backtest chose ``winner``: its score, and its margin over the runner-up."""
+    others = [i for i in range(score.size) if i != winner and np.isfinite(score[i])]
+    text = f"chosen by backtest {metric} {score[winner]:.3f}"
+    if winner != 0:
+        text += (
+            f", beating the default {names[0]} ({score[0]:.3f}) by "
+            f"{1 - score[winner] / score[0]:.0%} (selection_margin {margin:.0%})"
+            if np.isfinite(score[0]) and score[0] > 0
+            else f"; the default {names[0]} failed"
+        )
+    elif others:
+        best = min(others, key=lambda i: score[i])
+        gap = score[best] / score[0] - 1 if score[0] > 0 else np.inf
+        text += (
+            f", the default; best other {names[best]} {score[best]:.3f} "
+            f"({gap:+.0%}, selection_margin {margin:.0%})"
+        )
+    return text
+
+
+def sparse_rule(y: np.ndarray) -> str:
+    """The sparse rule's reason: the share of periods without demand and the ADI."""
+    demands = int(np.sum(y > 0))
+    adi = f"ADI {y.size / demands:.2f}" if demands else "no demand"
+    return (
+        f"sparse rule: no demand in {np.mean(y == 0):.0%} of periods ({adi}), "
+        "intermittent-demand candidates scored by RMSSE"
+    )
+
+
+def _zero_check(model: LocalModel, y: np.ndarray, plan: Plan, why: str) -> str:
+    """Say so when a category that sold in its last season is forecast all zero."""
+    season = max(plan.season_length, plan.backtest_horizon, 4)
+    if not np.any(y[-season:] > 0):
+        return why
+    try:
+        mean = model.predict(max(plan.backtest_horizon, 1), level=()).mean
+    except FIT_ERRORS:
+        return why
+    if np.any(mean > 0):
+        return why
+    return (
+        f"{why}; forecasts zero although it sold in its last {season} periods: "
+        f"{model.name} won on RMSSE, the score that does not reward zero"
+    )
 
 
 def rank(
@@ -172,6 +241,7 @@ def fit_category(
     start: pd.Timestamp | None = None,
     search: frozenset[int] = frozenset(),
     search_margin: float = 0.0,
+    cold: ColdStart | None = None,
 ) -> SeriesFit:
     """``fit_series``, then keep search only where the backtest says it helps.
 
@@ -179,8 +249,11 @@ def fit_category(
     best of them must beat the best candidate without them by more than
     ``search_margin`` (relative backtest MASE); when the selection picked a
     search candidate that does not, the best candidate without search (by the
-    same ranking) is fitted instead.
+    same ranking) is fitted instead. ``cold``, when given, forecasts a
+    category shorter than the first candidate needs (see ``cold_start``).
     """
+    if cold is not None and y.size < cold_start_length(plan):
+        return cold_start(y, plan, cold)
     fit = fit_series(y, plan, X, start)
     sparse = plan.is_sparse(y)
     if not search or not fit.scores or sparse or fit.chosen is None:
@@ -210,6 +283,42 @@ def fit_category(
         candidate=None if fell else best,
         reasons=fit.reasons + refit.reasons,
     )
+
+
+def cold_start_length(plan: Plan) -> int:
+    """Observations the shortest candidate that learns from the data needs.
+
+    The naive baselines (which need one or two) do not count: a category
+    shorter than every other candidate needs starts cold.
+    """
+    lengths = [
+        c.tags().min_length
+        for c in plan.candidates
+        if not isinstance(c, Naive | SeasonalNaive) and c.family not in ("Naive", "SeasonalNaive")
+    ]
+    return min(lengths) if lengths else 0
+
+
+def cold_start(y: np.ndarray, plan: Plan, cold: ColdStart) -> SeriesFit:
+    """The fit of a category too short for the candidates: ``cold`` on its few points."""
+    need = cold_start_length(plan)
+    model = clone(cold)
+    points = "observation" if y.size == 1 else "observations"
+    peers = (
+        f"the relative errors of {cold.n_peers} peer categories' level forecasts"
+        if cold.ratios is not None
+        else "its own changes (no peer long enough)"
+    )
+    why = (
+        f"cold start: {y.size} {points}, fewer than the {need} the candidates need; "
+        f"forecast its level (mean {np.mean(y):.4g}) with intervals from {peers}"
+    )
+    try:
+        model.fit(y)
+    except FIT_ERRORS as exc:
+        return SeriesFit(None, cold.family, "none", True, None, [why, f"ColdStart: {exc}"])
+    chain = [model, *plan.fallbacks]
+    return SeriesFit(model, plan.candidates[0].family, model.name, True, None, [why], [], chain)
 
 
 def search_helps(mase: np.ndarray, search: frozenset[int], margin: float) -> bool:
