@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from trendcast._engine.plan import Plan, dated
+from trendcast._validation import count
 from trendcast.backtest import BacktestScore, cutoffs, score_models
 from trendcast.exceptions import ParameterError
 from trendcast.models import ColdStart, LocalModel, ModelForecast, Naive, SeasonalNaive
@@ -166,11 +167,14 @@ def selection_reason(
         )
     elif others:
         best = min(others, key=lambda i: score[i])
-        gap = score[best] / score[0] - 1 if score[0] > 0 else np.inf
-        text += (
-            f", the default; best other {names[best]} {score[best]:.3f} "
-            f"({gap:+.0%}, selection_margin {margin:.0%})"
-        )
+        if score[best] < score[0]:
+            text += (
+                f", the default, kept: {names[best]} {score[best]:.3f} is "
+                f"{1 - score[best] / score[0]:.0%} lower, not the {margin:.0%} lower "
+                "in every backtest window that selection_margin asks"
+            )
+        else:
+            text += f", the lowest; next {names[best]} {score[best]:.3f}"
     return text
 
 
@@ -305,20 +309,25 @@ def cold_start(y: np.ndarray, plan: Plan, cold: ColdStart) -> SeriesFit:
     model = clone(cold)
     points = "observation" if y.size == 1 else "observations"
     peers = (
-        f"the relative errors of {cold.n_peers} peer categories' level forecasts"
+        "the relative errors of level forecasts of "
+        + count(cold.n_peers, "peer category", "peer categories")
         if cold.ratios is not None
         else "its own changes (no peer long enough)"
     )
+    level = float(np.mean(y))
     why = (
         f"cold start: {y.size} {points}, fewer than the {need} the candidates need; "
-        f"forecast its level (mean {np.mean(y):.4g}) with intervals from {peers}"
-    )
+        f"forecast its level (mean {level:,.0f} of its points)"
+        if abs(level) >= 100
+        else f"cold start: {y.size} {points}, fewer than the {need} the candidates need; "
+        f"forecast its level (mean {level:.3g} of its points)"
+    ) + f" with intervals from {peers}"
     try:
         model.fit(y)
     except FIT_ERRORS as exc:
         return SeriesFit(None, cold.family, "none", True, None, [why, f"ColdStart: {exc}"])
     chain = [model, *plan.fallbacks]
-    return SeriesFit(model, plan.candidates[0].family, model.name, True, None, [why], [], chain)
+    return SeriesFit(model, model.family, model.name, True, None, [why], [], chain)
 
 
 def search_helps(mase: np.ndarray, search: frozenset[int], margin: float) -> bool:

@@ -24,7 +24,7 @@ logger = logging.getLogger("trendcast.forecaster")
 FIT_COLUMNS = ("model_tried", "reason", "model_used", "status", "label")
 SELECTION_COLUMNS = ("model", "mase", "error", "selected")
 #: the selection report of ``models="auto"`` (which has the sparse rule) also shows RMSSE
-SPARSE_SELECTION_COLUMNS = ("model", "mase", "rmsse", "error", "selected")
+SPARSE_SELECTION_COLUMNS = ("model", "mase", "error", "selected", "rmsse")
 SEARCH_COLUMNS = (
     "covariates",
     "lag",
