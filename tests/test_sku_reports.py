@@ -17,9 +17,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
+import pytest
 
-import trendcast as tc  # noqa: E402
+import trendcast as tc
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
