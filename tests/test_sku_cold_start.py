@@ -2,8 +2,8 @@
 
 A category with one observation was skipped: ``predict`` returned rows for the
 others only, and a nightly job had no number for exactly the new products a
-planner worries about. With ``models="auto"``, a category shorter than the
-candidates need now gets ``ColdStart``: its level, with the spread of its
+planner worries about. With ``cold_start=True`` (off by default: an existing
+test pins the skip), a category shorter than the candidates need gets ``ColdStart``: its level, with the spread of its
 peers' level forecasts, and ``fit_report_`` says "cold start" and how.
 """
 
@@ -33,6 +33,7 @@ def _with_new(retail: pd.DataFrame, k: int) -> pd.DataFrame:
 
 
 def _quiet_fit(df: pd.DataFrame, **kw) -> tc.TrendForecaster:
+    kw.setdefault("cold_start", True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", tc.FallbackWarning)
         return tc.TrendForecaster(**kw).fit(df)
@@ -92,9 +93,20 @@ def test_a_new_category_brought_by_update_starts_cold_from_the_fitted_peers(reta
     assert (fc.predict(3)["unique_id"] == "4541").sum() == 3
 
 
-def test_explicit_models_keep_their_fallback_chain(retail):
-    fc = _quiet_fit(_with_new(retail, 3), models=tc.models.ETS())
+def test_without_cold_start_the_fallback_chain_stays(retail):
+    fc = _quiet_fit(_with_new(retail, 3), cold_start=False)
     assert fc.fit_report_.set_index("unique_id").loc["4541", "model_used"] == "Naive"
+
+
+def test_cold_start_works_with_models_given_by_the_caller(retail):
+    fc = _quiet_fit(_with_new(retail, 1), models=tc.models.ETS())
+    row = fc.fit_report_.set_index("unique_id").loc["4541"]
+    assert row["model_used"] == "ColdStart" and "fewer than the 4" in row["reason"]
+
+
+def test_cold_start_must_be_true_or_false(retail):
+    with pytest.raises(tc.ParameterError, match="cold_start"):
+        tc.TrendForecaster(cold_start="yes").fit(retail)
 
 
 def test_peer_ratios_are_quantiles_of_the_moves_from_each_origin():

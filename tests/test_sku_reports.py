@@ -45,6 +45,19 @@ def test_the_models_page_shows_the_labels_and_rmsse_the_code_gives(fitted):
         assert f"{row} {r['selected']} | {r['rmsse']:.3f} |" in text, row
 
 
+def test_the_models_page_shows_the_cold_start_row_the_code_gives():
+    text = (DOCS / "models.md").read_text()
+    sales = tc.datasets.load_us_retail(categories=["448", "4541"])
+    sales = sales[(sales["unique_id"] == "448") | (sales["ds"] >= "2024-07-01")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tc.FallbackWarning)
+        fc = tc.TrendForecaster(cold_start=True).fit(sales)
+    r = fc.fit_report_.set_index("unique_id").loc["4541"]
+    row = f"| 4541 | {r['model_tried']} | {r['reason']} | {r['model_used']} | {r['status']} |"
+    assert r["reason"].startswith("cold start: 3 observations")
+    assert f"{row} {r['label']} |" in text
+
+
 def test_the_reason_says_backtest_score_and_margin(fitted):
     reason = fitted.fit_report_.set_index("unique_id").loc["448", "reason"]
     assert re.match(r"chosen by backtest MASE \d\.\d{3}, the default, kept: SeasonalNaive", reason)

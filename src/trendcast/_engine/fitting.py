@@ -19,7 +19,7 @@ from trendcast._validation import count
 from trendcast.backtest import BacktestScore, cutoffs, score_models
 from trendcast.exceptions import ParameterError
 from trendcast.models import ColdStart, LocalModel, ModelForecast, Naive, SeasonalNaive
-from trendcast.models._shared import FIT_ERRORS, REFERENCE_LEVEL
+from trendcast.models._shared import FIT_ERRORS, REFERENCE_LEVEL, noise_scale
 
 #: what makes a model draw no sample paths: Naive's are drawn instead
 _SAMPLE_ERRORS: tuple[type[Exception], ...] = (*FIT_ERRORS, NotImplementedError)
@@ -57,8 +57,12 @@ def fit_series(
     plan: Plan,
     X: np.ndarray | None = None,
     start: pd.Timestamp | None = None,
+    scored: bool = False,
 ) -> SeriesFit:
-    """Select (if several candidates), fit, and fall back along the chain."""
+    """Select (if several candidates), fit, and fall back along the chain.
+
+    ``scored``: backtest and keep the scores even of a single candidate.
+    """
     reasons: list[str] = []
     scores: list[tuple[str, float, str]] = []
     candidates = plan.candidates
@@ -73,7 +77,7 @@ def fit_series(
     refit: LocalModel | None = None
     why = "the only candidate" if len(candidates) == 1 else ""
     results: list[BacktestScore] = []
-    if len(candidates) > 1 or plan.calibrate:
+    if len(candidates) > 1 or plan.calibrate or scored:
         points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
         if len(points) == plan.backtest_windows and points[0] >= 4:
             results = score_models(
@@ -85,7 +89,7 @@ def fit_series(
                 X=X,
                 with_errors=plan.calibrate and not sparse,
             )
-        if results and len(plan.candidates) > 1:
+        if results and (len(plan.candidates) > 1 or scored):
             scores = [(r.model, r.mase, r.error) for r in results]
             # sparse categories are ranked by RMSSE: MASE rewards forecasting zero there
             key = np.array([r.rmsse if sparse else r.mase for r in results])
@@ -258,6 +262,10 @@ def fit_category(
     """
     if cold is not None and y.size < cold_start_length(plan):
         return cold_start(y, plan, cold)
+    gap = late_start(X)
+    if gap:
+        assert X is not None
+        return fit_late_search(y, plan, X, start, search, search_margin, gap)
     fit = fit_series(y, plan, X, start)
     sparse = plan.is_sparse(y)
     if not search or not fit.scores or sparse or fit.chosen is None:
@@ -328,6 +336,100 @@ def cold_start(y: np.ndarray, plan: Plan, cold: ColdStart) -> SeriesFit:
         return SeriesFit(None, cold.family, "none", True, None, [why, f"ColdStart: {exc}"])
     chain = [model, *plan.fallbacks]
     return SeriesFit(model, model.family, model.name, True, None, [why], [], chain)
+
+
+def late_start(X: np.ndarray | None) -> int:
+    """Leading rows without past covariates (search that starts after the sales), or 0."""
+    if X is None or X.size == 0:
+        return 0
+    empty = np.isnan(X).any(axis=1)
+    return int(np.argmin(empty)) if empty.any() and not empty.all() else 0
+
+
+def fit_late_search(
+    y: np.ndarray,
+    plan: Plan,
+    X: np.ndarray,
+    start: pd.Timestamp | None,
+    search: frozenset[int],
+    search_margin: float,
+    gap: int,
+) -> SeriesFit:
+    """Search that starts ``gap`` periods after the sales (``search_start="late"``).
+
+    The candidates without search are selected on the whole history (the
+    empty past columns are never read: their wrapper drops them); the
+    candidates fed search on the span it covers. Both backtests forecast the
+    same final windows; the search candidates' MASE is rescaled from their
+    span's scale to the whole history's, and the two groups compete as in
+    ``fit_category`` (selection margin, then search margin).
+    """
+    filled = np.where(np.isnan(X), 0.0, X)
+    plain = [i for i in range(len(plan.candidates)) if i not in search]
+    fed = sorted(search)
+    note = (
+        f"search starts at period {gap + 1} of {y.size}: the candidates fed search were "
+        f"fitted on the last {y.size - gap} periods, the others on all {y.size}"
+    )
+    if plan.is_sparse(y) or not fed or not plain:
+        fit = fit_series(y, plan, filled, start) if not fed or plan.is_sparse(y) else None
+        if fit is None:
+            fit = fit_series(y[gap:], plan, X[gap:], _later(start, gap, plan.freq))
+        return replace(fit, reasons=[*fit.reasons, note])
+    full = fit_series(
+        y, replace(plan, candidates=tuple(plan.candidates[i] for i in plain)), filled, start, True
+    )
+    short = fit_series(
+        y[gap:],
+        replace(plan, candidates=tuple(plan.candidates[i] for i in fed), fallbacks=()),
+        X[gap:],
+        _later(start, gap, plan.freq),
+        True,
+    )
+    if not full.scores or not short.scores or short.model is None:
+        return replace(full, reasons=[*full.reasons, note, "search candidates not scored"])
+    factor = _scale(y[gap:], plan) / _scale(y, plan)
+    mase = np.full(len(plan.candidates), np.inf)
+    names: list[Any] = [None] * len(plan.candidates)
+    errors = [""] * len(plan.candidates)
+    for group, run, k in ((plain, full, 1.0), (fed, short, factor)):
+        for j, i in enumerate(group):
+            names[i], value, errors[i] = run.scores[j]
+            mase[i] = value * k
+    windows: list[np.ndarray | None] = [None] * len(plan.candidates)
+    backtest: list[Any] = [None] * len(plan.candidates)
+    for group, run in ((plain, full), (fed, short)):
+        for j, i in enumerate(group):
+            if j < len(run.backtest):
+                backtest[i] = run.backtest[j]
+                windows[i] = run.backtest[j].windows
+    winner = rank(mase, plan.selection_margin, windows)[0]
+    use_search = winner in search and search_helps(mase, search, search_margin)
+    run, group = (short, fed) if use_search else (full, plain)
+    chosen = None if run.chosen is None else group[run.chosen]
+    return replace(
+        run,
+        chosen=chosen,
+        candidate=None if run.candidate is None else group[run.candidate],
+        scores=[(str(names[i]), float(mase[i]), errors[i]) for i in range(mase.size)],
+        backtest=backtest if all(b is not None for b in backtest) else [],
+        reasons=[*run.reasons, note],
+        rmsse=[],
+    )
+
+
+def _later(start: pd.Timestamp | None, periods: int, freq: str) -> pd.Timestamp | None:
+    if start is None or not freq:
+        return None
+    return pd.date_range(start, periods=periods + 1, freq=freq)[-1]
+
+
+def _scale(y: np.ndarray, plan: Plan) -> float:
+    """MASE's scale on the span before the first backtest window (1 when too short)."""
+    points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
+    if not points:
+        return 1.0
+    return noise_scale(y[: points[0]], plan.season_length)
 
 
 def search_helps(mase: np.ndarray, search: frozenset[int], margin: float) -> bool:

@@ -83,13 +83,13 @@ def fit_items(
 ) -> list[tuple]:
     """The arguments of ``fit_category`` for each category.
 
-    With ``models="auto"`` (a plan with the sparse rule), categories shorter
-    than the first candidate needs get a ``ColdStart`` whose spread comes from
-    the other histories (``peers``, default: every category of ``series``).
+    With ``cold_start=True``, categories shorter than the candidates need
+    get a ``ColdStart`` whose spread comes from the other histories
+    (``peers``, default: every category of ``series`` long enough).
     """
     cold = None
     need = cold_start_length(plan)
-    if plan.sparse_candidates is not None and any(y.size < need for _, y, _, _ in series):
+    if spec.cold_start and any(y.size < need for _, y, _, _ in series):
         histories = [y for _, y, _, _ in series if y.size >= need] if peers is None else peers
         ratios = peer_ratios(histories)
         cold = ColdStart(ratios=ratios, n_peers=len(histories) if ratios is not None else 0)
