@@ -3,8 +3,9 @@
 A category with one observation was skipped: ``predict`` returned rows for the
 others only, and a nightly job had no number for exactly the new products a
 planner worries about. With ``cold_start=True`` (off by default: an existing
-test pins the skip), a category shorter than the candidates need gets ``ColdStart``: its level, with the spread of its
-peers' level forecasts, and ``fit_report_`` says "cold start" and how.
+test pins the skip), a category shorter than the candidates need gets
+``ColdStart``: its level, with the spread of its peers' level forecasts, and
+``fit_report_`` says "cold start" and how.
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ def fit_series(
         if position > 0:
             was = f"; {tried} was {why}" if why and not why.startswith("sparse") else ""
             why = f"fell back to {model.name}{was}"
-        if sparse:
+        if sparse or isinstance(model, Naive | SeasonalNaive):
             why = _zero_check(model, y, plan, why)
         return SeriesFit(
             model,
@@ -193,9 +193,8 @@ def sparse_rule(y: np.ndarray) -> str:
 
 
 def _zero_check(model: LocalModel, y: np.ndarray, plan: Plan, why: str) -> str:
-    """Say so when a category that sold in its last season is forecast all zero."""
-    season = max(plan.season_length, plan.backtest_horizon, 4)
-    if not np.any(y[-season:] > 0):
+    """Say so when a category that has sold is forecast all zero, and why."""
+    if not np.any(y > 0):
         return why
     try:
         mean = model.predict(max(plan.backtest_horizon, 1), level=()).mean
@@ -203,9 +202,17 @@ def _zero_check(model: LocalModel, y: np.ndarray, plan: Plan, why: str) -> str:
         return why
     if np.any(mean > 0):
         return why
+    season = max(plan.season_length, plan.backtest_horizon, 4)
+    recent = (
+        f"although it sold in its last {season} periods"
+        if np.any(y[-season:] > 0)
+        else f"(no sale in its last {season} periods; it sold before)"
+    )
     return (
-        f"{why}; forecasts zero although it sold in its last {season} periods: "
-        f"{model.name} won on RMSSE, the score that does not reward zero"
+        f"{why}; forecasts zero {recent}: {model.name} won on RMSSE, "
+        "the score that does not reward zero"
+        if plan.is_sparse(y)
+        else f"{why}; forecasts zero {recent}: {model.name} repeats the last value"
     )
 
 
