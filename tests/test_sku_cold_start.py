@@ -4,7 +4,7 @@ A category with one observation was skipped: ``predict`` returned rows for the
 others only, and a nightly job had no number for exactly the new products a
 planner worries about. With ``cold_start=True`` (off by default: an existing
 test pins the skip), a category shorter than the candidates need gets
-``ColdStart``: its level, with the spread of its peers' level forecasts, and
+``ColdStart``: its latest value, with the spread of its peers' moves, and
 ``fit_report_`` says "cold start" and how.
 """
 
@@ -47,7 +47,7 @@ def test_a_category_with_few_observations_gets_a_forecast_and_intervals(retail, 
     out = fc.predict(6).set_index("unique_id")
     assert set(out.index) == {"445", "448", "4541"}
     new = out.loc["4541"]
-    level = df[df["unique_id"] == "4541"]["y"].mean()
+    level = df[df["unique_id"] == "4541"]["y"].iloc[-1]  # its latest value
     assert len(new) == 6 and new[["mean", "lo-95", "hi-95"]].notna().all().all()
     assert (new["lo-95"] <= new["lo-80"]).all() and (new["hi-80"] <= new["hi-95"]).all()
     assert (new["lo-80"] < new["mean"]).all() and (new["mean"] < new["hi-80"]).all()

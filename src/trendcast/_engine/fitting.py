@@ -324,18 +324,17 @@ def cold_start(y: np.ndarray, plan: Plan, cold: ColdStart) -> SeriesFit:
     model = clone(cold)
     points = "observation" if y.size == 1 else "observations"
     peers = (
-        "the relative errors of level forecasts of "
+        "the moves y[t+s]/y[t] of "
         + count(cold.n_peers, "peer category", "peer categories")
         if cold.ratios is not None
         else "its own changes (no peer long enough)"
     )
-    level = float(np.mean(y))
+    level = float(y[-1]) if y[-1] > 0 else float(np.mean(y))
+    what = "its latest value" if y[-1] > 0 else "the mean of its points"
+    shown = f"{level:,.0f}" if abs(level) >= 100 else f"{level:.3g}"
     why = (
         f"cold start: {y.size} {points}, fewer than the {need} the candidates need; "
-        f"forecast its level (mean {level:,.0f} of its points)"
-        if abs(level) >= 100
-        else f"cold start: {y.size} {points}, fewer than the {need} the candidates need; "
-        f"forecast its level (mean {level:.3g} of its points)"
+        f"forecast its level ({what}, {shown})"
     ) + f" with intervals from {peers}"
     try:
         model.fit(y)

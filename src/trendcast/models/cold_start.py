@@ -2,7 +2,8 @@
 
 A new product has one, two or three periods of sales; every model of
 ``"auto"`` needs more (the default combination six). ``ColdStart`` forecasts
-the category's **level**, the mean of its points, for every future period, and
+the category's **level**, its latest value (the mean of its points when the
+latest is zero), for every future period, and
 takes the spread from its **peers**: for each step ahead ``s``, the quantiles
 of ``y[t + s] / y[t]`` over every origin ``t`` of the other categories of the
 panel (``TrendForecaster`` computes them with
@@ -76,7 +77,8 @@ class ColdStart(LocalModel):
     """The level of a category's few points, with its peers' spread around it.
 
     For a category too short for any other model (down to one observation).
-    Its level is the mean of the points; the bounds of a level ``L``
+    Its level is its latest value (the mean of its points when that is
+    zero: a level of zero would stay zero); the bounds of a level ``L``
     interval at step ``s`` are the level times the quantiles of the peers'
     ratios ``y[t + s] / y[t]`` (see the module), and the forecast mean is
     the level times the mean of those ratios (the mean of the paths, so
@@ -130,7 +132,10 @@ class ColdStart(LocalModel):
                 f"ratios must hold, per step, {PROBABILITIES.size} finite quantiles "
                 "(see trendcast.models.cold_start.peer_ratios)"
             )
-        self.level_ = float(np.mean(y))
+        # the latest value: from a category's first months, the mean mixes in
+        # the season of the earlier ones (US retail from 3 months before a
+        # January: MAPE 40.7% against 26.5%, benchmarks/results/cold_start.md)
+        self.level_ = float(y[-1]) if y[-1] > 0 else float(np.mean(y))
         self.table_ = np.sort(arr, axis=1)
 
     def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
