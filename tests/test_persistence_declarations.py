@@ -20,6 +20,7 @@ from trendcast.models import (
     REGISTRY,
     SBA,
     TSB,
+    ColdStart,
     Combination,
     Croston,
     Drift,
@@ -149,6 +150,8 @@ _FORMAT_1_TABLE["trendcast.RegressionModel"] = (
 )
 
 _FORMAT_1_TABLE["trendcast.PooledRegression"] = (PooledRegression, {"pool_": "pool"})
+# added with issue 23 (SKU-level demand): the cold-start model of short categories
+_FORMAT_1_TABLE["trendcast.ColdStart"] = (ColdStart, {"level_": "float", "table_": "array"})
 
 
 def test_the_built_allow_list_is_the_format_1_table():

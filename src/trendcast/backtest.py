@@ -60,6 +60,12 @@ class BacktestScore:
     #: (``LocalModel.refit_copy`` of its fit at the first window: the ETS form
     #: found there, an ARIMA that searches again); None when the backtest failed
     refit: LocalModel | None = field(default=None, compare=False, repr=False)
+    #: root mean squared scaled error over the same windows (squared errors over
+    #: the mean squared seasonal-naive change of the training span, M5's RMSSE):
+    #: the score of sparse categories, where MASE rewards forecasting zero
+    rmsse: float = field(default=float("inf"), compare=False)
+    #: RMSSE of each window, oldest first (None when the backtest failed)
+    rmsse_windows: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def cutoffs(n: int, h: int, n_windows: int, step_size: int | None = None) -> list[int]:
@@ -109,6 +115,7 @@ def score_models(
             BacktestScore(m.family, float("inf"), "series too short to backtest") for m in models
         ]
     scale = noise_scale(y[: points[0]], season_length)
+    scale2 = _squared_scale(y[: points[0]], season_length)
     # Forecasts of every window for every model that runs on its own; a
     # combination reuses the forecasts of its members that are in the list
     # and runs the others once, on their own, beside them.
@@ -151,6 +158,13 @@ def score_models(
             np.mean(np.abs(y[c : c + h] - f.mean[:h])) for c, f in zip(points, windows, strict=True)
         ]
         value = float(np.mean(errors) / scale)
+        squared = np.array(
+            [
+                np.mean((y[c : c + h] - f.mean[:h]) ** 2)
+                for c, f in zip(points, windows, strict=True)
+            ]
+        )
+        rmsse = float(np.sqrt(np.mean(squared) / scale2))
         steps, normalised = _normalised_errors(y, points, windows) if with_errors else (None, None)
         scores.append(
             BacktestScore(
@@ -161,9 +175,22 @@ def score_models(
                 normalised,
                 windows=np.asarray(errors, dtype=float) / scale,
                 refit=refit,
+                rmsse=rmsse if np.isfinite(rmsse) else float("inf"),
+                rmsse_windows=np.sqrt(squared / scale2),
             )
         )
     return scores
+
+
+def _squared_scale(y: np.ndarray, season_length: int) -> float:
+    """RMSSE's denominator: the mean squared seasonal-naive change, else mean square, else 1."""
+    m = season_length if y.size > season_length else 1
+    if y.size > m:
+        value = float(np.mean((y[m:] - y[:-m]) ** 2))
+        if np.isfinite(value) and value > 0:
+            return value
+    value = float(np.mean(y**2)) if y.size else 0.0
+    return value if np.isfinite(value) and value > 0 else 1.0
 
 
 def _normalised_errors(

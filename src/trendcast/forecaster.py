@@ -181,6 +181,22 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
         ``RegressionModel`` and the default combination fed search,
         and keep them only when the backtest says search helps (see
         ``search_margin`` and ``search_report_``).
+    cold_start : bool, default False
+        Forecast a category shorter than every candidate that learns from the
+        data needs (down to a single observation) with ``ColdStart``: its
+        level, with intervals from the moves of the other categories (see
+        docs/models.md, "Cold start"); ``fit_report_`` says ``cold start``
+        and how. ``False`` keeps the fallback chain (a category with one
+        observation is then skipped).
+    search_start : {"refuse", "late"}
+        What to do when a category's past covariates start after its sales
+        (5 years of Google Trends beside 30 of sales). ``"refuse"`` (the
+        default) raises an error naming the empty rows; ``"late"`` keeps the
+        whole history: the candidates fed search are fitted and backtested on
+        the span the search covers, the others on every period, and their
+        backtest MASE (on the same final windows, rescaled to the full
+        history's scale) is compared as usual. Empty rows are allowed only
+        before a category's first search value.
     beyond_lag : {"refuse", "forecast"}
         What to do for horizons beyond the smallest lag: ``"refuse"`` raises
         an error that says the largest horizon allowed; ``"forecast"``
@@ -268,6 +284,8 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
         beyond_lag: str = "refuse",
         search_margin: float = 0.1,
         backend: str | None = None,
+        search_start: str = "refuse",
+        cold_start: bool = False,
     ) -> None:
         self.models = models
         self.freq = freq
@@ -290,6 +308,8 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
         self.beyond_lag = beyond_lag
         self.search_margin = search_margin
         self.backend = backend
+        self.search_start = search_start
+        self.cold_start = cold_start
 
     # ------------------------------------------------------------------ the fitted state
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:
@@ -587,7 +607,7 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
         if fresh:
             if state.search is not None:
                 state.search = state.search.with_keys(fresh_keys - without)
-            items = fit_items(state.plan, state.search, spec, fresh)
+            items = fit_items(state.plan, state.search, spec, fresh, list(state.y.values()))
             add_categories(state, fresh, self._map(fit_category, items, desc="fitting new"))
         return self
 

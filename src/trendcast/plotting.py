@@ -18,6 +18,7 @@ from trendcast._validation import (
     whole_number,
 )
 from trendcast.exceptions import MissingDependencyError, ParameterError
+from trendcast.models.labels import model_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -202,7 +203,8 @@ def plot_forecast(
         ax.plot(hist[time_col], hist[target_col], color=_SALES, lw=1.2, label="sales")
         _bands(ax, fc, levels, time_col)
         ax.plot(fc[time_col], fc["mean"], color=_FORECAST, lw=1.5, label="forecast (mean)")
-        model = str(fc["model"].iloc[0]) if "model" in fc.columns and len(fc) else ""
+        # the short label (median(ETS,ARIMA,...)), not the 120-character specification
+        model = model_label(str(fc["model"].iloc[0])) if "model" in fc.columns and len(fc) else ""
         if model:
             ax.text(
                 0.99,

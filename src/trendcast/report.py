@@ -28,6 +28,7 @@ from trendcast._validation import (
     show,
 )
 from trendcast.exceptions import ParameterError
+from trendcast.models.labels import model_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -295,6 +296,11 @@ def _accuracy(
         )
     if fit_report is not None and len(fit_report):
         per = fit_report[[c for c in (id_col, "model_used", "status", "reason") if c in fit_report]]
+        if "model_used" in per:  # the short label a person reads, not the full specification
+            labels = fit_report["label"] if "label" in fit_report else None
+            if labels is None:
+                labels = per["model_used"].map(lambda m: "none" if _missing(m) else model_label(m))
+            per = per.assign(model_used=labels).rename(columns={"model_used": "model"})
         if selection_report is not None and len(selection_report):
             best = chosen.drop_duplicates(id_col).set_index(id_col)["mase"]
             per = per.assign(mase=per[id_col].map(best))

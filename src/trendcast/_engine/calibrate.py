@@ -103,5 +103,27 @@ def calibrated_paths(
         key_model = None if reason else state.fits[key].candidate  # Naive's paths: none
         if calibration is not None and key_model is not None and calibration.covers(key_model):
             paths = calibration.adjust_paths(key_model, paths, fc)
-        arrays[key] = paths if state.spec.allow_negative else np.maximum(paths, 0.0)
+        arrays[key] = paths if state.spec.allow_negative else clip_keeping_mean(paths, fc.mean)
     return arrays
+
+
+def clip_keeping_mean(paths: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Paths clipped at zero, with the forecast mean kept where clipping moved it.
+
+    Cutting the draws below zero off raises their mean: a Naive forecast of 0
+    for a slow mover, whose Gaussian paths straddle zero, had paths of mean
+    0.4 and an expected shortfall above its forecast demand. At each step
+    where a path was below zero, the clipped paths are scaled to the forecast
+    mean (all zero when it is zero); steps without a negative draw are
+    untouched, so counts stay counts.
+    """
+    clipped = np.maximum(paths, 0.0)
+    cut = (paths < 0).any(axis=0)
+    if not cut.any():
+        return clipped
+    target = np.maximum(np.asarray(mean, dtype=float), 0.0)
+    own = clipped.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(own > 0, target / own, 0.0)
+    clipped[:, cut] *= factor[None, cut]
+    return clipped

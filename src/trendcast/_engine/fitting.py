@@ -16,10 +16,19 @@ import pandas as pd
 from sklearn.base import clone
 
 from trendcast._engine.plan import Plan, dated
+from trendcast._validation import count
 from trendcast.backtest import BacktestScore, cutoffs, score_models
 from trendcast.exceptions import ParameterError
-from trendcast.models import Combination, IntermittentDemand, LocalModel, ModelForecast, Naive
-from trendcast.models._shared import FIT_ERRORS, REFERENCE_LEVEL
+from trendcast.models import (
+    ColdStart,
+    Combination,
+    IntermittentDemand,
+    LocalModel,
+    ModelForecast,
+    Naive,
+    SeasonalNaive,
+)
+from trendcast.models._shared import FIT_ERRORS, REFERENCE_LEVEL, noise_scale
 
 #: what makes a model draw no sample paths: Naive's are drawn instead
 _SAMPLE_ERRORS: tuple[type[Exception], ...] = (*FIT_ERRORS, NotImplementedError)
@@ -42,6 +51,9 @@ class SeriesFit:
     #: category's model, or a fallback outside the candidates); calibration
     #: is keyed by it
     candidate: int | None = None
+    #: backtest RMSSE of each scored candidate, in the order of ``scores``
+    #: (the selection score of sparse categories; reported beside MASE)
+    rmsse: list[float] = field(default_factory=list)
 
 
 def covariates_for(model: LocalModel, X: np.ndarray | None) -> np.ndarray | None:
@@ -54,8 +66,12 @@ def fit_series(
     plan: Plan,
     X: np.ndarray | None = None,
     start: pd.Timestamp | None = None,
+    scored: bool = False,
 ) -> SeriesFit:
-    """Select (if several candidates), fit, and fall back along the chain."""
+    """Select (if several candidates), fit, and fall back along the chain.
+
+    ``scored``: backtest and keep the scores even of a single candidate.
+    """
     reasons: list[str] = []
     scores: list[tuple[str, float, str]] = []
     candidates = plan.candidates
@@ -68,8 +84,9 @@ def fit_series(
         plan = replace(plan, fallbacks=tuple(dated(f, start, plan.freq) for f in plan.fallbacks))
     order: list[LocalModel] = list(candidates)
     refit: LocalModel | None = None
+    why = "the only candidate" if len(candidates) == 1 else ""
     results: list[BacktestScore] = []
-    if len(candidates) > 1 or plan.calibrate:
+    if len(candidates) > 1 or plan.calibrate or scored:
         points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
         if len(points) == plan.backtest_windows and points[0] >= 4:
             results = score_models(
@@ -81,25 +98,34 @@ def fit_series(
                 X=X,
                 with_errors=plan.calibrate and not sparse,
             )
-        if results and len(plan.candidates) > 1:
+        if results and (len(plan.candidates) > 1 or scored):
             scores = [(r.model, r.mase, r.error) for r in results]
-            ranking = rank(
-                np.array([r.mase for r in results]),
-                plan.selection_margin,
-                [r.windows for r in results],
-            )
+            # sparse categories are ranked by RMSSE: MASE rewards forecasting zero there
+            key = np.array([r.rmsse if sparse else r.mase for r in results])
+            per_window = [r.rmsse_windows if sparse else r.windows for r in results]
+            ranking = rank(key, plan.selection_margin, per_window)
             order = [candidates[i] for i in ranking]
             # the winner is refitted from its backtest fit (LocalModel.refit_copy: the
             # ETS form found there, no second search; ARIMA searches again)
             refit = results[ranking[0]].refit
+            why = selection_reason(
+                [r.model for r in results],
+                key,
+                ranking[0],
+                plan.selection_margin,
+                "RMSSE" if sparse else "MASE",
+            )
         elif results:
             refit = results[0].refit
+            why = f"the only candidate (backtest MASE {results[0].mase:.3f})"
         elif len(candidates) > 1:
             reasons.append(
                 f"{y.size} observations are too few to backtest "
                 f"{plan.backtest_windows} windows of {plan.backtest_horizon}; "
                 "chose the first candidate that fits"
             )
+    if sparse:
+        why = f"{sparse_rule(y)}; {why}" if why else sparse_rule(y)
     tried = order[0].family if order else "none"
     chain: list[LocalModel] = list(order)
     for fb in plan.fallbacks:
@@ -118,19 +144,85 @@ def fit_series(
             continue
         original = chain[position]
         chosen = next((i for i, c in enumerate(candidates) if c is original), None)
+        if position > 0:
+            was = f"; {tried} was {why}" if why and not why.startswith("sparse") else ""
+            why = f"fell back to {model.name}{was}"
+        if sparse or isinstance(model, Naive | SeasonalNaive):
+            why = _zero_check(model, y, plan, why)
         return SeriesFit(
             model,
             tried,
             model.name,
             position > 0,
             chosen if scores else None,
-            reasons,
+            [why, *reasons] if why else reasons,
             scores,
             chain,
             [] if sparse else results,
             None if sparse else chosen,
+            rmsse=[r.rmsse for r in results] if scores else [],
         )
     return SeriesFit(None, tried, "none", True, None, reasons, scores, chain, [])
+
+
+def selection_reason(
+    names: Sequence[str], score: np.ndarray, winner: int, margin: float, metric: str
+) -> str:
+    """Why the backtest chose ``winner``: its score, and its margin over the runner-up."""
+    others = [i for i in range(score.size) if i != winner and np.isfinite(score[i])]
+    text = f"chosen by backtest {metric} {score[winner]:.3f}"
+    if winner != 0:
+        text += (
+            f", beating the default {names[0]} ({score[0]:.3f}) by "
+            f"{1 - score[winner] / score[0]:.0%} (selection_margin {margin:.0%})"
+            if np.isfinite(score[0]) and score[0] > 0
+            else f"; the default {names[0]} failed"
+        )
+    elif others:
+        best = min(others, key=lambda i: score[i])
+        if score[best] < score[0]:
+            text += (
+                f", the default, kept: {names[best]} {score[best]:.3f} is "
+                f"{1 - score[best] / score[0]:.0%} lower, not the {margin:.0%} lower "
+                "in every backtest window that selection_margin asks"
+            )
+        else:
+            text += f", the lowest; next {names[best]} {score[best]:.3f}"
+    return text
+
+
+def sparse_rule(y: np.ndarray) -> str:
+    """The sparse rule's reason: the share of periods without demand and the ADI."""
+    demands = int(np.sum(y > 0))
+    adi = f"ADI {y.size / demands:.2f}" if demands else "no demand"
+    return (
+        f"sparse rule: no demand in {np.mean(y == 0):.0%} of periods ({adi}), "
+        "intermittent-demand candidates scored by RMSSE"
+    )
+
+
+def _zero_check(model: LocalModel, y: np.ndarray, plan: Plan, why: str) -> str:
+    """Say so when a category that has sold is forecast all zero, and why."""
+    if not np.any(y > 0):
+        return why
+    try:
+        mean = model.predict(max(plan.backtest_horizon, 1), level=()).mean
+    except FIT_ERRORS:
+        return why
+    if np.any(mean > 0):
+        return why
+    season = max(plan.season_length, plan.backtest_horizon, 4)
+    recent = (
+        f"although it sold in its last {season} periods"
+        if np.any(y[-season:] > 0)
+        else f"(no sale in its last {season} periods; it sold before)"
+    )
+    return (
+        f"{why}; forecasts zero {recent}: {model.name} won on RMSSE, "
+        "the score that does not reward zero"
+        if plan.is_sparse(y)
+        else f"{why}; forecasts zero {recent}: {model.name} repeats the last value"
+    )
 
 
 def rank(
@@ -173,6 +265,7 @@ def fit_category(
     start: pd.Timestamp | None = None,
     search: frozenset[int] = frozenset(),
     search_margin: float = 0.0,
+    cold: ColdStart | None = None,
 ) -> SeriesFit:
     """``fit_series``, then keep search only where the backtest says it helps.
 
@@ -180,8 +273,15 @@ def fit_category(
     best of them must beat the best candidate without them by more than
     ``search_margin`` (relative backtest MASE); when the selection picked a
     search candidate that does not, the best candidate without search (by the
-    same ranking) is fitted instead.
+    same ranking) is fitted instead. ``cold``, when given, forecasts a
+    category shorter than the first candidate needs (see ``cold_start``).
     """
+    if cold is not None and y.size < cold_start_length(plan):
+        return cold_start(y, plan, cold)
+    gap = late_start(X)
+    if gap:
+        assert X is not None
+        return fit_late_search(y, plan, X, start, search, search_margin, gap)
     fit = fit_series(y, plan, X, start)
     sparse = plan.is_sparse(y)
     if not search or not fit.scores or sparse or fit.chosen is None:
@@ -211,6 +311,140 @@ def fit_category(
         candidate=None if fell else best,
         reasons=fit.reasons + refit.reasons,
     )
+
+
+def cold_start_length(plan: Plan) -> int:
+    """Observations the shortest candidate that learns from the data needs.
+
+    The naive baselines (which need one or two) do not count: a category
+    shorter than every other candidate needs starts cold.
+    """
+    lengths = [
+        c.tags().min_length
+        for c in plan.candidates
+        if not isinstance(c, Naive | SeasonalNaive) and c.family not in ("Naive", "SeasonalNaive")
+    ]
+    return min(lengths) if lengths else 0
+
+
+def cold_start(y: np.ndarray, plan: Plan, cold: ColdStart) -> SeriesFit:
+    """The fit of a category too short for the candidates: ``cold`` on its few points."""
+    need = cold_start_length(plan)
+    model = clone(cold)
+    points = "observation" if y.size == 1 else "observations"
+    peers = (
+        "the moves y[t+s]/y[t] of "
+        + count(cold.n_peers, "peer category", "peer categories")
+        if cold.ratios is not None
+        else "its own changes (no peer long enough)"
+    )
+    level = float(y[-1]) if y[-1] > 0 else float(np.mean(y))
+    what = "its latest value" if y[-1] > 0 else "the mean of its points"
+    shown = f"{level:,.0f}" if abs(level) >= 100 else f"{level:.3g}"
+    why = (
+        f"cold start: {y.size} {points}, fewer than the {need} the candidates need; "
+        f"forecast its level ({what}, {shown})"
+    ) + f" with intervals from {peers}"
+    try:
+        model.fit(y)
+    except FIT_ERRORS as exc:
+        return SeriesFit(None, cold.family, "none", True, None, [why, f"ColdStart: {exc}"])
+    chain = [model, *plan.fallbacks]
+    return SeriesFit(model, model.family, model.name, True, None, [why], [], chain)
+
+
+def late_start(X: np.ndarray | None) -> int:
+    """Leading rows without past covariates (search that starts after the sales), or 0."""
+    if X is None or X.size == 0:
+        return 0
+    empty = np.isnan(X).any(axis=1)
+    return int(np.argmin(empty)) if empty.any() and not empty.all() else 0
+
+
+def fit_late_search(
+    y: np.ndarray,
+    plan: Plan,
+    X: np.ndarray,
+    start: pd.Timestamp | None,
+    search: frozenset[int],
+    search_margin: float,
+    gap: int,
+) -> SeriesFit:
+    """Search that starts ``gap`` periods after the sales (``search_start="late"``).
+
+    The candidates without search are selected on the whole history (the
+    empty past columns are never read: their wrapper drops them); the
+    candidates fed search on the span it covers. Both backtests forecast the
+    same final windows; the search candidates' MASE is rescaled from their
+    span's scale to the whole history's, and the two groups compete as in
+    ``fit_category`` (selection margin, then search margin).
+    """
+    filled = np.where(np.isnan(X), 0.0, X)
+    plain = [i for i in range(len(plan.candidates)) if i not in search]
+    fed = sorted(search)
+    note = (
+        f"search starts at period {gap + 1} of {y.size}: the candidates fed search were "
+        f"fitted on the last {y.size - gap} periods, the others on all {y.size}"
+    )
+    if plan.is_sparse(y) or not fed or not plain:
+        fit = fit_series(y, plan, filled, start) if not fed or plan.is_sparse(y) else None
+        if fit is None:
+            fit = fit_series(y[gap:], plan, X[gap:], _later(start, gap, plan.freq))
+        return replace(fit, reasons=[*fit.reasons, note])
+    full = fit_series(
+        y, replace(plan, candidates=tuple(plan.candidates[i] for i in plain)), filled, start, True
+    )
+    short = fit_series(
+        y[gap:],
+        replace(plan, candidates=tuple(plan.candidates[i] for i in fed), fallbacks=()),
+        X[gap:],
+        _later(start, gap, plan.freq),
+        True,
+    )
+    if not full.scores or not short.scores or short.model is None:
+        return replace(full, reasons=[*full.reasons, note, "search candidates not scored"])
+    factor = _scale(y[gap:], plan) / _scale(y, plan)
+    mase = np.full(len(plan.candidates), np.inf)
+    names: list[Any] = [None] * len(plan.candidates)
+    errors = [""] * len(plan.candidates)
+    for group, run, k in ((plain, full, 1.0), (fed, short, factor)):
+        for j, i in enumerate(group):
+            names[i], value, errors[i] = run.scores[j]
+            mase[i] = value * k
+    windows: list[np.ndarray | None] = [None] * len(plan.candidates)
+    backtest: list[Any] = [None] * len(plan.candidates)
+    for group, run in ((plain, full), (fed, short)):
+        for j, i in enumerate(group):
+            if j < len(run.backtest):
+                backtest[i] = run.backtest[j]
+                windows[i] = run.backtest[j].windows
+    winner = rank(mase, plan.selection_margin, windows)[0]
+    use_search = winner in search and search_helps(mase, search, search_margin)
+    run, group = (short, fed) if use_search else (full, plain)
+    chosen = None if run.chosen is None else group[run.chosen]
+    return replace(
+        run,
+        chosen=chosen,
+        candidate=None if run.candidate is None else group[run.candidate],
+        scores=[(str(names[i]), float(mase[i]), errors[i]) for i in range(mase.size)],
+        backtest=backtest if all(b is not None for b in backtest) else [],
+        reasons=[*run.reasons, note],
+        rmsse=[],
+    )
+
+
+def _later(start: pd.Timestamp | None, periods: int, freq: str) -> pd.Timestamp | None:
+    if start is None or not freq:
+        return None
+    return pd.date_range(start, periods=periods + 1, freq=freq)[-1]
+
+
+def _scale(y: np.ndarray, plan: Plan) -> float:
+    """MASE's scale on the span before the first backtest window (1 when too short)."""
+    points = cutoffs(y.size, plan.backtest_horizon, plan.backtest_windows)
+    if not points:
+        return 1.0
+    return noise_scale(y[: points[0]], plan.season_length)
 
 
 def search_helps(mase: np.ndarray, search: frozenset[int], margin: float) -> bool:

@@ -84,7 +84,10 @@ def check_past(df: pd.DataFrame, spec: Spec, what: str, source: str | None = Non
             if not finite.any():
                 empty.add(key)
             elif not finite.all():
-                gaps.extend(int(i) for i in np.asarray(idx)[~finite])
+                missing = ~finite
+                if spec.search_start == "late":  # empty before the first value: a late start
+                    missing[: int(np.argmax(finite))] = False
+                gaps.extend(int(i) for i in np.asarray(idx)[missing])
         if gaps:
             raise fail(
                 f"the past covariate has {count(len(gaps), 'gap')} in its history",
@@ -94,8 +97,9 @@ def check_past(df: pd.DataFrame, spec: Spec, what: str, source: str | None = Non
                 "period up to the forecast origin (a category with no search at all is "
                 "fitted without it)",
                 found=format_rows(df, gaps, [spec.id_col, spec.time_col, col], source=source),
-                fix="start the sales frame where the search series starts, fill the "
-                "missing periods (e.g. interpolate), or leave the whole category empty",
+                fix="fill the missing periods (e.g. interpolate), leave the whole category "
+                "empty, or, when search starts after the sales, pass "
+                "TrendForecaster(search_start='late') to keep the whole sales history",
             )
     return empty
 

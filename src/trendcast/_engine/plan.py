@@ -150,7 +150,8 @@ def build_plan(params: Mapping[str, Any], spec: Spec) -> Plan:
                 "instance or a list of model instances (see trendcast.models)"
             )
         candidates = _auto_candidates(m) if models == "auto" else [fast_combination()]
-        sparse = [IntermittentDemand(), Naive()]
+        # counts (whole-number histories) are simulated in whole units
+        sparse = [IntermittentDemand(discrete="auto"), Naive()]
     elif isinstance(models, LocalModel):
         candidates = [models]
     else:

@@ -11,7 +11,7 @@ import pandas as pd
 
 import trendcast._frequency as freqs
 from trendcast._engine.calibrate import calibration_from
-from trendcast._engine.fitting import SeriesFit
+from trendcast._engine.fitting import SeriesFit, cold_start_length
 from trendcast._engine.inputs import Series
 from trendcast._engine.plan import Plan, SearchSetup, pool_plans, search_plan
 from trendcast._engine.reports import (
@@ -25,6 +25,8 @@ from trendcast._engine.state import ForecasterState, calibration_plan
 from trendcast._validation import count, fail, format_items, show, verb
 from trendcast._warnings import warn
 from trendcast.exceptions import DataWarning
+from trendcast.models import ColdStart
+from trendcast.models.cold_start import peer_ratios
 
 logger = logging.getLogger("trendcast.forecaster")
 
@@ -72,13 +74,30 @@ def plan_of(plan: Plan, search: SearchSetup | None, key: Any) -> tuple[Plan, fro
 
 
 def fit_items(
-    plan: Plan, search: SearchSetup | None, spec: Spec, series: list[Series]
+    plan: Plan,
+    search: SearchSetup | None,
+    spec: Spec,
+    series: list[Series],
+    peers: list[np.ndarray] | None = None,
 ) -> list[tuple]:
-    """The arguments of ``fit_category`` for each category."""
+    """The arguments of ``fit_category`` for each category.
+
+    With ``cold_start=True``, categories shorter than the candidates need
+    get a ``ColdStart`` whose spread comes from the other histories
+    (``peers``, default: every category of ``series`` long enough).
+    """
+    cold = None
+    need = cold_start_length(plan)
+    if spec.cold_start and any(y.size < need for _, y, _, _ in series):
+        histories = [y for _, y, _, _ in series if y.size >= need] if peers is None else peers
+        ratios = peer_ratios(histories)
+        cold = ColdStart(ratios=ratios, n_peers=len(histories) if ratios is not None else 0)
     items = []
     for key, y, dates, X in series:
         key_plan, positions = plan_of(plan, search, key)
-        items.append((y, key_plan, X, pd.Timestamp(dates[0]), positions, spec.search_margin))
+        items.append(
+            (y, key_plan, X, pd.Timestamp(dates[0]), positions, spec.search_margin, cold)
+        )
     return items
 
 
@@ -90,7 +109,9 @@ def new_state(
     fits: list[SeriesFit],
 ) -> ForecasterState:
     """The state of a fit: the records of the categories fitted, reports, calibration."""
-    fit_report, selection_report = fit_reports(spec.id_col, series, fits)
+    fit_report, selection_report = fit_reports(
+        spec.id_col, series, fits, plan.sparse_candidates is not None
+    )
     state = ForecasterState(
         spec=spec,
         plan=plan,
@@ -125,7 +146,9 @@ def _keep(state: ForecasterState, series: list[Series], fits: list[SeriesFit]) -
 def add_categories(state: ForecasterState, series: list[Series], fits: list[SeriesFit]) -> None:
     """Categories first seen by ``update``: fitted, added to the records and reports."""
     spec = state.spec
-    fit_report, selection_report = fit_reports(spec.id_col, series, fits)
+    fit_report, selection_report = fit_reports(
+        spec.id_col, series, fits, "rmsse" in state.selection_report
+    )
     _keep(state, series, fits)
     if spec.has_search:
         rows = search_report(spec, series, fits, state.plan_of, state.search_keys())

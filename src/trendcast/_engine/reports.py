@@ -17,11 +17,14 @@ from trendcast._past_covariates import uses_search
 from trendcast._validation import count, verb
 from trendcast._warnings import warn
 from trendcast.exceptions import FallbackWarning
+from trendcast.models import model_label
 
 logger = logging.getLogger("trendcast.forecaster")
 
-FIT_COLUMNS = ("model_tried", "reason", "model_used", "status")
+FIT_COLUMNS = ("model_tried", "reason", "model_used", "status", "label")
 SELECTION_COLUMNS = ("model", "mase", "error", "selected")
+#: the selection report of ``models="auto"`` (which has the sparse rule) also shows RMSSE
+SPARSE_SELECTION_COLUMNS = ("model", "mase", "error", "selected", "rmsse")
 SEARCH_COLUMNS = (
     "covariates",
     "lag",
@@ -33,9 +36,13 @@ SEARCH_COLUMNS = (
 
 
 def fit_reports(
-    id_col: str, series: list[Series], fits: list[SeriesFit]
+    id_col: str, series: list[Series], fits: list[SeriesFit], with_rmsse: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The fit report (a row a category) and the selection report (a row a candidate)."""
+    """The fit report (a row a category) and the selection report (a row a candidate).
+
+    ``with_rmsse`` adds the backtest RMSSE of each candidate to the selection
+    report (the score sparse categories are selected by).
+    """
     rows, score_rows = [], []
     for (key, *_), fit in zip(series, fits, strict=True):
         status = "skipped" if fit.model is None else ("fallback" if fit.fell_back else "ok")
@@ -46,17 +53,29 @@ def fit_reports(
                 "reason": "; ".join(fit.reasons),
                 "model_used": fit.used,
                 "status": status,
+                "label": model_label(fit.used),
             }
         )
-        for name, score, error in fit.scores:
+        rmsse = fit.rmsse if len(fit.rmsse) == len(fit.scores) else [np.nan] * len(fit.scores)
+        for (name, score, error), squared in zip(fit.scores, rmsse, strict=True):
             score_rows.append(
-                {id_col: key, "model": name, "mase": score, "error": error, "selected": False}
+                {
+                    id_col: key,
+                    "model": name,
+                    "mase": score,
+                    "rmsse": squared,
+                    "error": error,
+                    "selected": False,
+                }
             )
         if fit.scores and fit.chosen is not None:
             score_rows[len(score_rows) - len(fit.scores) + fit.chosen]["selected"] = True
     return (
         pd.DataFrame(rows, columns=[id_col, *FIT_COLUMNS]),
-        pd.DataFrame(score_rows, columns=[id_col, *SELECTION_COLUMNS]),
+        pd.DataFrame(
+            score_rows,
+            columns=[id_col, *(SPARSE_SELECTION_COLUMNS if with_rmsse else SELECTION_COLUMNS)],
+        ),
     )
 
 
@@ -86,6 +105,8 @@ def record_fallback(
         fit.used,
         "fallback",
     ]
+    if "label" in fit_report:
+        fit_report.loc[mask, "label"] = model_label(fit.used)
     warn(f"category {key!r} fell back {when}: {fit.reasons[-1]}", FallbackWarning)
 
 

@@ -101,6 +101,10 @@ class Spec:
     allow_negative: bool = False
     beyond_lag: str = "refuse"
     search_margin: float = 0.1
+    #: "late": a category's past covariates may start after its sales
+    search_start: str = "refuse"
+    #: categories too short for the candidates get ColdStart
+    cold_start: bool = False
 
     @property
     def has_search(self) -> bool:
@@ -163,12 +167,21 @@ def resolve_spec(params: Mapping[str, Any], freq: str, season_length: int | None
         calendar=calendar,
         allow_negative=bool(params.get("allow_negative", False)),
         beyond_lag=str(params.get("beyond_lag", "refuse")),
+        search_start=str(params.get("search_start", "refuse")),
+        cold_start=_flag("cold_start", params.get("cold_start", False)),
         search_margin=float(
             real_number(  # type: ignore[arg-type]
                 "search_margin", params.get("search_margin", 0.1), low=0, high=1, open_high=True
             )
         ),
     )
+
+
+def _flag(name: str, value: Any) -> bool:
+    """A True/False setting, or a ParameterError naming it."""
+    if not isinstance(value, bool | np.bool_):
+        raise ParameterError(f"{name}={value!r} must be True or False")
+    return bool(value)
 
 
 def _covariate_names(names: Sequence[str] | str | None, columns: tuple[str, ...]) -> list[str]:
@@ -205,6 +218,12 @@ def _past_lags(
             f"beyond_lag={beyond!r} is not understood; pass 'refuse' or 'forecast'"
         )
     real_number("search_margin", params.get("search_margin", 0.1), low=0, high=1, open_high=True)
+    start = params.get("search_start", "refuse")
+    if start not in ("refuse", "late"):
+        raise ParameterError(
+            f"search_start={start!r} is not understood; pass 'refuse' or 'late' (search "
+            "that starts after the sales: its models are fitted on the span it covers)"
+        )
     out: dict[str, int] = {}
     for col, lag in spec.items():
         col = str(col)

@@ -6,10 +6,12 @@ See [`LocalModel`][trendcast.models.LocalModel] for the contract every model fol
 from trendcast.models.arima import ARIMA
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.ces import CES
+from trendcast.models.cold_start import ColdStart
 from trendcast.models.combination import Combination
 from trendcast.models.dynamic_theta import DynamicTheta
 from trendcast.models.ets import ETS
 from trendcast.models.intermittent import SBA, TSB, Croston
+from trendcast.models.labels import model_label
 from trendcast.models.naive import Naive, SeasonalNaive
 from trendcast.models.pooled import Pool, PooledRegression
 from trendcast.models.prophet import Prophet
@@ -37,6 +39,7 @@ REGISTRY: tuple[type[LocalModel], ...] = (
     ARIMA,
     RegressionModel,
     PooledRegression,
+    ColdStart,
 )
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "CES",
     "SBA",
     "TSB",
+    "ColdStart",
     "Combination",
     "Croston",
     "DemandClass",
@@ -65,4 +69,5 @@ __all__ = [
     "WindowAverage",
     "classify_demand",
     "is_sparse",
+    "model_label",
 ]

@@ -98,6 +98,30 @@ class _Simulated(LocalModel):
 
     n_simulations: int
     random_state: int
+    discrete: bool | str
+
+    def _whole_units(self) -> bool:
+        """Simulated demand comes in whole units: ``discrete=True``, or ``"auto"`` on counts."""
+        check_discrete(self.discrete)
+        if self.discrete == "auto":
+            return bool(np.all(self.y_ == np.round(self.y_)))
+        return bool(self.discrete)
+
+    @property
+    def _whole(self) -> bool:
+        return self._whole_units()
+
+    def _sizes(self, size: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Demand sizes, rounded to whole units (keeping their mean) for count data.
+
+        Each size is rounded down or up at random, up with probability its
+        fractional part, so the mean is unchanged; a size rounded to zero is a
+        period without demand.
+        """
+        if not self._whole:
+            return size
+        low = np.floor(size)
+        return low + (rng.random(size.size) < size - low)
 
     def _with_bounds(
         self, mean: np.ndarray, X_future: np.ndarray | None, levels: tuple[int, ...]
@@ -110,8 +134,14 @@ class _Simulated(LocalModel):
             raise ParameterError(f"n_simulations={self.n_simulations!r} must be a positive integer")
         rng = np.random.default_rng(self.random_state)
         paths = self._sample_paths(mean.size, n_paths, X_future, rng)
+        # whole units: a bound is a count (the smallest with that probability below it)
+        whole = self._whole
         for level in levels:
-            lo, hi = np.quantile(paths, [0.5 - level / 200.0, 0.5 + level / 200.0], axis=0)
+            probs = [0.5 - level / 200.0, 0.5 + level / 200.0]
+            if whole:
+                lo, hi = np.quantile(paths, probs, axis=0, method="inverted_cdf")
+            else:
+                lo, hi = np.quantile(paths, probs, axis=0)
             out.lower[level] = lo
             out.upper[level] = hi
         return out
@@ -137,11 +167,13 @@ class _CrostonFamily(_Simulated):
         loss: str = "mse",
         n_simulations: int = 1000,
         random_state: int = 0,
+        discrete: bool | str = False,
     ) -> None:
         self.alpha = alpha
         self.loss = loss
         self.n_simulations = n_simulations
         self.random_state = random_state
+        self.discrete = discrete
 
     def tags(self) -> ModelTags:
         return ModelTags(min_length=2, supports_update=True, produces_samples=True)
@@ -210,7 +242,7 @@ class _CrostonFamily(_Simulated):
         for k in range(h):
             since += 1.0
             occurs = rng.random(n_paths) < factor / np.maximum(p, 1.0)
-            size = z * rng.choice(self.size_ratios_, n_paths)
+            size = self._sizes(z * rng.choice(self.size_ratios_, n_paths), rng)
             out[:, k] = np.where(occurs, size, 0.0)
             z = np.where(occurs, z + a * (size - z), z)
             p = np.where(occurs, p + a * (since - p), p)
@@ -243,6 +275,12 @@ class Croston(_CrostonFamily):
         Sample paths simulated for the intervals.
     random_state : int
         Seed for those simulations: same seed, same intervals.
+    discrete : bool or "auto", default False
+        Simulated demand in whole units: ``True``, or ``"auto"`` when the
+        history holds whole numbers only (counts). Each simulated size is
+        rounded down or up at random (up with probability its fractional
+        part, so the mean is kept; a size rounded to 0 is no demand) and the
+        bounds are counts (quantiles of the simulated counts).
 
     Examples
     --------
@@ -307,6 +345,12 @@ class TSB(_Simulated):
         Sample paths simulated for the intervals.
     random_state : int
         Seed for those simulations.
+    discrete : bool or "auto", default False
+        Simulated demand in whole units: ``True``, or ``"auto"`` when the
+        history holds whole numbers only (counts). Each simulated size is
+        rounded down or up at random (up with probability its fractional
+        part, so the mean is kept; a size rounded to 0 is no demand) and the
+        bounds are counts (quantiles of the simulated counts).
 
     Examples
     --------
@@ -336,12 +380,14 @@ class TSB(_Simulated):
         loss: str = "mse",
         n_simulations: int = 1000,
         random_state: int = 0,
+        discrete: bool | str = False,
     ) -> None:
         self.alpha = alpha
         self.beta = beta
         self.loss = loss
         self.n_simulations = n_simulations
         self.random_state = random_state
+        self.discrete = discrete
 
     def tags(self) -> ModelTags:
         return ModelTags(min_length=2, supports_update=True, produces_samples=True)
@@ -396,11 +442,20 @@ class TSB(_Simulated):
         out = np.empty((n_paths, h))
         for k in range(h):
             occurs = rng.random(n_paths) < prob
-            size = z * rng.choice(self.size_ratios_, n_paths)
+            size = self._sizes(z * rng.choice(self.size_ratios_, n_paths), rng)
             out[:, k] = np.where(occurs, size, 0.0)
             z = np.where(occurs, z + a * (size - z), z)
             prob = prob + b * (occurs - prob)
         return out
+
+
+def check_discrete(value: object) -> None:
+    """``discrete`` must be True, False or ``"auto"``."""
+    if not (isinstance(value, bool | np.bool_) or value == "auto"):
+        raise ParameterError(
+            f"discrete={value!r} is not understood; pass True (demand in whole units), "
+            "False, or 'auto' (whole units when the history is whole numbers)"
+        )
 
 
 def _size_ratios(sizes: np.ndarray, smoothed: np.ndarray) -> np.ndarray:

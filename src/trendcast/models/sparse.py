@@ -234,6 +234,12 @@ class IntermittentDemand(LocalModel):
         the history (at least 4 periods).
     loss, n_simulations, random_state
         Passed to the chosen method (its smoothing parameters are chosen).
+    discrete : bool or "auto", default False
+        Simulated demand (sample paths, hence the bounds) in whole units:
+        ``True``, or ``"auto"`` when the history holds whole numbers only
+        (counts). Each simulated size is rounded down or up at random, keeping
+        its mean, and the bounds are counts. ``TrendForecaster(models="auto")``
+        fits sparse categories with ``"auto"``.
 
     Examples
     --------
@@ -257,11 +263,13 @@ class IntermittentDemand(LocalModel):
         loss: str = "mse",
         n_simulations: int = 1000,
         random_state: int = 0,
+        discrete: bool | str = False,
     ) -> None:
         self.recent = recent
         self.loss = loss
         self.n_simulations = n_simulations
         self.random_state = random_state
+        self.discrete = discrete
 
     def tags(self) -> ModelTags:
         return ModelTags(min_length=2, supports_update=True, produces_samples=True)
@@ -276,7 +284,11 @@ class IntermittentDemand(LocalModel):
         _check_demand(y, self.family)
         kind = classify_demand(y)
         change, p_value = demand_probability_change(y, self.recent)
-        kw = {"n_simulations": self.n_simulations, "random_state": self.random_state}
+        kw: dict[str, Any] = {
+            "n_simulations": self.n_simulations,
+            "random_state": self.random_state,
+            "discrete": self.discrete,
+        }
         model: LocalModel
         if change != "steady":
             model = TSB(loss=self.loss, **kw)

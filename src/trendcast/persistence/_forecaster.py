@@ -27,7 +27,7 @@ from trendcast._engine.state import ForecasterState
 from trendcast._frequency import normalize_freq
 from trendcast.exceptions import PersistenceError, TrendcastError
 from trendcast.io.sales import FillPolicy
-from trendcast.models import LocalModel
+from trendcast.models import LocalModel, model_label
 from trendcast.persistence._archive import FORMAT_VERSION, _json_bytes
 from trendcast.persistence._codec import _looks_like_pickle, _Reader, _short, _Writer
 
@@ -429,6 +429,11 @@ def _assemble(
     by_key = dict(zip(keys, nodes, strict=True))
     date_of = dict(zip(keys, dates, strict=True))
     fit_report = _frame_from_json(state["fit_report"], reader, f"{where} fit_report")
+    if "label" not in fit_report and "model_used" in fit_report:
+        # saved before fit_report_ had the short label: derived from the model's name
+        fit_report["label"] = fit_report["model_used"].map(model_label).astype(
+            fit_report["model_used"].dtype
+        )
     selection_report = _frame_from_json(
         state["selection_report"], reader, f"{where} selection_report"
     )
