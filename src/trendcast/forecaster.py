@@ -26,11 +26,11 @@ from trendcast._engine.calibrate import (
     calibrated_paths,
     with_reference,
 )
+from trendcast._engine.fitted import FittedValues
 from trendcast._engine.fitting import (
     category_seeds,
     cv_one_item,
     fit_category,
-    fitted_item,
     predict_series,
     rank,
     sample_series,
@@ -76,27 +76,25 @@ from trendcast._engine.spec import (
     check_positive,
     resolve_spec,
 )
-from trendcast._engine.state import FittedAttributes, calibration_plan
+from trendcast._engine.state import calibration_plan
 from trendcast._frames import accepts_frames
 from trendcast._validation import count, describe_source, fail, format_items, verb
 from trendcast.calendar import ShoppingCalendar
-from trendcast.exceptions import (
-    ParameterError,
-    PersistenceError,
-)
+from trendcast.exceptions import ParameterError, PersistenceError
 from trendcast.io.sales import FillPolicy, validate_sales
 from trendcast.models import LocalModel
 from trendcast.models.base import check_levels
 from trendcast.persistence import read_forecaster, write_forecaster
 
-__all__ = ["TrendForecaster", "load"]
+__all__ = ["TrendForecaster"]
 
 logger = logging.getLogger(__name__)
 
 # names the test-suite written against the old single-module layout imports
 _rank, _search_helps = rank, search_helps
 
-class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
+
+class TrendForecaster(OldLayoutHooks, FittedValues, BaseEstimator):
     """Forecast demand for every category of a long sales frame.
 
     Parameters
@@ -467,90 +465,6 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
             frames.append(forecast_columns(spec, key, dates, fit.used, fc, levels))
         return as_output(concat(spec, frames, levels), output)
 
-    def fitted_values(
-        self, ids: Sequence[Any] | None = None, output: str = "frame"
-    ) -> pd.DataFrame:
-        """In-sample one-step-ahead predictions beside the actuals, per category.
-
-        As statsforecast's ``forecast_fitted_values()``: for each fitted
-        period, the forecast of that period made from the periods before it,
-        with the parameters the model was fitted with (nothing re-estimated:
-        the model's state is run forward over the earlier periods, as
-        ``update`` does). Residuals are ``y - mean``; ``tc.metrics.mae`` and
-        the other metrics take the frame as is.
-
-        Which periods have a value (the rule for NaN):
-
-        - the first ``min_length`` periods of a category (the model's fewest
-          observations) are NaN: there is no state yet to forecast from;
-        - ``Theta`` is fitted on its recent seasons (eight, for a seasonal
-          series): it has values inside that window only (from its second
-          period), computed from its fitted line;
-        - a model that can neither run forward with fixed parameters (its
-          ``supports_update`` tag) nor compute them directly (``Prophet``)
-          gives NaN for every period; its ``model`` column still names it;
-        - a combination has the mean or median of its members where every
-          member has a value, NaN elsewhere (``"auto"``'s median
-          combination: the periods of Theta's window);
-        - means are clipped at zero unless ``allow_negative=True``, as in
-          ``predict``; no intervals and no conformal calibration.
-
-        The cost grows with the square of the history's length (the state is
-        run over each prefix): about a second a category for ETS on 30 years
-        of months, several for ARIMA (``"auto"``: 18 s for two such
-        categories on one core).
-
-        Parameters
-        ----------
-        ids : sequence, optional
-            Only these categories. Default: all.
-        output : {"frame", "nixtla"}
-            ``"nixtla"``: ``unique_id, ds, y, TrendForecaster`` (in your column
-            names), the layout of statsforecast's fitted values.
-
-        Returns
-        -------
-        DataFrame
-            ``<id_col>, <time_col>, <target_col>, model, mean``, a row per
-            fitted period, sorted by category and date.
-
-        Examples
-        --------
-        >>> import trendcast as tc
-        >>> sales = tc.datasets.load_us_retail(categories=["448"])
-        >>> fc = tc.TrendForecaster(models=tc.models.Naive()).fit(sales)
-        >>> fitted = fc.fitted_values()
-        >>> list(fitted.columns)
-        ['unique_id', 'ds', 'y', 'model', 'mean']
-        >>> bool((fitted["mean"].iloc[2:].to_numpy() == fitted["y"].iloc[1:-1].to_numpy()).all())
-        True
-        """
-        state = self._fitted()
-        check_output(output)
-        spec, keys = state.spec, state.select(ids)
-        items = [(state.fits[k], state.y[k], state.X[k]) for k in keys]
-        results = self._map(fitted_item, items, desc="fitted values")
-        frames = []
-        for key, mean in zip(keys, results, strict=True):
-            y = state.y[key]
-            if not spec.allow_negative:
-                mean = np.where(np.isnan(mean), mean, np.maximum(mean, 0.0))
-            dates = pd.date_range(end=state.last_dates[key], periods=y.size, freq=spec.freq)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        spec.id_col: np.repeat(np.array([key], dtype=object), y.size),
-                        spec.time_col: dates,
-                        spec.target_col: y,
-                        "model": state.fits[key].used,
-                        "mean": mean,
-                    }
-                )
-            )
-        columns = [spec.id_col, spec.time_col, spec.target_col, "model", "mean"]
-        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-        return as_output(out, output)
-
     @accepts_frames
     def update(self, df: pd.DataFrame | str | os.PathLike[str]) -> TrendForecaster:
         """Absorb new observations without re-estimating or re-selecting models.
@@ -709,7 +623,15 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
         categories: Sequence[Any] | None = None,
     ) -> TrendForecaster:
         """Load a saved forecaster: the same as [`trendcast.load`][trendcast.load]."""
-        return load(path, allow_pickle=allow_pickle, categories=categories)
+        params, state = read_forecaster(
+            path,
+            allow_pickle=allow_pickle,
+            categories=categories,
+            parameters=frozenset(cls().get_params(deep=False)),
+        )
+        fc = cls(**params)
+        fc.state_ = state
+        return fc
 
     @accepts_frames
     def cross_validation(
@@ -874,61 +796,3 @@ class TrendForecaster(OldLayoutHooks, FittedAttributes, BaseEstimator):
         if output == "arrays":
             return arrays
         return paths_frame(spec, arrays, state.last_dates, h)
-
-
-def load(
-    path: str | os.PathLike[str],
-    *,
-    allow_pickle: bool = False,
-    categories: Sequence[Any] | None = None,
-) -> TrendForecaster:
-    """Load a forecaster written by [`TrendForecaster.save`][trendcast.TrendForecaster.save].
-
-    Parameters
-    ----------
-    path : str or path-like
-        The directory, ``.zip`` or ``.tar`` archive that ``save`` wrote, or
-        the URL it wrote to (``s3://...``, ``gs://...``, ``memory://...``;
-        see [`TrendForecaster.save`][trendcast.TrendForecaster.save]).
-    allow_pickle : bool
-        Also read objects that were stored with pickle/joblib (they can run
-        code while loading). Only for files you trust.
-    categories : sequence, optional
-        Load only these categories (faster, and the forecaster then predicts
-        only them). Default: all.
-
-    Returns
-    -------
-    TrendForecaster
-        Fitted: it can ``predict``, ``update`` and ``save``. Each category's
-        model is rebuilt the first time it is used.
-
-    Raises
-    ------
-    PersistenceError
-        When a file is missing, extra, changed since saving (SHA-256),
-        malformed, from a newer format version, names a model type that is
-        not on the allow-list, or holds pickled data without
-        ``allow_pickle=True``. The message names the file and the reason.
-    MissingDependencyError
-        For a URL whose fsspec file system is not installed.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> import trendcast as tc
-    >>> sales = tc.datasets.load_us_retail(categories=["441", "448"])
-    >>> fc = tc.TrendForecaster(models=tc.models.Naive()).fit(sales)
-    >>> path = fc.save(pathlib.Path(tempfile.mkdtemp()) / "retail.zip")
-    >>> tc.load(path, categories=["448"]).predict(2)["unique_id"].unique().tolist()
-    ['448']
-    """
-    params, state = read_forecaster(
-        path,
-        allow_pickle=allow_pickle,
-        categories=categories,
-        parameters=frozenset(TrendForecaster().get_params(deep=False)),
-    )
-    fc = TrendForecaster(**params)
-    fc.state_ = state
-    return fc

@@ -29,7 +29,8 @@ import pandas as pd
 
 from trendcast._version import __version__
 from trendcast.exceptions import MissingDependencyError, ParameterError
-from trendcast.forecaster import TrendForecaster, load
+from trendcast.forecaster import TrendForecaster
+from trendcast.loading import load
 
 __all__ = ["FLAVOR_NAME", "load_model", "log_model", "save_model"]
 

@@ -300,18 +300,7 @@ def validate_sales(
         unit="category",
     )
     problems = Problems(name)
-    ids_missing = np.flatnonzero(df[id_col].isna().to_numpy())
-    if ids_missing.size:
-        with problems.check():
-            raise fail(
-                f"{count(ids_missing.size, 'row')} "
-                f"{verb(ids_missing.size, 'has', 'have')} no category",
-                source=name,
-                column=id_col,
-                expected="a category id on every row",
-                found=format_rows(df, ids_missing, [id_col, time_col], source=name),
-                fix="drop those rows or give them a category",
-            )
+    ids_missing = _rows_without_id(df, id_col, time_col, name, problems)
     _check_ids_sortable(df, id_col, name)
     df[id_col] = check_ids(df[id_col], options.normalize_ids, source=name, column=id_col)
     dates_ok = False
@@ -382,6 +371,24 @@ def validate_sales(
     problems.raise_any()
     df.attrs["freq"] = freq
     return ValidatedSales(frame=df, freq=freq, n_filled=n_filled)
+
+
+def _rows_without_id(
+    df: pd.DataFrame, id_col: str, time_col: str, name: str | None, problems: Problems
+) -> np.ndarray:
+    """Positions of the rows without a category, each reported as one problem."""
+    missing = np.flatnonzero(df[id_col].isna().to_numpy())
+    if missing.size:
+        with problems.check():
+            raise fail(
+                f"{count(missing.size, 'row')} {verb(missing.size, 'has', 'have')} no category",
+                source=name,
+                column=id_col,
+                expected="a category id on every row",
+                found=format_rows(df, missing, [id_col, time_col], source=name),
+                fix="drop those rows or give them a category",
+            )
+    return missing
 
 
 def _check_ids_sortable(df: pd.DataFrame, id_col: str, name: str | None) -> None:

@@ -29,8 +29,9 @@ import pandas as pd
 
 import trendcast.models as model_zoo
 from trendcast.exceptions import DataValidationError, PersistenceError, TrendcastError
-from trendcast.forecaster import TrendForecaster, load
+from trendcast.forecaster import TrendForecaster
 from trendcast.job.config import JobConfig
+from trendcast.loading import load
 
 __all__ = ["Chunk", "ChunkResult", "decide", "from_bytes", "make_chunks", "to_bytes"]
 
@@ -61,9 +62,7 @@ class ChunkResult:
 def make_chunks(keys: list[str], size: int) -> list[Chunk]:
     """Categories sorted by id, ``size`` at a time: the same chunks on every run."""
     ordered = sorted(map(str, keys))
-    return [
-        Chunk(i // size, tuple(ordered[i : i + size])) for i in range(0, len(ordered), size)
-    ]
+    return [Chunk(i // size, tuple(ordered[i : i + size])) for i in range(0, len(ordered), size)]
 
 
 def data_hash(frame: pd.DataFrame) -> str:
