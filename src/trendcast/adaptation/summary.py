@@ -236,8 +236,13 @@ def _growth(g: pd.DataFrame, cat: Any, ctx: _Context) -> tuple[float, float]:
     fg = sg = np.nan
     if ctx.last_year is None:
         return fg, sg
-    idx = pd.MultiIndex.from_arrays([np.repeat(cat, len(g)), _year_ago(g[ctx.time_col], ctx.freq)])
-    ly = ctx.last_year.reindex(idx).to_numpy(float)
+    if _LY in g:  # looked up for every category at once (summarize_gaps)
+        ly = g[_LY].to_numpy(float)
+    else:
+        idx = pd.MultiIndex.from_arrays(
+            [np.repeat(cat, len(g)), _year_ago(g[ctx.time_col], ctx.freq)]
+        )
+        ly = ctx.last_year.reindex(idx).to_numpy(float)
     ok = np.isfinite(ly)
     if ok.any() and ly[ok].sum() > 0:
         fg = g["mean"].to_numpy(float)[ok].sum() / ly[ok].sum() - 1
@@ -246,6 +251,10 @@ def _growth(g: pd.DataFrame, cat: Any, ctx: _Context) -> tuple[float, float]:
         elif ok.all():
             sg = float(g[ctx.supply_col].iloc[-1]) / ly.sum() - 1
     return fg, sg
+
+
+#: the column of last year's sales that ``summarize_gaps`` adds to its working copy
+_LY = "__last_year__"
 
 
 def _lead(cat: Any, ll: pd.DataFrame | None) -> tuple[bool | None, float, float]:
@@ -455,6 +464,10 @@ def summarize_gaps(
         time_col=time_col,
         supply_col=supply_col,
     )
+    if ctx.last_year is not None:
+        # one look-up for every row, not one a category (a nightly run has thousands)
+        ago = pd.MultiIndex.from_arrays([g_all[id_col], _year_ago(g_all[time_col], ctx.freq)])
+        g_all = g_all.assign(**{_LY: ctx.last_year.reindex(ago).to_numpy(float)})
     rows = [_category_row(key, g, ctx) for key, g in g_all.groupby(keys, sort=False)]
     out = _rank(pd.DataFrame(rows), ctx.priced, scenario_col)
     head = _summary_columns(id_col, time_col, supply_col, scenario_col, ctx.priced, ctx.stock)
