@@ -173,3 +173,52 @@ def test_summary_growth_is_the_per_category_lookup() -> None:
         assert row["forecast_growth"] == want_f
         assert row["supply_growth"] == want_s
     assert summary._LY not in table.columns and summary._LY not in gaps.columns
+
+
+def _summaries(monkeypatch, gaps: pd.DataFrame, **kw) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """summarize_gaps through the numpy groups, and through DataFrame groups as before."""
+    keys = [c for c in (kw.get("scenario_col"), "unique_id") if c]
+    scen = kw.get("scenario_col")
+    checked = summary._checked_gaps(gaps, None, keys, "unique_id", "ds", "supply", scen)
+    assert summary._groups(checked, keys) is not None  # the fast route is the one tested
+    fast = tc.summarize_gaps(gaps, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(summary, "_groups", lambda *a: None)
+        slow = tc.summarize_gaps(gaps, **kw)
+    return fast, slow
+
+
+def _forecast_and_history(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sales = weekly(n, seed=seed)
+    cut = sales["ds"].max() - pd.Timedelta(weeks=13)
+    history = sales[sales["ds"] <= cut]
+    fc = tc.TrendForecaster(models=tc.models.SeasonalNaive(), freq="W-SUN").fit(history)
+    return fc.predict(13), history
+
+
+def test_summary_rows_from_numpy_groups_equal_dataframe_groups(monkeypatch) -> None:
+    forecast, history = _forecast_and_history(25, seed=7)
+    rng = np.random.default_rng(0)
+    plan = forecast[["unique_id", "ds"]].assign(
+        supply=forecast["mean"].to_numpy() * rng.uniform(0.6, 1.5, len(forecast))
+    )
+    # flow, with history (growth) and with a price (values)
+    gaps = tc.supply_gaps(forecast, plan, unit_price=2.5)
+    gaps.loc[gaps.index[3], "p_short"] = np.nan  # a missing probability is skipped
+    fast, slow = _summaries(monkeypatch, gaps, history=history)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert set(fast["flag"]) >= {"short", "long"} and fast["reason"].str.len().min() > 20
+    # stock: on hand at the origin plus receipts
+    origin = history.groupby("unique_id")["ds"].max()
+    stock = pd.DataFrame({"unique_id": origin.index, "ds": origin.to_numpy(),
+                          "supply": rng.uniform(50, 400, len(origin))})  # fmt: skip
+    gaps = tc.supply_gaps(forecast, stock, kind="stock")
+    fast, slow = _summaries(monkeypatch, gaps, history=history)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    # two scenarios
+    plans = pd.concat([plan.assign(scenario="a"),
+                       plan.assign(scenario="b", supply=plan["supply"] * 1.2)])  # fmt: skip
+    gaps = tc.supply_gaps(forecast, plans, scenario_col="scenario")
+    fast, slow = _summaries(monkeypatch, gaps, history=history, scenario_col="scenario")
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert len(fast) == 50
