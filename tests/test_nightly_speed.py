@@ -18,7 +18,7 @@ from scipy.stats import norm
 
 import trendcast as tc
 from trendcast._calibration import Calibration
-from trendcast._frequency import period_number
+from trendcast._frequency import future_dates, period_number
 from trendcast.adaptation import summary
 from trendcast.models import Theta
 from trendcast.models.base import ModelForecast
@@ -222,3 +222,47 @@ def test_summary_rows_from_numpy_groups_equal_dataframe_groups(monkeypatch) -> N
     fast, slow = _summaries(monkeypatch, gaps, history=history, scenario_col="scenario")
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     assert len(fast) == 50
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        pd.Timestamp("2024-03-31"),
+        pd.Timestamp("2024-03-31").as_unit("s"),
+        pd.Timestamp("2024-03-31", tz="Europe/Amsterdam"),
+        pd.Timestamp("2024-03-31", tz="UTC"),
+    ],
+)
+def test_cached_future_dates_are_date_range_s(last: pd.Timestamp) -> None:
+    for _ in range(2):  # the second call is served from the cache
+        got = future_dates(last, 5, "W-SUN")
+        want = pd.date_range(start=last, periods=6, freq="W-SUN")[1:]
+        pd.testing.assert_index_equal(got, want, exact=True)
+        assert got.dtype == want.dtype  # resolution and time zone of this date, not a cached one's
+
+
+def test_future_dates_past_the_range_still_raise() -> None:
+    last = pd.Timestamp("2262-03-01").as_unit("ns")  # nanoseconds end on 2262-04-11
+    with pytest.raises(Exception) as direct:  # whatever pandas raises
+        pd.date_range(start=last, periods=41, freq="MS")
+    for _ in range(2):  # errors are not cached
+        with pytest.raises(type(direct.value)):
+            future_dates(last, 40, "MS")
+
+
+def test_pool_quantile_knots_follow_their_step() -> None:
+    rng = np.random.default_rng(2)
+    steps = np.tile(np.arange(1, 5), 300)
+    cal = Calibration({"m": ("x", [(steps, steps * rng.standard_normal(steps.size))])},
+                      min_per_step=100)  # fmt: skip
+    pool = cal.pools["m"]
+    p = np.linspace(0.01, 0.999, 50)
+    for step in (1, 2, 3, 4, 1, 4, 9):
+        sorted_abs = pool.at(step)
+        n = sorted_abs.size
+        inner = np.interp(np.minimum(p, n / (n + 1.0)) * (n + 1), np.arange(n + 1.0),
+                          np.r_[0.0, sorted_abs])  # fmt: skip
+        got = pool.quantile(step, p)
+        inside = p <= n / (n + 1.0)
+        assert np.array_equal(got[inside], inner[inside])
+    assert pool.quantile(1, p)[-2] < pool.quantile(4, p)[-2]  # the steps differ

@@ -25,7 +25,7 @@ longest backtest horizon use the longest one.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,10 @@ class _Pool:
     name: str
     by_step: list[np.ndarray]  # index 0 is step 1
     counts: list[int]
+    #: step -> the interpolation knots of ``quantile`` (positions, errors, 0 and errors)
+    _knots: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def at(self, step: int) -> np.ndarray:
         return self.by_step[min(step, len(self.by_step)) - 1]
@@ -68,7 +72,10 @@ class _Pool:
         n = sorted_abs.size
         p = np.asarray(p, dtype=float)
         top = n / (n + 1.0)
-        inner = np.interp(np.minimum(p, top) * (n + 1), np.arange(n + 1.0), np.r_[0.0, sorted_abs])
+        knots = self._knots.get(step)
+        if knots is None or knots[1] is not sorted_abs:  # built once a step: paths ask often
+            knots = self._knots[step] = (np.arange(n + 1.0), sorted_abs, np.r_[0.0, sorted_abs])
+        inner = np.interp(np.minimum(p, top) * (n + 1), knots[0], knots[2])
         z_top = _z(100 * top)
         with np.errstate(divide="ignore", invalid="ignore"):
             tail = sorted_abs[-1] / z_top * ndtri(0.5 + p / 2)
