@@ -266,3 +266,14 @@ def test_pool_quantile_knots_follow_their_step() -> None:
         inside = p <= n / (n + 1.0)
         assert np.array_equal(got[inside], inner[inside])
     assert pool.quantile(1, p)[-2] < pool.quantile(4, p)[-2]  # the steps differ
+
+
+def test_frequency_kind_does_not_depend_on_the_order_of_categories() -> None:
+    sales = weekly(30, weeks=60, seed=8)
+    shuffled = sales.sample(frac=1.0, random_state=1)
+    renamed = shuffled.assign(unique_id="z" + shuffled["unique_id"].str[::-1])
+    kinds = {hs._freq_kind(f["ds"], f["unique_id"], "x") for f in (sales, shuffled, renamed)}
+    assert kinds == {"W"}
+    dates = pd.date_range("2020-01-01", periods=24, freq="MS")
+    months = pd.DataFrame({"unique_id": np.repeat(["b", "a", 3], 24), "ds": np.tile(dates, 3)})
+    assert hs._freq_kind(months["ds"], months["unique_id"], "x") == "M"
