@@ -25,12 +25,12 @@ longest backtest horizon use the longest one.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 from trendcast.models._shared import REFERENCE_LEVEL, REFERENCE_Z
 from trendcast.models.base import ModelForecast
@@ -42,7 +42,9 @@ REPORT_LEVELS = (80, 95)
 
 
 def _z(level: float) -> float:
-    return float(norm.ppf(0.5 + level / 200.0))
+    # scipy.special's ndtri is what scipy.stats.norm.ppf computes (the same
+    # numbers) without its argument checks, which cost more than the quantile
+    return float(ndtri(0.5 + level / 200.0))
 
 
 @dataclass
@@ -52,6 +54,10 @@ class _Pool:
     name: str
     by_step: list[np.ndarray]  # index 0 is step 1
     counts: list[int]
+    #: step -> the interpolation knots of ``quantile`` (positions, errors, 0 and errors)
+    _knots: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def at(self, step: int) -> np.ndarray:
         return self.by_step[min(step, len(self.by_step)) - 1]
@@ -66,10 +72,13 @@ class _Pool:
         n = sorted_abs.size
         p = np.asarray(p, dtype=float)
         top = n / (n + 1.0)
-        inner = np.interp(np.minimum(p, top) * (n + 1), np.arange(n + 1.0), np.r_[0.0, sorted_abs])
+        knots = self._knots.get(step)
+        if knots is None or knots[1] is not sorted_abs:  # built once a step: paths ask often
+            knots = self._knots[step] = (np.arange(n + 1.0), sorted_abs, np.r_[0.0, sorted_abs])
+        inner = np.interp(np.minimum(p, top) * (n + 1), knots[0], knots[2])
         z_top = _z(100 * top)
         with np.errstate(divide="ignore", invalid="ignore"):
-            tail = sorted_abs[-1] / z_top * norm.ppf(0.5 + p / 2)
+            tail = sorted_abs[-1] / z_top * ndtri(0.5 + p / 2)
         return np.where(p <= top, inner, tail)
 
 
@@ -186,9 +195,9 @@ class Calibration:
         with np.errstate(divide="ignore", invalid="ignore"):
             u = np.where(sd > 0, np.abs(dev) / np.where(sd > 0, sd, 1.0), 0.0)
         out = np.empty_like(paths)
+        p = 2 * ndtr(u) - 1  # norm.cdf's numbers
         for j in range(paths.shape[1]):
-            p = 2 * norm.cdf(u[:, j]) - 1
-            out[:, j] = np.sign(dev[:, j]) * pool.quantile(j + 1, p) * sd[:, j]
+            out[:, j] = np.sign(dev[:, j]) * pool.quantile(j + 1, p[:, j]) * sd[:, j]
         return fc.mean + out
 
     def report(self, levels: Sequence[int] = REPORT_LEVELS) -> pd.DataFrame:

@@ -8,6 +8,9 @@ offset aliases: ``"D"``, ``"W-SUN"``, ``"MS"``, ``"ME"``, ``"QS-JAN"``,
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
@@ -128,5 +131,20 @@ def period_number(dates: pd.Series | pd.DatetimeIndex, freq: str) -> np.ndarray:
 
 
 def future_dates(last: pd.Timestamp, h: int, freq: str) -> pd.DatetimeIndex:
-    """The ``h`` period dates after ``last``."""
+    """The ``h`` period dates after ``last``.
+
+    Categories mostly share their last date, and ``pd.date_range`` costs more
+    than the rest of a category's forecast: the (immutable) index is cached by
+    date, resolution, time zone, ``h`` and ``freq``.
+    """
+    last = pd.Timestamp(last)
+    if last is pd.NaT:
+        return pd.date_range(start=last, periods=h + 1, freq=freq)[1:]
+    return _future_dates(last, str(last.unit), str(last.tz), int(h), freq)
+
+
+@functools.lru_cache(maxsize=1024)
+def _future_dates(
+    last: pd.Timestamp, unit: str, tz: str, h: int, freq: Any
+) -> pd.DatetimeIndex:  # fmt: skip
     return pd.date_range(start=last, periods=h + 1, freq=freq)[1:]

@@ -159,7 +159,9 @@ def mann_kendall(x: Any, *, season_length: int = 1) -> MannKendall:
 
 # --------------------------------------------------------------------------- helpers
 def _freq_kind(dates: pd.Series, ids: pd.Series, what: str) -> str:
-    order = np.lexsort((dates.to_numpy(), ids.astype(str).to_numpy()))
+    # rows by category, then date; the categories' order does not matter to
+    # infer_freq, so their codes sort them (sorting the id strings cost seconds)
+    order = np.lexsort((dates.to_numpy(), pd.factorize(ids.astype(str))[0]))
     freq = freqs.infer_freq(
         dates.iloc[order].reset_index(drop=True), ids.iloc[order].reset_index(drop=True)
     )
@@ -179,24 +181,39 @@ def _series(
     """Category -> values indexed by period number (consecutive integers), sorted."""
     kind = _freq_kind(frame[time_col], frame[id_col], f"column {time_col!r}")
     freq = _PERIOD_FREQ[kind]
+    # the period numbers and values of every row at once, then one slice a category
+    # (in the order groupby(sort=False) gives): a nightly run has thousands
+    codes, keys = pd.factorize(frame[id_col], sort=False)
+    numbers = freqs.period_number(pd.to_datetime(frame[time_col]), freq)
+    values = pd.to_numeric(frame[value_col], errors="coerce").to_numpy(dtype=float)
+    order = np.lexsort((numbers, codes))
+    order = order[codes[order] >= 0]  # missing ids: no group, as groupby
+    bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
     out = {}
-    for key, part in frame.groupby(id_col, sort=False):
-        numbers = freqs.period_number(pd.to_datetime(part[time_col]), freq)
-        values = pd.to_numeric(part[value_col], errors="coerce").to_numpy(dtype=float)
-        out[key] = pd.Series(values, index=numbers).sort_index()
+    for i, key in enumerate(keys):
+        rows = order[bounds[i] : bounds[i + 1]]
+        out[key] = pd.Series(values[rows], index=numbers[rows])
     return out
-
-
-def _per_year(kind: str) -> int:
-    return _PER_YEAR[kind]
 
 
 def _history_sum(hist: pd.Series | None, numbers: np.ndarray) -> float:
     """Sum of the history at period numbers ``numbers``; NaN when one is missing."""
     if hist is None:
         return math.nan
-    got = hist.reindex(numbers).to_numpy(dtype=float)
+    index = hist.index
+    if index.is_unique and index.is_monotonic_increasing:
+        # reindex's values, found by binary search (reindex costs far more per call)
+        known = index.to_numpy()
+        pos = np.minimum(np.searchsorted(known, numbers), max(known.size - 1, 0))
+        hit = known[pos] == numbers if known.size else np.zeros(len(numbers), dtype=bool)
+        got = np.where(hit, hist.to_numpy(dtype=float)[pos] if known.size else np.nan, np.nan)
+    else:  # duplicated periods: reindex raises its error
+        got = hist.reindex(numbers).to_numpy(dtype=float)
     return float(got.sum()) if np.isfinite(got).all() else math.nan
+
+
+def _per_year(kind: str) -> int:
+    return _PER_YEAR[kind]
 
 
 # --------------------------------------------------------------------------- hotspots
@@ -362,8 +379,8 @@ def _baselines(
     freq = _PERIOD_FREQ[kind]
     shift = _per_year(kind) * np.ceil(table["periods"].to_numpy() / _per_year(kind))
     baselines = []
-    for row, k in zip(table.itertuples(index=False), shift, strict=True):
-        first = freqs.period_number(pd.DatetimeIndex([row.start]), freq)[0]
+    starts = freqs.period_number(pd.DatetimeIndex(table["start"]), freq)
+    for row, k, first in zip(table.itertuples(index=False), shift, starts, strict=True):
         numbers = np.arange(first, first + row.periods) - int(k)
         baselines.append(_history_sum(series.get(row.node), numbers))
     return baselines

@@ -201,6 +201,130 @@ def _frequency(
     return freq
 
 
+class _Column:
+    """One category's values of a gaps column, with the few pandas reductions used here.
+
+    The reductions are pandas' (``skipna``: ``sum`` adds with missing values as
+    zero, ``mean`` divides that sum by the count, ``max``/``min`` skip them), so
+    a summary row is the one a DataFrame group gives, without building one.
+    """
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Any) -> None:
+        self.values = values
+
+    def to_numpy(self, dtype: Any = None) -> np.ndarray:
+        return np.asarray(self.values, dtype=dtype)
+
+    def __getitem__(self, mask: np.ndarray) -> _Column:
+        return _Column(self.values[mask])
+
+    def __rsub__(self, other: float) -> _Column:
+        return _Column(other - self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def iloc(self) -> Any:
+        return self.values
+
+    def _filled(self) -> tuple[np.ndarray, int]:
+        v = self.values
+        missing = np.isnan(v)
+        if missing.any():
+            v = np.where(missing, 0.0, v)
+        return v, int(v.size - missing.sum())
+
+    def sum(self) -> Any:
+        return self._filled()[0].sum()
+
+    def mean(self) -> Any:
+        total, n = self._filled()
+        return total.sum() / n if n else np.nan
+
+    def max(self) -> Any:
+        if isinstance(self.values, pd.Index):
+            return self.values.max()
+        v = self.values[~np.isnan(self.values)]
+        return v.max() if v.size else np.nan
+
+    def min(self) -> Any:
+        if isinstance(self.values, pd.Index):
+            return self.values.min()
+        v = self.values[~np.isnan(self.values)]
+        return v.min() if v.size else np.nan
+
+    def agg(self, how: str) -> Any:
+        return self.mean() if how == "mean" else self.sum()
+
+
+class _Group:
+    """The rows of one category (and scenario) as numpy slices of the sorted gaps columns."""
+
+    __slots__ = ("columns", "rows")
+
+    def __init__(self, columns: dict[str, Any], rows: slice | np.ndarray) -> None:
+        self.columns = columns
+        self.rows = rows
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
+
+    def __len__(self) -> int:
+        return len(self.columns[next(iter(self.columns))][self.rows])
+
+    def __getitem__(self, name: str) -> _Column:
+        return _Column(self.columns[name][self.rows])
+
+    @property
+    def iloc(self) -> _GroupRows:
+        return _GroupRows(self)
+
+
+class _GroupRows:
+    __slots__ = ("group",)
+
+    def __init__(self, group: _Group) -> None:
+        self.group = group
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return {name: self.group[name].values[i] for name in self.group.columns}
+
+
+def _groups(g_all: pd.DataFrame, keys: list[str]) -> list[tuple[tuple[Any, ...], Any]] | None:
+    """(key, rows) of each group as ``g_all.groupby(keys, sort=False)`` gives them, or None.
+
+    None (use the DataFrame groups) when a key is missing in some row or a
+    column holds pandas' nullable numbers.
+    """
+    labels = g_all.groupby(keys, sort=False).ngroup().to_numpy()
+    if labels.size == 0 or not np.issubdtype(labels.dtype, np.integer):
+        return None
+    columns: dict[str, Any] = {}
+    for name in g_all.columns:
+        col = g_all[name]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            columns[name] = pd.DatetimeIndex(col)
+        elif name in ("flag", *keys) or not pd.api.types.is_numeric_dtype(col):
+            columns[name] = col.to_numpy(dtype=object)
+        elif isinstance(col.dtype, np.dtype):  # float, int, bool
+            columns[name] = col.to_numpy()
+        else:  # nullable numbers: pandas' own reductions
+            return None
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(labels.max() + 2))
+    out = []
+    for i in range(len(bounds) - 1):
+        rows = order[bounds[i] : bounds[i + 1]]
+        first = int(rows[0])
+        run = rows[-1] - first + 1 == rows.size  # one run of rows (sorted gaps): a view
+        key = tuple(columns[k][first] for k in keys)
+        out.append((key, _Group(columns, slice(first, first + rows.size) if run else rows)))
+    return out
+
+
 def _sales_by_period(
     history: pd.DataFrame | None, id_col: str, time_col: str, target_col: str
 ) -> pd.Series | None:
@@ -237,8 +361,13 @@ def _growth(g: pd.DataFrame, cat: Any, ctx: _Context) -> tuple[float, float]:
     fg = sg = np.nan
     if ctx.last_year is None:
         return fg, sg
-    idx = pd.MultiIndex.from_arrays([np.repeat(cat, len(g)), _year_ago(g[ctx.time_col], ctx.freq)])
-    ly = ctx.last_year.reindex(idx).to_numpy(float)
+    if _LY in g:  # looked up for every category at once (summarize_gaps)
+        ly = g[_LY].to_numpy(float)
+    else:
+        idx = pd.MultiIndex.from_arrays(
+            [np.repeat(cat, len(g)), _year_ago(g[ctx.time_col], ctx.freq)]
+        )
+        ly = ctx.last_year.reindex(idx).to_numpy(float)
     ok = np.isfinite(ly)
     if ok.any() and ly[ok].sum() > 0:
         fg = g["mean"].to_numpy(float)[ok].sum() / ly[ok].sum() - 1
@@ -247,6 +376,10 @@ def _growth(g: pd.DataFrame, cat: Any, ctx: _Context) -> tuple[float, float]:
         elif ok.all():
             sg = float(g[ctx.supply_col].iloc[-1]) / ly.sum() - 1
     return fg, sg
+
+
+#: the column of last year's sales that ``summarize_gaps`` adds to its working copy
+_LY = "__last_year__"
 
 
 def _lead(cat: Any, ll: pd.DataFrame | None) -> tuple[bool | None, float, float]:
@@ -457,7 +590,15 @@ def summarize_gaps(
         time_col=time_col,
         supply_col=supply_col,
     )
-    rows = [_category_row(key, g, ctx) for key, g in g_all.groupby(keys, sort=False)]
+    if ctx.last_year is not None:
+        # one look-up for every row, not one a category (a nightly run has thousands)
+        ago = pd.MultiIndex.from_arrays([g_all[id_col], _year_ago(g_all[time_col], ctx.freq)])
+        g_all = g_all.assign(**{_LY: ctx.last_year.reindex(ago).to_numpy(float)})
+    # the groups as numpy slices: a DataFrame a category cost most of a nightly run's summary
+    groups = _groups(g_all, keys)
+    if groups is None:
+        groups = list(g_all.groupby(keys, sort=False))
+    rows = [_category_row(key, g, ctx) for key, g in groups]
     out = _rank(pd.DataFrame(rows), ctx.priced, scenario_col)
     head = _summary_columns(id_col, time_col, supply_col, scenario_col, ctx.priced, ctx.stock)
     return out[head].reset_index(drop=True)

@@ -96,7 +96,7 @@ class Theta(LocalModel):
             "n_obs_": self.n_obs_,
             "b0": float(params[0]),
             "alpha": float(params[1]),
-            "one_step": float(res.forecast_components(1)["ses"].iloc[0]),
+            "one_step": float(_parts(res, 1)[1][0]),
             "method": str(model.method),
             "deseasonalize": bool(model.deseasonalize),
             "period": int(model.period),
@@ -108,7 +108,7 @@ class Theta(LocalModel):
             # forecast_components gives the seasonal factor of period n + i at row i;
             # roll it back so index j is the factor of periods j, j + period, ...
             p = int(model.period)
-            season = np.asarray(res.forecast_components(p)["seasonal"], dtype=float)
+            season = _parts(res, p)[2]
             state["seasonal"] = season[(np.arange(p) - res.model.endog_orig.shape[0]) % p]
         return {name: state[name] for name in names}
 
@@ -196,9 +196,9 @@ class Theta(LocalModel):
         res = self.results_
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            mean = np.asarray(res.forecast(h, theta=self.theta), dtype=float)
-            season = np.asarray(res.forecast_components(h)["seasonal"], dtype=float)
-            alpha = float(np.asarray(res.params)[1])
+            mean = _forecast(res, h, self.theta)
+            season = _parts(res, h)[2]
+            alpha = float(res.params.iloc[1]) if _private(res) is None else float(res._alpha)
             multiplicative = not res.model.method.startswith("add")
             # the SES ran on the seasonally adjusted series: its errors are those of
             # the fitted history adjusted by the same factors (the factor of period t
@@ -206,7 +206,7 @@ class Theta(LocalModel):
             y = np.asarray(res.model._y, dtype=float)
             if getattr(self, "_adjusted_errors", True):
                 p = int(res.model.period)
-                factors = np.asarray(res.forecast_components(p)["seasonal"], dtype=float)
+                factors = _parts(res, p)[2]
                 insample = factors[(np.arange(y.size) - y.size) % p]
                 y = y / insample if multiplicative else y - insample
             sigma2 = _ses_variance(y, alpha)
@@ -228,7 +228,7 @@ class Theta(LocalModel):
         if not levels:  # point forecasts only (the selection backtest)
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                mean = np.asarray(self.results_.forecast(h, theta=self.theta), dtype=float)
+                mean = _forecast(self.results_, h, self.theta)
             if not np.all(np.isfinite(mean)):
                 raise ModelFitError("Theta produced non-finite forecasts")
             return ModelForecast(mean=mean)
@@ -261,6 +261,60 @@ class Theta(LocalModel):
         carried = alpha * np.cumsum(shocks, axis=1) - alpha * shocks  # alpha * sum of earlier
         paths = adjusted + shocks + carried
         return paths * season if multiplicative else paths + season
+
+
+def _private(res: Any) -> tuple[Any, ...] | None:
+    """The numbers statsmodels' ``ThetaModelResults`` keeps, or None in another statsmodels."""
+    try:
+        model = res.model
+        return (
+            res._alpha, res._b0, res._nobs, res._one_step, res._seasonal,
+            model.period, model.deseasonalize, model.method,
+        )  # fmt: skip
+    except AttributeError:  # pragma: no cover - another statsmodels: the public route
+        return None
+
+
+def _parts(res: Any, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Trend, SES and seasonal parts of the forecast: ``res.forecast_components(steps)``.
+
+    The same arithmetic as statsmodels' (the numbers are identical) without
+    building a DataFrame and its date index, which cost most of a Theta
+    forecast: a nightly run forecasts and draws paths for every category.
+    """
+    got = _private(res)
+    if got is None:  # pragma: no cover - another statsmodels: the public route
+        comp = res.forecast_components(steps)
+        return (
+            np.asarray(comp["trend"], dtype=float),
+            np.asarray(comp["ses"], dtype=float),
+            np.asarray(comp["seasonal"], dtype=float),
+        )
+    alpha, b0, nobs, one_step, seasonal, period, deseasonalize, method = got
+    h = np.arange(1, steps + 1, dtype=np.float64) - 1
+    if alpha > 0:
+        h += 1 / alpha - ((1 - alpha) ** nobs / alpha)
+    trend = b0 * h
+    ses = one_step * np.ones(steps)
+    season = np.zeros(steps) if method.startswith("add") else np.ones(steps)
+    if deseasonalize and seasonal.shape[0]:
+        season[:] = seasonal[(nobs + np.arange(steps)) % period]
+    return np.asarray(trend, dtype=float), np.asarray(ses, dtype=float), season
+
+
+def _forecast(res: Any, steps: int, theta: float) -> np.ndarray:
+    """``res.forecast(steps, theta)`` as an array, through ``_parts`` (identical numbers)."""
+    got = _private(res)
+    if got is None or not 1 <= theta < 4.0 / np.finfo(np.double).eps:
+        return np.asarray(res.forecast(steps, theta=theta), dtype=float)
+    trend, ses, season = _parts(res, steps)
+    fcast = (theta - 1) / theta * trend + ses
+    if got[6]:  # deseasonalize
+        if got[7].startswith("mul"):
+            fcast *= season
+        else:
+            fcast += season
+    return fcast
 
 
 #: on a longer history, Theta is fitted to the last this many seasons

@@ -86,7 +86,11 @@ def records(frame: pd.DataFrame, columns: Mapping[str, str]) -> list[dict[str, A
         if name not in frame.columns:
             out_cols[name] = [None] * len(frame)
             continue
-        values = [_python(v) for v in frame[name].tolist()]
+        column = frame[name]
+        if column.dtype == np.float64:  # most cells of a run: plain floats, NaN as NULL
+            values = [None if v != v else v for v in column.tolist()]
+        else:
+            values = [_python(v) for v in column.tolist()]
         if kind == "date":
             values = [v.date() if isinstance(v, dt.datetime) else v for v in values]
         if kind == "int":
