@@ -41,6 +41,7 @@ test: $(VENV)/.dev-installed
 	$(BIN)/mypy src
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 	$(BIN)/python -m pytest -n 2 --durations=10
+	$(MAKE) test-sktime
 
 # sktime caps pandas below 3.1, so its adapter's check (sktime's check_estimator) runs in an
 # environment of its own, as the benchmarks' peers do
