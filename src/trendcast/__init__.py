@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # what __getattr__ below imports on first use
     from trendcast.adaptation import naive_supply_plan, summarize_gaps, supply_gaps
     from trendcast.calendar import ShoppingCalendar, shopping_calendar
     from trendcast.client import Client
-    from trendcast.forecaster import TrendForecaster
+    from trendcast.forecaster import TrendForecaster, load
     from trendcast.hierarchy import Hierarchy
     from trendcast.hotspots import MannKendall, emerging, hotspots, mann_kendall
     from trendcast.io import (
@@ -44,7 +44,6 @@ if TYPE_CHECKING:  # what __getattr__ below imports on first use
         read_search,
         read_supply,
     )
-    from trendcast.loading import load
     from trendcast.nowcast import nowcast
     from trendcast.plotting import plot_forecast, plot_gap_summary, plot_gaps, plot_lead_lag
     from trendcast.reconciliation import one_step_errors, reconcile, reconcile_paths
@@ -65,7 +64,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     },
     **{name: ("trendcast.calendar", name) for name in ("ShoppingCalendar", "shopping_calendar")},
     "TrendForecaster": ("trendcast.forecaster", "TrendForecaster"),
-    "load": ("trendcast.loading", "load"),
+    "load": ("trendcast.forecaster", "load"),
     "Hierarchy": ("trendcast.hierarchy", "Hierarchy"),
     # the service's client (it needs httpx, an optional extra)
     "Client": ("trendcast.client", "Client"),

@@ -23,17 +23,14 @@ import trendcast._frequency as freqs
 from trendcast._engine.calibrate import (
     calibrate,
     calibrate_windows,
-    calibrated_paths,
     with_reference,
 )
 from trendcast._engine.fitted import FittedValues
 from trendcast._engine.fitting import (
-    category_seeds,
     cv_one_item,
     fit_category,
     predict_series,
     rank,
-    sample_series,
     search_helps,
     update_series,
 )
@@ -42,7 +39,6 @@ from trendcast._engine.frames import (
     concat,
     cv_frame,
     forecast_columns,
-    paths_frame,
 )
 from trendcast._engine.inputs import (
     check_covariates,
@@ -50,7 +46,6 @@ from trendcast._engine.inputs import (
     check_future_dates,
     check_horizon,
     check_past,
-    check_path_count,
     future_covariates,
     split_series,
 )
@@ -68,6 +63,7 @@ from trendcast._engine.records import (
     setup_search,
     split_update,
 )
+from trendcast._engine.sampling import SamplePaths
 from trendcast._engine.spec import (
     Spec,
     check_columns,
@@ -86,7 +82,7 @@ from trendcast.models import LocalModel
 from trendcast.models.base import check_levels
 from trendcast.persistence import read_forecaster, write_forecaster
 
-__all__ = ["TrendForecaster"]
+__all__ = ["TrendForecaster", "load"]
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +90,7 @@ logger = logging.getLogger(__name__)
 _rank, _search_helps = rank, search_helps
 
 
-class TrendForecaster(OldLayoutHooks, FittedValues, BaseEstimator):
+class TrendForecaster(OldLayoutHooks, SamplePaths, FittedValues, BaseEstimator):
     """Forecast demand for every category of a long sales frame.
 
     Parameters
@@ -712,87 +708,52 @@ class TrendForecaster(OldLayoutHooks, FittedValues, BaseEstimator):
         out, self.cv_report_ = cv_frame(spec, series, results, h, n_windows, levels)
         return as_output(out, output)
 
-    @accepts_frames
-    def sample_paths(
-        self,
-        h: int,
-        n_paths: int = 1000,
-        random_state: int | None = None,
-        output: str = "frame",
-        X_df: pd.DataFrame | None = None,
-        ids: Sequence[Any] | None = None,
-    ) -> pd.DataFrame | dict[Any, np.ndarray]:
-        """Draw joint sample paths of the next ``h`` periods for every category.
 
-        Each category's model draws paths (its own stochastic model; see
-        "Intervals and calibration" in the docs). With ``calibration="conformal"``
-        each path's deviation from the mean is rescaled so that, step by step,
-        the paths have the quantiles of the calibrated intervals of
-        [`predict`][trendcast.TrendForecaster.predict]; the ordering of the
-        paths, hence their dependence over the horizon, is the model's. Paths
-        are clipped at zero unless ``allow_negative=True``.
+def load(
+    path: str | os.PathLike[str],
+    *,
+    allow_pickle: bool = False,
+    categories: Sequence[Any] | None = None,
+) -> TrendForecaster:
+    """Load a forecaster written by [`TrendForecaster.save`][trendcast.TrendForecaster.save].
 
-        Parameters
-        ----------
-        h : int
-            Number of periods ahead.
-        n_paths : int
-            Paths per category.
-        random_state : int, optional
-            Seed: the same seed gives the same paths, whatever ``n_jobs``.
-        output : {"frame", "arrays"}
-            ``"frame"``: a long DataFrame ``<id_col>, <time_col>, path,
-            <target_col>`` (one row per category, path and period, sorted in
-            that order), for plotting and pandas work. ``"arrays"``: a dict
-            from category to an array of shape ``(n_paths, h)`` (periods in
-            order), for computations over many paths.
-        X_df : DataFrame, optional
-            Future values of the ``future_covariates``, as for
-            [`predict`][trendcast.TrendForecaster.predict]; models that take
-            covariates then draw their own paths given them. Past covariates
-            need nothing here (beyond their lag, with ``beyond_lag="forecast"``,
-            each path follows its own path of the covariate).
-        ids : sequence, optional
-            Draw paths for these categories only; a category's paths are the
-            same whether it is drawn alone or with the others. Default: all.
+    Parameters
+    ----------
+    path : str or path-like
+        The directory, ``.zip`` or ``.tar`` archive that ``save`` wrote, or
+        the URL it wrote to (``s3://...``, ``gs://...``, ``memory://...``;
+        see [`TrendForecaster.save`][trendcast.TrendForecaster.save]).
+    allow_pickle : bool
+        Also read objects that were stored with pickle/joblib (they can run
+        code while loading). Only for files you trust.
+    categories : sequence, optional
+        Load only these categories (faster, and the forecaster then predicts
+        only them). Default: all.
 
-        Returns
-        -------
-        DataFrame or dict of arrays
+    Returns
+    -------
+    TrendForecaster
+        Fitted: it can ``predict``, ``update`` and ``save``. Each category's
+        model is rebuilt the first time it is used.
 
-        Raises
-        ------
-        ParameterError
-            For ``h`` or ``n_paths`` that are not whole numbers of 1 or more,
-            ``h`` above 10,000, more than 100,000,000 values in one call, an
-            unknown ``output``, or a ``random_state`` numpy cannot seed with.
+    Raises
+    ------
+    PersistenceError
+        When a file is missing, extra, changed since saving (SHA-256),
+        malformed, from a newer format version, names a model type that is
+        not on the allow-list, or holds pickled data without
+        ``allow_pickle=True``. The message names the file and the reason.
+    MissingDependencyError
+        For a URL whose fsspec file system is not installed.
 
-        Examples
-        --------
-        >>> import trendcast as tc
-        >>> sales = tc.datasets.load_us_retail(categories=["441", "448"])
-        >>> fc = tc.TrendForecaster(models=tc.models.SeasonalNaive()).fit(sales)
-        >>> paths = fc.sample_paths(h=3, n_paths=100, random_state=0)
-        >>> list(paths.columns), len(paths)
-        (['unique_id', 'ds', 'path', 'y'], 600)
-        >>> fc.sample_paths(h=3, n_paths=100, output="arrays")["448"].shape
-        (100, 3)
-        """
-        state = self._fitted()
-        h = check_horizon_size(h)
-        n_paths = check_positive("n_paths", n_paths)
-        if output not in ("frame", "arrays"):
-            raise ParameterError(f"output={output!r} is not understood; pass 'frame' or 'arrays'")
-        spec, keys, search_keys = state.spec, state.select(ids), state.search_keys()
-        check_horizon(spec, h, "sample_paths:", bool(search_keys))
-        check_path_count(len(keys), n_paths, h)
-        check_future_dates(spec, state.last_dates, h)
-        future = future_covariates(spec, X_df, state.last_dates, keys, h, search_keys)
-        seeds = category_seeds(state.keys, random_state)
-        models = state.models
-        items = [(models[k], state.y[k], seeds[k], future.get(k)) for k in keys]
-        results = self._map(sample_series, items, h, n_paths, desc="sampling")
-        arrays = calibrated_paths(state, keys, results)
-        if output == "arrays":
-            return arrays
-        return paths_frame(spec, arrays, state.last_dates, h)
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import trendcast as tc
+    >>> sales = tc.datasets.load_us_retail(categories=["441", "448"])
+    >>> fc = tc.TrendForecaster(models=tc.models.Naive()).fit(sales)
+    >>> path = fc.save(pathlib.Path(tempfile.mkdtemp()) / "retail.zip")
+    >>> tc.load(path, categories=["448"]).predict(2)["unique_id"].unique().tolist()
+    ['448']
+    """
+    return TrendForecaster.load(path, allow_pickle=allow_pickle, categories=categories)

@@ -29,8 +29,7 @@ import pandas as pd
 
 from trendcast._version import __version__
 from trendcast.exceptions import MissingDependencyError, ParameterError
-from trendcast.forecaster import TrendForecaster
-from trendcast.loading import load
+from trendcast.forecaster import TrendForecaster, load
 
 __all__ = ["FLAVOR_NAME", "load_model", "log_model", "save_model"]
 

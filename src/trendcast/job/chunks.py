@@ -29,9 +29,8 @@ import pandas as pd
 
 import trendcast.models as model_zoo
 from trendcast.exceptions import DataValidationError, PersistenceError, TrendcastError
-from trendcast.forecaster import TrendForecaster
+from trendcast.forecaster import TrendForecaster, load
 from trendcast.job.config import JobConfig
-from trendcast.loading import load
 
 __all__ = ["Chunk", "ChunkResult", "decide", "from_bytes", "make_chunks", "to_bytes"]
 

@@ -36,8 +36,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from trendcast.exceptions import MissingDependencyError, PersistenceError, TrendcastError
-from trendcast.forecaster import TrendForecaster
-from trendcast.loading import load
+from trendcast.forecaster import TrendForecaster, load
 from trendcast.service.errors import NotAvailableError, SourceUnavailableError
 from trendcast.service.snapshot import Part, RunInfo, Snapshot
 
