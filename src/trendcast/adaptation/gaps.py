@@ -387,6 +387,14 @@ def _assemble(
     return out.reset_index(drop=True)
 
 
+def _check_missing(missing: str) -> None:
+    if missing not in ("error", "warn", "ignore"):
+        raise ParameterError(
+            f"missing must be 'error', 'warn' or 'ignore', got {missing!r}: what to do with "
+            "forecast categories that the plan does not list"
+        )
+
+
 @accepts_frames
 def supply_gaps(
     forecast: pd.DataFrame,
@@ -421,11 +429,9 @@ def supply_gaps(
         Long frame ``id_col, time_col, supply_col`` (plus ``scenario_col`` and a price
         column if used), or the path of a CSV, Excel or Parquet file read with
         [`read_supply`][trendcast.read_supply] (long or wide; call it yourself for
-        its options, e.g. ``dayfirst=`` or ``thousands=``). ``kind="flow"``: the
-        supply of every forecast period of each category listed (rows outside the horizon are ignored). ``kind="stock"``: one
-        row dated at the forecast origin (the last observed period) with the stock on
-        hand at its end, plus optional rows in forecast periods with the receipts
-        scheduled in them (a period without a row receives nothing).
+        its options). ``kind="flow"``: the supply of every forecast period (rows
+        outside the horizon are ignored). ``kind="stock"``: the stock on hand at the
+        forecast origin, plus optional rows of receipts in forecast periods.
     kind : {"flow", "stock"}
         How supply meets demand; see the docs page "Supply gaps".
     paths : dict or DataFrame, optional
@@ -453,20 +459,13 @@ def supply_gaps(
         ``min_cover`` periods of mean demand, long when more than ``max_cover``.
     freq : str, optional
         Forecast frequency (inferred from the forecast dates by default).
-    id_col, time_col : str
-        Category and period columns, in all frames.
-    supply_col : str
-        Supply column of ``supply``.
-    target_col : str
-        Value column of a paths frame.
+    id_col, time_col, supply_col, target_col : str
+        Category and period columns (all frames), supply column, paths' value column.
     nonnegative : bool
         Demand cannot be negative (the default).
     missing : {"warn", "error", "ignore"}
-        Forecast categories with no row in the plan: a ``DataWarning`` naming
-        them (default), an error naming them, or left out silently. They get
-        no gap rows. (The default warns rather than refuses so that callers
-        comparing a subset on purpose keep working; pass ``missing="error"``
-        in a pipeline that must plan every category.)
+        Forecast categories with no row in the plan (they get no gap rows): a
+        ``DataWarning`` naming them (default), an error naming them, or silence.
 
     Returns
     -------
@@ -507,11 +506,7 @@ def supply_gaps(
     """  # noqa: E501
     _check_params(kind, threshold, persistence, window, paths, (min_cover, max_cover))
     names = _Names(id_col, time_col, supply_col, target_col, scenario_col)
-    if missing not in ("error", "warn", "ignore"):
-        raise ParameterError(
-            f"missing must be 'error', 'warn' or 'ignore', got {missing!r}: what to do with "
-            "forecast categories that the plan does not list"
-        )
+    _check_missing(missing)
     fc, plans, priced = _line_up(forecast, supply, kind, unit_price, freq, names, missing)
     demand = _demand(fc, plans, paths, names, nonnegative)
     rule = _Rule(kind, window, threshold, persistence, min_cover, max_cover)

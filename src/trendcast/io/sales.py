@@ -122,83 +122,51 @@ def read_sales(
 ) -> pd.DataFrame:
     """Read sales history and return it validated, in long format.
 
-    Every problem the checks can find is reported in one error (each with
-    where, expected, found and fix), not one per call.
+    Every problem found is reported in one error (where, expected, found, fix).
+    The guide's "Your own data" shows each option on a company's files.
 
     Parameters
     ----------
     source : DataFrame, or path to a CSV, Excel (.xlsx) or Parquet file
         One row per (category, period), or (``layout="wide"``) one date column
-        and one column per category. Other columns of a long table (prices,
-        promotions, search interest) are kept unchanged.
-    id_col : str
-        Name of the category column in ``source``.
-    time_col : str
-        Name of the period column in ``source``.
-    target_col : str
-        Name of the demand column in ``source``.
+        and one column per category. Other columns of a long table are kept.
+    id_col, time_col, target_col : str
+        Names of the category, period and demand columns in ``source``.
     freq : str, optional
-        Force the frequency (``"D"``, ``"W-SUN"``, ``"MS"``, ``"ME"``,
-        ``"QS-JAN"``, ``"QE-DEC"``...). By default it is inferred from the dates.
+        Force the frequency (``"W-SUN"``, ``"MS"``...); inferred by default.
     fill : {"error", "zero", "ffill", "interpolate"}
-        What to do with missing periods inside a series. ``"error"`` raises;
-        the others fill the target (and the other numeric columns) and warn
-        with the number of rows added.
+        Missing periods inside a series: ``"error"`` raises; the others fill
+        them (and the other numeric columns) and warn with the rows added.
     allow_negative : bool
         Accept negative demand (returns, net sales). Off by default.
     dayfirst : bool, optional
-        Whether numeric dates such as ``01/06/2009`` put the day first (1 June)
-        or the month first (6 January). By default the order that fits every
-        date is used, and dates that read both ways are refused with both
-        readings shown.
+        Whether ``01/06/2009`` is 1 June (day first) or 6 January. By default
+        the order that fits every date; dates that read both ways are refused.
     date_format : str, optional
-        The dates' format in strftime codes (``"%d/%m/%Y"``, ``"%Y%m"``,
-        ``"%G-W%V"`` for ISO weeks, dated by their Monday). Without it, ISO
-        week labels (``2024-W05``), week ranges (``2024-01-29 - 2024-02-04``,
-        dated by their first day) and month labels (``Mar 2019``, ``2019-03``,
-        ``2019M03``, ``201903``) are recognised.
-    sep : str, optional
-        Field separator of a CSV file; by default the most frequent of ``,``,
-        ``;`` and tab in the header line.
-    thousands : str, optional
-        Thousands separator in numbers (``","`` for ``1,150``; ``"."`` for
-        European ``1.150,5``), in files and in text columns of a frame.
-    decimal : str
-        Decimal mark (``","`` for European files). Default ``"."``.
+        strftime codes (``"%d/%m/%Y"``, ``"%G-W%V"`` for ISO weeks). Without
+        it ISO weeks (``2024-W05``), week ranges and month labels (``Mar
+        2019``, ``2019-03``, ``2019M03``, ``201903``) are recognised.
+    sep, thousands, decimal : str, optional
+        A CSV's field separator (by default the most frequent of ``,``, ``;``
+        and tab in its header), thousands separator (``","`` for ``1,150``)
+        and decimal mark (``","`` for European ``1.150,5``; default ``"."``).
     sheet : str or int, optional
-        Sheet of an Excel workbook, by name or 0-based position (default the
-        first). Reading Excel needs openpyxl (``pip install "trendcast[excel]"``).
+        Excel sheet by name or 0-based position (needs ``trendcast[excel]``).
     layout : {"auto", "long", "wide"}
-        ``"long"``: one row per (category, period). ``"wide"``: one period
-        column (``time_col``, or the only column of dates) and one column of
-        demand per category, named by the category. ``"auto"`` (default):
-        long when ``id_col`` or ``target_col`` is a column, wide when the
-        table is one column of dates plus numeric columns (a ``DataWarning``
-        says so), else the missing-column error.
+        ``"wide"``: one period column and one demand column per category.
+        ``"auto"`` reads a table of one date column plus numeric columns as
+        wide, with a ``DataWarning``.
     duplicates : {"error", "drop_identical", "sum", "last"}
-        Rows that share a (category, period): an error (default) that lists
-        them; ``"drop_identical"`` drops copies identical in every column (and
-        still refuses rows that differ); ``"sum"`` adds them up (several
-        stores or channels); ``"last"`` keeps the last (corrections appended).
-        Anything but ``"error"`` warns with the number of rows merged.
+        Rows sharing a (category, period): an error listing them (default),
+        drop copies identical in every column, add them up, or keep the last.
     max_fill_share : float
         The largest share of a series ``fill=`` may invent (default 0.2).
-        Above it the gaps are refused: the frequency or the dates are then
-        probably wrong (day-first dates read month first, weekly data read as
-        daily), and filling would invent most of the series.
     normalize_ids : bool
-        Merge category ids that differ only by surrounding spaces or case
-        (``"Shoes "``, ``"shoes"``) into one, spelt as its most frequent form
-        without the spaces. Without it, such ids are kept apart with a
-        ``DataWarning``. Ids stay text either way.
+        Merge ids that differ only by surrounding spaces or case; without it
+        they stay apart with a ``DataWarning``. Ids stay text either way.
     combined_periods : {"jan-feb"}, optional
-        Monthly data published with January and February as one period (China
-        NBS, because the Spring Festival moves between them): labels such as
-        ``"2018年1-2月"``, ``"2018-01/02"`` or ``"2018M01-02"``, or the total
-        dated January with no February row. ``"jan-feb"`` splits each such
-        total into January and February in proportion to their numbers of
-        days (31 and 28, or 29 in a leap year), so the pair's total is kept
-        exactly; a ``DataWarning`` says how many were split.
+        January and February published as one period (China NBS): each total
+        is split by the months' days, so the pair's total is kept exactly.
 
     Returns
     -------
@@ -209,26 +177,19 @@ def read_sales(
     Raises
     ------
     DataValidationError
-        For missing columns, empty input, unparsable dates, dates that read
-        both day first and month first, dates outside the range pandas can
-        hold (1677-09-22 to 2262-04-11), duplicate (category, period) rows,
-        non-numeric (thousands separators, currency symbols, units), complex,
-        missing, infinite or too large (beyond 1e100) demand, negative demand,
-        dates off the frequency, gaps (with ``fill="error"``) and gaps above
-        ``max_fill_share``. The message names the file, the column, up to
-        five offending rows or categories, and the fix; several problems
-        come in one message.
+        For missing columns, empty input, dates unparsable, ambiguous or out
+        of pandas' range, duplicates, demand that is not a finite number (or
+        negative), dates off the frequency and gaps; naming the file, the
+        column, up to five rows or categories and the fix, all in one message.
     ParameterError
-        When two of ``id_col``, ``time_col``, ``target_col`` name one column,
-        or an option is not one of its choices.
+        Two of the column names the same, or an option not one of its choices.
     MissingDependencyError
         An Excel file without openpyxl, a Parquet file without pyarrow.
 
     Warns
     -----
     DataWarning
-        Gaps filled, duplicates merged, a wide table read as long, ids that
-        differ only by spaces or case, combined periods split.
+        Gaps filled, duplicates merged, a wide table read, loose ids, periods split.
 
     Examples
     --------
@@ -300,7 +261,7 @@ def validate_sales(
         unit="category",
     )
     problems = Problems(name)
-    ids_missing = _rows_without_id(df, id_col, time_col, name, problems)
+    ids_missing = rows_without_id(df, id_col, time_col, name, problems)
     _check_ids_sortable(df, id_col, name)
     df[id_col] = check_ids(df[id_col], options.normalize_ids, source=name, column=id_col)
     dates_ok = False
@@ -373,7 +334,7 @@ def validate_sales(
     return ValidatedSales(frame=df, freq=freq, n_filled=n_filled)
 
 
-def _rows_without_id(
+def rows_without_id(
     df: pd.DataFrame, id_col: str, time_col: str, name: str | None, problems: Problems
 ) -> np.ndarray:
     """Positions of the rows without a category, each reported as one problem."""

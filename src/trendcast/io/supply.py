@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import pandas as pd
 
 from trendcast._frames import accepts_frames
-from trendcast._validation import Problems, count, describe_source, fail, format_rows, verb
+from trendcast._validation import Problems, describe_source
 from trendcast.io._checks import (
     Wording,
     check_table,
@@ -28,7 +27,7 @@ from trendcast.io._checks import (
 from trendcast.io._dates import DateOptions
 from trendcast.io._files import FileOptions
 from trendcast.io._shapes import check_ids, handle_duplicates, to_long
-from trendcast.io.sales import ReadOptions
+from trendcast.io.sales import ReadOptions, rows_without_id
 
 __all__ = ["read_supply"]
 
@@ -117,17 +116,7 @@ def read_supply(
         unit="category",
     )
     problems = Problems(name)
-    no_id = np.flatnonzero(df[id_col].isna().to_numpy())
-    if no_id.size:
-        with problems.check():
-            raise fail(
-                f"{count(no_id.size, 'row')} {verb(no_id.size, 'has', 'have')} no category",
-                source=name,
-                column=id_col,
-                expected="a category id on every row",
-                found=format_rows(df, no_id, [id_col, time_col], source=name),
-                fix="drop those rows or give them a category",
-            )
+    rows_without_id(df, id_col, time_col, name, problems)
     df[id_col] = check_ids(df[id_col], options.normalize_ids, source=name, column=id_col)
     dates_ok = False
     with problems.check():
