@@ -43,6 +43,7 @@ Results go to ``benchmarks/results/memory.md`` and ``.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -55,6 +56,7 @@ import threading
 import time
 import tracemalloc
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -134,13 +136,14 @@ def child(kind: str, n: int) -> dict:
     }
 
 
-def rss_child(n: int, n_jobs: int) -> dict:
-    """Peak RSS of this process and its workers, fitting and forecasting ``n`` weekly series."""
+@contextlib.contextmanager
+def peak_rss() -> Iterator[list[int]]:
+    """Inside: the peak RSS of this process and its workers, sampled every 0.2 s.
+
+    Yields a one-item list holding the peak so far (in bytes); final on exit.
+    """
     import psutil
 
-    import trendcast as tc
-
-    warnings.simplefilter("ignore")
     me = psutil.Process()
     peak = [0]
     done = threading.Event()
@@ -156,16 +159,27 @@ def rss_child(n: int, n_jobs: int) -> dict:
             peak[0] = max(peak[0], total)
             time.sleep(0.2)
 
-    df = weekly_panel(n)
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
-    start = time.perf_counter()
-    fc = tc.TrendForecaster(models="auto", n_jobs=n_jobs).fit(df)
-    fit_s = time.perf_counter() - start
-    fc.predict(12, level=(80, 95))
-    total_s = time.perf_counter() - start
-    done.set()
-    thread.join()
+    try:
+        yield peak
+    finally:
+        done.set()
+        thread.join()
+
+
+def rss_child(n: int, n_jobs: int) -> dict:
+    """Peak RSS of this process and its workers, fitting and forecasting ``n`` weekly series."""
+    import trendcast as tc
+
+    warnings.simplefilter("ignore")
+    df = weekly_panel(n)
+    with peak_rss() as peak:
+        start = time.perf_counter()
+        fc = tc.TrendForecaster(models="auto", n_jobs=n_jobs).fit(df)
+        fit_s = time.perf_counter() - start
+        fc.predict(12, level=(80, 95))
+        total_s = time.perf_counter() - start
     return {
         "n": n,
         "n_jobs": n_jobs,

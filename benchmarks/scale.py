@@ -42,7 +42,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -54,6 +53,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # loaded by path (a test), not run as a script
     sys.path.append(str(HERE))
 from _provenance import provenance, with_provenance  # noqa: E402
+from memory import peak_rss  # noqa: E402
 from nightly import generate  # noqa: E402
 
 WEEKS, H, M = 156, 12, 52
@@ -141,25 +141,8 @@ def mase(forecast: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame) -> flo
 
 def child(method: str, n: int) -> dict:
     """One row, in this (fresh) process: seconds, peak memory, MASE."""
-    import psutil
-
     warnings.simplefilter("ignore")
     train, test = split(n)
-    me = psutil.Process()
-    peak = [0]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            total = 0
-            for proc in [me, *me.children(recursive=True)]:
-                try:
-                    total += proc.memory_info().rss
-                except psutil.Error:
-                    pass
-            peak[0] = max(peak[0], total)
-            time.sleep(0.2)
-
     with contextlib.ExitStack() as stack:
         if method.endswith("-dask"):  # a cluster that is up already, as in production
             from dask.distributed import Client, LocalCluster
@@ -168,13 +151,10 @@ def child(method: str, n: int) -> dict:
                 LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
             )
             stack.enter_context(Client(cluster))
-        thread = threading.Thread(target=sample, daemon=True)
-        thread.start()
-        start = time.perf_counter()
-        forecast = RUNNERS[method](train)
-        seconds = time.perf_counter() - start
-        done.set()
-        thread.join()
+        with peak_rss() as peak:
+            start = time.perf_counter()
+            forecast = RUNNERS[method](train)
+            seconds = time.perf_counter() - start
     return {
         "method": method,
         "series": n,

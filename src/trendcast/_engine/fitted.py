@@ -22,9 +22,6 @@ from trendcast._engine.state import FittedAttributes
 class FittedValues(FittedAttributes):
     """``fitted_values()`` for a forecaster that runs work through ``_map``."""
 
-    def _map(self, func: Any, items: list[Any], *args: Any, desc: str) -> list[Any]:
-        raise NotImplementedError  # pragma: no cover - TrendForecaster runs it
-
     def fitted_values(
         self, ids: Sequence[Any] | None = None, output: str = "frame"
     ) -> pd.DataFrame:

@@ -32,9 +32,6 @@ from trendcast.exceptions import ParameterError
 class SamplePaths(FittedAttributes):
     """``sample_paths()`` for a forecaster that runs work through ``_map``."""
 
-    def _map(self, func: Any, items: list[Any], *args: Any, desc: str) -> list[Any]:
-        raise NotImplementedError  # pragma: no cover - TrendForecaster runs it
-
     @accepts_frames
     def sample_paths(
         self,

@@ -156,6 +156,11 @@ class FittedAttributes:
             raise NotFittedError("This TrendForecaster is not fitted yet; call fit(df) first.")
         return state
 
+    def _map(self, func: Any, items: list[Any], *args: Any, desc: str) -> list[Any]:
+        """Run ``func`` over ``items`` as the forecaster's ``n_jobs``/``backend`` say
+        (``TrendForecaster._map``; the engine's mixins run their work through it)."""
+        raise NotImplementedError  # pragma: no cover - TrendForecaster runs it
+
     @property
     def models_(self) -> ModelsView:
         """Category -> fitted model."""

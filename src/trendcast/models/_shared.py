@@ -168,3 +168,16 @@ def noise_scale(y: np.ndarray, season_length: int) -> float:
     if np.isfinite(scale) and scale > 0:
         return scale
     return float(np.mean(np.abs(y))) or 1.0
+
+
+def shifted(values: np.ndarray, first: float) -> np.ndarray:
+    """``first`` then ``values`` without their last: ``np.r_[first, values[:-1]]`` without
+    the cost of ``np.r_`` (a third of Theta's and DynamicTheta's time on short series).
+
+    Empty ``values`` give an empty array.
+    """
+    out = np.empty(values.size, dtype=float)
+    if values.size:
+        out[0] = first
+        out[1:] = values[:-1]
+    return out

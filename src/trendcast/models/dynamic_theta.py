@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from trendcast.exceptions import ModelFitError
-from trendcast.models._shared import season_length_or_one
+from trendcast.models._shared import season_length_or_one, shifted
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.theta import _RECENT_SEASONS
 
@@ -287,16 +287,6 @@ def _levels(z: np.ndarray, alpha: float, level0: float) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
-def _shifted(values: np.ndarray, first: float) -> np.ndarray:
-    """``first`` then ``values`` without their last: ``np.r_[first, values[:-1]]`` without
-    the cost of ``np.r_`` (a third of this model's time on short series)."""
-    out = np.empty(values.size, dtype=float)
-    if values.size:
-        out[0] = first
-        out[1:] = values[:-1]
-    return out
-
-
 def _regressors(
     z: np.ndarray, lines: tuple[np.ndarray, np.ndarray], alpha: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -305,9 +295,9 @@ def _regressors(
     n = z.size
     t = np.arange(1, n + 1, dtype=float)
     decay = (1.0 - alpha) ** (t - 1.0)  # (1 - alpha)^(t-1)
-    base = _shifted(_levels(z, alpha, 0.0), 0.0)  # level before t with l_0 = 0
-    prev_a = _shifted(intercept, 0.0)
-    prev_b = _shifted(slope, 0.0)
+    base = shifted(_levels(z, alpha, 0.0), 0.0)  # level before t with l_0 = 0
+    prev_a = shifted(intercept, 0.0)
+    prev_b = shifted(slope, 0.0)
     g = decay * prev_a + (1.0 - (1.0 - alpha) ** t) / alpha * prev_b
     return base, decay, g
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from trendcast.exceptions import ModelFitError, ParameterError
-from trendcast.models._shared import season_length_or_one
+from trendcast.models._shared import season_length_or_one, shifted
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["Theta"]
@@ -409,10 +409,7 @@ def _ses_errors(y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
     from scipy.signal import lfilter
 
     levels, _ = lfilter([alpha], [1.0, alpha - 1.0], y[1:], zi=[(1.0 - alpha) * y[0]])
-    previous = np.empty(levels.size)  # the level before each step: y[0], then levels[:-1]
-    if levels.size:
-        previous[0] = y[0]
-        previous[1:] = levels[:-1]
+    previous = shifted(levels, y[0])  # the level before each step
     return y[1:] - previous, float(levels[-1]) if levels.size else float(y[0])
 
 
