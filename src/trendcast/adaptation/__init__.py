@@ -10,12 +10,15 @@ from joint sample paths when given, else from the forecast intervals (see
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
 from trendcast._frames import accepts_frames
 from trendcast.adaptation._distribution import (
     check_bounds,
+    check_discrete,
     period_stats,
     quantile_grid,
     require_levels,
@@ -30,7 +33,11 @@ __all__ = ["naive_supply_plan", "shortfall_stats", "summarize_gaps", "supply_gap
 
 @accepts_frames
 def shortfall_stats(
-    forecast: pd.DataFrame, supply: np.ndarray, *, nonnegative: bool = True
+    forecast: pd.DataFrame,
+    supply: np.ndarray,
+    *,
+    nonnegative: bool = True,
+    discrete: bool | Literal["auto"] = "auto",
 ) -> pd.DataFrame:
     """``p_short``, expected shortfall and expected excess for each forecast row.
 
@@ -46,6 +53,11 @@ def shortfall_stats(
         Supply for each row.
     nonnegative : bool
         Demand cannot fall below zero.
+    discrete : bool or "auto"
+        Read rows as counts of whole units: ``"auto"`` those whose bounds are
+        whole numbers and whose mean is not, ``True`` every row with
+        whole-number bounds, ``False`` none (as in
+        [`supply_gaps`][trendcast.supply_gaps]).
 
     Returns
     -------
@@ -74,10 +86,11 @@ def shortfall_stats(
     >>> shortfall_stats(fc, np.array([100.0]))["p_short"].round(3).tolist()
     [0.5]
     """
+    discrete = check_discrete(discrete)
     levels = require_levels(forecast)
     check_bounds(forecast, levels, [])
     warn_edits(forecast, levels, [])
-    q, _ = quantile_grid(forecast, levels, 0.0 if nonnegative else None)
+    q, _ = quantile_grid(forecast, levels, 0.0 if nonnegative else None, discrete)
     s = np.asarray(supply, dtype=float)
     stats = period_stats(q.T, s)
     return pd.DataFrame(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,7 @@ from scipy.stats import norm
 
 from trendcast._validation import count, fail, forecast_levels, format_items, format_rows, verb
 from trendcast._warnings import warn
-from trendcast.exceptions import DataWarning
+from trendcast.exceptions import DataWarning, ParameterError
 
 N_GRID = 2000
 _U = (np.arange(N_GRID) + 0.5) / N_GRID
@@ -318,11 +319,16 @@ def _quantiles(
 
 
 def quantile_grid(
-    forecast: pd.DataFrame, levels: Sequence[int], floor: float | None
+    forecast: pd.DataFrame,
+    levels: Sequence[int],
+    floor: float | None,
+    discrete: bool | str = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Demand on the fixed probability grid, one row per forecast row.
 
-    Returns the grid (rows x ``N_GRID``) and the Box-Cox ``lambda`` chosen per row.
+    Rows read as counts (``count_rows``) are put in whole units
+    (``in_whole_units``). Returns the grid (rows x ``N_GRID``) and the Box-Cox
+    ``lambda`` chosen per row.
     """
     zk, cols = knot_layout(levels)
     values = np.sort(_floats(forecast, cols), axis=1)
@@ -353,8 +359,79 @@ def quantile_grid(
         lam_v = start + step
         ok = (lam_v > 0) & (lam_v <= 2) & nonnegative & (start != 1.0)
         consider(lam_v, ok)
-    grid = _quantiles(zk, values, best, _Z, floor)
-    return match_mean(grid, values, mean, zk, floor), best
+    grid = match_mean(_quantiles(zk, values, best, _Z, floor), values, mean, zk, floor)
+    counts = count_rows(values, mean, discrete) if floor is not None else np.zeros(rows, bool)
+    if counts.any():
+        grid[counts] = in_whole_units(grid[counts])
+    return grid, best
+
+
+def count_rows(values: np.ndarray, mean: np.ndarray, discrete: bool | str) -> np.ndarray:
+    """Rows whose demand is read as counts of whole units.
+
+    ``True``: every row whose bounds are all whole numbers of zero or more;
+    ``"auto"``: those whose mean is not a whole number (a count model's
+    quantiles are whole units, its mean rarely is; a forecast rounded as a
+    whole, or written by hand in whole numbers, is read as before); ``False``: none.
+    """
+    if discrete is False:
+        return np.zeros(len(values), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        whole = ((values >= 0) & (values == np.round(values)) & (values < 2**52)).all(axis=1)
+        if discrete == "auto":
+            whole &= np.isfinite(mean) & (mean != np.round(mean))
+    return whole
+
+
+def check_discrete(discrete: object) -> bool | Literal["auto"]:
+    """``discrete`` as given, or a ParameterError saying what it takes."""
+    if discrete is True or discrete is False:
+        return discrete
+    if isinstance(discrete, str) and discrete == "auto":
+        return "auto"
+    raise ParameterError(
+        f"discrete must be True, False or 'auto', got {discrete!r}: 'auto' reads a forecast "
+        "row as counts when its bounds are whole numbers and its mean is not (what count "
+        "models give), True whenever its bounds are whole numbers, False never"
+    )
+
+
+def in_whole_units(grid: np.ndarray) -> np.ndarray:
+    """Sorted draws (rows x grid) of demand as whole units, with the same mean.
+
+    Each draw ``v`` between the whole numbers ``k`` and ``k + 1`` lends its
+    probability to both, ``k + 1 - v`` to ``k`` and ``v - k`` to ``k + 1``:
+    a distribution on whole numbers with the mean of the draws. Each grid
+    point then takes the mean of that distribution's quantile function over
+    its own stretch of probability, so the grid's mean stays the forecast
+    mean exactly; every point is a whole number except the one on each
+    step between two (where a stretch straddles it).
+
+    Read from the intervals alone, an interpolation between bounds ``0`` and
+    ``1`` would put demand of a fraction of a unit on most of the
+    probability between them: the chance of any demand at all, against zero
+    supply, would be read as nearly the whole interval (0.9 where the
+    sample paths of the demand process say 0.17).
+    """
+    rows, n = grid.shape
+    low = np.floor(grid)
+    frac = grid - low
+    atoms = np.concatenate([low, low + 1.0], axis=1)
+    mass = np.concatenate([1.0 - frac, frac], axis=1) / n
+    order = np.argsort(atoms, axis=1, kind="stable")
+    atoms = np.take_along_axis(atoms, order, axis=1)
+    mass = np.take_along_axis(mass, order, axis=1)
+    # the integral of the quantile function, at the ends of the atoms' stretches
+    ends = np.concatenate([np.zeros((rows, 1)), np.cumsum(mass, axis=1)], axis=1)
+    ends[:, -1] = 1.0
+    area = np.concatenate([np.zeros((rows, 1)), np.cumsum(mass * atoms, axis=1)], axis=1)
+    # one interpolation for all rows: row r's probabilities moved to [2r, 2r + 1]
+    shift = 2.0 * np.arange(rows)[:, None]
+    cuts = np.arange(n + 1) / n + shift
+    integral = np.interp(cuts.ravel(), (ends + shift).ravel(), area.ravel()).reshape(rows, n + 1)
+    out = np.diff(integral, axis=1) * n
+    whole = np.round(out)
+    return np.where(np.abs(out - whole) <= 1e-9 * (1.0 + np.abs(whole)), whole, out)
 
 
 def period_stats(samples: np.ndarray, supply: np.ndarray) -> dict[str, np.ndarray]:

@@ -14,6 +14,7 @@ from trendcast._frames import accepts_frames
 from trendcast._validation import fail, real_number, whole_number
 from trendcast.adaptation import _align
 from trendcast.adaptation._distribution import (
+    check_discrete,
     knot_layout,
     levels_in,
     period_stats,
@@ -248,6 +249,7 @@ def _demand(
     paths: Mapping[Any, np.ndarray] | pd.DataFrame | None,
     names: _Names,
     nonnegative: bool,
+    discrete: bool | str = "auto",
 ) -> _Demand:
     """The sample paths lined up with the plans, or the quantiles of the rows they use."""
     if paths is not None:
@@ -257,7 +259,7 @@ def _demand(
         return _Demand(arrays=arrays, grid=None, nonnegative=nonnegative)
     levels = require_levels(fc)
     used = np.unique(np.concatenate([p.rows for p in plans]))
-    q, _ = quantile_grid(fc.iloc[used], levels, 0.0 if nonnegative else None)
+    q, _ = quantile_grid(fc.iloc[used], levels, 0.0 if nonnegative else None, discrete)
     grid = np.empty((len(fc), q.shape[1]))
     grid[used] = q
     return _Demand(arrays=None, grid=grid, nonnegative=nonnegative)
@@ -416,6 +418,7 @@ def supply_gaps(
     target_col: str = "y",
     nonnegative: bool = True,
     missing: Literal["error", "warn", "ignore"] = "warn",
+    discrete: bool | Literal["auto"] = "auto",
 ) -> pd.DataFrame:
     """Compare supply with the forecast demand distribution, per category and period.
 
@@ -433,7 +436,7 @@ def supply_gaps(
         outside the horizon are ignored). ``kind="stock"``: the stock on hand at the
         forecast origin, plus optional rows of receipts in forecast periods.
     kind : {"flow", "stock"}
-        How supply meets demand; see the docs page "Supply gaps".
+        How supply meets demand (docs page "Supply gaps").
     paths : dict or DataFrame, optional
         Joint sample paths from
         [`TrendForecaster.sample_paths`][trendcast.TrendForecaster.sample_paths]
@@ -442,23 +445,21 @@ def supply_gaps(
         intervals (per period), ``p_short_window`` is missing and stock sums periods
         as if perfectly dependent (an upper bound on the spread).
     window : int, optional
-        Periods in the window of ``p_short_window`` (from each period on); default:
-        the rest of the horizon. Needs ``paths``.
+        Periods in ``p_short_window`` (default: the rest of the horizon); needs ``paths``.
     threshold : float
         A period is ``short`` when ``p_short >= threshold`` (default 0.8).
     persistence : int
-        A period is flagged when its condition holds for this many consecutive
-        periods (default 2; all periods when the horizon is shorter).
+        Flag when the condition holds this many periods in a row (default 2; all
+        periods when the horizon is shorter).
     unit_price : float, dict, Series or str, optional
-        Price per unit: one number, one per category, or the name of a column of
-        ``supply``. Adds ``shortfall_value`` and ``excess_value``.
+        Price per unit: one number, one per category, or a column of ``supply``;
+        adds ``shortfall_value`` and ``excess_value``.
     scenario_col : str, optional
         Column of ``supply`` naming alternative plans, compared side by side.
     min_cover, max_cover : float, optional
-        Stock only: also short when the stock position covers fewer than
-        ``min_cover`` periods of mean demand, long when more than ``max_cover``.
+        Stock: short below ``min_cover`` periods of mean demand, long above ``max_cover``.
     freq : str, optional
-        Forecast frequency (inferred from the forecast dates by default).
+        Forecast frequency (default: inferred from the forecast dates).
     id_col, time_col, supply_col, target_col : str
         Category and period columns (all frames), supply column, paths' value column.
     nonnegative : bool
@@ -466,6 +467,9 @@ def supply_gaps(
     missing : {"warn", "error", "ignore"}
         Forecast categories with no row in the plan (they get no gap rows): a
         ``DataWarning`` naming them (default), an error naming them, or silence.
+    discrete : bool or "auto"
+        Without ``paths``, rows read as counts of whole units: ``"auto"``, whole-number
+        bounds around a mean that is not; ``True``, whole-number bounds; ``False``, none.
 
     Returns
     -------
@@ -473,9 +477,8 @@ def supply_gaps(
         One row per category (x scenario) and forecast period: ``id_col, time_col,
         [scenario_col], [model], mean, supply, p_short, p_short_window,
         expected_shortfall, expected_excess, [shortfall_value, excess_value],
-        shortfall_share, p_long, short, flag, distribution``. Stock adds
-        ``demand_to_date, receipts, cover`` and its ``supply`` is the stock on hand
-        at the origin plus the receipts to date.
+        shortfall_share, p_long, short, flag, distribution``. Stock adds ``demand_to_date,
+        receipts, cover``; its ``supply`` is the stock at the origin plus receipts to date.
 
     Raises
     ------
@@ -485,7 +488,7 @@ def supply_gaps(
         that cannot be quantiles (missing, infinite, crossing, not nested).
     ParameterError
         ``kind``, ``threshold`` (0.5-1), ``window``, ``min_cover``/``max_cover``,
-        ``unit_price`` or ``freq`` out of range.
+        ``unit_price``, ``freq`` or ``discrete`` out of range.
 
     Warns
     -----
@@ -507,8 +510,9 @@ def supply_gaps(
     _check_params(kind, threshold, persistence, window, paths, (min_cover, max_cover))
     names = _Names(id_col, time_col, supply_col, target_col, scenario_col)
     _check_missing(missing)
+    discrete = check_discrete(discrete)
     fc, plans, priced = _line_up(forecast, supply, kind, unit_price, freq, names, missing)
-    demand = _demand(fc, plans, paths, names, nonnegative)
+    demand = _demand(fc, plans, paths, names, nonnegative, discrete)
     rule = _Rule(kind, window, threshold, persistence, min_cover, max_cover)
     mean = fc["mean"].to_numpy(float)
     parts = [_plan_columns(plan, mean[plan.rows], demand, rule, priced) for plan in plans]
