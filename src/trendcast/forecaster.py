@@ -510,7 +510,15 @@ class TrendForecaster(OldLayoutHooks, SamplePaths, FittedValues, BaseEstimator):
         without = (known - search_keys) | empty
         updates, fresh = split_update(state, split_series(frame, spec, without), source)
         items = [
-            (state.fits[k], state.y[k], state.X[k], y_new, X_new, state.plan_of(k)[0])
+            (
+                state.fits[k],
+                state.y[k],
+                state.X[k],
+                y_new,
+                X_new,
+                *state.plan_of(k),
+                spec.search_margin,
+            )
             for k, y_new, _, X_new in updates
         ]
         apply_updates(state, updates, self._map(update_series, items, desc="updating"))

@@ -504,13 +504,18 @@ def update_series(
     y_new: np.ndarray,
     X_new: np.ndarray | None,
     plan: Plan,
+    search: frozenset[int] = frozenset(),
+    search_margin: float = 0.0,
 ) -> tuple[SeriesFit, bool]:
     """Move a fitted model forward over new observations; refit if it cannot.
 
     Returns the fit (its model updated in place) and False or, when the
     update failed, a new fit on the whole history with the reason recorded
     and True. (The flag, not the object's identity, says which: a fit sent to
-    a worker process comes back as a copy.)
+    a worker process comes back as a copy.) A history whose search starts
+    late (``search_start="late"``) is refitted as ``fit`` fits it: the
+    candidates fed search on the span it covers (``search``: their
+    positions), the others on every period.
     """
     assert fit.model is not None
     try:
@@ -520,7 +525,10 @@ def update_series(
         reason = f"{fit.model.name} at update: {exc}; refitted on the whole history"
     y_all = np.concatenate([y_old, y_new])
     X_all = None if X_old is None or X_new is None else np.vstack([X_old, X_new])
-    refit = fit_series(y_all, plan, X_all)
+    if X_all is not None and late_start(X_all):
+        refit = fit_category(y_all, plan, X_all, None, search, search_margin)
+    else:
+        refit = fit_series(y_all, plan, X_all)
     refit.reasons.append(reason)
     refit.fell_back = True
     return refit, True
