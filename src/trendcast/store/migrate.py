@@ -2,7 +2,7 @@
 
 The migration scripts ship inside the package (``trendcast/store/migrations``),
 so a store is created and upgraded by the installed library alone, without an
-``alembic.ini``. The revision ids are the schema version numbers ("1", "2").
+``alembic.ini``. The revision ids are the schema version numbers ("1", "2", "3").
 """
 
 from __future__ import annotations

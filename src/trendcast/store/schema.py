@@ -6,7 +6,9 @@ and selection reports, gaps, flags, sectors, hotspots, emerging categories,
 failures, model artifacts and checkpoints; version 2 adds ``accuracy`` (earlier
 runs' forecasts scored against the actuals that arrived since) and ``drift``
 (categories whose recent errors exceed their backtest errors), and the run
-count ``n_drift``. The migrations are frozen copies: a change to this module
+count ``n_drift``; version 3 adds ``fit_reports.label`` (the model's short
+name) and ``selection.rmsse`` (the score sparse categories are selected by).
+The migrations are frozen copies: a change to this module
 needs a new migration (``tests/test_store.py`` compares the two).
 
 Every result table has ``run_id`` (the ``runs.id`` it belongs to); a run's
@@ -22,7 +24,7 @@ import sqlalchemy as sa
 __all__ = ["COLUMNS", "RESULT_TABLES", "SCHEMA_VERSION", "metadata", "tables"]
 
 #: the schema version this code writes and reads (the Alembic head revision)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _TYPES: dict[str, Any] = {
     "int": sa.Integer,
@@ -46,10 +48,11 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "fit_reports": {
         "unique_id": "str", "model_tried": "str", "reason": "text", "model_used": "str",
-        "status": "str", "action": "text", "chunk": "int",
+        "status": "str", "action": "text", "chunk": "int", "label": "str",
     },
     "selection": {
         "unique_id": "str", "model": "str", "mase": "float", "error": "text", "selected": "bool",
+        "rmsse": "float",
     },
     "gaps": {
         "supply": "str", "kind": "str", "unique_id": "str", "ds": "datetime", "model": "str",
