@@ -112,6 +112,7 @@ def new_forecaster(config: JobConfig, models: Any = None) -> TrendForecaster:
         n_jobs=config.execution.n_jobs,
         backtest_windows=m.backtest_windows,
         backend=backend_of(config),
+        cold_start=m.cold_start,
     )
 
 

@@ -111,6 +111,9 @@ class Model(_Section):
     chunk_size: int = Field(default=50, ge=1)
     refit: Literal["weekly", "monthly"] | int = "weekly"
     backtest_windows: int = Field(default=3, ge=1)
+    #: a category too short for every model (a new product, down to one
+    #: observation) is forecast by ``ColdStart``; ``false``: it gets no forecast
+    cold_start: bool = True
 
     @field_validator("models")
     @classmethod
@@ -237,13 +240,28 @@ class JobConfig(_Section):
     # -------------------------------------------------------------- derived values
     def hash(self) -> str:
         """SHA-256 of the canonical config: with the as-of date, the key of a run."""
-        return _digest(self.model_dump(mode="json"))
+        dump = self.model_dump(mode="json")
+        dump["model"] = _canonical_model(dump["model"])
+        return _digest(dump)
 
     def model_key(self) -> str:
         """SHA-256 of what shapes the models: runs with the same key share artifacts."""
         sales = self.sales.model_dump(mode="json")
         keep = {k: sales[k] for k in ("id_col", "time_col", "target_col", "drop_stale")}
-        return _digest({"model": self.model.model_dump(mode="json"), "sales": keep})
+        model = _canonical_model(self.model.model_dump(mode="json"))
+        return _digest({"model": model, "sales": keep})
+
+
+#: ``[model]`` keys added after the store's first release, with their defaults:
+#: they enter the hashes only when set to something else, so that upgrading
+#: trendcast does not re-key the runs and models of an existing store (a new
+#: default takes effect at the next refit)
+_ADDED_MODEL_KEYS: dict[str, Any] = {"cold_start": True}
+_UNSET = object()
+
+
+def _canonical_model(dump: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in dump.items() if _ADDED_MODEL_KEYS.get(k, _UNSET) != v}
 
 
 def _digest(value: Any) -> str:

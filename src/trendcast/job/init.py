@@ -59,6 +59,7 @@ n_paths = 500             # sample paths per category (probabilities of shortage
 seed = 0
 chunk_size = 50           # categories fitted (and checkpointed) together
 refit = "monthly"         # "weekly", "monthly" or a number of runs; else update
+cold_start = true         # a new category (down to one observation) is forecast too
 
 [gaps]
 threshold = 0.8           # p_short from which a period is short
