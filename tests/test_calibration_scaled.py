@@ -181,3 +181,17 @@ def test_cross_validation_scales_each_window():
 def test_an_unknown_calibration_is_refused():
     with pytest.raises(ParameterError, match="'conformal', 'pooled' or None"):
         tc.TrendForecaster(calibration="scaled").fit(_panel())
+
+
+def test_a_small_panel_keeps_the_pooled_calibration():
+    # with fewer than MIN_CATEGORIES categories a category is too large a part
+    # of the pool it would be compared with: no scales, the pooled quantiles
+    from trendcast._calibration import MIN_CATEGORIES
+
+    parts, cats = _panel_errors(n_calm=MIN_CATEGORIES - 2, n_volatile=1)
+    small = Calibration({0: ("m", parts)}, categories={0: cats})
+    pooled = Calibration({0: ("m", parts)})
+    assert small.scales == {}
+    assert np.array_equal(small.factor(0, 95, 18), pooled.factor(0, 95, 18))
+    parts, cats = _panel_errors(n_calm=MIN_CATEGORIES - 1, n_volatile=1)
+    assert Calibration({0: ("m", parts)}, categories={0: cats}).scales != {}

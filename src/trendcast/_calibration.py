@@ -43,7 +43,9 @@ al., 2018, section 5.2). A category whose
 errors are typical keeps a scale near 1 and gets the pool's quantile without
 the volatile ones' tail; a volatile category gets wider bounds of its own. A
 category without a scale (added by ``update``, or fitted by a model outside
-the candidates) gets 1.
+the candidates) gets 1. A candidate whose errors come from fewer than
+``MIN_CATEGORIES`` categories keeps the pooled calibration: in so small a
+panel each category is too large a part of the pool it is compared with.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ from scipy.special import ndtr, ndtri
 from trendcast.models._shared import REFERENCE_LEVEL, REFERENCE_Z
 from trendcast.models.base import ModelForecast
 
-__all__ = ["Calibration", "REPORT_LEVELS", "SHRINK"]
+__all__ = ["MIN_CATEGORIES", "REPORT_LEVELS", "SHRINK", "Calibration"]
 
 #: levels shown in ``calibration_report_``
 REPORT_LEVELS = (80, 95)
@@ -71,6 +73,12 @@ REPORT_LEVELS = (80, 95)
 #: (validation split), the bundled US retail and random walks, among 0, 12,
 #: 36, 100 and 300 (benchmarks/coverage.py, docs/models.md)
 SHRINK = 100.0
+
+#: fewest categories a candidate's errors must come from for per-category
+#: scales: in a smaller panel a category is too large a part of the pool it
+#: is compared with (with 2 categories, half of it), so the pooled
+#: calibration is kept. Set by judgement, not tuned on coverage data
+MIN_CATEGORIES = 8
 
 
 def _z(level: float) -> float:
@@ -147,7 +155,8 @@ def _scaled(
     sums = [[_abs_sum(e[w]) for w in _windows(st)] for st, e in arrays]
     total = sum(t for part in sums for t, _ in part)
     n = sum(k for part in sums for _, k in part)
-    if n == 0 or not total > 0:
+    with_errors = {c for c, part in zip(categories, sums, strict=True) if sum(k for _, k in part)}
+    if n == 0 or not total > 0 or len(with_errors) < MIN_CATEGORIES:
         return list(parts), {}
     m = total / n
 
@@ -212,7 +221,9 @@ class Calibration:
         self.scales: dict[Hashable, dict[Hashable, float]] = {}
         for key, (name, parts) in errors.items():
             if categories is not None and parts:
-                parts, self.scales[key] = _scaled(parts, list(categories[key]), shrink)
+                parts, scales = _scaled(parts, list(categories[key]), shrink)
+                if scales:
+                    self.scales[key] = scales
             empty = [(np.zeros(0, dtype=int), np.zeros(0))]
             steps = np.concatenate([np.asarray(s, dtype=int) for s, _ in parts or empty])
             errs = np.abs(np.concatenate([np.asarray(e, dtype=float) for _, e in parts or empty]))
