@@ -20,6 +20,32 @@ A step with fewer than ``min_per_step`` errors borrows those of the nearest
 steps until it has enough (all steps together in a small panel); a model
 with fewer than ``min_errors`` errors is left uncalibrated. Steps beyond the
 longest backtest horizon use the longest one.
+
+**Per-category scale** (``categories`` given; ``calibration="conformal"``).
+Pooling lets the categories whose model's intervals are furthest off (a
+break in the backtest span, a model far too sure of itself) set everyone's
+quantile: their errors are the tail of the pool, and every other category's
+bounds widen with them. So each category first gets a scale of its own, the
+mean of its absolute normalised errors (all steps and windows) over the
+pool's mean, shrunk toward 1 as if ``SHRINK`` errors of the pool's mean had
+been added to its own::
+
+    scale_i = (SHRINK * m + sum_j |e_ij|) / ((SHRINK + n_i) * m)
+
+Each window's errors are divided by the scale of the category's other
+windows before pooling (cross-fitting: a scale computed from the errors it
+divides shrinks exactly the largest of them, and the pooled quantile came out
+too small, 0.74 instead of 0.80 on random walks), and the calibrated
+half-width is the pooled quantile times the category's scale (from all its
+windows) times its model's standard deviation (normalised conformal
+prediction with a per-category difficulty: Papadopoulos et al., 2008; Lei et
+al., 2018, section 5.2). A category whose
+errors are typical keeps a scale near 1 and gets the pool's quantile without
+the volatile ones' tail; a volatile category gets wider bounds of its own. A
+category without a scale (added by ``update``, or fitted by a model outside
+the candidates) gets 1. A candidate whose errors come from fewer than
+``MIN_CATEGORIES`` categories keeps the pooled calibration: in so small a
+panel each category is too large a part of the pool it is compared with.
 """
 
 from __future__ import annotations
@@ -35,10 +61,24 @@ from scipy.special import ndtr, ndtri
 from trendcast.models._shared import REFERENCE_LEVEL, REFERENCE_Z
 from trendcast.models.base import ModelForecast
 
-__all__ = ["Calibration", "REPORT_LEVELS"]
+__all__ = ["MIN_CATEGORIES", "REPORT_LEVELS", "SHRINK", "Calibration"]
 
 #: levels shown in ``calibration_report_``
 REPORT_LEVELS = (80, 95)
+
+#: pseudo-errors of the pool's mean added to each category's own when its
+#: scale is estimated (see the module docstring): with 36 errors (monthly
+#: data, three windows to the end of the history) a category's scale weighs
+#: its own mean a quarter and the pool's three quarters. Chosen on M3 monthly
+#: (validation split), the bundled US retail and random walks, among 0, 12,
+#: 36, 100 and 300 (benchmarks/coverage.py, docs/models.md)
+SHRINK = 100.0
+
+#: fewest categories a candidate's errors must come from for per-category
+#: scales: in a smaller panel a category is too large a part of the pool it
+#: is compared with (with 2 categories, half of it), so the pooled
+#: calibration is kept. Set by judgement, not tuned on coverage data
+MIN_CATEGORIES = 8
 
 
 def _z(level: float) -> float:
@@ -82,6 +122,59 @@ class _Pool:
         return np.where(p <= top, inner, tail)
 
 
+def _windows(steps: np.ndarray) -> list[slice]:
+    """The backtest windows of one category's errors: each starts at step 1."""
+    starts = np.flatnonzero(np.asarray(steps) == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts = [0, *starts]
+    ends = [*starts[1:], len(steps)]
+    return [slice(a, b) for a, b in zip(starts, ends, strict=True)]
+
+
+def _abs_sum(e: np.ndarray) -> tuple[float, int]:
+    a = np.abs(e)
+    a = a[np.isfinite(a)]
+    return float(a.sum()), int(a.size)
+
+
+def _scaled(
+    parts: Sequence[tuple[np.ndarray, np.ndarray]],
+    categories: list[Hashable],
+    shrink: float,
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], dict[Hashable, float]]:
+    """Each part's errors over its category's scale, and the scales (module docstring).
+
+    A window's errors are divided by the scale of the category's *other*
+    windows (cross-fitting): divided by a scale that includes them, the
+    errors of the windows that missed most would shrink the most, and the
+    pooled quantile would come out too small for the errors still to come.
+    """
+    if len(categories) != len(parts):
+        raise ValueError(f"{len(categories)} categories for {len(parts)} parts of errors")
+    arrays = [(np.asarray(st, dtype=int), np.asarray(e, dtype=float)) for st, e in parts]
+    sums = [[_abs_sum(e[w]) for w in _windows(st)] for st, e in arrays]
+    total = sum(t for part in sums for t, _ in part)
+    n = sum(k for part in sums for _, k in part)
+    with_errors = {c for c, part in zip(categories, sums, strict=True) if sum(k for _, k in part)}
+    if n == 0 or not total > 0 or len(with_errors) < MIN_CATEGORIES:
+        return list(parts), {}
+    m = total / n
+
+    def scale(windows: list[tuple[float, int]]) -> float:
+        own, count = sum(t for t, _ in windows), sum(k for _, k in windows)
+        return (shrink * m + own) / ((shrink + count) * m)
+
+    scales: dict[Hashable, float] = {}
+    out = []
+    for category, (st, e), part in zip(categories, arrays, sums, strict=True):
+        scales[category] = scale(part)
+        scaled = e.copy()
+        for j, w in enumerate(_windows(st)):
+            scaled[w] = e[w] / scale(part[:j] + part[j + 1 :])
+        out.append((st, scaled))
+    return out, scales
+
+
 class Calibration:
     """Per-model, per-step calibration of interval widths (see the module docstring).
 
@@ -93,6 +186,15 @@ class Calibration:
         Fewest errors a model needs to be calibrated at all.
     min_per_step : int
         Errors each step pools, borrowing from neighbouring steps.
+    categories : mapping of key to sequence of category ids, optional
+        The category of each part of ``errors[key]``, in the same order. When
+        given, each category's errors are divided by its own scale before
+        pooling (see the module docstring) and ``adjust`` multiplies the
+        pooled quantile back by it; without it, one pool for everyone (the
+        calibration before per-category scales, ``calibration="pooled"``).
+    shrink : float
+        Pseudo-errors of the pool's mean added to a category's own when its
+        scale is estimated.
 
     Examples
     --------
@@ -109,11 +211,19 @@ class Calibration:
         errors: Mapping[Any, tuple[str, Sequence[tuple[np.ndarray, np.ndarray]]]],
         min_errors: int = 30,
         min_per_step: int = 500,
+        categories: Mapping[Any, Sequence[Hashable]] | None = None,
+        shrink: float = SHRINK,
     ) -> None:
         self.pools: dict[Hashable, _Pool] = {}
         self._factors: dict[tuple[Hashable, float, int], np.ndarray] = {}
         self.skipped: dict[Hashable, tuple[str, int]] = {}
+        #: candidate key -> category -> scale (empty: one pool for everyone)
+        self.scales: dict[Hashable, dict[Hashable, float]] = {}
         for key, (name, parts) in errors.items():
+            if categories is not None and parts:
+                parts, scales = _scaled(parts, list(categories[key]), shrink)
+                if scales:
+                    self.scales[key] = scales
             empty = [(np.zeros(0, dtype=int), np.zeros(0))]
             steps = np.concatenate([np.asarray(s, dtype=int) for s, _ in parts or empty])
             errs = np.abs(np.concatenate([np.asarray(e, dtype=float) for _, e in parts or empty]))
@@ -142,6 +252,7 @@ class Calibration:
         cls,
         pools: Mapping[Hashable, tuple[str, Sequence[np.ndarray], Sequence[int]]],
         skipped: Mapping[Hashable, tuple[str, int]],
+        scales: Mapping[Hashable, Mapping[Hashable, float]] | None = None,
     ) -> Calibration:
         """Rebuild a calibration from its pooled, sorted errors (as saved to disk)."""
         out = cls({})
@@ -149,11 +260,17 @@ class Calibration:
             arrays = [np.sort(np.asarray(a, dtype=float)) for a in by_step]
             out.pools[key] = _Pool(name, arrays, [int(c) for c in counts])
         out.skipped.update(skipped)
+        for key, by_category in (scales or {}).items():
+            out.scales[key] = {c: float(v) for c, v in by_category.items()}
         return out
 
     def covers(self, key: Hashable) -> bool:
         """Whether ``key`` has a calibration."""
         return key in self.pools
+
+    def scale(self, key: Hashable, category: Hashable = None) -> float:
+        """``category``'s scale under candidate ``key`` (1 without one)."""
+        return self.scales.get(key, {}).get(category, 1.0)
 
     def factor(self, key: Hashable, level: float, h: int) -> np.ndarray:
         """Calibrated half-width over the Gaussian-equivalent one, per step 1..h."""
@@ -164,21 +281,34 @@ class Calibration:
             self._factors[memo] = np.array(q, dtype=float) / _z(level)
         return self._factors[memo]
 
-    def adjust(self, key: Hashable, fc: ModelForecast, levels: Sequence[int]) -> ModelForecast:
-        """Bounds at ``levels`` from the calibrated quantiles and the 80% widths of ``fc``."""
+    def adjust(
+        self,
+        key: Hashable,
+        fc: ModelForecast,
+        levels: Sequence[int],
+        category: Hashable = None,
+    ) -> ModelForecast:
+        """Bounds at ``levels`` from the calibrated quantiles and the 80% widths of ``fc``.
+
+        ``category`` names whose scale multiplies the pooled quantile (1 for
+        a category without one).
+        """
         if key not in self.pools:
             return fc
         h = fc.mean.size
         sd_low = (fc.mean - fc.lower[REFERENCE_LEVEL]) / REFERENCE_Z
         sd_high = (fc.upper[REFERENCE_LEVEL] - fc.mean) / REFERENCE_Z
         out = ModelForecast(mean=fc.mean.copy())
+        scale = self.scale(key, category)
         for lv in levels:
-            half = self.factor(key, lv, h) * _z(lv)
+            half = self.factor(key, lv, h) * _z(lv) * scale
             out.lower[lv] = fc.mean - half * sd_low
             out.upper[lv] = fc.mean + half * sd_high
         return out
 
-    def adjust_paths(self, key: Hashable, paths: np.ndarray, fc: ModelForecast) -> np.ndarray:
+    def adjust_paths(
+        self, key: Hashable, paths: np.ndarray, fc: ModelForecast, category: Hashable = None
+    ) -> np.ndarray:
         """Map each path's deviation from the mean so step quantiles match ``adjust``.
 
         A deviation of ``u`` model standard deviations becomes ``g(|u|)`` with
@@ -188,6 +318,7 @@ class Calibration:
         if key not in self.pools:
             return paths
         pool = self.pools[key]
+        scale = self.scale(key, category)
         sd_low = (fc.mean - fc.lower[REFERENCE_LEVEL]) / REFERENCE_Z
         sd_high = (fc.upper[REFERENCE_LEVEL] - fc.mean) / REFERENCE_Z
         dev = paths - fc.mean
@@ -198,7 +329,7 @@ class Calibration:
         p = 2 * ndtr(u) - 1  # norm.cdf's numbers
         for j in range(paths.shape[1]):
             out[:, j] = np.sign(dev[:, j]) * pool.quantile(j + 1, p[:, j]) * sd[:, j]
-        return fc.mean + out
+        return fc.mean + out * scale
 
     def report(self, levels: Sequence[int] = REPORT_LEVELS) -> pd.DataFrame:
         """One row per model, level and step: the factor and the backtest coverage.

@@ -157,13 +157,17 @@ class TrendForecaster(OldLayoutHooks, SamplePaths, FittedValues, BaseEstimator):
         period, history and horizon alike, and given to the models that take
         covariates after the ``future_covariates``. No ``X_df`` is needed for
         them.
-    calibration : {"conformal", None}
+    calibration : {"conformal", "pooled", None}
         ``"conformal"`` (default) rescales every interval by a factor per
         model and horizon step, estimated from the errors of the backtest
-        windows pooled across the categories of the fit, so the intervals
-        cover what they say (see "Intervals and calibration" in the docs).
-        ``None`` keeps each model's own intervals and, with a single model,
-        skips the backtest.
+        windows pooled across the categories of the fit after dividing each
+        category's errors by its own scale (multiplied back at predict), so
+        the intervals cover what they say and a few volatile categories do
+        not widen everyone's (see "Intervals and calibration" in the docs).
+        ``"pooled"`` pools the errors as they are (one factor for every
+        category, trendcast's calibration before per-category scales). ``None``
+        keeps each model's own intervals and, with a single model, skips
+        the backtest.
     past_covariates : dict of str to int, optional
         Past-only covariates (search interest) and the lag at which each
         enters: ``{"search": 2}`` feeds ``search[t - 2]`` to the models that
@@ -456,7 +460,7 @@ class TrendForecaster(OldLayoutHooks, SamplePaths, FittedValues, BaseEstimator):
             if replaced is not None:
                 record_refit(state, key, replaced, "at predict time")
             fit = state.fits[key]
-            fc = calibrate(state.calibration, fit.candidate, fc, levels)
+            fc = calibrate(state.calibration, fit.candidate, fc, levels, key)
             dates = freqs.future_dates(state.last_dates[key], h, spec.freq)
             frames.append(forecast_columns(spec, key, dates, fit.used, fc, levels))
         return as_output(concat(spec, frames, levels), output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,17 +25,29 @@ def with_reference(levels: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(sorted({*levels, REFERENCE_LEVEL}))
 
 
-def calibration_from(backtests: list[list[BacktestScore]], plan: Plan) -> Calibration | None:
-    """Pool the normalised backtest errors of every candidate across categories."""
+def calibration_from(
+    backtests: list[list[BacktestScore]], plan: Plan, keys: Sequence[Any] | None = None
+) -> Calibration | None:
+    """Pool the normalised backtest errors of every candidate across categories.
+
+    ``keys`` are the categories of ``backtests``, in the same order: with
+    ``plan.scale_by_category`` each gets its own scale (``Calibration``'s
+    ``categories``); without keys, or with ``calibration="pooled"``, the
+    errors are pooled as they are.
+    """
     if not plan.calibrate:
         return None
     errors: dict[int, tuple[str, list[tuple[np.ndarray, np.ndarray]]]] = {
         i: (c.name, []) for i, c in enumerate(plan.candidates)
     }
-    for scores in backtests:
+    owners: dict[int, list[Any]] = {i: [] for i in errors}
+    for position, scores in enumerate(backtests):
         for i, score in enumerate(scores):
             if score.steps is not None and score.errors is not None:
                 errors[i][1].append((score.steps, score.errors))
+                owners[i].append(None if keys is None else keys[position])
+    if plan.scale_by_category and keys is not None:
+        return Calibration(errors, categories=owners)
     return Calibration(errors)
 
 
@@ -43,11 +56,12 @@ def calibrate(
     key: int | None,
     fc: ModelForecast,
     levels: tuple[int, ...],
+    category: Any = None,
 ) -> ModelForecast:
-    """Calibrated bounds for candidate ``key``'s forecast, or ``fc`` as it is."""
+    """Calibrated bounds for candidate ``key``'s forecast of ``category``, or ``fc`` as it is."""
     if calibration is None or key is None or not calibration.covers(key):
         return fc
-    return calibration.adjust(key, fc, levels)
+    return calibration.adjust(key, fc, levels, category)
 
 
 def calibrate_windows(
@@ -70,19 +84,19 @@ def calibrate_windows(
     ]
     calibrations: dict[int, Calibration | None] = {}
     for k in range(n_windows):
-        backtests = [
-            bt
-            for windows, pos in zip(results, ordinals, strict=True)
+        found = [
+            (item[0], bt)
+            for windows, pos, item in zip(results, ordinals, series, strict=True)
             for c, _, _, bt in windows
             if pos[c] == k
         ]
-        calibrations[k] = calibration_from(backtests, plan)
+        calibrations[k] = calibration_from([bt for _, bt in found], plan, [key for key, _ in found])
     return [
         [
-            (c, calibrate(calibrations[pos[c]], fit.candidate, fc, levels), fit)
+            (c, calibrate(calibrations[pos[c]], fit.candidate, fc, levels, item[0]), fit)
             for c, fc, fit, _ in windows
         ]
-        for windows, pos in zip(results, ordinals, strict=True)
+        for windows, pos, item in zip(results, ordinals, series, strict=True)
     ]
 
 
@@ -102,7 +116,7 @@ def calibrated_paths(
             warn(f"category {key!r}: {reason}", FallbackWarning)
         key_model = None if reason else state.fits[key].candidate  # Naive's paths: none
         if calibration is not None and key_model is not None and calibration.covers(key_model):
-            paths = calibration.adjust_paths(key_model, paths, fc)
+            paths = calibration.adjust_paths(key_model, paths, fc, key)
         arrays[key] = paths if state.spec.allow_negative else clip_keeping_mean(paths, fc.mean)
     return arrays
 

@@ -49,6 +49,9 @@ class Plan:
     #: the panel's frequency (models that work on dates get it)
     freq: str = ""
     calibrate: bool = False
+    #: calibrate with each category's own scale (``calibration="conformal"``);
+    #: False pools the errors as they are (``"pooled"``, the calibration before)
+    scale_by_category: bool = False
 
     def is_sparse(self, y: np.ndarray) -> bool:
         """``y`` is fitted with the sparse candidates (it has them and is sparse)."""
@@ -167,9 +170,10 @@ def build_plan(params: Mapping[str, Any], spec: Spec) -> Plan:
         [fallback, Naive()] if fallback is not None else [Theta(), SeasonalNaive(), Naive()]
     )
     h_bt = backtest_horizon if backtest_horizon is not None else min(-(-m // 2), 13)
-    if params["calibration"] not in ("conformal", None):
+    if params["calibration"] not in ("conformal", "pooled", None):
         raise ParameterError(
-            f"calibration={params['calibration']!r} is not understood; pass 'conformal' or None"
+            f"calibration={params['calibration']!r} is not understood; pass 'conformal', "
+            "'pooled' or None"
         )
     return Plan(
         candidates=tuple(with_season(c, m) for c in candidates),
@@ -180,7 +184,8 @@ def build_plan(params: Mapping[str, Any], spec: Spec) -> Plan:
         selection_margin=float(margin),  # type: ignore[arg-type]
         sparse_candidates=None if sparse is None else tuple(sparse),
         freq=spec.freq,
-        calibrate=params["calibration"] == "conformal",
+        calibrate=params["calibration"] in ("conformal", "pooled"),
+        scale_by_category=params["calibration"] == "conformal",
     )
 
 

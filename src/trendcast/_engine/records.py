@@ -128,7 +128,9 @@ def new_state(
         state.search_report = search_report(spec, series, fits, state.plan_of, state.search_keys())
     warn_fallbacks(fit_report, spec.id_col)
     state.fitted_at = pd.Timestamp.now(tz="UTC").floor("s")
-    state.calibration = calibration_from([f.backtest for f in fits], calibration_plan(plan, search))
+    state.calibration = calibration_from(
+        [f.backtest for f in fits], calibration_plan(plan, search), [s[0] for s in series]
+    )
     return state
 
 

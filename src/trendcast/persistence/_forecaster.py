@@ -73,7 +73,19 @@ def _calibration_to_json(calibration: Any, writer: _Writer) -> dict[str, Any] | 
         {"key": int(k), "name": str(name), "n": int(n)}
         for k, (name, n) in calibration.skipped.items()
     ]
-    return {"pools": pools, "skipped": skipped}
+    node: dict[str, Any] = {"pools": pools, "skipped": skipped}
+    if calibration.scales:  # per-category scales (calibration="conformal"); absent: pooled
+        node["scales"] = [
+            {
+                "key": int(key),
+                "categories": [writer.value(c, "calibration category") for c in by_category],
+                "values": writer.array(
+                    np.array(list(by_category.values()), dtype=float), f"scales of {key!r}"
+                ),
+            }
+            for key, by_category in calibration.scales.items()
+        ]
+    return node
 
 
 def _optional_int(value: Any, reader: _Reader, where: str) -> int | None:
@@ -102,6 +114,16 @@ def _calibration_from_json(node: Any, reader: _Reader, where: str) -> Any:
             _optional_int(k["key"], reader, where): (str(k["name"]), int(k["n"]))
             for k in node["skipped"]
         }
+        scales: dict[Any, dict[Any, float]] = {}
+        for node_scales in node.get("scales", []):  # absent in files saved before issue 23
+            key = _optional_int(node_scales["key"], reader, where)
+            ids = [
+                reader.value(c, f"{where} calibration category") for c in node_scales["categories"]
+            ]
+            values = reader.array(node_scales["values"], f"{where} calibration scales")
+            if values.shape != (len(ids),) or not np.all(np.isfinite(values) & (values > 0)):
+                raise reader.fail(where, f"the category scales of candidate {key!r} are malformed")
+            scales[key] = dict(zip(ids, values.tolist(), strict=True))
     except (KeyError, TypeError) as exc:
         raise reader.fail(where, f"the calibration is malformed: {exc}") from exc
     for key, (_, steps, counts) in pools.items():
@@ -111,7 +133,7 @@ def _calibration_from_json(node: Any, reader: _Reader, where: str) -> Any:
                 f"the calibration of candidate {key!r} is malformed: {len(steps)} steps of "
                 f"errors for {len(counts)} counts",
             )
-    return Calibration.from_pools(pools, skipped)
+    return Calibration.from_pools(pools, skipped, scales)
 
 
 def _frame_to_json(frame: pd.DataFrame, writer: _Writer, where: str) -> dict[str, Any]:
@@ -431,8 +453,8 @@ def _assemble(
     fit_report = _frame_from_json(state["fit_report"], reader, f"{where} fit_report")
     if "label" not in fit_report and "model_used" in fit_report:
         # saved before fit_report_ had the short label: derived from the model's name
-        fit_report["label"] = fit_report["model_used"].map(model_label).astype(
-            fit_report["model_used"].dtype
+        fit_report["label"] = (
+            fit_report["model_used"].map(model_label).astype(fit_report["model_used"].dtype)
         )
     selection_report = _frame_from_json(
         state["selection_report"], reader, f"{where} selection_report"
