@@ -75,6 +75,10 @@ def _calibration_to_json(calibration: Any, writer: _Writer) -> dict[str, Any] | 
     ]
     node: dict[str, Any] = {"pools": pools, "skipped": skipped}
     if calibration.scales:  # per-category scales (calibration="conformal"); absent: pooled
+        # pools of scaled errors under their own key: a trendcast from before the scales
+        # reads "pools" and would take them for plain errors (intervals too narrow for
+        # volatile categories); without that key it refuses the file instead
+        node = {"scaled_pools": node.pop("pools"), "skipped": skipped}
         node["scales"] = [
             {
                 "key": int(key),
@@ -108,7 +112,7 @@ def _calibration_from_json(node: Any, reader: _Reader, where: str) -> Any:
                 [reader.array(a, f"{where} calibration") for a in p["steps"]],
                 [int(c) for c in p["counts"]],
             )
-            for p in node["pools"]
+            for p in node["scaled_pools" if "scaled_pools" in node else "pools"]
         }
         skipped: dict[Any, tuple[str, int]] = {
             _optional_int(k["key"], reader, where): (str(k["name"]), int(k["n"]))
@@ -124,6 +128,8 @@ def _calibration_from_json(node: Any, reader: _Reader, where: str) -> Any:
             if values.shape != (len(ids),) or not np.all(np.isfinite(values) & (values > 0)):
                 raise reader.fail(where, f"the category scales of candidate {key!r} are malformed")
             scales[key] = dict(zip(ids, values.tolist(), strict=True))
+        if ("scaled_pools" in node) != bool(scales) or ("scaled_pools" in node and "pools" in node):
+            raise KeyError("'scaled_pools' and 'scales' come together, without 'pools'")
     except (KeyError, TypeError) as exc:
         raise reader.fail(where, f"the calibration is malformed: {exc}") from exc
     for key, (_, steps, counts) in pools.items():
