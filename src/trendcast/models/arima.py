@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from trendcast._params import clone
 from trendcast.exceptions import ConvergenceWarning, ModelFitError, ParameterError
 from trendcast.models._arima_fit import Candidate, Fit, Problem, stepwise
 from trendcast.models._shared import season_length_or_one
@@ -193,8 +194,6 @@ class ARIMA(LocalModel):
         13.74); starting it from the orders found costs less and forecast as
         well (docs/evidence.md).
         """
-        from sklearn.base import clone
-
         twin = clone(self)
         if hasattr(self, "arima_order_") and self.stepwise:
             p, _, q = (int(v) for v in self.arima_order_)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
+from trendcast._params import Params, clone
 from trendcast.exceptions import ModelFitError, NotFittedError, ParameterError
 
 __all__ = ["LocalModel", "ModelForecast", "ModelTags", "check_levels"]
@@ -116,7 +116,7 @@ def check_levels(level: Sequence[int] | int) -> tuple[int, ...]:
     return tuple(sorted(set(out)))
 
 
-class LocalModel(BaseEstimator):
+class LocalModel(Params):
     """Base class of the per-series models.
 
     Subclasses implement ``_fit(y, X)`` and ``_predict(h, X_future, levels)``,
@@ -272,8 +272,6 @@ class LocalModel(BaseEstimator):
         with the chosen structure fixed, so a refit on longer data estimates
         parameters only; the rest return an unfitted copy.
         """
-        from sklearn.base import clone
-
         return clone(self)
 
     def refit_copy(self) -> LocalModel:

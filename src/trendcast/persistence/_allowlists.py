@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
+from trendcast._params import Params, is_sklearn_estimator
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import PersistenceError
 from trendcast.models import REGISTRY, LocalModel, Pool
@@ -43,11 +43,8 @@ _KIND_CHECKS: dict[str, Callable[[Any], bool]] = {
     ),
     "model": lambda v: isinstance(v, LocalModel),
     "models": lambda v: isinstance(v, list) and all(isinstance(m, LocalModel) for m in v),
-    "sklearn": lambda v: isinstance(v, BaseEstimator) and not isinstance(v, LocalModel),
-    "sklearns": lambda v: (
-        isinstance(v, list)
-        and all(isinstance(e, BaseEstimator) and not isinstance(e, LocalModel) for e in v)
-    ),
+    "sklearn": is_sklearn_estimator,
+    "sklearns": lambda v: isinstance(v, list) and all(is_sklearn_estimator(e) for e in v),
     "ints": lambda v: (
         isinstance(v, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
     ),
@@ -95,7 +92,7 @@ _TRUSTED_SKOPS_TYPES = frozenset(
     {"sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"}
 )
 
-ALLOWED_OBJECTS: dict[str, type[BaseEstimator]] = {"trendcast.ShoppingCalendar": ShoppingCalendar}
+ALLOWED_OBJECTS: dict[str, type[Params]] = {"trendcast.ShoppingCalendar": ShoppingCalendar}
 """Parameter objects (no fitted state) that models may hold, stored by their parameters."""
 
 
@@ -140,3 +137,4 @@ def _check_tags(node: Any, name: str, source: str, allow_pickle: bool) -> None:
                         "you trust the file"
                     )
             stack.extend(item.values())
+

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
+from trendcast._params import is_sklearn_estimator
 from trendcast.exceptions import MissingDependencyError, PersistenceError
 from trendcast.models import LocalModel, Pool
 from trendcast.persistence._allowlists import (
@@ -189,7 +189,7 @@ class _Writer:
             from prophet.serialize import model_to_json
 
             return {"$prophet": self.blob("prophet", ".json", model_to_json(value).encode())}
-        if isinstance(value, BaseEstimator) and not isinstance(value, LocalModel):
+        if is_sklearn_estimator(value):
             return {"$sklearn": self.blob("estimators", ".skops", _skops_dumps(value, where))}
         if not self.allow_pickle:
             raise PersistenceError(
