@@ -9,6 +9,7 @@ must be when read back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -138,3 +139,26 @@ def _check_tags(node: Any, name: str, source: str, allow_pickle: bool) -> None:
                     )
             stack.extend(item.values())
 
+
+#: A model tag as ``_json_bytes`` writes it (compact JSON, the type first) and its type name.
+_MODEL_TAG = re.compile(rb'\{"\$model":\{"type":"([^"\\]*)"')
+
+
+def _tags_allowed(data: bytes) -> bool:
+    """Whether a scan of the raw JSON ``data`` proves what ``_check_tags`` checks.
+
+    True when ``data`` holds no ``$object`` or ``$pickle`` tag and every
+    ``"$model"`` and ``"type":`` in it is a model tag written the way
+    ``_json_bytes`` writes one, with a type on the allow-list. False (the
+    caller then walks the parsed tree with ``_check_tags``) for anything else:
+    other spacing, a ``\\u`` escape (which could spell a tag), a repeated
+    ``type`` key, an object or a pickle. ``categories.json`` of 1,000 default
+    models holds 13,000 model tags among 300,000 values: the walk took about a
+    tenth of a second of ``trendcast.load``, this scan a few milliseconds.
+    """
+    if b"\\u" in data or b'"$object"' in data or b'"$pickle"' in data:
+        return False
+    names = _MODEL_TAG.findall(data)
+    if not len(names) == data.count(b'"$model"') == data.count(b'"type":'):
+        return False
+    return all(name.decode() in ALLOWED_MODELS for name in set(names))
