@@ -79,3 +79,21 @@ def test_a_loaded_theta_pickles():
     loaded = _reloaded(Theta(season_length=12).fit(_series(60)))
     again = pickle.loads(pickle.dumps(loaded))
     np.testing.assert_array_equal(again.predict(4).mean, loaded.predict(4).mean)
+
+
+def test_ses_levels_need_no_scipy_signal_and_are_lfilters_to_the_bit():
+    from scipy.signal import lfilter
+
+    from trendcast.models._shared import ses_levels
+    from trendcast.models.dynamic_theta import _levels
+    from trendcast.models.theta import _ses_errors, _ses_variance
+
+    rng = np.random.default_rng(0)
+    for i in range(300):
+        n = int(rng.integers(2, 150))
+        y = rng.normal(rng.normal(0, 100), rng.uniform(0.1, 50), n)
+        alpha = float(rng.uniform(0, 1)) if i % 7 else float(rng.choice([0.0, 1.0, 1e-9]))
+        expected, _ = lfilter([alpha], [1.0, alpha - 1.0], y[1:], zi=[(1.0 - alpha) * y[0]])
+        np.testing.assert_array_equal(ses_levels(y[1:], alpha, y[0]), expected)
+        np.testing.assert_array_equal(ses_levels(y, alpha, 3.5), _levels(y, alpha, 3.5))
+        assert _ses_variance(y, alpha) == float(np.mean(_ses_errors(y, alpha)[0] ** 2))
