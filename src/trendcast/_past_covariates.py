@@ -30,7 +30,7 @@ category with search are kept honest.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -120,13 +120,13 @@ class _PastCovariates(LocalModel):
         """True when the wrapped model gets the past covariates."""
         return bool(self.lags)
 
-    def pinned(self) -> LocalModel:
+    def pinned(self) -> Self:
         return self._twin(lambda inner: inner.pinned())
 
     def refit_copy(self) -> LocalModel:
         return self._twin(lambda inner: inner.refit_copy())
 
-    def _twin(self, copy: Callable[[LocalModel], LocalModel]) -> LocalModel:
+    def _twin(self, copy: Callable[[LocalModel], LocalModel]) -> Self:
         """An unfitted copy wrapping ``copy`` of the fitted wrapped model (if fitted)."""
         twin = clone(self)
         if hasattr(self, "model_"):

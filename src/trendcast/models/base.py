@@ -2,7 +2,9 @@
 
 A local model knows nothing of dates, grouping or pandas; ``TrendForecaster``
 owns those. Constructors only store their keyword arguments (so scikit-learn's
-``get_params``, ``set_params``, ``clone`` and ``repr`` work); ``fit`` validates
+``get_params``, ``set_params``, ``clone`` and ``repr`` work: ``LocalModel`` is a
+``trendcast._params.Params``, which gives them without importing scikit-learn,
+so loading and forecasting never wait for it); ``fit`` validates
 once and calls the private ``_fit`` a model author writes; learned state ends
 in ``_``.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -265,7 +267,7 @@ class LocalModel(Params):
         rng = np.random.default_rng(random_state)
         return self._sample_paths(int(h), int(n_paths), X_future, rng)
 
-    def pinned(self) -> LocalModel:
+    def pinned(self) -> Self:
         """An unfitted copy that repeats this fit's structural choices.
 
         Models that search a structure (ETS forms, ARIMA orders) return a copy
