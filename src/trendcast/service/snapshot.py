@@ -438,7 +438,6 @@ class Snapshot:
             first = next((part.keys[0] for part in self.parts if part.keys), None)
             if first is not None:
                 self._forecasts([first], 1, STORED_LEVELS)
-                _import_what_models_need(self.forecaster(self._owner[first]))
             self.warmed = "ok"
         except TrendcastError as exc:
             self.warmed = f"the first category does not forecast: {type(exc).__name__}: {exc}"
@@ -451,19 +450,6 @@ class Snapshot:
                 f"{what} come from the nightly job's store (trendcast serve --store URL); this "
                 f"server serves a saved forecaster (--model), which stores none. {instead}"
             )
-
-
-def _import_what_models_need(fc: TrendForecaster) -> None:
-    """Import statsmodels if the save holds an ARIMA (one of the six of the default median).
-
-    A loaded ETS or Theta forecasts without statsmodels, so warming on a first
-    category without ARIMA no longer imports it; ARIMA rebuilds its state through
-    statsmodels' Kalman filter, whose import (0.5 s) would then fall on the first
-    request that touches one.
-    """
-    used = fc.fit_report_.get("model_used")
-    if used is not None and used.astype(str).str.contains("ARIMA", regex=False).any():
-        import statsmodels.tsa.statespace.sarimax  # noqa: F401
 
 
 class _Forecast:
