@@ -34,8 +34,8 @@ from typing import Any, Self
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri  # scipy.stats.norm.ppf's numbers; scipy.stats loads slowly
 
+from trendcast._normal import level_z
 from trendcast._params import clone
 from trendcast.exceptions import ModelFitError, ParameterError
 from trendcast.models._shared import FIT_ERRORS
@@ -276,7 +276,7 @@ class _PastCovariates(LocalModel):
         out = ModelForecast(mean=means.mean(axis=0))
         spread = means.var(axis=0)
         for lv in levels:
-            z2 = float(ndtri(0.5 + lv / 200.0)) ** 2
+            z2 = level_z(lv) ** 2  # scipy.stats.norm.ppf's numbers
             up = np.stack([r.upper[lv] - r.mean for r in runs])
             down = np.stack([r.mean - r.lower[lv] for r in runs])
             out.upper[lv] = out.mean + np.sqrt(np.mean(up**2, axis=0) + z2 * spread)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
+from trendcast._normal import level_z
 from trendcast._params import Params, clone
 from trendcast.exceptions import ModelFitError, NotFittedError, ParameterError
 
@@ -71,12 +72,10 @@ class ModelForecast:
         cls, mean: np.ndarray, sigma: np.ndarray, levels: Sequence[int]
     ) -> ModelForecast:
         """Symmetric Gaussian bounds around ``mean`` with standard deviations ``sigma``."""
-        from scipy.special import ndtri  # scipy.stats.norm.ppf's numbers, without its checks
-
         out = cls(mean=np.asarray(mean, dtype=float))
         sigma = np.asarray(sigma, dtype=float)
         for level in levels:
-            z = ndtri(0.5 + level / 200.0)
+            z = level_z(level)  # scipy.special.ndtri's numbers, without importing it
             out.lower[level] = out.mean - z * sigma
             out.upper[level] = out.mean + z * sigma
         return out
