@@ -57,8 +57,11 @@ if str(HERE) not in sys.path:  # loaded by path (a test), not run as a script
 from _provenance import provenance, with_provenance  # noqa: E402
 
 CONCURRENCY = (1, 8, 32)
+#: what a fresh process may still import on its way to a forecast, reported with its times
+HEAVY = ("sklearn", "statsmodels", "scipy.stats", "scipy.signal", "scipy.optimize", "skops")
 COLD_CODE = """
-import json, sys, time
+import json, os, sys, time
+load_avg = os.getloadavg()[0]
 t0 = time.perf_counter()
 import trendcast as tc
 t1 = time.perf_counter()
@@ -66,7 +69,9 @@ fc = tc.load(sys.argv[1])
 t2 = time.perf_counter()
 fc.predict(1, ids=[sys.argv[2]])
 t3 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "load": t2 - t1, "predict": t3 - t2, "load_predict": t3 - t1}))
+heavy = sorted(m for m in sys.argv[3].split(",") if m in sys.modules)
+print(json.dumps({"import": t1 - t0, "load": t2 - t1, "predict": t3 - t2, "load_predict": t3 - t1,
+                  "cpu": time.process_time(), "load_avg": load_avg, "imported": heavy}))
 """
 
 
@@ -139,7 +144,7 @@ def library_cold_start(model: Path, one: str, repeats: int) -> list[dict[str, fl
     runs = []
     for _ in range(repeats):
         out = subprocess.run(
-            [sys.executable, "-c", COLD_CODE, str(model), one],
+            [sys.executable, "-c", COLD_CODE, str(model), one, ",".join(HEAVY)],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -284,15 +289,20 @@ def report(res: dict[str, Any], args: argparse.Namespace) -> str:
         f"{cold['readyz_s']:.2f} s, to the first one-category forecast answered "
         f"{cold['first_predict_s']:.2f} s.",
         "",
-        "Library, in a fresh process (seconds; `import trendcast` timed apart):",
+        "Library, in a fresh process (seconds; `import trendcast` timed apart; process CPU is "
+        "the CPU time of the whole process, interpreter start included, which a busy machine "
+        "changes less than the wall-clock times):",
         "",
-        "| run | import trendcast | load | predict one | load + predict one |",
-        "|---|---|---|---|---|",
+        "| run | import trendcast | load | predict one | load + predict one | process CPU | "
+        "load avg | imported on the way |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(lib, 1):
         lines.append(
             f"| {i} | {r['import']:.3f} | {r['load']:.3f} | {r['predict']:.3f} | "
-            f"{r['load_predict']:.3f} |"
+            f"{r['load_predict']:.3f} | {r.get('cpu', float('nan')):.3f} | "
+            f"{r.get('load_avg', float('nan')):.2f} | "
+            f"{', '.join(r.get('imported', [])) or 'none of ' + ', '.join(HEAVY)} |"
         )
     lines += [
         "",
@@ -313,6 +323,10 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=400, help="one-category predicts a row")
     p.add_argument("--max-seconds", type=float, default=120.0, help="per row, at most")
     p.add_argument("--cold-repeats", type=int, default=3)
+    p.add_argument(
+        "--cold-only", action="store_true",
+        help="only the library's cold start (fresh processes), printed; no server, no load",
+    )  # fmt: skip
     p.add_argument("--out", type=Path, default=HERE / "results" / "service.md")
     args = p.parse_args()
     prov = provenance("fastapi", "uvicorn", "httpx", "scikit-learn", "skops")
@@ -328,6 +342,10 @@ def main() -> None:
     order = list(rng.permutation(keys))
     hot, fresh = order[: args.hot], order[args.hot : args.hot + 20]
     lib = library_cold_start(model, order[-1], args.cold_repeats)
+    if args.cold_only:
+        for run in lib:
+            print(json.dumps(run))
+        return
     proc, url, cold = start_server(model, order[-2])
     rows = []
     try:

@@ -56,8 +56,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
 
+from trendcast._normal import level_z, ndtri
 from trendcast.models._shared import REFERENCE_LEVEL, REFERENCE_Z
 from trendcast.models.base import ModelForecast
 
@@ -83,8 +83,9 @@ MIN_CATEGORIES = 8
 
 def _z(level: float) -> float:
     # scipy.special's ndtri is what scipy.stats.norm.ppf computes (the same
-    # numbers) without its argument checks, which cost more than the quantile
-    return float(ndtri(0.5 + level / 200.0))
+    # numbers) without its argument checks, which cost more than the quantile;
+    # whole levels from a table of its numbers (scipy.special not imported)
+    return level_z(level)
 
 
 @dataclass
@@ -116,6 +117,8 @@ class _Pool:
         if knots is None or knots[1] is not sorted_abs:  # built once a step: paths ask often
             knots = self._knots[step] = (np.arange(n + 1.0), sorted_abs, np.r_[0.0, sorted_abs])
         inner = np.interp(np.minimum(p, top) * (n + 1), knots[0], knots[2])
+        if np.all(p <= top):  # no tail asked for (the usual case): no scipy.special import
+            return np.where(p <= top, inner, 0.0)
         z_top = _z(100 * top)
         with np.errstate(divide="ignore", invalid="ignore"):
             tail = sorted_abs[-1] / z_top * ndtri(0.5 + p / 2)
@@ -326,6 +329,8 @@ class Calibration:
         with np.errstate(divide="ignore", invalid="ignore"):
             u = np.where(sd > 0, np.abs(dev) / np.where(sd > 0, sd, 1.0), 0.0)
         out = np.empty_like(paths)
+        from scipy.special import ndtr  # here: 0.1 s to import, for sample paths only
+
         p = 2 * ndtr(u) - 1  # norm.cdf's numbers
         for j in range(paths.shape[1]):
             out[:, j] = np.sign(dev[:, j]) * pool.quantile(j + 1, p[:, j]) * sd[:, j]

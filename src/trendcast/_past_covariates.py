@@ -30,13 +30,13 @@ category with search are kept honest.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-from sklearn.base import clone
 
+from trendcast._normal import level_z
+from trendcast._params import clone
 from trendcast.exceptions import ModelFitError, ParameterError
 from trendcast.models._shared import FIT_ERRORS
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
@@ -120,13 +120,13 @@ class _PastCovariates(LocalModel):
         """True when the wrapped model gets the past covariates."""
         return bool(self.lags)
 
-    def pinned(self) -> LocalModel:
+    def pinned(self) -> Self:
         return self._twin(lambda inner: inner.pinned())
 
     def refit_copy(self) -> LocalModel:
         return self._twin(lambda inner: inner.refit_copy())
 
-    def _twin(self, copy: Callable[[LocalModel], LocalModel]) -> LocalModel:
+    def _twin(self, copy: Callable[[LocalModel], LocalModel]) -> Self:
         """An unfitted copy wrapping ``copy`` of the fitted wrapped model (if fitted)."""
         twin = clone(self)
         if hasattr(self, "model_"):
@@ -276,7 +276,7 @@ class _PastCovariates(LocalModel):
         out = ModelForecast(mean=means.mean(axis=0))
         spread = means.var(axis=0)
         for lv in levels:
-            z2 = float(norm.ppf(0.5 + lv / 200.0)) ** 2
+            z2 = level_z(lv) ** 2  # scipy.stats.norm.ppf's numbers
             up = np.stack([r.upper[lv] - r.mean for r in runs])
             down = np.stack([r.mean - r.lower[lv] for r in runs])
             out.upper[lv] = out.mean + np.sqrt(np.mean(up**2, axis=0) + z2 * spread)

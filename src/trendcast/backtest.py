@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.base import clone
 
+from trendcast._params import clone
 from trendcast.models._shared import (
     FIT_ERRORS,
     REFERENCE_LEVEL,

@@ -41,9 +41,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
-from sklearn.base import BaseEstimator
 
 import trendcast._frequency as freqs
+from trendcast._params import Params
 from trendcast.exceptions import DataValidationError, ParameterError
 
 __all__ = ["EVENTS", "ShoppingCalendar", "event_dates", "shopping_calendar"]
@@ -121,7 +121,7 @@ def event_dates(event: str, years: Sequence[int] | range) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(sorted(days))
 
 
-class ShoppingCalendar(BaseEstimator):
+class ShoppingCalendar(Params):
     """Holiday and retail-event features for any dates, at any frequency.
 
     The constructor only stores its arguments (scikit-learn style), so a model

@@ -17,7 +17,6 @@ from typing import Any, overload
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
 import trendcast._frequency as freqs
 from trendcast._engine.calibrate import (
@@ -74,6 +73,7 @@ from trendcast._engine.spec import (
 )
 from trendcast._engine.state import calibration_plan
 from trendcast._frames import accepts_frames
+from trendcast._params import Params
 from trendcast._validation import count, describe_source, fail, format_items, verb
 from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import ParameterError, PersistenceError
@@ -90,7 +90,7 @@ logger = logging.getLogger(__name__)
 _rank, _search_helps = rank, search_helps
 
 
-class TrendForecaster(OldLayoutHooks, SamplePaths, FittedValues, BaseEstimator):
+class TrendForecaster(OldLayoutHooks, SamplePaths, FittedValues, Params):
     """Forecast demand for every category of a long sales frame.
 
     Parameters

@@ -15,7 +15,6 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from trendcast.exceptions import MissingDependencyError, ParameterError
@@ -72,6 +71,10 @@ def parallel_map(
             if bar is not None:
                 bar.update(len(batch))
     else:
+        # imported here: joblib (and loky) take 0.03-0.07 s, which a loaded forecaster's
+        # first one-category predict (always in this process) need not pay
+        from joblib import Parallel, delayed
+
         # no memory-mapping of large arrays: statsmodels' filters unpickle into
         # writable buffers and fail on joblib's read-only memmaps
         parallel = Parallel(n_jobs=n, return_as="generator", max_nbytes=None)

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
 from trendcast._engine.spec import MAX_HORIZON, Spec
+from trendcast._params import clone
 from trendcast._past_covariates import route, uses_search
 from trendcast._validation import real_number, whole_number
 from trendcast.backtest import cutoffs

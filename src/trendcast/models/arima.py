@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from trendcast._params import clone
 from trendcast.exceptions import ConvergenceWarning, ModelFitError, ParameterError
 from trendcast.models._arima_fit import Candidate, Fit, Problem, stepwise
+from trendcast.models._arima_state import StateSpace, filter_end, forecast, state_space
 from trendcast.models._shared import season_length_or_one
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
@@ -193,8 +195,6 @@ class ARIMA(LocalModel):
         13.74); starting it from the orders found costs less and forecast as
         well (docs/evidence.md).
         """
-        from sklearn.base import clone
-
         twin = clone(self)
         if hasattr(self, "arima_order_") and self.stepwise:
             p, _, q = (int(v) for v in self.arima_order_)
@@ -399,6 +399,7 @@ class ARIMA(LocalModel):
         if not np.isfinite(results.llf):
             raise ValueError("the state-space filter gave no likelihood")
         self._keep_end(results)
+        self._light = False  # statsmodels' filter kept the end state: forecast with statsmodels
         self.params_ = np.asarray(params, dtype=float)
         self.arima_order_ = (c.p, d, c.q)
         self.seasonal_arima_order_ = (c.P, D, c.Q)
@@ -428,7 +429,7 @@ class ARIMA(LocalModel):
             )
         if self.has_covariates_ != (self.X_ is not None):
             raise ParameterError("has_covariates_ disagrees with the saved covariates")
-        self._keep_end(self._filter(self.y_, self.X_))
+        self._keep_light_end(self.y_, self.X_)
 
     def _filter(self, y: np.ndarray, X: np.ndarray | None) -> Any:
         """statsmodels' filter results of the fitted orders and parameters over ``y``."""
@@ -454,6 +455,36 @@ class ARIMA(LocalModel):
         """
         self._end_state = np.array(results.predicted_state[:, -1], dtype=float)
         self._end_cov = _pack(np.asarray(results.predicted_state_cov[:, :, -1], dtype=float))
+
+    def _state_space(self) -> StateSpace:
+        """SARIMAX's matrices of the fitted orders and parameters, in NumPy (``_arima_state``)."""
+        X = getattr(self, "X_", None)
+        k_exog = 0 if X is None else X.shape[1]
+        return state_space(
+            self.arima_order_, self.seasonal_arima_order_, self._season(), self.constant_,
+            self.params_, k_exog,
+        )  # fmt: skip
+
+    def _keep_light_end(self, y: np.ndarray, X: np.ndarray | None) -> None:
+        """Keep the predicted state after ``y`` from the NumPy Kalman filter (``_arima_state``).
+
+        A loaded ARIMA rebuilds its end state and forecasts this way, without
+        importing statsmodels (half a second at a fresh process's first ARIMA
+        forecast; ARIMA is one of the six of the default median). Its numbers
+        agree with statsmodels' to about 1e-12 relative; a model fitted in this
+        process keeps statsmodels' filter and forecast, so its numbers are
+        those of statsmodels' results object to the bit.
+        """
+        k_exog = 0 if X is None else X.shape[1]
+        ss = state_space(
+            self.arima_order_, self.seasonal_arima_order_, self._season(), self.constant_,
+            self.params_, k_exog,
+        )  # fmt: skip
+        with np.errstate(all="ignore"):
+            state, cov = filter_end(y, X, ss)
+        self._end_state = state
+        self._end_cov = _pack(cov)
+        self._light = True
 
     @property
     def results_(self) -> Any:
@@ -483,7 +514,10 @@ class ARIMA(LocalModel):
         # the filter over the whole history with the fixed parameters: what
         # statsmodels' results.append does, without the smoother it also runs
         # (about four times the filter's cost on 30 years of months)
-        self._keep_end(self._filter(y_all, X_all))
+        if getattr(self, "_light", False):
+            self._keep_light_end(y_all, X_all)
+        else:
+            self._keep_end(self._filter(y_all, X_all))
 
     def _ahead(self, h: int, X_future: np.ndarray | None) -> Any:
         """The state-space model of the next ``h`` periods, started from the final state.
@@ -514,11 +548,19 @@ class ARIMA(LocalModel):
     def _predict(
         self, h: int, X_future: np.ndarray | None, levels: tuple[int, ...]
     ) -> ModelForecast:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            ahead = self._ahead(h, X_future).ssm.filter()
-            mean = np.array(ahead.forecasts[0], dtype=float)
-            sigma = np.sqrt(np.asarray(ahead.forecasts_error_cov[0, 0], dtype=float))
+        if getattr(self, "_light", False):  # loaded: the NumPy forecast (_arima_state)
+            end_cov = _unpack(self._end_cov, self._end_state.size)
+            with np.errstate(all="ignore"):
+                mean, variance = forecast(
+                    self._end_state, end_cov, self._state_space(), h, X_future
+                )
+                sigma = np.sqrt(variance)
+        else:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                ahead = self._ahead(h, X_future).ssm.filter()
+                mean = np.array(ahead.forecasts[0], dtype=float)
+                sigma = np.sqrt(np.asarray(ahead.forecasts_error_cov[0, 0], dtype=float))
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(sigma))):
             raise ModelFitError("ARIMA produced non-finite forecasts")
         return ModelForecast.from_normal(mean, sigma, levels)
@@ -531,13 +573,21 @@ class ARIMA(LocalModel):
         # for a seasonal model). The state-space form is linear and Gaussian, so the paths
         # are drawn here at once: deviations from the forecast mean start from the state's
         # predictive distribution at the end of the data and follow the model's transition.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ssm = self._ahead(h, X_future).ssm
-        names = ("design", "transition", "selection", "state_cov")
-        design, transition, selection, state_cov = (_time_invariant(ssm[k]) for k in names)
+        # SARIMAX's matrices, built in NumPy (equal to statsmodels' entry by entry)
+        ss = self._state_space()
+        design, transition, selection = ss.design[None, :], ss.transition, ss.selection
+        state_cov = np.array([[ss.sigma2]])
         mean = self._predict(h, X_future, ()).mean
         p_end = _unpack(self._end_cov, self._end_state.size)
+        if getattr(self, "_light", False):
+            # the draws go through the covariance's eigenvectors, which a covariance
+            # different in the 13th digit (the NumPy filter's) can turn where eigenvalues
+            # repeat: statsmodels' filter gives the fitted model's covariance, so a loaded
+            # model draws the paths its fitted original draws (statsmodels is imported here)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                results = self._filter(self.y_, self.X_)
+            p_end = np.asarray(results.predicted_state_cov[:, :, -1], dtype=float)
         vals, vecs = np.linalg.eigh((p_end + p_end.T) / 2)
         state = (vecs * np.sqrt(np.clip(vals, 0, None))) @ rng.standard_normal((vals.size, n_paths))
         shock_sd = np.sqrt(np.clip(np.diag(state_cov), 0, None))

@@ -2,7 +2,9 @@
 
 A local model knows nothing of dates, grouping or pandas; ``TrendForecaster``
 owns those. Constructors only store their keyword arguments (so scikit-learn's
-``get_params``, ``set_params``, ``clone`` and ``repr`` work); ``fit`` validates
+``get_params``, ``set_params``, ``clone`` and ``repr`` work: ``LocalModel`` is a
+``trendcast._params.Params``, which gives them without importing scikit-learn,
+so loading and forecasting never wait for it); ``fit`` validates
 once and calls the private ``_fit`` a model author writes; learned state ends
 in ``_``.
 """
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
+from trendcast._normal import level_z
+from trendcast._params import Params, clone
 from trendcast.exceptions import ModelFitError, NotFittedError, ParameterError
 
 __all__ = ["LocalModel", "ModelForecast", "ModelTags", "check_levels"]
@@ -69,12 +72,10 @@ class ModelForecast:
         cls, mean: np.ndarray, sigma: np.ndarray, levels: Sequence[int]
     ) -> ModelForecast:
         """Symmetric Gaussian bounds around ``mean`` with standard deviations ``sigma``."""
-        from scipy.special import ndtri  # scipy.stats.norm.ppf's numbers, without its checks
-
         out = cls(mean=np.asarray(mean, dtype=float))
         sigma = np.asarray(sigma, dtype=float)
         for level in levels:
-            z = ndtri(0.5 + level / 200.0)
+            z = level_z(level)  # scipy.special.ndtri's numbers, without importing it
             out.lower[level] = out.mean - z * sigma
             out.upper[level] = out.mean + z * sigma
         return out
@@ -116,7 +117,7 @@ def check_levels(level: Sequence[int] | int) -> tuple[int, ...]:
     return tuple(sorted(set(out)))
 
 
-class LocalModel(BaseEstimator):
+class LocalModel(Params):
     """Base class of the per-series models.
 
     Subclasses implement ``_fit(y, X)`` and ``_predict(h, X_future, levels)``,
@@ -265,15 +266,13 @@ class LocalModel(BaseEstimator):
         rng = np.random.default_rng(random_state)
         return self._sample_paths(int(h), int(n_paths), X_future, rng)
 
-    def pinned(self) -> LocalModel:
+    def pinned(self) -> Self:
         """An unfitted copy that repeats this fit's structural choices.
 
         Models that search a structure (ETS forms, ARIMA orders) return a copy
         with the chosen structure fixed, so a refit on longer data estimates
         parameters only; the rest return an unfitted copy.
         """
-        from sklearn.base import clone
-
         return clone(self)
 
     def refit_copy(self) -> LocalModel:

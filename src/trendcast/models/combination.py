@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from sklearn.base import clone
 
+from trendcast._params import clone
 from trendcast.exceptions import ModelFitError
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 from trendcast.models.ets import ETS

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from trendcast.exceptions import ConvergenceWarning, ModelFitError, ParameterError
+from trendcast.models._ets_filter import Filtered, ets_filter
 from trendcast.models._shared import season_length_or_one
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
@@ -335,20 +336,41 @@ class ETS(LocalModel):
         """Run the recursion with the fitted parameters over ``y``.
 
         Keeps what forecasts need: the state after the last observation, the
-        smoothing parameters and the error variance. statsmodels' results
-        object (which computes a numerical Hessian when built, several
-        milliseconds) is only made when a user asks for ``results_``.
+        smoothing parameters and the error variance. The recursion runs in
+        plain Python (``_ets_filter``: statsmodels' smoother's operations, so
+        its numbers, without importing statsmodels, which a loaded forecaster's
+        first forecast would wait for); statsmodels' smoother only where that
+        divides by zero. statsmodels' results object (which computes a
+        numerical Hessian when built, several milliseconds) is only made when
+        a user asks for ``results_``.
         """
         m = season_length_or_one(self.season_length)
-        model = self._build(np.asarray(y, dtype=float), self.form_, m)
+        data = np.asarray(y, dtype=float)
+        try:
+            with np.errstate(all="ignore"):
+                filtered = ets_filter(data, self.form_, m, np.asarray(self.params_))
+        except ZeroDivisionError:
+            filtered = self._statsmodels_filter(data, m)
+        with np.errstate(all="ignore"):
+            resid = data - filtered.fitted
+            if self.form_[0] == "M":
+                resid = resid / filtered.fitted
+        self._last_state = filtered.last_state
+        #: alpha, beta, gamma, phi (zero for a missing component, phi 1 undamped)
+        self._smoothing = filtered.smoothing
+        self._sigma2 = float(np.mean(resid**2))  # statsmodels' scale (and mse)
+        self._results: Any = None
+
+    def _statsmodels_filter(self, data: np.ndarray, m: int) -> Filtered:
+        """The recursion run by statsmodels' compiled smoother (see ``_ets_filter``)."""
+        model = self._build(data, self.form_, m)
         internal = np.asarray(model._internal_params(np.asarray(self.params_)), dtype=float)
-        data = np.asarray(model.endog, dtype=float)
-        fitted = np.zeros(y.size)
-        states = np.zeros((y.size, int(model._k_states_internal)))
+        fitted = np.zeros(data.size)
+        states = np.zeros((data.size, int(model._k_states_internal)))
         with np.errstate(all="ignore"):
             model._smoothing_func(
                 internal,
-                data,
+                np.asarray(model.endog, dtype=float),
                 fitted,
                 states,
                 np.zeros(internal.size, dtype=np.int64),
@@ -356,14 +378,7 @@ class ETS(LocalModel):
                 False,
                 False,
             )
-            resid = data - fitted
-            if self.form_[0] == "M":
-                resid = resid / fitted
-        self._last_state = states[-1].copy()
-        #: alpha, beta, gamma, phi (zero for a missing component, phi 1 undamped)
-        self._smoothing = internal[:4].copy()
-        self._sigma2 = float(np.mean(resid**2))  # statsmodels' scale (and mse)
-        self._results: Any = None
+        return Filtered(states[-1].copy(), internal[:4].copy(), fitted)
 
     @property
     def results_(self) -> Any:

@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.base import clone
 
+from trendcast._params import clone
 from trendcast.exceptions import ModelFitError, ParameterError
 from trendcast.models._shared import (
     REFERENCE_LEVEL,

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from trendcast.exceptions import ModelFitError, ParameterError
-from trendcast.models._shared import season_length_or_one, shifted
+from trendcast.models._shared import season_length_or_one, ses_levels, shifted
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
 
 __all__ = ["Theta"]
@@ -113,9 +114,14 @@ class Theta(LocalModel):
         return {name: state[name] for name in names}
 
     def _restore_state(self, state: dict[str, Any]) -> None:
-        """Rebuild statsmodels' Theta results from the saved line: no re-estimation."""
-        from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
+        """Set the saved Theta line (no re-estimation) as statsmodels' results would hold it.
 
+        The line's numbers are kept in a ``_SavedLine``, which forecasts and draws
+        paths as statsmodels' ``ThetaModelResults`` does (the same arithmetic,
+        see ``_parts``) without importing statsmodels, which a loaded forecaster
+        would otherwise wait for on its first forecast; anything else read from
+        ``results_`` builds statsmodels' own results object then.
+        """
         self.y_, self.X_, self.n_obs_ = state["y_"], state["X_"], state["n_obs_"]
         methods = ("add", "mul", "additive", "multiplicative")
         if state["method"] not in methods or state["period"] < 1:
@@ -128,20 +134,14 @@ class Theta(LocalModel):
         # files written before the fix of the interval variance (2026-11-29) took it
         # from the raw series: they keep forecasting the intervals they were saved with
         self._adjusted_errors = bool(state.get("adjusted_errors", False))
-        model = ThetaModel(
+        model = _SavedModel(
             self.y_[self.y_.size - n_fit :],
-            period=state["period"],
-            deseasonalize=state["deseasonalize"],
+            period=int(state["period"]),
+            deseasonalize=bool(state["deseasonalize"]),
             method=state["method"],
         )
-        self.results_ = ThetaModelResults(
-            state["b0"],
-            state["alpha"],
-            None,
-            np.array([state["one_step"]]),
-            state["seasonal"],
-            False,
-            model,
+        self.results_ = _SavedLine(
+            state["b0"], state["alpha"], np.array([state["one_step"]]), state["seasonal"], model
         )
 
     def _one_step_in_sample(self, y: np.ndarray, X: np.ndarray | None) -> np.ndarray | None:
@@ -261,6 +261,80 @@ class Theta(LocalModel):
         carried = alpha * np.cumsum(shocks, axis=1) - alpha * shocks  # alpha * sum of earlier
         paths = adjusted + shocks + carried
         return paths * season if multiplicative else paths + season
+
+
+class _SavedModel:
+    """What forecasts read of statsmodels' ``ThetaModel``, for a loaded Theta.
+
+    The attributes ``ThetaModel(y, period, deseasonalize, method)`` sets;
+    anything else is read from a ``ThetaModel`` built on first use.
+    """
+
+    def __init__(self, y: np.ndarray, period: int, deseasonalize: bool, method: str) -> None:
+        self._y = np.asarray(y, dtype=float)
+        self.endog_orig = y
+        self.period = period
+        self.deseasonalize = deseasonalize
+        self.method = method
+
+    def statsmodels(self) -> Any:
+        """statsmodels' ``ThetaModel`` of the same window and settings."""
+        from statsmodels.tsa.forecasting.theta import ThetaModel
+
+        return ThetaModel(
+            self.endog_orig, period=self.period, deseasonalize=self.deseasonalize,
+            method=self.method,
+        )  # fmt: skip
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_y", "endog_orig", "period"):
+            raise AttributeError(name)
+        return getattr(self.statsmodels(), name)
+
+
+class _SavedLine:
+    """What forecasts read of statsmodels' ``ThetaModelResults``, for a loaded Theta.
+
+    The numbers ``ThetaModelResults(b0, alpha, None, one_step, seasonal, False,
+    model)`` keeps, read by ``_private`` and ``_parts`` (the arithmetic of its
+    ``forecast_components``); anything else (``summary()``, ``forecast`` with
+    a theta ``_forecast`` leaves to statsmodels...) is read from statsmodels'
+    results object, built on first use.
+    """
+
+    def __init__(
+        self, b0: float, alpha: float, one_step: np.ndarray, seasonal: np.ndarray,
+        model: _SavedModel,
+    ) -> None:  # fmt: skip
+        self._b0 = b0
+        self._alpha = alpha
+        self._one_step = one_step
+        self._seasonal = seasonal
+        self._nobs = model.endog_orig.shape[0]
+        self.model = model
+        self._results: Any = None
+
+    @property
+    def params(self) -> pd.Series:
+        """b0 and alpha, as ``ThetaModelResults.params``."""
+        return pd.Series([self._b0, self._alpha], index=["b0", "alpha"])
+
+    def forecast_components(self, steps: int) -> pd.DataFrame:
+        """Trend, SES and seasonal parts (``ThetaModelResults.forecast_components``' numbers)."""
+        trend, ses, season = _parts(self, steps)
+        return pd.DataFrame({"trend": trend, "ses": ses, "seasonal": season})
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_results", "model"):
+            raise AttributeError(name)
+        if self._results is None:
+            from statsmodels.tsa.forecasting.theta import ThetaModelResults
+
+            self._results = ThetaModelResults(
+                self._b0, self._alpha, None, self._one_step, self._seasonal, False,
+                self.model.statsmodels(),
+            )  # fmt: skip
+        return getattr(self._results, name)
 
 
 def _private(res: Any) -> tuple[Any, ...] | None:
@@ -417,4 +491,7 @@ def _ses_variance(y: np.ndarray, alpha: float) -> float:
     """Mean squared one-step error of SES with smoothing ``alpha`` from level ``y[0]``."""
     if y.size < 2:
         return float("nan")
-    return float(np.mean(_ses_errors(y, alpha)[0] ** 2))
+    # _ses_errors' numbers without scipy.signal: a loaded Theta's first interval would
+    # otherwise wait 0.4 s for its import
+    errors = y[1:] - shifted(ses_levels(y[1:], alpha, float(y[0])), y[0])
+    return float(np.mean(errors**2))

@@ -68,7 +68,12 @@ from typing import Any
 
 from trendcast._engine.state import ForecasterState
 from trendcast.exceptions import PersistenceError, TrendcastError
-from trendcast.persistence._allowlists import ALLOWED_MODELS, ALLOWED_OBJECTS, _check_tags
+from trendcast.persistence._allowlists import (
+    ALLOWED_MODELS,
+    ALLOWED_OBJECTS,
+    _check_tags,
+    _tags_allowed,
+)
 from trendcast.persistence._archive import (
     FORMAT_VERSION,
     MANIFEST,
@@ -219,7 +224,8 @@ def read_forecaster(
         state = _parse_json(files["forecaster.json"], f"{source}: forecaster.json")
         cats = _parse_json(files["categories.json"], f"{source}: categories.json")
     _check_tags(state, "forecaster.json", str(source), allow_pickle)
-    _check_tags(cats, "categories.json", str(source), allow_pickle)
+    if not _tags_allowed(files["categories.json"]):  # the quick scan proves it for most saves
+        _check_tags(cats, "categories.json", str(source), allow_pickle)
     try:
         return _assemble(reader, state, cats, categories, parameters)
     except TrendcastError:

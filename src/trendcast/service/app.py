@@ -269,7 +269,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # the first forecast imports statsmodels and builds a model: done before /readyz says
+        # the first forecast loads the save and rebuilds a model: done before /readyz says
         # ready, on a thread, so /healthz answers at once
         threading.Thread(target=_warm, args=(source,), name="trendcast-warm", daemon=True).start()
         watcher = None if not refresh_seconds else _refresher(source, refresh_seconds)

@@ -430,7 +430,7 @@ class Snapshot:
 
     def warm(self) -> str:
         """Forecast the first category once: loads the first part and imports what its models
-        need (statsmodels takes a second or two), so the first request does not wait for it.
+        need, so the first request does not wait for it.
 
         Returns "ok" or what went wrong; ``warmed`` keeps it for ``/readyz``.
         """

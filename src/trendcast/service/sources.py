@@ -189,7 +189,7 @@ class ModelSource:
                     self._seen = stamp
                     return False
                 fresh = self._load()
-                fresh.warm()  # served warm: its first request does not import statsmodels
+                fresh.warm()  # served warm: its first request does not load the save
             except (TrendcastError, OSError) as exc:
                 self.reload_error = f"{type(exc).__name__}: {exc}"
                 logger.warning("new save at %s not loaded yet: %s", self.path, exc)
