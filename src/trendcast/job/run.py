@@ -124,9 +124,7 @@ def _fit_chunks(
         if prev is not None:
             prev = {**prev, "run_id": previous["id"] if previous else None}
         with logged_warnings(logger):
-            fc, action, refit, lineage, failures = decide(
-                config, chunk, data, as_of, prev, drifted
-            )
+            fc, action, refit, lineage, failures = decide(config, chunk, data, as_of, prev, drifted)
         for key, why in refit.items():
             logger.warning("category %s refit: %s", key, why)
         if action.startswith("refit"):
@@ -167,7 +165,7 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
         assert isinstance(drawn, dict)
         paths.update(drawn)
         report = fc.fit_report_.copy()
-        report["action"] = [meta["refit"].get(str(k), meta["action"]) for k in report["unique_id"]]
+        report["action"] = _actions(fc, meta, report["unique_id"])
         report["chunk"] = chunk.index
         reports.append(report)
         selections.append(fc.selection_report_)
@@ -185,6 +183,25 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
         "failures": pd.DataFrame(failures, columns=["unique_id", "stage", "error", "fallback"]),
         "season_length": season or 1,
     }
+
+
+def _actions(fc: Any, meta: dict[str, Any], keys: pd.Series) -> list[str]:
+    """What happened to each category's model: the chunk's action, or why it was refit.
+
+    On an update night a model that cannot run its state forward (its tags
+    say no ``supports_update``: Prophet, a pooled regression inside a
+    combination) is refit on the whole history inside ``update``; its row
+    says so, so "update" means the parameters were kept.
+    """
+    out = []
+    for key in keys:
+        action = meta["refit"].get(str(key), meta["action"])
+        if action == "update":
+            model = fc.models_.get(key)
+            if model is not None and not model.tags().supports_update:
+                action = f"update: {model.name} refit on the whole history (it has no update)"
+        out.append(action)
+    return out
 
 
 def _report(

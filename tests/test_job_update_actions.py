@@ -1,0 +1,35 @@
+"""The nightly job's fit report says, per category, whether an update kept the parameters."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import trendcast as tc
+from tests.conftest import make_panel
+from trendcast.job.run import _actions
+
+
+class _NoUpdate(tc.models.Naive):
+    """Naive that says it cannot run its state forward (as Prophet): update refits it."""
+
+    family = "NoUpdate"
+
+    def tags(self):
+        return tc.models.ModelTags(min_length=2, supports_update=False)
+
+
+def test_update_is_recorded_as_such_only_where_the_parameters_were_kept():
+    panel = make_panel(n_series=3, n=60)
+    keys = pd.Series(sorted(panel["unique_id"].unique()))
+    meta = {"action": "update", "refit": {}}
+    theta = tc.TrendForecaster(models=tc.models.Theta()).fit(panel)
+    assert _actions(theta, meta, keys) == ["update"] * 3
+    stateless = tc.TrendForecaster(models=_NoUpdate()).fit(panel)
+    assert (
+        _actions(stateless, meta, keys)
+        == ["update: NoUpdate refit on the whole history (it has no update)"] * 3
+    )
+    # a category refit for its own reason says that reason; a fit night says fit
+    why = {"action": "update", "refit": {str(keys[0]): "history revised at 2023-12-01"}}
+    assert _actions(theta, why, keys)[0] == "history revised at 2023-12-01"
+    assert _actions(stateless, {"action": "fit", "refit": {}}, keys) == ["fit"] * 3
