@@ -228,8 +228,16 @@ def decide(
         where = f"artifact of chunk {chunk.index} (run {previous['run_id']})"
         try:
             fc = from_bytes(previous["blob"], previous["sha256"], where)
-            fc.set_params(n_jobs=config.execution.n_jobs, backend=backend_of(config))
+            # models that keep a state are updated by a filter run, no estimation: that
+            # costs less in this process than sending each model to a worker and back
+            # (and an update night then starts no worker pool at all)
+            here = all(m.tags().supports_update for m in fc.models_.values())
+            fc.set_params(
+                n_jobs=1 if here else config.execution.n_jobs,
+                backend=None if here else backend_of(config),
+            )
             fc.update(data)
+            fc.set_params(n_jobs=config.execution.n_jobs, backend=backend_of(config))
             lineage = {
                 "fitted_as_of": previous["fitted_as_of"],
                 "updates_since_fit": int(previous["updates_since_fit"]) + 1,

@@ -27,7 +27,6 @@ from trendcast.job.accuracy import score
 from trendcast.job.analysis import all_gaps, markets
 from trendcast.job.chunks import (
     Chunk,
-    backend_of,
     checkpoint_row,
     dask_cluster,
     data_hash,
@@ -152,7 +151,12 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
         if not row["size"]:
             continue
         fc = from_bytes(row["blob"], row["sha256"], f"checkpoint of chunk {chunk.index}")
-        fc.set_params(n_jobs=config.execution.n_jobs, backend=backend_of(config))
+        # forecasts and paths in this process: a category's are milliseconds, less than
+        # sending its model to a worker (16 US retail categories, models="auto", warm
+        # pool of 2: predict 5.0 s and paths 6.4 s against 0.12 s and 0.33 s here;
+        # 500 weekly Theta categories 0.45 s and 1.0 s against 0.19 s and 0.83 s).
+        # The numbers do not depend on n_jobs (each category has its own seed)
+        fc.set_params(n_jobs=1, backend=None)
         with logged_warnings(logger):
             forecast = fc.predict(m.horizon, level=LEVELS)
             drawn = fc.sample_paths(
