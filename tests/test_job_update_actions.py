@@ -33,3 +33,13 @@ def test_update_is_recorded_as_such_only_where_the_parameters_were_kept():
     why = {"action": "update", "refit": {str(keys[0]): "history revised at 2023-12-01"}}
     assert _actions(theta, why, keys)[0] == "history revised at 2023-12-01"
     assert _actions(stateless, {"action": "fit", "refit": {}}, keys) == ["fit"] * 3
+
+
+def test_small_artifacts_are_worked_on_in_the_jobs_process():
+    from trendcast.job.chunks import IN_PROCESS_BYTES, in_process, to_bytes
+
+    panel = make_panel(n_series=12, n=60)
+    blob = to_bytes(tc.TrendForecaster(models=tc.models.Theta()).fit(panel))
+    assert len(blob) < IN_PROCESS_BYTES * 12 and in_process(len(blob), 12)
+    assert in_process(IN_PROCESS_BYTES * 3, 3) and not in_process(IN_PROCESS_BYTES * 3 + 1, 3)
+    assert not in_process(IN_PROCESS_BYTES + 1, 0)  # an empty chunk counts as one

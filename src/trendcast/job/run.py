@@ -27,11 +27,13 @@ from trendcast.job.accuracy import score
 from trendcast.job.analysis import all_gaps, markets
 from trendcast.job.chunks import (
     Chunk,
+    backend_of,
     checkpoint_row,
     dask_cluster,
     data_hash,
     decide,
     from_bytes,
+    in_process,
     make_chunks,
 )
 from trendcast.job.config import JobConfig, database_url, load_config, resolve_path
@@ -151,12 +153,13 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
         if not row["size"]:
             continue
         fc = from_bytes(row["blob"], row["sha256"], f"checkpoint of chunk {chunk.index}")
-        # forecasts and paths in this process: a category's are milliseconds, less than
-        # sending its model to a worker (16 US retail categories, models="auto", warm
-        # pool of 2: predict 5.0 s and paths 6.4 s against 0.12 s and 0.33 s here;
-        # 500 weekly Theta categories 0.45 s and 1.0 s against 0.19 s and 0.83 s).
-        # The numbers do not depend on n_jobs (each category has its own seed)
-        fc.set_params(n_jobs=1, backend=None)
+        # small models are forecast in this process (see chunks.IN_PROCESS_BYTES); the
+        # numbers do not depend on where (each category has its own seed)
+        here = in_process(row["size"], len(chunk.keys))
+        fc.set_params(
+            n_jobs=1 if here else config.execution.n_jobs,
+            backend=None if here else backend_of(config),
+        )
         with logged_warnings(logger):
             forecast = fc.predict(m.horizon, level=LEVELS)
             drawn = fc.sample_paths(
