@@ -6,6 +6,7 @@ import pandas as pd
 
 import trendcast as tc
 from tests.conftest import make_panel
+from trendcast.job.chunks import refit_at_update
 from trendcast.job.run import _actions
 
 
@@ -21,18 +22,19 @@ class _NoUpdate(tc.models.Naive):
 def test_update_is_recorded_as_such_only_where_the_parameters_were_kept():
     panel = make_panel(n_series=3, n=60)
     keys = pd.Series(sorted(panel["unique_id"].unique()))
-    meta = {"action": "update", "refit": {}}
     theta = tc.TrendForecaster(models=tc.models.Theta()).fit(panel)
-    assert _actions(theta, meta, keys) == ["update"] * 3
+    assert refit_at_update(theta) == {}
     stateless = tc.TrendForecaster(models=_NoUpdate()).fit(panel)
-    assert (
-        _actions(stateless, meta, keys)
-        == ["update: NoUpdate refit on the whole history (it has no update)"] * 3
-    )
+    said = "update: NoUpdate refit on the whole history (it has no update)"
+    assert refit_at_update(stateless) == {str(k): said for k in keys}
+    meta = {"action": "update", "refit": {}, "no_update": refit_at_update(stateless)}
+    assert _actions(meta, keys) == [said] * 3
+    assert _actions({"action": "update", "refit": {}, "no_update": {}}, keys) == ["update"] * 3
+    assert _actions({"action": "update", "refit": {}}, keys) == ["update"] * 3  # older rows
     # a category refit for its own reason says that reason; a fit night says fit
-    why = {"action": "update", "refit": {str(keys[0]): "history revised at 2023-12-01"}}
-    assert _actions(theta, why, keys)[0] == "history revised at 2023-12-01"
-    assert _actions(stateless, {"action": "fit", "refit": {}}, keys) == ["fit"] * 3
+    meta["refit"] = {str(keys[0]): "history revised at 2023-12-01"}
+    assert _actions(meta, keys)[:2] == ["history revised at 2023-12-01", said]
+    assert _actions({"action": "fit", "refit": {}, "no_update": {}}, keys) == ["fit"] * 3
 
 
 def test_small_artifacts_are_worked_on_in_the_jobs_process():

@@ -39,6 +39,7 @@ __all__ = [
     "from_bytes",
     "in_process",
     "make_chunks",
+    "refit_at_update",
     "to_bytes",
 ]
 
@@ -168,6 +169,19 @@ IN_PROCESS_BYTES = 16_384
 def in_process(size: int, n_categories: int) -> bool:
     """Whether a chunk's artifact of ``size`` bytes is small enough to work on in this process."""
     return int(size) <= IN_PROCESS_BYTES * max(int(n_categories), 1)
+
+
+def refit_at_update(fc: TrendForecaster) -> dict[str, str]:
+    """Category -> what its row says, for the models an ``update`` refit (no update of their own).
+
+    Read right after the update, when the updated models are in this process
+    (the update brought each back from the workers): no model is rebuilt here.
+    """
+    out = {}
+    for key, model in fc.models_.items():
+        if not model.tags().supports_update:
+            out[str(key)] = f"update: {model.name} refit on the whole history (it has no update)"
+    return out
 
 
 def schedule_due(config: JobConfig, as_of: dt.date, previous: dict[str, Any]) -> str | None:

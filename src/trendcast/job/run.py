@@ -35,6 +35,7 @@ from trendcast.job.chunks import (
     from_bytes,
     in_process,
     make_chunks,
+    refit_at_update,
 )
 from trendcast.job.config import JobConfig, database_url, load_config, resolve_path
 from trendcast.job.logs import stage
@@ -132,7 +133,10 @@ def _fit_chunks(
             logger.info("chunk %d %s", chunk.index, action[:300])
         kind = "updated" if action == "update" else ("refit" if action != "fit" else "fitted")
         counts[kind] += 1
-        meta = json.dumps({"action": action, "refit": refit, "failures": failures})
+        no_update = refit_at_update(fc) if action == "update" else {}
+        meta = json.dumps(
+            {"action": action, "refit": refit, "failures": failures, "no_update": no_update}
+        )
         row = checkpoint_row(chunk, fc, meta, lineage, digest, as_of, config_hash)
         store.save_checkpoint(row)
         rows[chunk.index] = row
@@ -172,7 +176,7 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
         assert isinstance(drawn, dict)
         paths.update(drawn)
         report = fc.fit_report_.copy()
-        report["action"] = _actions(fc, meta, report["unique_id"])
+        report["action"] = _actions(meta, report["unique_id"])
         report["chunk"] = chunk.index
         reports.append(report)
         selections.append(fc.selection_report_)
@@ -192,21 +196,20 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
     }
 
 
-def _actions(fc: Any, meta: dict[str, Any], keys: pd.Series) -> list[str]:
+def _actions(meta: dict[str, Any], keys: pd.Series) -> list[str]:
     """What happened to each category's model: the chunk's action, or why it was refit.
 
     On an update night a model that cannot run its state forward (its tags
-    say no ``supports_update``: Prophet, a pooled regression inside a
-    combination) is refit on the whole history inside ``update``; its row
-    says so, so "update" means the parameters were kept.
+    say no ``supports_update``: Prophet) is refit on the whole history inside
+    ``update``; its row says so (``meta["no_update"]``, from
+    ``chunks.refit_at_update``), so "update" means the parameters were kept.
     """
+    no_update = meta.get("no_update", {})
     out = []
     for key in keys:
         action = meta["refit"].get(str(key), meta["action"])
-        if action == "update":
-            model = fc.models_.get(key)
-            if model is not None and not model.tags().supports_update:
-                action = f"update: {model.name} refit on the whole history (it has no update)"
+        if action == "update" and str(key) in no_update:
+            action = no_update[str(key)]
         out.append(action)
     return out
 
