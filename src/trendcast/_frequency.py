@@ -110,14 +110,20 @@ def on_offset(dates: pd.Series, freq: str) -> np.ndarray:
     return dates.map(ok).to_numpy(dtype=bool)
 
 
-def period_number(dates: pd.Series | pd.DatetimeIndex, freq: str) -> np.ndarray:
+def period_number(dates: pd.Series | pd.DatetimeIndex | np.ndarray, freq: str) -> np.ndarray:
     """An integer per date that increases by exactly one per period.
 
     Dates must already sit on ``freq``; differences between these numbers
     count periods, so a step above one is a gap.
     """
-    idx = pd.DatetimeIndex(dates)
     kind = kind_of(freq)
+    if kind in ("D", "W") and isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
+        # tz-naive dates as NumPy already hold (a category's dates at update): the
+        # same numbers without building an index, which cost most of the update's
+        # per-category bookkeeping on a nightly run
+        days = dates.astype("datetime64[D]").astype(np.int64)
+        return days if kind == "D" else days // 7
+    idx = pd.DatetimeIndex(dates)
     if kind == "D":
         return idx.to_numpy(dtype="datetime64[D]").astype(np.int64)
     if kind == "W":

@@ -110,13 +110,26 @@ def calibrated_paths(
     rescaled.
     """
     calibration = state.calibration
-    arrays: dict[Any, np.ndarray] = {}
-    for key, (_model, paths, fc, reason) in zip(keys, results, strict=True):
+    groups: dict[Any, list[int]] = {}  # model -> positions of its categories
+    for i, (key, (_model, _paths, _fc, reason)) in enumerate(zip(keys, results, strict=True)):
         if reason:
             warn(f"category {key!r}: {reason}", FallbackWarning)
         key_model = None if reason else state.fits[key].candidate  # Naive's paths: none
         if calibration is not None and key_model is not None and calibration.covers(key_model):
-            paths = calibration.adjust_paths(key_model, paths, fc, key)
+            groups.setdefault(key_model, []).append(i)
+    adjusted: dict[int, np.ndarray] = {}
+    for key_model, where in groups.items():  # all categories of a model at once
+        assert calibration is not None
+        done = calibration.adjust_paths_many(
+            key_model,
+            [results[i][1] for i in where],
+            [results[i][2] for i in where],
+            [keys[i] for i in where],
+        )
+        adjusted.update(zip(where, done, strict=True))
+    arrays: dict[Any, np.ndarray] = {}
+    for i, (key, (_model, paths, fc, _reason)) in enumerate(zip(keys, results, strict=True)):
+        paths = adjusted.get(i, paths)
         arrays[key] = paths if state.spec.allow_negative else clip_keeping_mean(paths, fc.mean)
     return arrays
 

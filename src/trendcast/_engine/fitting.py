@@ -613,8 +613,9 @@ def one_step_fitted(model: LocalModel, y: np.ndarray, X: np.ndarray | None) -> n
     The value at period ``t`` is the model's forecast of ``y[t]`` from ``y[:t]``
     with the parameters it was fitted with (none re-estimated): its state is
     run over ``y[:t]`` (what ``update`` does) and it forecasts one step, for
-    models whose tags say ``supports_update``; the others give what their
-    ``_one_step_in_sample`` computes (Theta: inside its fitting window), or
+    models whose tags say ``supports_update`` and do not compute them
+    directly; the others give what their ``_one_step_in_sample`` computes
+    (Theta: inside its fitting window, though it can update), or
     NaN throughout (Prophet). A combination gives the mean or median of its
     members, NaN where any is NaN. The first ``min_length`` periods, before
     the model can have a state, are NaN. A model that fails on a short prefix
@@ -633,8 +634,8 @@ def one_step_fitted(model: LocalModel, y: np.ndarray, X: np.ndarray | None) -> n
     if isinstance(model, IntermittentDemand):  # its state lives in the method it chose
         inner = getattr(model, "model_", None)
         return out if inner is None else one_step_fitted(inner, y, X)
-    if not model.tags().supports_update:
-        direct = model._one_step_in_sample(y, X)
+    direct = model._one_step_in_sample(y, X)  # a model that computes them itself (Theta)
+    if direct is not None or not model.tags().supports_update:
         return out if direct is None else direct
     walker = copy.deepcopy(model)
     uses_X = getattr(model, "X_", None) is not None and X is not None

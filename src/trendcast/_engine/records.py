@@ -181,9 +181,13 @@ def split_update(
         if key not in state.fits:
             fresh.append((key, y, dates, X))
             continue
-        numbers = freqs.period_number(pd.DatetimeIndex(dates), freq)
         last_date = state.last_dates[key]
-        last = int(freqs.period_number(pd.DatetimeIndex([last_date]), freq)[0])
+        if last_date.tz is None and isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
+            numbers = freqs.period_number(dates, freq)  # no index built (see period_number)
+            last = int(freqs.period_number(np.array([last_date.to_datetime64()]), freq)[0])
+        else:
+            numbers = freqs.period_number(pd.DatetimeIndex(dates), freq)
+            last = int(freqs.period_number(pd.DatetimeIndex([last_date]), freq)[0])
         seen = numbers <= last
         _check_revisions(state, key, y[seen], last - numbers[seen], dates[seen], source)
         if seen.all():

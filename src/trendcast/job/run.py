@@ -33,7 +33,9 @@ from trendcast.job.chunks import (
     data_hash,
     decide,
     from_bytes,
+    in_process,
     make_chunks,
+    refit_at_update,
 )
 from trendcast.job.config import JobConfig, database_url, load_config, resolve_path
 from trendcast.job.logs import stage
@@ -124,16 +126,17 @@ def _fit_chunks(
         if prev is not None:
             prev = {**prev, "run_id": previous["id"] if previous else None}
         with logged_warnings(logger):
-            fc, action, refit, lineage, failures = decide(
-                config, chunk, data, as_of, prev, drifted
-            )
+            fc, action, refit, lineage, failures = decide(config, chunk, data, as_of, prev, drifted)
         for key, why in refit.items():
             logger.warning("category %s refit: %s", key, why)
         if action.startswith("refit"):
             logger.info("chunk %d %s", chunk.index, action[:300])
         kind = "updated" if action == "update" else ("refit" if action != "fit" else "fitted")
         counts[kind] += 1
-        meta = json.dumps({"action": action, "refit": refit, "failures": failures})
+        no_update = refit_at_update(fc) if action == "update" else {}
+        meta = json.dumps(
+            {"action": action, "refit": refit, "failures": failures, "no_update": no_update}
+        )
         row = checkpoint_row(chunk, fc, meta, lineage, digest, as_of, config_hash)
         store.save_checkpoint(row)
         rows[chunk.index] = row
@@ -154,7 +157,13 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
         if not row["size"]:
             continue
         fc = from_bytes(row["blob"], row["sha256"], f"checkpoint of chunk {chunk.index}")
-        fc.set_params(n_jobs=config.execution.n_jobs, backend=backend_of(config))
+        # small models are forecast in this process (see chunks.IN_PROCESS_BYTES); the
+        # numbers do not depend on where (each category has its own seed)
+        here = in_process(row["size"], len(chunk.keys))
+        fc.set_params(
+            n_jobs=1 if here else config.execution.n_jobs,
+            backend=None if here else backend_of(config),
+        )
         with logged_warnings(logger):
             forecast = fc.predict(m.horizon, level=LEVELS)
             drawn = fc.sample_paths(
@@ -167,7 +176,7 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
         assert isinstance(drawn, dict)
         paths.update(drawn)
         report = fc.fit_report_.copy()
-        report["action"] = [meta["refit"].get(str(k), meta["action"]) for k in report["unique_id"]]
+        report["action"] = _actions(meta, report["unique_id"])
         report["chunk"] = chunk.index
         reports.append(report)
         selections.append(fc.selection_report_)
@@ -185,6 +194,24 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
         "failures": pd.DataFrame(failures, columns=["unique_id", "stage", "error", "fallback"]),
         "season_length": season or 1,
     }
+
+
+def _actions(meta: dict[str, Any], keys: pd.Series) -> list[str]:
+    """What happened to each category's model: the chunk's action, or why it was refit.
+
+    On an update night a model that cannot run its state forward (its tags
+    say no ``supports_update``: Prophet) is refit on the whole history inside
+    ``update``; its row says so (``meta["no_update"]``, from
+    ``chunks.refit_at_update``), so "update" means the parameters were kept.
+    """
+    no_update = meta.get("no_update", {})
+    out = []
+    for key in keys:
+        action = meta["refit"].get(str(key), meta["action"])
+        if action == "update" and str(key) in no_update:
+            action = no_update[str(key)]
+        out.append(action)
+    return out
 
 
 def _report(

@@ -308,10 +308,10 @@ class LocalModel(Params):
     def _one_step_in_sample(self, y: np.ndarray, X: np.ndarray | None) -> np.ndarray | None:
         """In-sample one-step-ahead forecasts of the fitted history ``y`` (NaN where none).
 
-        For models that cannot run their state forward with fixed parameters
-        (``supports_update`` False) but can compute these directly; None (the
-        default) means the model has none. ``TrendForecaster.fitted_values``
-        runs ``_update`` over each prefix for the models that support update.
+        For models that can compute these directly (Theta, inside the window
+        it was fitted on); None (the default) means the model has none, and
+        ``TrendForecaster.fitted_values`` then runs ``_update`` over each
+        prefix for the models that support update.
         """
         return None
 

@@ -132,7 +132,7 @@ class Combination(LocalModel):
         """Pass new observations to every member; each updates by its own rule.
 
         Members whose tags say ``supports_update`` keep their parameters (ETS);
-        the others are refitted on the whole history (Theta).
+        the others are refitted on the whole history (Prophet).
         """
         self._check_fitted()
         y_new = self._check_y(y_new, allow_empty=True)

@@ -64,7 +64,7 @@ class Theta(LocalModel):
         self.theta = theta
 
     def tags(self) -> ModelTags:
-        return ModelTags(min_length=4, produces_samples=True)
+        return ModelTags(min_length=4, supports_update=True, produces_samples=True)
 
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         from statsmodels.tsa.forecasting.theta import ThetaModel
@@ -86,17 +86,58 @@ class Theta(LocalModel):
             except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
                 raise ModelFitError(f"Theta could not be estimated: {exc}") from exc
 
+    def _update(self, y_all: np.ndarray, X_all: np.ndarray | None) -> None:
+        """Run the fitted line's smoothing over the longer window; nothing re-estimated.
+
+        The window Theta was fitted on keeps its first period and grows by the
+        new ones. The drift ``b0``, the smoothing ``alpha`` and the seasonal
+        factors (by position from the window's start) stay as fitted; the SES
+        level is run again from the window's first adjusted value over the
+        whole longer window, so the state is what a fit with these parameters
+        fixed gives on it (and an update in two steps equals one in one step).
+        The interval variance then includes the new one-step errors.
+        """
+        from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
+
+        res = self.results_
+        model = res.model
+        start = int(self.n_obs_) - int(model.endog_orig.shape[0])
+        if y_all.size - start < 2:
+            raise ModelFitError(
+                f"Theta's fitting window starts at observation {start}; "
+                f"{y_all.size} observations do not reach past it"
+            )
+        window = np.asarray(y_all[start:], dtype=float)
+        b0, alpha = _line(res)
+        multiplicative = not model.method.startswith("add")
+        seasonal = _season_from_start(res)
+        if seasonal.size:
+            factors = seasonal[np.arange(window.size) % seasonal.size]
+            adjusted = window / factors if multiplicative else window - factors
+        else:
+            adjusted = window
+        level = _ses_errors(adjusted, alpha)[1]
+        if not (np.all(np.isfinite(adjusted)) and np.isfinite(level)):
+            raise ModelFitError("Theta's state is not finite over the new observations")
+        grown = ThetaModel(
+            window, period=int(model.period), deseasonalize=bool(model.deseasonalize),
+            method=str(model.method),
+        )  # fmt: skip
+        self.results_ = ThetaModelResults(
+            b0, alpha, None, np.array([level]), seasonal, False, grown
+        )
+
     def _state_to_save(self, names: Sequence[str]) -> dict[str, Any]:
         """The fitted Theta line as plain numbers, read through statsmodels' public API."""
         res = self.results_
         model = res.model
-        params = np.asarray(res.params, dtype=float)
+        b0, alpha = _line(res)
         state: dict[str, Any] = {
             "y_": self.y_,
             "X_": self.X_,
             "n_obs_": self.n_obs_,
-            "b0": float(params[0]),
-            "alpha": float(params[1]),
+            "b0": b0,
+            "alpha": alpha,
             "one_step": float(_parts(res, 1)[1][0]),
             "method": str(model.method),
             "deseasonalize": bool(model.deseasonalize),
@@ -106,11 +147,7 @@ class Theta(LocalModel):
             "adjusted_errors": bool(getattr(self, "_adjusted_errors", True)),
         }
         if model.deseasonalize:
-            # forecast_components gives the seasonal factor of period n + i at row i;
-            # roll it back so index j is the factor of periods j, j + period, ...
-            p = int(model.period)
-            season = _parts(res, p)[2]
-            state["seasonal"] = season[(np.arange(p) - res.model.endog_orig.shape[0]) % p]
+            state["seasonal"] = _season_from_start(res)
         return {name: state[name] for name in names}
 
     def _restore_state(self, state: dict[str, Any]) -> None:
@@ -170,7 +207,7 @@ class Theta(LocalModel):
         model = res.model
         window = np.asarray(model.endog_orig, dtype=float)
         n_fit = window.size
-        b0, alpha = (float(v) for v in np.asarray(res.params, dtype=float)[:2])
+        b0, alpha = _line(res)
         multiplicative = not model.method.startswith("add")
         if model.deseasonalize:
             p = int(model.period)
@@ -198,7 +235,7 @@ class Theta(LocalModel):
             warnings.simplefilter("ignore")
             mean = _forecast(res, h, self.theta)
             season = _parts(res, h)[2]
-            alpha = float(res.params.iloc[1]) if _private(res) is None else float(res._alpha)
+            alpha = _line(res)[1]
             multiplicative = not res.model.method.startswith("add")
             # the SES ran on the seasonally adjusted series: its errors are those of
             # the fitted history adjusted by the same factors (the factor of period t
@@ -349,6 +386,15 @@ def _private(res: Any) -> tuple[Any, ...] | None:
         return None
 
 
+def _line(res: Any) -> tuple[float, float]:
+    """The drift ``b0`` and the smoothing ``alpha``: ``res.params`` without building a Series."""
+    got = _private(res)
+    if got is None:  # pragma: no cover - another statsmodels: the public route
+        b0, alpha = np.asarray(res.params, dtype=float)[:2]
+        return float(b0), float(alpha)
+    return float(got[1]), float(got[0])
+
+
 def _parts(res: Any, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Trend, SES and seasonal parts of the forecast: ``res.forecast_components(steps)``.
 
@@ -374,6 +420,20 @@ def _parts(res: Any, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if deseasonalize and seasonal.shape[0]:
         season[:] = seasonal[(nobs + np.arange(steps)) % period]
     return np.asarray(trend, dtype=float), np.asarray(ses, dtype=float), season
+
+
+def _season_from_start(res: Any) -> np.ndarray:
+    """The seasonal factors by position in the fitting window: index ``j`` is that of
+    periods ``j``, ``j + period``, ... (empty when the line is not deseasonalised).
+
+    ``_parts`` gives the factor of period ``n + i`` at row ``i``; rolled back by ``n``.
+    """
+    model = res.model
+    if not model.deseasonalize:
+        return np.zeros(0)
+    p = int(model.period)
+    season = _parts(res, p)[2]
+    return season[(np.arange(p) - model.endog_orig.shape[0]) % p]
 
 
 def _forecast(res: Any, steps: int, theta: float) -> np.ndarray:
