@@ -116,6 +116,10 @@ def check_levels(level: Sequence[int] | int) -> tuple[int, ...]:
     return tuple(sorted(set(out)))
 
 
+#: constructor parameter names by class (``LocalModel._get_param_names``)
+_PARAM_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 class LocalModel(BaseEstimator):
     """Base class of the per-series models.
 
@@ -138,6 +142,7 @@ class LocalModel(BaseEstimator):
     """
 
     _saved_state: ClassVar[dict[str, str]] = {}
+
     """The fitted attributes a save stores and a load may restore, with their kinds.
 
     Beside these, ``y_``, ``X_`` and ``n_obs_`` are stored for every model.
@@ -154,6 +159,19 @@ class LocalModel(BaseEstimator):
     their values; ``_restore_state`` gets them back. Adding, removing or
     renaming an entry changes the saved format.
     """
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """The constructor's parameter names (scikit-learn's), read once per class.
+
+        scikit-learn reads them from the constructor's signature at every
+        ``get_params`` and ``clone``; inspecting a signature costs about 0.2 ms,
+        which a fit of 10,000 categories pays some hundred thousand times.
+        """
+        names = _PARAM_NAMES.get(cls)
+        if names is None:
+            names = _PARAM_NAMES[cls] = tuple(super()._get_param_names())
+        return list(names)
 
     def tags(self) -> ModelTags:
         """The capabilities of this model with its current parameters."""
