@@ -354,21 +354,27 @@ def _held_out_scale(
     pool: Pool, series: Sequence[np.ndarray], cut: int, horizon: int, step: int
 ) -> tuple[np.ndarray, int]:
     """Per-step error scale from forecasts of each series' last ``cut`` values."""
-    histories, truths, units = [], [], []
+    histories, truths, units, reaches = [], [], [], []
     for y in series:
         # every ``step``-th origin among the held-out values, the latest first: a
         # backtest's origins (``step=1``: every held-out value)
         for origin in range(y.size - step, max(y.size - cut, 1) - 1, -step):
             histories.append(y[:origin])
+            reaches.append(y.size - origin)
             truths.append(y[origin : origin + horizon])
             units.append(noise_scale(y[:origin], pool.season_length))
     if not histories:
         raise ModelFitError("PooledRegression has no held-out values to measure its errors on")
-    # the forecasts from these origins to each series' end (a backtest's first window
-    # goes on recursively past ``horizon``) and from each series' end are remembered:
+    # the forecasts from these origins to each series' end (a backtest's early windows
+    # go on recursively past ``horizon``) and from each series' end are remembered:
     # a backtest and a final fit read them back instead of calling the regressors
-    reach = max(horizon, cut)
-    means = pool.forecast(histories, reach, remember=True)[:, :horizon]
+    # (origins within ``horizon`` of the end in one call, without recursion)
+    reach = np.maximum(np.array(reaches), horizon)
+    means = np.empty((len(histories), horizon))
+    for r in np.unique(reach):
+        rows = np.flatnonzero(reach == r)
+        block = pool.forecast([histories[i] for i in rows], int(r), remember=True)
+        means[rows] = block[:, :horizon]
     pool.forecast([y for y in series if y.size > 0], 1, remember=True)
     errors: list[list[float]] = [[] for _ in range(horizon)]
     for f, t, u in zip(means, truths, units, strict=True):
