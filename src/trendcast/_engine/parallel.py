@@ -45,7 +45,13 @@ def _run_batch(func: Callable[..., Any], items: list[Any], *args: Any) -> list[A
 # with tokens that the driver resolves to its own pools.
 
 
-class _Pickler(pickle.Pickler):
+try:  # loky's own pickler: classes and functions of a script's __main__ travel by value
+    from cloudpickle import Pickler as _Base
+except ImportError:  # pragma: no cover - joblib >= 1.6 requires cloudpickle
+    _Base = pickle.Pickler
+
+
+class _Pickler(_Base):
     """Pickles shared objects (those with a ``share_token``) as their token."""
 
     def __init__(self, file: io.BytesIO, shared: dict[str, Any], collect: bool) -> None:
