@@ -221,7 +221,7 @@ def render(result: dict) -> str:
             lines.append(
                 f"| {r['method']} | {r['series']:,} | {r['seconds']} | {r.get('cpu_s', '-')} | "
                 f"{r['peak_gb']} | "
-                f"{r['mase']} | {r['load_end']} | |"
+                f"{r['mase']} | {r['load_end']} | {r.get('note', '')} |"
             )
     lines += ["", "| method | growth exponent of seconds against series |", "|---|---:|"]
     for method in dict.fromkeys(r["method"] for r in rows):
