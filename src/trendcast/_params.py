@@ -34,6 +34,10 @@ from typing import Any
 __all__ = ["Params", "clone", "is_sklearn_estimator"]
 
 
+#: constructor parameter names by class (``Params._get_param_names``)
+_PARAM_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 class Params:
     """Base class giving scikit-learn's estimator protocol to trendcast's classes.
 
@@ -43,7 +47,19 @@ class Params:
 
     @classmethod
     def _get_param_names(cls) -> list[str]:
-        """The constructor's parameter names, sorted (scikit-learn's rule)."""
+        """The constructor's parameter names, sorted (scikit-learn's rule), read once per class.
+
+        scikit-learn reads them from the constructor's signature at every
+        ``get_params`` and ``clone``; inspecting a signature costs about 0.2 ms,
+        which a fit of 10,000 categories pays some hundred thousand times.
+        """
+        names = _PARAM_NAMES.get(cls)
+        if names is None:
+            names = _PARAM_NAMES[cls] = tuple(cls._read_param_names())
+        return list(names)
+
+    @classmethod
+    def _read_param_names(cls) -> list[str]:
         init = cls.__init__
         if init is object.__init__:
             return []

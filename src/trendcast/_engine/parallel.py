@@ -10,8 +10,11 @@ output does not depend on the backend.
 
 from __future__ import annotations
 
+import io
 import math
 import os
+import pickle
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +31,97 @@ _CLIENTS: dict[str, Any] = {}
 def _run_batch(func: Callable[..., Any], items: list[Any], *args: Any) -> list[Any]:
     with threadpool_limits(limits=1):
         return [func(*item, *args) for item in items]
+
+
+# ---------------------------------------------------------------- shared objects
+# A trained pool (PooledRegression's regressors and the forecasts they remember) is
+# referenced by every category's plan and fit. Pickled with each batch, it would
+# travel to the workers once a batch, and back once a batch inside the fits; on a
+# Dask cluster every copy also stays in a worker's memory while its task's result
+# waits to be gathered. Batches are pickled here with each pool replaced by its
+# token; the pools travel once a call (scattered to every Dask worker, or written
+# once to a file that loky's processes read once each), and the fits come back
+# with tokens that the driver resolves to its own pools.
+
+
+try:  # loky's own pickler: classes and functions of a script's __main__ travel by value
+    from cloudpickle import Pickler as _Base
+except ImportError:  # pragma: no cover - joblib >= 1.6 requires cloudpickle
+    _Base = pickle.Pickler
+
+
+class _Pickler(_Base):
+    """Pickles shared objects (those with a ``share_token``) as their token."""
+
+    def __init__(self, file: io.BytesIO, shared: dict[str, Any], collect: bool) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.shared, self.collect = shared, collect
+
+    def persistent_id(self, obj: Any) -> str | None:
+        token = getattr(type(obj), "share_token", None)
+        if token is None or isinstance(obj, type):
+            return None
+        key = obj.share_token()
+        if key in self.shared:
+            return key
+        if self.collect:
+            self.shared[key] = obj
+            return key
+        return None  # made in the worker: travels whole
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, shared: dict[str, Any]) -> None:
+        super().__init__(file)
+        self.shared = shared
+
+    def persistent_load(self, pid: Any) -> Any:
+        return self.shared[pid]
+
+
+def _dumps(obj: Any, shared: dict[str, Any], collect: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, shared, collect).dump(obj)
+    return buffer.getvalue()
+
+
+def _loads(data: bytes, shared: dict[str, Any]) -> Any:
+    return _Unpickler(io.BytesIO(data), shared).load()
+
+
+#: shared objects a loky worker process read from their files, latest last (a few kept:
+#: the next fit's are new)
+_LOADED: dict[str, Any] = {}
+_KEEP_LOADED = 4
+
+
+def _shared_from_files(paths: dict[str, str]) -> dict[str, Any]:
+    out = {}
+    for token, path in paths.items():
+        obj = _LOADED.pop(token, None)
+        if obj is None:
+            with open(path, "rb") as f:
+                obj = pickle.load(f)
+        _LOADED[token] = obj  # the latest last
+        out[token] = obj
+    while len(_LOADED) > _KEEP_LOADED:
+        _LOADED.pop(next(iter(_LOADED)))
+    return out
+
+
+def _run_shipped(payload: bytes, shared: Any) -> bytes:
+    """A batch pickled by ``_dumps``: run it, its results pickled the same way.
+
+    ``shared``: the shared objects themselves (Dask resolves the scattered
+    futures), or a mapping of tokens to the files they were written to (loky).
+    """
+    objects = (
+        _shared_from_files(shared)
+        if isinstance(shared, dict)
+        else {obj.share_token(): obj for obj in shared}
+    )
+    func, items, args = _loads(payload, objects)
+    return _dumps(_run_batch(func, items, *args), objects)
 
 
 def parallel_map(
@@ -75,17 +169,25 @@ def parallel_map(
         # first one-category predict (always in this process) need not pay
         from joblib import Parallel, delayed
 
-        # no memory-mapping of large arrays: statsmodels' filters unpickle into
-        # writable buffers and fail on joblib's read-only memmaps
-        parallel = Parallel(n_jobs=n, return_as="generator", max_nbytes=None)
-        for batch, result in zip(
-            batches,
-            parallel(delayed(_run_batch)(func, b, *args) for b in batches),
-            strict=True,
-        ):
-            out.extend(result)
-            if bar is not None:
-                bar.update(len(batch))
+        shared: dict[str, Any] = {}
+        payloads = [_dumps((func, b, args), shared, collect=True) for b in batches]
+        with tempfile.TemporaryDirectory(prefix="trendcast-") as tmp:
+            paths = {}
+            for i, (token, obj) in enumerate(shared.items()):
+                paths[token] = os.path.join(tmp, f"shared-{i}.pkl")
+                with open(paths[token], "wb") as f:
+                    pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+            # no memory-mapping of large arrays: statsmodels' filters unpickle into
+            # writable buffers and fail on joblib's read-only memmaps
+            parallel = Parallel(n_jobs=n, return_as="generator", max_nbytes=None)
+            for batch, result in zip(
+                batches,
+                parallel(delayed(_run_shipped)(p, paths) for p in payloads),
+                strict=True,
+            ):
+                out.extend(_loads(result, shared))
+                if bar is not None:
+                    bar.update(len(batch))
     if bar is not None:
         bar.close()
     return out
@@ -155,7 +257,13 @@ def _dask_map(
     n_batches = min(len(items), workers * 8) or 1
     size = max(1, math.ceil(len(items) / n_batches))
     batches = [items[i : i + size] for i in range(0, len(items), size)]
-    futures = [client.submit(_run_batch, func, b, *args, pure=False) for b in batches]
+    shared: dict[str, Any] = {}
+    payloads = [_dumps((func, b, args), shared, collect=True) for b in batches]
+    # each shared object once to every worker (not once a task), kept there while
+    # the tasks run
+    scattered = [client.scatter(obj, broadcast=True, hash=False) for obj in shared.values()]
+    futures = [client.submit(_run_shipped, p, scattered, pure=False) for p in payloads]
+    del payloads
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -163,13 +271,19 @@ def _dask_map(
         bar = tqdm(total=len(items), desc=desc, unit="category", disable=_disable(progress))
     out: list[Any] = []
     try:
-        for batch, future in zip(batches, futures, strict=True):
-            out.extend(future.result())
+        for i, batch in enumerate(batches):
+            future, futures[i] = futures[i], None  # a gathered result leaves the worker
+            out.extend(_loads(future.result(), shared))
+            del future
             if bar is not None:
                 bar.update(len(batch))
     finally:
         if bar is not None:
             bar.close()
+        for future in futures:
+            if future is not None:
+                future.cancel()
+        del scattered
     return out
 
 

@@ -151,7 +151,9 @@ def check_ids(ids: pd.Series, normalize: bool, *, source: str | None, column: st
     Merged ids take the spelling (without surrounding spaces) that most rows use.
     Numbers are left as they are; ids stay text.
     """
-    text = ids.map(lambda v: v if isinstance(v, str) else None)
+    # the spellings are read from the distinct ids (a panel repeats each on every row)
+    distinct = pd.Series(pd.unique(ids), dtype=object)
+    text = distinct.map(lambda v: v if isinstance(v, str) else None)
     if text.isna().all():
         return ids
     key = text.str.strip().str.casefold()
@@ -171,6 +173,8 @@ def check_ids(ids: pd.Series, normalize: bool, *, source: str | None, column: st
             DataWarning,
         )
         return ids
+    text = ids.map(lambda v: v if isinstance(v, str) else None)
+    key = text.str.strip().str.casefold()
     counts = text.value_counts()
     chosen = {
         k: max(group, key=lambda v: (counts[v], v == v.strip())).strip()
@@ -305,7 +309,7 @@ def combined_hint(df: pd.DataFrame) -> str:
     for col in df.columns:
         values = df[col]
         if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-            labels = values.dropna().astype("string").str.strip()
+            labels = pd.Series(pd.unique(values.dropna())).astype("string").str.strip()
             found = labels[labels.str.match(_COMBINED.pattern).fillna(False)]
             if len(found):
                 return (

@@ -355,8 +355,7 @@ def rows_without_id(
 def _check_ids_sortable(df: pd.DataFrame, id_col: str, name: str | None) -> None:
     ids = df[id_col]
     try:
-        pd.unique(ids)
-        ids.sort_values()
+        pd.Series(pd.unique(ids), dtype=ids.dtype).sort_values()
     except TypeError as exc:
         kinds = sorted({type(v).__name__ for v in ids})
         raise fail(

@@ -139,6 +139,7 @@ class LocalModel(Params):
     """
 
     _saved_state: ClassVar[dict[str, str]] = {}
+
     """The fitted attributes a save stores and a load may restore, with their kinds.
 
     Beside these, ``y_``, ``X_`` and ``n_obs_`` are stored for every model.

@@ -23,6 +23,7 @@ pool on its one series the same way.
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 import weakref
 from collections.abc import Sequence
@@ -56,6 +57,9 @@ _MIN_ERRORS = 20
 #: a busy server) can make a small pool a hundred times slower.
 _THREADED_WINDOWS = 50_000
 _CONTROLLER: ThreadpoolController | None = None
+#: fewest windows whose forecasts a trained pool shares among threads (the regressors
+#: of the steps ahead run side by side, one thread each)
+_THREADED_ROWS = 4_096
 
 
 def _threads(limit: int | None) -> contextlib.AbstractContextManager[Any]:
@@ -143,6 +147,10 @@ class Pool:
     def __deepcopy__(self, memo: dict[int, Any]) -> Pool:
         return self  # immutable: clones share it
 
+    def share_token(self) -> str:
+        """What identifies this pool across processes (the engine sends a pool once a call)."""
+        return self._token
+
     def __reduce__(self) -> tuple[Any, tuple[str, dict[str, Any]]]:
         return _pool_from_token, (self._token, self.__dict__)
 
@@ -206,23 +214,48 @@ class Pool:
                 out[i] = hit
         if missing:
             with _threads(None if remember else 1):
-                block = self._predict_windows(np.array([windows[i] for i in missing]))
+                block = self._predict_windows(
+                    np.array([windows[i] for i in missing]), threaded=remember
+                )
             for j, i in enumerate(missing):
                 out[i] = block[j]
                 if remember:
                     self._cache[windows[i].tobytes()] = block[j]
         return out
 
-    def _predict_windows(self, W: np.ndarray) -> np.ndarray:
-        """The regressors' forecasts from the windows ``W`` (one per row), in the data's units."""
+    def _predict_windows(self, W: np.ndarray, threaded: bool = False) -> np.ndarray:
+        """The regressors' forecasts from the windows ``W`` (one per row), in the data's units.
+
+        ``threaded``: many windows are shared among one thread a core (training,
+        on the machine that trains the pool; never in a worker process).
+        """
         level = np.mean(np.abs(W[:, -self.level_span :]), axis=1)
         F = W / np.where(level > 0, level, 1.0)[:, None]
         block = np.empty((W.shape[0], self.horizon))
-        model = None
+        models, model = [], None
         for k in range(self.horizon):
             model = self.estimators[k] if self.estimators[k] is not None else model
             assert model is not None
-            block[:, k] = np.asarray(model.predict(F), dtype=float)
+            models.append(model)
+
+        def step(k: int) -> None:
+            block[:, k] = np.asarray(models[k].predict(F), dtype=float)
+
+        workers = min(os.cpu_count() or 1, self.horizon) if threaded else 1
+        if workers > 1 and W.shape[0] >= _THREADED_ROWS:
+            # one thread a core, each regressor on one OpenMP thread: the trees
+            # release the GIL, and no thread waits at another's barrier
+            from concurrent.futures import ThreadPoolExecutor
+
+            def one_thread(k: int) -> None:
+                with _threads(1):
+                    step(k)
+
+            with ThreadPoolExecutor(workers) as threads:
+                list(threads.map(one_thread, range(self.horizon)))
+        else:
+            for k in range(self.horizon):
+                step(k)
         return block * level[:, None]
 
     def forecast(
@@ -321,20 +354,28 @@ def _held_out_scale(
     pool: Pool, series: Sequence[np.ndarray], cut: int, horizon: int, step: int
 ) -> tuple[np.ndarray, int]:
     """Per-step error scale from forecasts of each series' last ``cut`` values."""
-    histories, truths, units, remembered = [], [], [], []
+    histories, truths, units, reaches = [], [], [], []
     for y in series:
-        for origin in range(max(y.size - cut, 1), y.size):
+        # every ``step``-th origin among the held-out values, the latest first: a
+        # backtest's origins (``step=1``: every held-out value)
+        for origin in range(y.size - step, max(y.size - cut, 1) - 1, -step):
             histories.append(y[:origin])
+            reaches.append(y.size - origin)
             truths.append(y[origin : origin + horizon])
             units.append(noise_scale(y[:origin], pool.season_length))
     if not histories:
         raise ModelFitError("PooledRegression has no held-out values to measure its errors on")
-    means = pool.forecast(histories, horizon)
-    # the forecasts from the origins that will be asked for again are remembered
-    for y in series:
-        for origin in range(y.size, max(y.size - cut, 1) - 1, -step):
-            remembered.append(y[:origin])
-    pool.forecast(remembered, 1, remember=True)
+    # the forecasts from these origins to each series' end (a backtest's early windows
+    # go on recursively past ``horizon``) and from each series' end are remembered:
+    # a backtest and a final fit read them back instead of calling the regressors
+    # (origins within ``horizon`` of the end in one call, without recursion)
+    reach = np.maximum(np.array(reaches), horizon)
+    means = np.empty((len(histories), horizon))
+    for r in np.unique(reach):
+        rows = np.flatnonzero(reach == r)
+        block = pool.forecast([histories[i] for i in rows], int(r), remember=True)
+        means[rows] = block[:, :horizon]
+    pool.forecast([y for y in series if y.size > 0], 1, remember=True)
     errors: list[list[float]] = [[] for _ in range(horizon)]
     for f, t, u in zip(means, truths, units, strict=True):
         for k, e in enumerate((t - f[: t.size]) / u):
