@@ -118,20 +118,21 @@ def us_retail() -> Dataset:
     )
 
 
-def aus_retail(real: Path) -> Dataset:
-    wide = pd.read_csv(real / "aus_retail" / "aus_retail_turnover_wide.csv")
-    wide["ds"] = pd.to_datetime(wide.pop("Month") + "-01")
+def _wide(path: Path, date_col: str, name: str, note: str) -> Dataset:
+    """A wide monthly file (one column a series) as a long, sorted dataset with h=12."""
+    wide = pd.read_csv(path)
+    wide["ds"] = pd.to_datetime(wide.pop(date_col) + "-01")
     long = wide.melt(id_vars="ds", var_name="unique_id", value_name="y").dropna()
     # series that start later are kept from their first value; none has a hole
     long = long.sort_values(["unique_id", "ds"], ignore_index=True)
-    return Dataset(
-        "AUS retail",
-        long[["unique_id", "ds", "y"]],
-        12,
-        12,
-        "MS",
-        False,
-        f"{long['unique_id'].nunique()} state x industry series (ABS 8501.0), to 2018-12, h=12",
+    n = long["unique_id"].nunique()
+    return Dataset(name, long[["unique_id", "ds", "y"]], 12, 12, "MS", False, f"{n} {note}")
+
+
+def aus_retail(real: Path) -> Dataset:
+    path = real / "aus_retail" / "aus_retail_turnover_wide.csv"
+    return _wide(
+        path, "Month", "AUS retail", "state x industry series (ABS 8501.0), to 2018-12, h=12"
     )
 
 
@@ -158,19 +159,8 @@ def us_wholesale(real: Path) -> Dataset:
 
 
 def uk_retail(real: Path) -> Dataset:
-    wide = pd.read_csv(real / "uk_retail_volume" / "uk_rsi_chained_volume_nsa_by_category.csv")
-    wide["ds"] = pd.to_datetime(wide.pop("date") + "-01")
-    long = wide.melt(id_vars="ds", var_name="unique_id", value_name="y").dropna()
-    long = long.sort_values(["unique_id", "ds"], ignore_index=True)
-    return Dataset(
-        "UK retail",
-        long[["unique_id", "ds", "y"]],
-        12,
-        12,
-        "MS",
-        False,
-        f"{long['unique_id'].nunique()} categories (ONS, volume NSA), to 2026-01, h=12",
-    )
+    path = real / "uk_retail_volume" / "uk_rsi_chained_volume_nsa_by_category.csv"
+    return _wide(path, "date", "UK retail", "categories (ONS, volume NSA), to 2026-01, h=12")
 
 
 def split(data: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
