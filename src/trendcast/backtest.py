@@ -28,7 +28,7 @@ from trendcast.models._shared import (
     mase_scale,
     noise_scale,
 )
-from trendcast.models.base import LocalModel, ModelForecast
+from trendcast.models.base import LocalModel, ModelForecast, refitting_updates
 from trendcast.models.combination import Combination
 
 # REFERENCE_LEVEL and mase_scale are defined with the models (models._shared) and
@@ -235,7 +235,8 @@ def _run_windows(
         for k, c in enumerate(points):
             if k > 0:
                 start = points[k - 1]
-                model.update(y[start:c], None if X is None else X[start:c])
+                with refitting_updates():  # Theta refits here, as before its update
+                    model.update(y[start:c], None if X is None else X[start:c])
             horizon = y.size - c if levels else h
             future = None if X is None else X[c : c + horizon]
             windows.append(model.predict(horizon, future, level=levels))

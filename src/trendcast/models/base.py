@@ -11,7 +11,9 @@ in ``_``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextvars
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
@@ -21,7 +23,29 @@ from trendcast._normal import level_z
 from trendcast._params import Params, clone
 from trendcast.exceptions import ModelFitError, NotFittedError, ParameterError
 
-__all__ = ["LocalModel", "ModelForecast", "ModelTags", "check_levels"]
+__all__ = ["LocalModel", "ModelForecast", "ModelTags", "check_levels", "refitting_updates"]
+
+#: inside ``refitting_updates``: models tagged ``backtest_refits`` refit on update
+_REFIT_UPDATES: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "trendcast_refit_updates", default=False
+)
+
+
+@contextmanager
+def refitting_updates() -> Iterator[None]:
+    """Within: ``update`` refits the models whose tags say ``backtest_refits``.
+
+    The selection backtest fits each candidate at its first origin and
+    updates it through the others; a model whose update is newer than the
+    scores the selection was tuned on (Theta's) is refitted at every origin
+    there, as before it had one, so its scores, the selection and the
+    calibration drawn from them do not change with it.
+    """
+    token = _REFIT_UPDATES.set(True)
+    try:
+        yield
+    finally:
+        _REFIT_UPDATES.reset(token)
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,9 @@ class ModelTags:
         ``sample_paths`` draws joint sample paths over the horizon.
     requires_positive : bool
         Only fits strictly positive series (e.g. multiplicative models).
+    backtest_refits : bool
+        Refitted at every origin of the selection backtest although it has an
+        update (see ``refitting_updates``).
     """
 
     min_length: int = 2
@@ -53,6 +80,7 @@ class ModelTags:
     produces_intervals: bool = True
     produces_samples: bool = False
     requires_positive: bool = False
+    backtest_refits: bool = False
 
 
 @dataclass
@@ -232,7 +260,8 @@ class LocalModel(Params):
             return self
         y_all = np.concatenate([self.y_, y_new])
         X_all = self._append_X(y_new.size, X_new)
-        if self.tags().supports_update:
+        tags = self.tags()
+        if tags.supports_update and not (tags.backtest_refits and _REFIT_UPDATES.get()):
             self._update(y_all, X_all)
             self.y_ = y_all
             self.X_ = X_all

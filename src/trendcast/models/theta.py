@@ -64,7 +64,11 @@ class Theta(LocalModel):
         self.theta = theta
 
     def tags(self) -> ModelTags:
-        return ModelTags(min_length=4, supports_update=True, produces_samples=True)
+        # backtest_refits: the selection's scores and the calibration stay those of a
+        # Theta refitted at every origin (as before it had an update)
+        return ModelTags(
+            min_length=4, supports_update=True, produces_samples=True, backtest_refits=True
+        )
 
     def _fit(self, y: np.ndarray, X: np.ndarray | None) -> None:
         from statsmodels.tsa.forecasting.theta import ThetaModel
