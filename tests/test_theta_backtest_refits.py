@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from trendcast.backtest import _run_windows
-from trendcast.models import Combination, ETS, Theta
+from trendcast.models import ETS, Combination, Theta
 from trendcast.models.base import refitting_updates
 
 
