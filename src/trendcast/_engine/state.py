@@ -78,8 +78,8 @@ class ForecasterState:
     spec: Spec
     plan: Plan
     fits: MutableMapping[Any, SeriesFit]
-    y: dict[Any, np.ndarray]
-    X: dict[Any, np.ndarray | None]
+    y: MutableMapping[Any, np.ndarray]
+    X: MutableMapping[Any, np.ndarray | None]
     last_dates: dict[Any, pd.Timestamp]
     fit_report: pd.DataFrame
     selection_report: pd.DataFrame

@@ -85,7 +85,7 @@ from trendcast.persistence._archive import (
 )
 from trendcast.persistence._codec import _Reader
 from trendcast.persistence._codec import _Writer as _Writer
-from trendcast.persistence._forecaster import _assemble, _forecaster_files
+from trendcast.persistence._forecaster import _assemble, _category_lines, _forecaster_files
 from trendcast.persistence._remote import read_remote, remote_format, resolve, write_remote
 
 __all__ = [
@@ -220,12 +220,18 @@ def read_forecaster(
         if name not in files:
             raise PersistenceError(f"{source}: {name} is missing")
     reader = _Reader(files, str(source), allow_pickle)
+    allowed = _tags_allowed(files["categories.json"])  # the quick scan proves it for most saves
+    lines = _category_lines(files["categories.json"]) if allowed else None
     with _gc_paused():  # a million small objects: the collector would run every few thousand
         state = _parse_json(files["forecaster.json"], f"{source}: forecaster.json")
-        cats = _parse_json(files["categories.json"], f"{source}: categories.json")
-    _check_tags(state, "forecaster.json", str(source), allow_pickle)
-    if not _tags_allowed(files["categories.json"]):  # the quick scan proves it for most saves
+        if lines is None:  # an older layout, or tags the scan cannot prove: parsed whole
+            cats: Any = _parse_json(files["categories.json"], f"{source}: categories.json")
+    if not _tags_allowed(files["forecaster.json"]):
+        _check_tags(state, "forecaster.json", str(source), allow_pickle)
+    if lines is None and not allowed:
         _check_tags(cats, "categories.json", str(source), allow_pickle)
+    if lines is not None:
+        cats = lines
     try:
         return _assemble(reader, state, cats, categories, parameters)
     except TrendcastError:

@@ -276,7 +276,7 @@ def _forecaster_files(
     }
     files = writer.finish()
     files["forecaster.json"] = _json_bytes(saved)
-    files["categories.json"] = _json_bytes({"categories": categories})
+    files["categories.json"] = _categories_bytes(categories)
     facts = {
         "freq": spec.freq,
         "columns": {
@@ -326,10 +326,133 @@ class _LazyDict(MutableMapping):
         return f"<{len(self)} categories, {built} rebuilt so far>"
 
 
+#: ``categories.json`` as ``_categories_bytes`` lays it out: one category a line.
+_LINES_HEAD = b'{"categories":[\n'
+_LINES_TAIL = b"\n]}"
+
+
+def _refuse_constant(constant: str) -> Any:
+    raise ValueError(f"{constant} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def _categories_bytes(nodes: list[dict[str, Any]]) -> bytes:
+    """``categories.json``: valid JSON, one category's compact entry a line.
+
+    JSON escapes every control character inside strings, so a line break only
+    ever ends an entry: a reader finds each category's entry (and its id, written
+    first) without parsing the others, and parses an entry when its category is
+    first used (``_category_lines``).
+    """
+    if not nodes:
+        return _json_bytes({"categories": []})
+    return _LINES_HEAD + b",\n".join(_json_bytes(n) for n in nodes) + _LINES_TAIL
+
+
+def _category_lines(data: bytes) -> tuple[list[Any], list[str]] | None:
+    """The raw ids and entries of a ``categories.json`` laid out one category a line.
+
+    None when ``data`` is not laid out so (a save from before the layout, or a
+    file another tool rewrote): the caller then parses it whole, as before.
+    """
+    if not (data.startswith(_LINES_HEAD) and data.endswith(_LINES_TAIL)):
+        return None
+    try:
+        lines = data[len(_LINES_HEAD) : -len(_LINES_TAIL)].decode("utf-8").split("\n")
+        ids = []
+        last = len(lines) - 1
+        for i, line in enumerate(lines):  # each entry keeps its comma: parsed with raw_decode
+            if not (line.startswith('{"id":') and line.endswith("}," if i < last else "}")):
+                return None
+            end = line.find('"', 7) if line[6] == '"' else -1
+            if end > 0 and "\\" not in line[7:end]:  # a plain text id, the usual case
+                value: Any = line[7:end]
+                end += 1
+            else:
+                value, end = _DECODER.raw_decode(line, 6)
+            if line[end] not in ",}":
+                return None
+            ids.append(value)
+    except (UnicodeDecodeError, ValueError, IndexError, RecursionError):
+        return None
+    return ids, lines
+
+
+class _LazyNodes:
+    """Each category's entry of ``categories.json``, parsed when the category is first used.
+
+    ``pop`` (the fit's builder) hands the whole entry over and keeps only its
+    history and covariates, which ``get`` (the histories' builder) may still ask for.
+    """
+
+    def __init__(self, lines: dict[Any, str], source: str) -> None:
+        self._lines = lines
+        self._parsed: dict[Any, dict[str, Any]] = {}
+        self._source = source
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._lines
+
+    def get(self, key: Any) -> dict[str, Any]:
+        node = self._parsed.get(key)
+        if node is None:
+            where = f"{self._source}: categories.json, category {key!r}"
+            line = self._lines[key]
+            try:
+                node, end = _DECODER.raw_decode(line)
+                if line[end:] not in ("", ","):
+                    raise ValueError(f"extra data at character {end}")
+            except ValueError as exc:
+                raise PersistenceError(f"{where}: the entry is not valid JSON: {exc}") from exc
+            except RecursionError as exc:
+                raise PersistenceError(f"{where}: the entry is nested too deep") from exc
+            if not isinstance(node, dict):
+                raise PersistenceError(f"{where}: the entry is not a JSON object")
+            self._parsed[key] = node
+        return node
+
+    def pop(self, key: Any) -> dict[str, Any]:
+        node = self.get(key)
+        self._parsed[key] = {k: node[k] for k in ("y", "X") if k in node}
+        return node
+
+
+class _Histories:
+    """Each category's history and covariates, decoded from its entry on first use."""
+
+    def __init__(self, reader: _Reader, nodes: _LazyNodes) -> None:
+        self.reader = reader
+        self.nodes = nodes
+
+    def y(self, key: Any) -> np.ndarray:
+        return self._array(key, "y", "history")
+
+    def X(self, key: Any) -> np.ndarray | None:
+        return self._array(key, "X", "covariates")
+
+    def _array(self, key: Any, field: str, what: str) -> Any:
+        where = f"categories.json, category {key!r}"
+        try:
+            node = self.nodes.get(key)[field]
+            if field == "X" and node is None:
+                return None
+            return self.reader.array(node, f"category {key!r} {what}")
+        except TrendcastError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise self.reader.fail(
+                where, f"the entry lacks or misstates a field ({exc!r})"
+            ) from exc
+
+
 class _Categories:
     """Builds one category's fit from its JSON on first use."""
 
-    def __init__(self, reader: _Reader, nodes: dict[Any, dict], protos: list[LocalModel]):
+    def __init__(
+        self, reader: _Reader, nodes: dict[Any, dict] | _LazyNodes, protos: list[LocalModel]
+    ):
         self.reader = reader
         self.nodes = nodes
         self.protos = protos
@@ -406,7 +529,7 @@ def _frame_from_json(node: Any, reader: _Reader, where: str) -> pd.DataFrame:
 def _assemble(
     reader: _Reader,
     state: dict[str, Any],
-    cats: dict[str, Any],
+    cats: Any,
     wanted: Sequence[Any] | None,
     parameters: frozenset[str],
 ) -> tuple[dict[str, Any], ForecasterState]:
@@ -416,8 +539,11 @@ def _assemble(
     ----------
     reader : _Reader
         The verified members of the save.
-    state, cats : dict
-        The parsed ``forecaster.json`` and ``categories.json``.
+    state : dict
+        The parsed ``forecaster.json``.
+    cats : dict or tuple
+        The parsed ``categories.json``, or its raw ids and entries
+        (``_category_lines``): each entry is then parsed when first used.
     wanted : sequence, optional
         Only these categories (default: all).
     parameters : frozenset of str
@@ -449,10 +575,12 @@ def _assemble(
         raise reader.fail(where, "a prototype is not a trendcast model")
     plan = _plan_from_json(state["plan"], reader, where)
     fitted_at = None if state["fitted_at"] is None else pd.Timestamp(state["fitted_at"])
-    nodes = cats["categories"]
+    lazy = isinstance(cats, tuple)  # (raw ids, entries): laid out one category a line
+    nodes = cats[1] if lazy else cats["categories"]
     if not isinstance(nodes, list):
         raise reader.fail("categories.json", "expected a list of categories")
-    keys = [reader.value(n["id"], "categories.json id") for n in nodes]
+    raw_ids = cats[0] if lazy else [n["id"] for n in nodes]
+    keys = [reader.value(i, "categories.json id") for i in raw_ids]
     dates = _last_dates(state, reader, where, len(keys))
     by_key = dict(zip(keys, nodes, strict=True))
     date_of = dict(zip(keys, dates.tolist(), strict=True))  # boxed at once: 6x faster
@@ -484,18 +612,27 @@ def _assemble(
         selection_report = selection_report[selection_report[spec.id_col].isin(keys)].reset_index(
             drop=True
         )
-    builder = _Categories(reader, {k: by_key[k] for k in keys}, protos)
-    return params, ForecasterState(
-        spec=spec,
-        plan=plan,
-        fits=_LazyDict(keys, builder.fit),
-        y={k: reader.array(by_key[k]["y"], f"category {k!r} history") for k in keys},
-        X={
+    if lazy:  # each entry parsed when its category is first used, history and model alike
+        lines = _LazyNodes({k: by_key[k] for k in keys}, reader.source)
+        builder = _Categories(reader, lines, protos)
+        histories = _Histories(reader, lines)
+        y: MutableMapping[Any, Any] = _LazyDict(keys, histories.y)
+        X: MutableMapping[Any, Any] = _LazyDict(keys, histories.X)
+    else:
+        builder = _Categories(reader, {k: by_key[k] for k in keys}, protos)
+        y = {k: reader.array(by_key[k]["y"], f"category {k!r} history") for k in keys}
+        X = {
             k: None
             if by_key[k]["X"] is None
             else reader.array(by_key[k]["X"], f"category {k!r} covariates")
             for k in keys
-        },
+        }
+    return params, ForecasterState(
+        spec=spec,
+        plan=plan,
+        fits=_LazyDict(keys, builder.fit),
+        y=y,
+        X=X,
         last_dates={k: date_of[k] for k in keys},
         fit_report=fit_report,
         selection_report=selection_report,
