@@ -160,3 +160,80 @@ def test_empty_lines_or_a_changed_head_fall_back_to_the_whole_parse():
     assert _category_lines(b'{"categories":[\n{"y":1,"id":"a"}\n]}') is None  # id not first
     assert _category_lines(b'{"categories":[\n{"id":NaN}\n]}') is None
     assert _category_lines(b'{"categories":[\n{"id":"a"} \n]}') is None
+
+
+def test_the_report_tables_are_built_when_first_read(fitted, saved):
+    from trendcast._engine.state import Deferred
+
+    loaded = tc.load(saved)
+    assert isinstance(loaded.state_.__dict__["_deferred_fit_report"], Deferred)
+    loaded.predict(2, ids=["plain"])  # a forecast does not need them
+    assert isinstance(loaded.state_.__dict__["_deferred_selection_report"], Deferred)
+    pd.testing.assert_frame_equal(loaded.fit_report_, fitted.fit_report_)
+    pd.testing.assert_frame_equal(loaded.selection_report_, fitted.selection_report_)
+    assert loaded.state_.__dict__["_deferred_fit_report"] is loaded.fit_report_  # kept
+
+
+def test_a_malformed_report_fails_by_name_when_read(fitted, saved):
+    state = json.loads((saved / "forecaster.json").read_bytes())
+    state["fit_report"]["data"] = state["fit_report"]["data"][:-1]  # a column short
+    (saved / "forecaster.json").write_text(json.dumps(state))
+    _resign(saved)
+    loaded = tc.load(saved)
+    pd.testing.assert_frame_equal(loaded.predict(3), fitted.predict(3))
+    with pytest.raises(tc.PersistenceError, match="fit_report.*differ in length"):
+        loaded.fit_report_
+
+
+@pytest.mark.parametrize("copy_of", ["pickle", "deepcopy"])
+def test_a_loaded_forecaster_copies_before_anything_is_built(fitted, saved, copy_of):
+    import copy
+    import pickle
+
+    loaded = tc.load(saved)
+    other = pickle.loads(pickle.dumps(loaded)) if copy_of == "pickle" else copy.deepcopy(loaded)
+    pd.testing.assert_frame_equal(other.predict(4, level=[80]), fitted.predict(4, level=[80]))
+    pd.testing.assert_frame_equal(other.fit_report_, fitted.fit_report_)
+
+
+def test_the_quick_scan_gives_up_on_bytes_that_are_not_utf8():
+    from trendcast.persistence._allowlists import _tags_allowed
+
+    assert not _tags_allowed(b'{"$model":{"type":"\x80\x81"}}')
+
+
+def _zip(names: list[str], comment: bytes = b"") -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, b"{}")
+        archive.comment = comment
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "ok"),
+    [
+        (_zip(["schema.json", "a.npy"]), True),
+        (_zip(["a.npy", "schema.json"], comment=b"PK\x05\x06 in a comment"), True),
+        (_zip(["a.npy"]), False),
+        (_zip(["x/schema.json"]), False),
+        (_zip(["schema.json.bak"]), False),
+        (_zip(["schema.json"])[:-10], False),
+        (b"not a zip", False),
+        (b"", False),
+    ],
+)
+def test_the_regressors_layout_check_agrees_with_zipfile(data, ok):
+    # read without zipfile (30 ms of a load): the same verdict as listing the members
+    from trendcast.persistence._codec import _Reader
+
+    reader = _Reader({"estimators/1.skops": data}, "src", False)
+    if ok:
+        reader.skops_layout("estimators/1.skops", "pool")
+    else:
+        with pytest.raises(tc.PersistenceError, match="is not a skops file"):
+            reader.skops_layout("estimators/1.skops", "pool")

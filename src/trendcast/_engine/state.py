@@ -43,6 +43,42 @@ class ModelsView(Mapping[Any, LocalModel]):
         return repr(dict(self.items())) if isinstance(self._fits, dict) else repr(self._fits)
 
 
+class Deferred:
+    """A value computed when first read: ``func(*args)`` (module-level, so it pickles).
+
+    A load hands ``ForecasterState`` its report tables so: a service that loads a
+    save to forecast one category never builds the 1,000-row tables it does not read.
+    """
+
+    __slots__ = ("args", "func")
+
+    def __init__(self, func: Any, *args: Any) -> None:
+        self.func = func
+        self.args = args
+
+    def __call__(self) -> Any:
+        return self.func(*self.args)
+
+
+class _DeferrableField:
+    """A dataclass field that may hold a ``Deferred``, computed and kept at first read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+        self._slot = "_deferred_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:  # the dataclass asking for a default: there is none
+            raise AttributeError(self._name)
+        value = obj.__dict__[self._slot]
+        if isinstance(value, Deferred):
+            value = obj.__dict__[self._slot] = value()
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self._slot] = value
+
+
 @dataclass
 class ForecasterState:
     """The fitted state of a ``TrendForecaster``.
@@ -66,7 +102,8 @@ class ForecasterState:
     fits, y, X, last_dates : mappings by category
         The per-category records (``fits`` may build each fit on first use).
     fit_report, selection_report : DataFrame
-        As ``TrendForecaster.fit_report_`` and ``selection_report_``.
+        As ``TrendForecaster.fit_report_`` and ``selection_report_`` (a load
+        may pass a ``Deferred`` instead, built when first read).
     calibration : Calibration or None
         The conformal calibration pooled across categories.
     search_report : DataFrame or None
@@ -81,8 +118,8 @@ class ForecasterState:
     y: MutableMapping[Any, np.ndarray]
     X: MutableMapping[Any, np.ndarray | None]
     last_dates: dict[Any, pd.Timestamp]
-    fit_report: pd.DataFrame
-    selection_report: pd.DataFrame
+    fit_report: pd.DataFrame = _DeferrableField()  # type: ignore[assignment]
+    selection_report: pd.DataFrame = _DeferrableField()  # type: ignore[assignment]
     search: SearchSetup | None = None
     calibration: Calibration | None = None
     search_report: pd.DataFrame | None = None

@@ -161,4 +161,7 @@ def _tags_allowed(data: bytes) -> bool:
     names = _MODEL_TAG.findall(data)
     if not len(names) == data.count(b'"$model"') == data.count(b'"type":'):
         return False
-    return all(name.decode() in ALLOWED_MODELS for name in set(names))
+    try:
+        return all(name.decode() in ALLOWED_MODELS for name in set(names))
+    except UnicodeDecodeError:  # not UTF-8: the parse refuses the file
+        return False

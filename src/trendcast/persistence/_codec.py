@@ -468,13 +468,35 @@ class _Reader:
 
     def skops_layout(self, name: str, where: str) -> None:
         """Refuse a member that is not a skops file (a zip with ``schema.json``), without
-        skops: the regressors themselves are read, and their types checked, on first use."""
-        try:
-            with zipfile.ZipFile(io.BytesIO(self.files[name])) as archive:
-                if "schema.json" not in archive.namelist():
-                    raise zipfile.BadZipFile("no schema.json")
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-            raise self.fail(where, f"{name} is not a skops file: {exc}") from exc
+        skops: the regressors themselves are read, and their types checked, on first use.
+
+        Read from the zip's end record and central directory as bytes: listing the
+        members with ``zipfile`` took 30 ms of a load of 18 regressors of 180 members each.
+        """
+        data = self.files[name]
+        end, low, top = -1, max(0, len(data) - 22 - 65535), len(data)
+        while (found := data.rfind(b"PK\x05\x06", low, top)) >= 0:  # the record ends the
+            top = found + 3  # file after its comment (which may spell a record's mark)
+            if found + 22 <= len(data) and found + 22 + data[found + 20] + (
+                data[found + 21] << 8
+            ) == len(data):
+                end = found
+                break
+        why = "no zip end record"
+        if data.startswith(b"PK\x03\x04") and end >= 0:
+            size, offset = struct.unpack_from("<II", data, end + 12)
+            directory = data[offset : offset + size]
+            why = "no schema.json"
+            if offset + size <= end and directory.startswith(b"PK\x01\x02"):
+                # a central directory entry's name follows its 46 fixed bytes
+                at = directory.find(b"schema.json")
+                while at >= 0:
+                    if at >= 46 and directory[at - 46 : at - 42] == b"PK\x01\x02":
+                        (length,) = struct.unpack_from("<H", directory, at - 18)
+                        if length == len(b"schema.json"):
+                            return
+                    at = directory.find(b"schema.json", at + 1)
+        raise self.fail(where, f"{name} is not a skops file: {why}")
 
     def sklearn(self, name: str, where: str) -> Any:
         """The estimator of a skops member, if skops trusts its types (or ``allow_pickle``)."""

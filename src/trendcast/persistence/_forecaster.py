@@ -23,7 +23,7 @@ from trendcast._calibration import Calibration
 from trendcast._engine.fitting import SeriesFit
 from trendcast._engine.plan import Plan
 from trendcast._engine.spec import resolve_spec
-from trendcast._engine.state import ForecasterState
+from trendcast._engine.state import Deferred, ForecasterState
 from trendcast._frequency import normalize_freq
 from trendcast.exceptions import PersistenceError, TrendcastError
 from trendcast.io.sales import FillPolicy
@@ -121,9 +121,10 @@ def _calibration_from_json(node: Any, reader: _Reader, where: str) -> Any:
         scales: dict[Any, dict[Any, float]] = {}
         for node_scales in node.get("scales", []):  # absent in files saved before issue 23
             key = _optional_int(node_scales["key"], reader, where)
-            ids = [
-                reader.value(c, f"{where} calibration category") for c in node_scales["categories"]
-            ]
+            ids = node_scales["categories"]
+            if not isinstance(ids, list):
+                raise TypeError("the categories of a scale are not a list")
+            ids = reader.value(ids, f"{where} calibration categories")  # plain ids: as they are
             values = reader.array(node_scales["values"], f"{where} calibration scales")
             if values.shape != (len(ids),) or not np.all(np.isfinite(values) & (values > 0)):
                 raise reader.fail(where, f"the category scales of candidate {key!r} are malformed")
@@ -291,10 +292,29 @@ def _forecaster_files(
     return files, facts
 
 
+class _Pending:
+    """The mark of a value not built yet: one instance, kept by pickle and deepcopy alike
+    (a plain ``object()`` comes back as another object, and a copied or unpickled
+    loaded forecaster took the mark for a fit)."""
+
+    _one: _Pending | None = None
+
+    def __new__(cls) -> _Pending:
+        if cls._one is None:
+            cls._one = super().__new__(cls)
+        return cls._one
+
+    def __reduce__(self) -> tuple[type, tuple]:
+        return (_Pending, ())
+
+    def __repr__(self) -> str:
+        return "<not built yet>"
+
+
 class _LazyDict(MutableMapping):
     """A mapping whose values are built on first access, in insertion order."""
 
-    _PENDING = object()
+    _PENDING = _Pending()
 
     def __init__(self, keys: Sequence[Any], build: Callable[[Any], Any]) -> None:
         self._items: dict[Any, Any] = dict.fromkeys(keys, self._PENDING)
@@ -526,6 +546,23 @@ def _frame_from_json(node: Any, reader: _Reader, where: str) -> pd.DataFrame:
     return frame
 
 
+def _report_from_json(node: Any, reader: _Reader, where: str) -> pd.DataFrame:
+    """``fit_report_`` or ``selection_report_`` as saved, built when first read.
+
+    A save from before ``fit_report_`` had the short label gets one derived from
+    the model's name. A malformed table is a PersistenceError naming it.
+    """
+    try:
+        frame = _frame_from_json(node, reader, where)
+    except TrendcastError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError, OverflowError) as exc:
+        raise reader.fail(where, f"malformed table ({exc!r})") from exc
+    if where.endswith("fit_report") and "label" not in frame and "model_used" in frame:
+        frame["label"] = frame["model_used"].map(model_label).astype(frame["model_used"].dtype)
+    return frame
+
+
 def _assemble(
     reader: _Reader,
     state: dict[str, Any],
@@ -584,14 +621,11 @@ def _assemble(
     dates = _last_dates(state, reader, where, len(keys))
     by_key = dict(zip(keys, nodes, strict=True))
     date_of = dict(zip(keys, dates.tolist(), strict=True))  # boxed at once: 6x faster
-    fit_report = _frame_from_json(state["fit_report"], reader, f"{where} fit_report")
-    if "label" not in fit_report and "model_used" in fit_report:
-        # saved before fit_report_ had the short label: derived from the model's name
-        fit_report["label"] = (
-            fit_report["model_used"].map(model_label).astype(fit_report["model_used"].dtype)
-        )
-    selection_report = _frame_from_json(
-        state["selection_report"], reader, f"{where} selection_report"
+    fit_report: Any = Deferred(
+        _report_from_json, state["fit_report"], reader, f"{where} fit_report"
+    )
+    selection_report: Any = Deferred(
+        _report_from_json, state["selection_report"], reader, f"{where} selection_report"
     )
     freq = state["freq"]
     try:
@@ -608,6 +642,7 @@ def _assemble(
                 f"start {keys[:5]}"
             )
         keys = list(dict.fromkeys(wanted))
+        fit_report, selection_report = fit_report(), selection_report()
         fit_report = fit_report[fit_report[spec.id_col].isin(keys)].reset_index(drop=True)
         selection_report = selection_report[selection_report[spec.id_col].isin(keys)].reset_index(
             drop=True
