@@ -76,7 +76,7 @@ def test_the_file_is_one_json_document_with_one_category_a_line(fitted, saved):
     assert len(lines) == len(ODD_IDS) + 2
     ids, entries = _category_lines(data)
     assert ids == order
-    assert [json.loads(e.rstrip(",")) for e in entries] == parsed["categories"]
+    assert [json.loads(e.rstrip(b",")) for e in entries] == parsed["categories"]
 
 
 def test_odd_ids_load_and_forecast_exactly_as_fitted(fitted, saved):
@@ -155,7 +155,11 @@ def test_a_loaded_forecaster_updates_and_saves_every_category(fitted, saved, tmp
 
 def test_empty_lines_or_a_changed_head_fall_back_to_the_whole_parse():
     assert _category_lines(b'{"categories":[]}') is None
-    assert _category_lines(b'{"categories":[\n{"id":"a"}\n]}') == (["a"], ['{"id":"a"}'])
+    assert _category_lines(b'{"categories":[\n{"id":"a"}\n]}') == (["a"], [b'{"id":"a"}'])
+    assert _category_lines('{"categories":[\n{"id":"é\\"x"}\n]}'.encode()) == (
+        ['é"x'],
+        ['{"id":"é\\"x"}'.encode()],
+    )
     assert _category_lines(b'{"categories":[\n{"id":"a"}\n{"id":"b"}\n]}') is None  # no comma
     assert _category_lines(b'{"categories":[\n{"y":1,"id":"a"}\n]}') is None  # id not first
     assert _category_lines(b'{"categories":[\n{"id":NaN}\n]}') is None

@@ -371,28 +371,30 @@ def _categories_bytes(nodes: list[dict[str, Any]]) -> bytes:
     return _LINES_HEAD + b",\n".join(_json_bytes(n) for n in nodes) + _LINES_TAIL
 
 
-def _category_lines(data: bytes) -> tuple[list[Any], list[str]] | None:
+def _category_lines(data: bytes) -> tuple[list[Any], list[bytes]] | None:
     """The raw ids and entries of a ``categories.json`` laid out one category a line.
 
     None when ``data`` is not laid out so (a save from before the layout, or a
     file another tool rewrote): the caller then parses it whole, as before.
+    Entries stay bytes (with their commas) until their category is used.
     """
     if not (data.startswith(_LINES_HEAD) and data.endswith(_LINES_TAIL)):
         return None
+    lines = data.split(b"\n")[1:-1]  # the head's and the tail's lines dropped, no copy of data
+    ids = []
+    last = len(lines) - 1
     try:
-        lines = data[len(_LINES_HEAD) : -len(_LINES_TAIL)].decode("utf-8").split("\n")
-        ids = []
-        last = len(lines) - 1
-        for i, line in enumerate(lines):  # each entry keeps its comma: parsed with raw_decode
-            if not (line.startswith('{"id":') and line.endswith("}," if i < last else "}")):
+        for i, line in enumerate(lines):
+            if not (line.startswith(b'{"id":') and line.endswith(b"}," if i < last else b"}")):
                 return None
-            end = line.find('"', 7) if line[6] == '"' else -1
-            if end > 0 and "\\" not in line[7:end]:  # a plain text id, the usual case
-                value: Any = line[7:end]
+            end = line.find(b'"', 7) if line[6] == 0x22 else -1  # 0x22: a quote
+            if end > 0 and b"\\" not in line[7:end]:  # a plain text id, the usual case
+                value: Any = line[7:end].decode("utf-8")
                 end += 1
             else:
-                value, end = _DECODER.raw_decode(line, 6)
-            if line[end] not in ",}":
+                value, end = _DECODER.raw_decode(line.decode("utf-8"), 6)
+                end = len(line.decode("utf-8")[:end].encode("utf-8"))
+            if line[end] not in b",}":
                 return None
             ids.append(value)
     except (UnicodeDecodeError, ValueError, IndexError, RecursionError):
@@ -407,7 +409,7 @@ class _LazyNodes:
     history and covariates, which ``get`` (the histories' builder) may still ask for.
     """
 
-    def __init__(self, lines: dict[Any, str], source: str) -> None:
+    def __init__(self, lines: dict[Any, bytes], source: str) -> None:
         self._lines = lines
         self._parsed: dict[Any, dict[str, Any]] = {}
         self._source = source
@@ -419,8 +421,8 @@ class _LazyNodes:
         node = self._parsed.get(key)
         if node is None:
             where = f"{self._source}: categories.json, category {key!r}"
-            line = self._lines[key]
             try:
+                line = self._lines[key].decode("utf-8")
                 node, end = _DECODER.raw_decode(line)
                 if line[end:] not in ("", ","):
                     raise ValueError(f"extra data at character {end}")
