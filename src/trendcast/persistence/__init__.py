@@ -232,6 +232,9 @@ def read_forecaster(
         _check_tags(cats, "categories.json", str(source), allow_pickle)
     if lines is not None:
         cats = lines
+    # the reader keeps the binary members for the categories built later; the JSON ones
+    # are parsed (or split into entries) and would only double the loaded forecaster's size
+    del files["forecaster.json"], files["categories.json"]
     try:
         return _assemble(reader, state, cats, categories, parameters)
     except TrendcastError:
