@@ -59,7 +59,7 @@ members are inflated.
 _SELF_DIGEST = "manifest_sha256"
 _SIZES = "sizes"
 _JSON_SHARE = 4  # a JSON member may be a quarter of the load limit
-_CHUNK = 1 << 16  # bytes read (and inflated) at a time
+_CHUNK = 1 << 16  # bytes read (and inflated) at a time from an archive
 #: reads of a directory replaced by a concurrent save while being read: each retry
 #: follows a save that completed meanwhile, so readers make progress however many
 #: writers there are; three were too few under eight writers (CI, issue 19)
@@ -526,7 +526,11 @@ class _Budget:
         got = 0
         with source.stream(name) as stream:
             while True:
-                chunk = stream.read(min(_CHUNK, declared + 1 - got))
+                # a directory's file sizes are the file system's: one read of at most a
+                # byte more, kept as read (no join); an archive's header may lie, so its
+                # members are inflated a chunk at a time
+                step = declared + 1 - got
+                chunk = stream.read(step if source.exact_sizes else min(_CHUNK, step))
                 if not chunk:
                     break
                 got += len(chunk)
@@ -556,6 +560,8 @@ class _Source:
     """
 
     name: str
+    #: whether ``members`` gives sizes the file system measured (not an archive's header)
+    exact_sizes = False
 
     @staticmethod
     def open(path: Path) -> _Source:
@@ -731,6 +737,8 @@ class _ArchiveSource(_Source):
 class _DirSource(_Source):
     """A directory save, read through a descriptor of the directory itself (where the
     platform opens files relative to one; by path elsewhere)."""
+
+    exact_sizes = True
 
     def __init__(self, path: Path, fd: int | None, st: os.stat_result) -> None:
         self.name = str(path)
