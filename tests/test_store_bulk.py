@@ -169,3 +169,17 @@ def test_a_value_that_cannot_be_converted_still_rolls_the_night_back(store_url):
             store.write_run(_run(1), {"gaps": results["gaps"], "forecasts": broken})
         assert len(_stored(store, "forecasts", first)) == 7
         assert _stored(store, "gaps", first) == []
+
+
+def test_read_gives_the_frame_the_mappings_gave(store_url):
+    results = _results()
+    with Store(store_url) as store:
+        run_id = store.write_run(_run(1), results)
+        for table in COLUMNS:
+            tab = tables[table]
+            cols = [c for c in tab.c if c.name != "blob"]
+            query = sa.select(*cols).where(tab.c.run_id.in_([run_id])).order_by(tab.c.id)
+            with store.engine.connect() as conn:
+                want = pd.DataFrame(conn.execute(query).mappings().all(),
+                                    columns=[c.name for c in cols])  # fmt: skip
+            pd.testing.assert_frame_equal(store.read(table, run_id), want, check_exact=True)

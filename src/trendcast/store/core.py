@@ -327,7 +327,7 @@ class Store:
         cols = [c for c in tab.c if blobs or c.name != "blob"]
         query = sa.select(*cols).where(tab.c.run_id.in_(ids)).order_by(tab.c.id)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
+            rows = [tuple(r) for r in conn.execute(query)]  # tuples: faster than mappings
         return pd.DataFrame(rows, columns=[c.name for c in cols])
 
     def checkpoints(self, as_of: dt.date, config_hash: str) -> pd.DataFrame:
