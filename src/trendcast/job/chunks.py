@@ -7,8 +7,10 @@ regression and its conformal calibration on every category *of the fit*; to
 make a resumed run equal an uninterrupted one exactly, every run fits the same
 deterministic chunks (categories sorted by id, ``chunk_size`` at a time), and
 every chunk's forecasts are computed from its stored artifact, whether it was
-fitted a second ago or read back after a kill. The pool and the calibration
-are therefore per chunk; ``chunk_size`` is part of the model settings.
+fitted a second ago or read back after a kill (a chunk updated tonight is
+forecast from the forecaster its artifact was written from, which forecasts
+the same to the bit: see ``run.Fitted``). The pool and the calibration are
+therefore per chunk; ``chunk_size`` is part of the model settings.
 """
 
 from __future__ import annotations
