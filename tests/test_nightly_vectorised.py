@@ -97,3 +97,62 @@ def test_mase_on_datetime_columns_skips_the_value_by_value_date_check(tz):
     pd.testing.assert_frame_equal(got, as_text, check_exact=True)
     with pytest.raises(tc.DataValidationError, match="the dates are numbers"):
         mase(df.assign(cutoff=[20240101] * 8), train, 12)
+
+
+def _old_data_hash(frame: pd.DataFrame) -> str:
+    import hashlib
+
+    ordered = frame.sort_values(["unique_id", "ds"])[["unique_id", "ds", "y"]]
+    hashed = pd.util.hash_pandas_object(ordered, index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def _sales(n: int = 30, weeks: int = 20, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2023-01-01", periods=weeks, freq="W-SUN")
+    ids = [f"c{i:03d}" for i in range(n)] + ["é", "Z", "a b"]
+    frame = pd.DataFrame({"unique_id": np.repeat(ids, weeks), "ds": np.tile(dates, len(ids)),
+                          "y": rng.gamma(1.0, 5.0, len(ids) * weeks)})  # fmt: skip
+    return frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+def test_data_hash_skips_only_a_sort_that_would_change_nothing():
+    from trendcast.job.chunks import data_hash
+
+    sales = _sales()
+    frames = {
+        "sorted": sales,
+        "str dtype": sales.astype({"unique_id": "str"}),
+        "shuffled": sales.sample(frac=1.0, random_state=1),
+        "one row": sales.head(1),
+        "empty": sales.head(0),
+        "a period twice": pd.concat([sales, sales.iloc[[5]].assign(y=-1.0)]).sort_values(
+            ["unique_id", "ds"], kind="stable"
+        ),  # fmt: skip
+        "time zone": sales.assign(ds=sales["ds"].dt.tz_localize("UTC")),
+        "missing id": sales.astype({"unique_id": object}).assign(
+            unique_id=lambda f: f["unique_id"].where(f.index != 7, None)
+        ),  # fmt: skip
+        "dates unsorted in a category": sales.iloc[[1, 0, *range(2, len(sales))]],
+    }
+    for name, frame in frames.items():
+        assert data_hash(frame) == _old_data_hash(frame), name
+    from trendcast.job.chunks import _sorted  # the sort is skipped where it changes nothing
+
+    assert _sorted(frames["sorted"]) and _sorted(frames["str dtype"])
+    assert not _sorted(frames["shuffled"]) and not _sorted(frames["a period twice"])
+
+
+def test_a_chunks_rows_are_the_concat_of_its_categories_groups():
+    from trendcast.job.chunks import make_chunks
+    from trendcast.job.run import _chunk_rows, _rows_by_category
+
+    for sales in (_sales(), _sales().sample(frac=1.0, random_state=2),
+                  _sales().astype({"unique_id": "str"})):  # fmt: skip
+        chunks = make_chunks(sales["unique_id"].unique().tolist(), 7)
+        by_key = dict(tuple(sales.groupby("unique_id", sort=False)))
+        rows_of = _rows_by_category(sales)
+        for chunk in chunks:
+            want = pd.concat([by_key[k] for k in chunk.keys], ignore_index=True)
+            pd.testing.assert_frame_equal(_chunk_rows(sales, rows_of, chunk), want,
+                                          check_exact=True)  # fmt: skip
