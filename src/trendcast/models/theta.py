@@ -234,7 +234,24 @@ class Theta(LocalModel):
         return fcast * factors[1:] if multiplicative else fcast + factors[1:]
 
     def _components(self, h: int) -> tuple[np.ndarray, np.ndarray, float, float, bool]:
-        """Forecast, seasonal factors, SES alpha, innovation variance, multiplicative?"""
+        """Forecast, seasonal factors, SES alpha, innovation variance, multiplicative?
+
+        Kept for the last ``h`` asked (with the results object, ``theta`` and the
+        error setting it was computed from; copies are returned): a nightly run
+        asks three times a category (its forecast, then the forecast and the
+        paths its sample paths are drawn from), and each time ran the SES over
+        the whole history again.
+        """
+        res = self.results_
+        key = (h, self.theta, getattr(self, "_adjusted_errors", True))
+        kept = self.__dict__.get("_kept_components")
+        if kept is None or kept[0] is not res or kept[1] != key:
+            kept = (res, key, self._computed_components(h))
+            self._kept_components = kept
+        mean, season, alpha, sigma2, multiplicative = kept[2]
+        return mean.copy(), season.copy(), alpha, sigma2, multiplicative
+
+    def _computed_components(self, h: int) -> tuple[np.ndarray, np.ndarray, float, float, bool]:
         res = self.results_
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
