@@ -171,7 +171,7 @@ def _rows_by_category(sales: pd.DataFrame) -> dict[Any, np.ndarray]:
 
 def _chunk_rows(sales: pd.DataFrame, rows_of: dict[Any, np.ndarray], chunk: Chunk) -> pd.DataFrame:
     """The chunk's rows, category after category: ``pd.concat`` of its groups, as one take."""
-    positions = np.concatenate([rows_of[k] for k in chunk.keys]) if chunk.keys else []
+    positions = np.concatenate([rows_of[k] for k in chunk.keys]) if chunk.keys else np.zeros(0, int)
     return sales.take(positions).reset_index(drop=True)
 
 

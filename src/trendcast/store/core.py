@@ -175,12 +175,12 @@ def _insert_frame(
     backend = conn.dialect.name
     if backend not in ("sqlite", "postgresql"):
         names = list(cols)
-        rows = [
+        dicts = [
             dict(zip(names, r, strict=True), run_id=run_id)
             for r in zip(*cols.values(), strict=True)
         ]
-        for start in range(0, len(rows), chunk_rows):
-            conn.execute(table.insert(), rows[start : start + chunk_rows])
+        for start in range(0, len(dicts), chunk_rows):
+            conn.execute(table.insert(), dicts[start : start + chunk_rows])
         return
     bound = [_bind(conn, table.c[c], v) for c, v in cols.items()]
     rows = list(zip([run_id] * len(frame), *bound, strict=True))
