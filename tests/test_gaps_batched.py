@@ -130,3 +130,11 @@ def test_covered_cuts_each_category_as_the_groupby_did():
         assert cut[key].tobytes() == want[key].tobytes()
         assert cut[key].shape == want[key].shape
     pd.testing.assert_frame_equal(rows, want_rows[want_rows["unique_id"].isin(want)])
+
+
+def test_plans_split_across_batches(monkeypatch):
+    monkeypatch.setattr(gaps_module, "_BATCH", 7)  # 60 plans: batches of 7 and a rest of 4
+    fc = _forecast(60, 13, ragged=True)
+    paths = _paths(fc, draws=[200, 50])
+    _same(monkeypatch, lambda: tc.supply_gaps(fc, _plan(fc), paths=paths, window=2))
+    _same(monkeypatch, lambda: tc.supply_gaps(fc, _plan(fc)))

@@ -187,6 +187,13 @@ class _Demand:
         """Whether the draws are joint over periods (sample paths)."""
         return self.arrays is not None
 
+    def shape(self, plan: _align.Plan) -> tuple[int, ...]:
+        """The shape ``samples(plan)`` has, without drawing them."""
+        if self.arrays is not None:
+            return tuple(np.shape(self.arrays[plan.key]))
+        assert self.grid is not None
+        return (self.grid.shape[1], plan.rows.size)
+
     def samples(self, plan: _align.Plan) -> np.ndarray:
         """Draws x periods of the demand of one plan's category."""
         if self.arrays is not None:
@@ -369,6 +376,10 @@ def _flow_many(x: np.ndarray, supply: np.ndarray, window: int | None, joint: boo
     return out
 
 
+#: flow plans compared together: (250, 200 draws, 13 periods) is 5 MB an array
+_BATCH = 250
+
+
 def _all_plan_columns(
     plans: list[_align.Plan], mean: np.ndarray, demand: _Demand, rule: _Rule, priced: bool
 ) -> list[dict[str, np.ndarray]]:
@@ -379,17 +390,17 @@ def _all_plan_columns(
     """
     if rule.kind != "flow":
         return [_plan_columns(plan, mean[plan.rows], demand, rule, priced) for plan in plans]
-    draws = [demand.samples(plan) for plan in plans]
     shapes: dict[tuple[int, ...], list[int]] = {}
-    for i, (x, plan) in enumerate(zip(draws, plans, strict=True)):
-        if x.ndim == 2 and plan.supply.shape == x.shape[1:]:
-            shapes.setdefault(x.shape, []).append(i)
+    for i, plan in enumerate(plans):
+        shape = demand.shape(plan)
+        if len(shape) == 2 and plan.supply.shape == shape[1:]:
+            shapes.setdefault(shape, []).append(i)
     parts: list[dict[str, np.ndarray] | None] = [None] * len(plans)
     for where in shapes.values():
-        for start in range(0, len(where), 1000):  # bounded memory: (1000, draws, h) at most
-            batch = where[start : start + 1000]
+        for start in range(0, len(where), _BATCH):  # the draws of a batch at a time
+            batch = where[start : start + _BATCH]
             many = _flow_many(
-                np.stack([draws[i] for i in batch]),
+                np.stack([demand.samples(plans[i]) for i in batch]),
                 np.stack([plans[i].supply for i in batch]),
                 rule.window,
                 demand.joint,
