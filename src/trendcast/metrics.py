@@ -133,6 +133,8 @@ def _real_values(df: pd.DataFrame, col: str, id_col: str) -> np.ndarray:
 def _dates(df: pd.DataFrame, col: str) -> pd.Series:
     """The dates of ``col``; numbers (20240131) and unreadable dates are an error."""
     column = df[col]
+    if column.dtype.kind == "M":  # datetime64, with or without a time zone: dates already
+        return pd.to_datetime(column)
     numbers = [isinstance(v, int | float | np.number) for v in column.dropna()]
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column) or any(numbers):
         raise fail(

@@ -115,6 +115,8 @@ def split_series(
     names = list(spec.covariates)
     past = list(spec.past_lags)
     cal = spec.calendar_features(df[spec.time_col])
+    if not names and cal is None and not past:
+        return _split_plain(df, spec)
     out: list[Series] = []
     for key, group in df.groupby(spec.id_col, sort=False):
         X = group[names].to_numpy(dtype=float) if names else None
@@ -133,6 +135,25 @@ def split_series(
             )
         )
     return out
+
+
+def _split_plain(df: pd.DataFrame, spec: Spec) -> list[Series]:
+    """``split_series`` without covariates: each category's rows sliced from whole columns.
+
+    The same keys, in the order ``groupby(sort=False)`` gives, and the same
+    arrays (demand as floats, dates as stored); a groupby that built a frame a
+    category cost a fifth of a nightly update (500 categories a chunk).
+    """
+    codes, keys = pd.factorize(df[spec.id_col], sort=False)
+    valid = np.flatnonzero(codes >= 0)  # a missing id: no group, as groupby
+    order = valid[np.argsort(codes[valid], kind="stable")]
+    starts = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+    y = df[spec.target_col].to_numpy(dtype=float)[order]
+    dates = df[spec.time_col].to_numpy()[order]
+    return [
+        (key, y[a:b].copy(), dates[a:b].copy(), None)
+        for key, a, b in zip(keys, starts[:-1].tolist(), starts[1:].tolist(), strict=True)
+    ]
 
 
 def check_horizon(spec: Spec, h: int, what: str, with_search: bool) -> None:
@@ -318,8 +339,7 @@ def check_cv_lengths(
             expected=f"at least {need} periods in a category ({h} + {step} x "
             f"{n_windows - 1} + 2 to fit on)",
             found=f"the longest has {longest}",
-            fix="pass fewer windows (n_windows), a shorter horizon (h) or a smaller "
-            "step_size",
+            fix="pass fewer windows (n_windows), a shorter horizon (h) or a smaller step_size",
         )
     warn(
         f"{count(len(short), 'category', 'categories')} {verb(len(short), 'is', 'are')} "

@@ -157,6 +157,8 @@ def check_ids(ids: pd.Series, normalize: bool, *, source: str | None, column: st
     if text.isna().all():
         return ids
     key = text.str.strip().str.casefold()
+    if not key.dropna().duplicated().any():  # each spelling its own id: nothing to merge
+        return ids
     spellings = pd.DataFrame({"raw": text, "key": key}).dropna()
     variants = spellings.groupby("key", sort=False)["raw"].agg(lambda s: list(pd.unique(s)))
     clashes = variants[variants.map(len) > 1]

@@ -26,9 +26,15 @@ def _covered(
     """Forecast rows that have a supply value, and the matching columns of the paths."""
     rows = forecast.merge(supply[["unique_id", "ds"]], on=["unique_id", "ds"], how="inner")
     rows = rows.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+    # each category's steps, in the order groupby(sort=False) gives, from whole columns
+    codes, keys = pd.factorize(rows["unique_id"], sort=False)
+    valid = np.flatnonzero(codes >= 0)
+    order = valid[np.argsort(codes[valid], kind="stable")]
+    starts = np.searchsorted(codes[order], np.arange(len(keys) + 1)).tolist()
+    steps = rows["step"].to_numpy()[order] - 1
     cut = {
-        k: paths[k][:, g["step"].to_numpy() - 1]
-        for k, g in rows.groupby("unique_id", sort=False)
+        k: paths[k][:, steps[a:b]]
+        for k, a, b in zip(keys, starts[:-1], starts[1:], strict=True)
         if k in paths
     }
     rows = rows[rows["unique_id"].isin(cut)]

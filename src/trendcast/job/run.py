@@ -63,11 +63,20 @@ class Outcome:
 
 @dataclass
 class Fitted:
-    """The chunks of a run and their checkpoints."""
+    """The chunks of a run and their checkpoints.
+
+    ``updated`` holds the forecasters of the chunks updated tonight (small
+    artifacts only, see ``chunks.in_process``), still in memory: the forecast
+    stage uses them instead of decoding the checkpoint just written from them.
+    An updated forecaster forecasts what its saved copy forecasts, to the bit
+    (``tests/test_job_updated_in_memory.py``); a fitted one is always read
+    back (a freshly estimated ARIMA and a loaded one differ by about 1e-12).
+    """
 
     chunks: list[Chunk]
     rows: dict[int, dict[str, Any]]
     counts: dict[str, int]
+    updated: dict[int, Any] = field(default_factory=dict)
 
 
 def pause_point(point: str) -> None:
@@ -111,11 +120,12 @@ def _fit_chunks(
     saved = store.checkpoints(as_of, config_hash)
     done = {int(r["chunk"]): dict(r) for _, r in saved.iterrows()}
     store.prune_checkpoints(as_of, config_hash, len(chunks))
-    by_key = dict(tuple(sales.groupby("unique_id", sort=False)))
+    rows_of = _rows_by_category(sales)
     counts = {"chunks": len(chunks), "resumed": 0, "fitted": 0, "updated": 0, "refit": 0}
     rows: dict[int, dict[str, Any]] = {}
+    updated: dict[int, Any] = {}
     for chunk in _progress(chunks, "models"):
-        data = pd.concat([by_key[k] for k in chunk.keys], ignore_index=True)
+        data = _chunk_rows(sales, rows_of, chunk)
         digest = data_hash(data)
         old = done.get(chunk.index)
         if old and old["categories_hash"] == chunk.categories_hash and old["data_hash"] == digest:
@@ -140,8 +150,29 @@ def _fit_chunks(
         row = checkpoint_row(chunk, fc, meta, lineage, digest, as_of, config_hash)
         store.save_checkpoint(row)
         rows[chunk.index] = row
+        if action == "update" and row["size"] and in_process(row["size"], len(chunk.keys)):
+            updated[chunk.index] = fc
         pause_point(f"models:chunk-{chunk.index}")
-    return Fitted(chunks, rows, counts)
+    return Fitted(chunks, rows, counts, updated)
+
+
+def _rows_by_category(sales: pd.DataFrame) -> dict[Any, np.ndarray]:
+    """Category -> the positions of its rows in ``sales``, in order (``groupby``'s groups).
+
+    From one factorize and sort: a groupby frame a category and a concat of
+    500 of them a chunk took about 3 s of a 10,000-category update night.
+    """
+    codes, keys = pd.factorize(sales["unique_id"], sort=False)
+    valid = np.flatnonzero(codes >= 0)
+    order = valid[np.argsort(codes[valid], kind="stable")]
+    starts = np.searchsorted(codes[order], np.arange(len(keys) + 1)).tolist()
+    return {key: order[a:b] for key, a, b in zip(keys, starts[:-1], starts[1:], strict=True)}
+
+
+def _chunk_rows(sales: pd.DataFrame, rows_of: dict[Any, np.ndarray], chunk: Chunk) -> pd.DataFrame:
+    """The chunk's rows, category after category: ``pd.concat`` of its groups, as one take."""
+    positions = np.concatenate([rows_of[k] for k in chunk.keys]) if chunk.keys else np.zeros(0, int)
+    return sales.take(positions).reset_index(drop=True)
 
 
 def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
@@ -156,7 +187,9 @@ def _forecast(config: JobConfig, fitted: Fitted) -> dict[str, Any]:
         failures += meta["failures"]
         if not row["size"]:
             continue
-        fc = from_bytes(row["blob"], row["sha256"], f"checkpoint of chunk {chunk.index}")
+        fc = fitted.updated.pop(chunk.index, None)
+        if fc is None:
+            fc = from_bytes(row["blob"], row["sha256"], f"checkpoint of chunk {chunk.index}")
         # small models are forecast in this process (see chunks.IN_PROCESS_BYTES); the
         # numbers do not depend on where (each category has its own seed)
         here = in_process(row["size"], len(chunk.keys))

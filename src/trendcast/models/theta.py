@@ -100,9 +100,12 @@ class Theta(LocalModel):
         whole longer window, so the state is what a fit with these parameters
         fixed gives on it (and an update in two steps equals one in one step).
         The interval variance then includes the new one-step errors.
-        """
-        from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
 
+        The grown line is kept as a loaded Theta keeps it (``_SavedLine``, the
+        numbers statsmodels' ``ThetaModelResults`` holds): building
+        statsmodels' model and results objects for it cost most of an update
+        (and 0.5 s of imports a nightly run), for the same forecasts.
+        """
         res = self.results_
         model = res.model
         start = int(self.n_obs_) - int(model.endog_orig.shape[0])
@@ -123,13 +126,11 @@ class Theta(LocalModel):
         level = _ses_errors(adjusted, alpha)[1]
         if not (np.all(np.isfinite(adjusted)) and np.isfinite(level)):
             raise ModelFitError("Theta's state is not finite over the new observations")
-        grown = ThetaModel(
+        grown = _SavedModel(
             window, period=int(model.period), deseasonalize=bool(model.deseasonalize),
             method=str(model.method),
         )  # fmt: skip
-        self.results_ = ThetaModelResults(
-            b0, alpha, None, np.array([level]), seasonal, False, grown
-        )
+        self.results_ = _SavedLine(b0, alpha, np.array([level]), seasonal, grown)
 
     def _state_to_save(self, names: Sequence[str]) -> dict[str, Any]:
         """The fitted Theta line as plain numbers, read through statsmodels' public API."""
@@ -233,7 +234,24 @@ class Theta(LocalModel):
         return fcast * factors[1:] if multiplicative else fcast + factors[1:]
 
     def _components(self, h: int) -> tuple[np.ndarray, np.ndarray, float, float, bool]:
-        """Forecast, seasonal factors, SES alpha, innovation variance, multiplicative?"""
+        """Forecast, seasonal factors, SES alpha, innovation variance, multiplicative?
+
+        Kept for the last ``h`` asked (with the results object, ``theta`` and the
+        error setting it was computed from; copies are returned): a nightly run
+        asks three times a category (its forecast, then the forecast and the
+        paths its sample paths are drawn from), and each time ran the SES over
+        the whole history again.
+        """
+        res = self.results_
+        key = (h, self.theta, getattr(self, "_adjusted_errors", True))
+        kept = self.__dict__.get("_kept_components")
+        if kept is None or kept[0] is not res or kept[1] != key:
+            kept = (res, key, self._computed_components(h))
+            self._kept_components = kept
+        mean, season, alpha, sigma2, multiplicative = kept[2]
+        return mean.copy(), season.copy(), alpha, sigma2, multiplicative
+
+    def _computed_components(self, h: int) -> tuple[np.ndarray, np.ndarray, float, float, bool]:
         res = self.results_
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
