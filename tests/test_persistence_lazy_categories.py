@@ -186,7 +186,7 @@ def test_a_malformed_report_fails_by_name_when_read(fitted, saved):
     loaded = tc.load(saved)
     pd.testing.assert_frame_equal(loaded.predict(3), fitted.predict(3))
     with pytest.raises(tc.PersistenceError, match="fit_report.*differ in length"):
-        loaded.fit_report_
+        _ = loaded.fit_report_
 
 
 @pytest.mark.parametrize("copy_of", ["pickle", "deepcopy"])
