@@ -79,6 +79,7 @@ from trendcast.calendar import ShoppingCalendar
 from trendcast.exceptions import ParameterError, PersistenceError
 from trendcast.io.sales import FillPolicy, validate_sales
 from trendcast.models import LocalModel
+from trendcast.models._shared import release_memory
 from trendcast.models.base import check_levels
 from trendcast.persistence import read_forecaster, write_forecaster
 
@@ -385,7 +386,14 @@ class TrendForecaster(OldLayoutHooks, SamplePaths, FittedValues, Params):
         """
         data, spec, without, _ = self._prepare(df)
         plan = build_plan(self.get_params(deep=False), spec)
-        series = split_series(data, spec, without)
+        # a fit needs each category's first and last date only (its start, and where
+        # its forecasts begin): at 100,000 weekly categories the whole dates were
+        # 0.13 GB; and the validated frame is not needed once its values are split
+        series = [
+            (key, y, dates[[0, -1]], X) for key, y, dates, X in split_series(data, spec, without)
+        ]
+        del data
+        release_memory()
         search = setup_search(spec, plan, self.models, series, without)
         plan, search = attach_pools(plan, search, [y for _, y, _, _ in series])
         fits = self._map(fit_category, fit_items(plan, search, spec, series), desc="fitting")
@@ -455,8 +463,12 @@ class TrendForecaster(OldLayoutHooks, SamplePaths, FittedValues, Params):
             (state.fits[k], state.y[k], h, model_levels, state.X[k], future.get(k)) for k in keys
         ]
         results = self._map(predict_series, items, desc="forecasting")
+        del items
         frames = []
-        for key, (fc, replaced) in zip(keys, results, strict=True):
+        for i, key in enumerate(keys):
+            # each forecast is let go once its columns are built (at 100,000 categories
+            # the forecasts and the columns together held 0.4 GB)
+            (fc, replaced), results[i] = results[i], None
             if replaced is not None:
                 record_refit(state, key, replaced, "at predict time")
             fit = state.fits[key]

@@ -21,7 +21,9 @@ def forecast_columns(
         fc = fc.clip(0.0)
     cols: dict[str, Any] = {
         spec.id_col: [key] * len(fc.mean),
-        spec.time_col: list(dates),
+        # the dates as an array, not a list of Timestamps (12 objects of 64 bytes a
+        # category, made again for each): the frame's column is the same
+        spec.time_col: np.asarray(dates),
         "model": [model] * len(fc.mean),
         "mean": fc.mean,
     }

@@ -15,12 +15,14 @@ import math
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from trendcast.exceptions import MissingDependencyError, ParameterError
+from trendcast.models._shared import release_memory
 
 #: the backends a forecaster accepts besides a scheduler address ("tcp://host:8786")
 BACKENDS = ("loky", "dask")
@@ -51,13 +53,28 @@ except ImportError:  # pragma: no cover - joblib >= 1.6 requires cloudpickle
 
 
 class _Pickler(_Base):
-    """Pickles shared objects (those with a ``share_token``) as their token."""
+    """Pickles shared objects (those with a ``share_token``) as their token.
 
-    def __init__(self, file: io.BytesIO, shared: dict[str, Any], collect: bool) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.shared, self.collect = shared, collect
+    ``inputs``: the arrays of the batch a worker received, by ``id``; a result
+    that holds one of them (a model's history) sends its place in the batch,
+    and the driver puts its own array there, as a fit in the driver's process
+    would hold it (else every history came back as a second copy).
+    """
 
-    def persistent_id(self, obj: Any) -> str | None:
+    def __init__(
+        self,
+        file: io.BytesIO,
+        shared: dict[str, Any],
+        collect: bool,
+        inputs: dict[int, tuple[int, int]] | None = None,
+        protocol: int = pickle.HIGHEST_PROTOCOL,
+    ) -> None:
+        super().__init__(file, protocol=protocol)
+        self.shared, self.collect, self.inputs = shared, collect, inputs or {}
+
+    def persistent_id(self, obj: Any) -> str | tuple[int, int] | None:
+        if self.inputs and type(obj) is np.ndarray:
+            return self.inputs.get(id(obj))
         token = getattr(type(obj), "share_token", None)
         if token is None or isinstance(obj, type):
             return None
@@ -71,22 +88,92 @@ class _Pickler(_Base):
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, file: io.BytesIO, shared: dict[str, Any]) -> None:
+    def __init__(
+        self, file: io.BytesIO, shared: dict[str, Any], items: list[Any] | None = None
+    ) -> None:
         super().__init__(file)
-        self.shared = shared
+        self.shared, self.items = shared, items
 
     def persistent_load(self, pid: Any) -> Any:
+        if isinstance(pid, tuple):  # an array of the batch sent (see _Pickler)
+            assert self.items is not None
+            return self.items[pid[0]][pid[1]]
         return self.shared[pid]
 
 
-def _dumps(obj: Any, shared: dict[str, Any], collect: bool = False) -> bytes:
+def _dumps(
+    obj: Any,
+    shared: dict[str, Any],
+    collect: bool = False,
+    inputs: dict[int, tuple[int, int]] | None = None,
+    protocol: int = pickle.HIGHEST_PROTOCOL,
+) -> bytes:
     buffer = io.BytesIO()
-    _Pickler(buffer, shared, collect).dump(obj)
+    _Pickler(buffer, shared, collect, inputs, protocol).dump(obj)
     return buffer.getvalue()
 
 
-def _loads(data: bytes, shared: dict[str, Any]) -> Any:
-    return _Unpickler(io.BytesIO(data), shared).load()
+def _loads(data: bytes, shared: dict[str, Any], items: list[Any] | None = None) -> Any:
+    """Unpickle ``_dumps``'s bytes; ``items``: the batch sent, for the arrays that came back."""
+    return _Unpickler(io.BytesIO(data), shared, items).load()
+
+
+def _input_arrays(items: list[Any]) -> dict[int, tuple[int, int]]:
+    """The arrays among the arguments of a batch's items, by ``id``: their place."""
+    return {
+        id(value): (i, j)
+        for i, item in enumerate(items)
+        for j, value in enumerate(item)
+        if type(value) is np.ndarray
+    }
+
+
+# A shared object is written to a file once a call; its large arrays (a pool's
+# remembered forecasts: 115 MB for 100,000 weekly series, and the windows they
+# are forecasts from, 500 MB) go to .npy files beside it that every worker
+# process maps read-only: the processes share one copy in the page cache, and
+# each reads only the pages it looks up (a worker never reads the windows).
+
+#: arrays of at least this many bytes travel to loky's processes as mapped files
+_MAP_BYTES = 1 << 20
+
+
+class _FilePickler(pickle.Pickler):
+    """Pickles a shared object, its large arrays as .npy files in ``folder``."""
+
+    def __init__(self, file: Any, folder: str, prefix: str) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.folder, self.prefix, self.n = folder, prefix, 0
+
+    def persistent_id(self, obj: Any) -> str | None:
+        if not (isinstance(obj, np.ndarray) and obj.nbytes >= _MAP_BYTES):
+            return None
+        if obj.dtype.hasobject or not (obj.flags.c_contiguous or obj.flags.f_contiguous):
+            return None
+        name = f"{self.prefix}-{self.n}.npy"
+        self.n += 1
+        np.save(os.path.join(self.folder, name), obj, allow_pickle=False)
+        return name
+
+
+class _FileUnpickler(pickle.Unpickler):
+    def __init__(self, file: Any, folder: str) -> None:
+        super().__init__(file)
+        self.folder = folder
+
+    def persistent_load(self, pid: Any) -> Any:
+        return np.load(os.path.join(self.folder, pid), mmap_mode="r", allow_pickle=False)
+
+
+def _write_shared(obj: Any, path: str) -> None:
+    folder, name = os.path.split(path)
+    with open(path, "wb") as f:
+        _FilePickler(f, folder, name).dump(obj)
+
+
+def _read_shared(path: str) -> Any:
+    with open(path, "rb") as f:
+        return _FileUnpickler(f, os.path.dirname(path)).load()
 
 
 #: shared objects a loky worker process read from their files, latest last (a few kept:
@@ -100,8 +187,7 @@ def _shared_from_files(paths: dict[str, str]) -> dict[str, Any]:
     for token, path in paths.items():
         obj = _LOADED.pop(token, None)
         if obj is None:
-            with open(path, "rb") as f:
-                obj = pickle.load(f)
+            obj = _read_shared(path)
         _LOADED[token] = obj  # the latest last
         out[token] = obj
     while len(_LOADED) > _KEEP_LOADED:
@@ -121,7 +207,11 @@ def _run_shipped(payload: bytes, shared: Any) -> bytes:
         else {obj.share_token(): obj for obj in shared}
     )
     func, items, args = _loads(payload, objects)
-    return _dumps(_run_batch(func, items, *args), objects)
+    results = _run_batch(func, items, *args)
+    # protocol 4: the driver keeps every result, and protocol 5 rebuilds each small
+    # array as a view of its own bytes object (three objects instead of one: 2.3 KB
+    # more for each category's fit, 230 MB at 100,000)
+    return _dumps(results, objects, inputs=_input_arrays(items), protocol=4)
 
 
 def parallel_map(
@@ -170,26 +260,32 @@ def parallel_map(
         from joblib import Parallel, delayed
 
         shared: dict[str, Any] = {}
-        payloads = [_dumps((func, b, args), shared, collect=True) for b in batches]
         with tempfile.TemporaryDirectory(prefix="trendcast-") as tmp:
-            paths = {}
-            for i, (token, obj) in enumerate(shared.items()):
-                paths[token] = os.path.join(tmp, f"shared-{i}.pkl")
-                with open(paths[token], "wb") as f:
-                    pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-            # no memory-mapping of large arrays: statsmodels' filters unpickle into
-            # writable buffers and fail on joblib's read-only memmaps
+            paths: dict[str, str] = {}
+
+            def tasks() -> Iterator[Any]:
+                # pickled as joblib dispatches them (a few ahead of the workers), not
+                # all at once: at 100,000 series the batches' pickles held 150 MB
+                for batch in batches:
+                    payload = _dumps((func, batch, args), shared, collect=True)
+                    for token, obj in shared.items():
+                        if token not in paths:  # the first batch that refers to it
+                            paths[token] = os.path.join(tmp, f"shared-{len(paths)}.pkl")
+                            _write_shared(obj, paths[token])
+                    yield delayed(_run_shipped)(payload, dict(paths))
+
+            # no memory-mapping of the batches' arrays: statsmodels' filters unpickle
+            # into writable buffers and fail on joblib's read-only memmaps (only the
+            # shared objects' large arrays are mapped, see _write_shared)
             parallel = Parallel(n_jobs=n, return_as="generator", max_nbytes=None)
-            for batch, result in zip(
-                batches,
-                parallel(delayed(_run_shipped)(p, paths) for p in payloads),
-                strict=True,
-            ):
-                out.extend(_loads(result, shared))
+            for batch, result in zip(batches, parallel(tasks()), strict=True):
+                out.extend(_loads(result, shared, batch))
+                del result
                 if bar is not None:
                     bar.update(len(batch))
     if bar is not None:
         bar.close()
+    release_memory()  # what the batches' pickles and results took while they travelled
     return out
 
 
@@ -273,7 +369,7 @@ def _dask_map(
     try:
         for i, batch in enumerate(batches):
             future, futures[i] = futures[i], None  # a gathered result leaves the worker
-            out.extend(_loads(future.result(), shared))
+            out.extend(_loads(future.result(), shared, batch))
             del future
             if bar is not None:
                 bar.update(len(batch))
