@@ -231,13 +231,54 @@ def parallel_map(
     each batch runs with one BLAS thread. The output order does not depend on
     ``n_jobs`` or the backend.
     """
+    out: list[Any] = []
+    for results in parallel_batches(
+        func, items, *args, n_jobs=n_jobs, progress=progress, desc=desc, backend=backend
+    ):
+        out.extend(results)
+    return out
+
+
+def parallel_imap(
+    func: Callable[..., Any],
+    items: list[Any],
+    *args: Any,
+    n_jobs: int = 1,
+    progress: bool | str = False,
+    desc: str = "",
+    backend: str | None = None,
+) -> Iterator[Any]:
+    """``parallel_map``'s results one at a time, in order, as their batches come back.
+
+    A caller that turns each result into something smaller (``predict``: a
+    forecast into rows of columns) holds one batch of results at a time
+    instead of all of them.
+    """
+    for results in parallel_batches(
+        func, items, *args, n_jobs=n_jobs, progress=progress, desc=desc, backend=backend
+    ):
+        yield from results
+
+
+def parallel_batches(
+    func: Callable[..., Any],
+    items: list[Any],
+    *args: Any,
+    n_jobs: int = 1,
+    progress: bool | str = False,
+    desc: str = "",
+    backend: str | None = None,
+) -> Iterator[list[Any]]:
+    """The results of ``parallel_map``, a batch at a time, in order (see ``parallel_map``)."""
     if isinstance(progress, str) and progress != "auto" or not isinstance(progress, bool | str):
         raise ParameterError(
             f"progress={progress!r}; pass True (always a bar), 'auto' (a bar on a terminal "
             "only) or False"
         )
     if backend not in (None, "loky"):
-        return _dask_map(func, items, args, dask_client(backend), progress, desc)
+        yield from _dask_batches(func, items, args, dask_client(backend), progress, desc)
+        release_memory()
+        return
     n = n_jobs if n_jobs != -1 else (os.cpu_count() or 1)
     n = max(1, min(int(n), len(items) or 1))
     n_batches = 1 if n == 1 else min(len(items), n * 8)
@@ -248,45 +289,53 @@ def parallel_map(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(items), desc=desc, unit="category", disable=_disable(progress))
-    out: list[Any] = []
-    if n == 1:
-        for batch in batches:
-            out.extend(_run_batch(func, batch, *args))
-            if bar is not None:
-                bar.update(len(batch))
-    else:
-        # imported here: joblib (and loky) take 0.03-0.07 s, which a loaded forecaster's
-        # first one-category predict (always in this process) need not pay
-        from joblib import Parallel, delayed
-
-        shared: dict[str, Any] = {}
-        with tempfile.TemporaryDirectory(prefix="trendcast-") as tmp:
-            paths: dict[str, str] = {}
-
-            def tasks() -> Iterator[Any]:
-                # pickled as joblib dispatches them (a few ahead of the workers), not
-                # all at once: at 100,000 series the batches' pickles held 150 MB
-                for batch in batches:
-                    payload = _dumps((func, batch, args), shared, collect=True)
-                    for token, obj in shared.items():
-                        if token not in paths:  # the first batch that refers to it
-                            paths[token] = os.path.join(tmp, f"shared-{len(paths)}.pkl")
-                            _write_shared(obj, paths[token])
-                    yield delayed(_run_shipped)(payload, dict(paths))
-
-            # no memory-mapping of the batches' arrays: statsmodels' filters unpickle
-            # into writable buffers and fail on joblib's read-only memmaps (only the
-            # shared objects' large arrays are mapped, see _write_shared)
-            parallel = Parallel(n_jobs=n, return_as="generator", max_nbytes=None)
-            for batch, result in zip(batches, parallel(tasks()), strict=True):
-                out.extend(_loads(result, shared, batch))
-                del result
+    try:
+        if n == 1:
+            for batch in batches:
+                results = _run_batch(func, batch, *args)
                 if bar is not None:
                     bar.update(len(batch))
-    if bar is not None:
-        bar.close()
+                yield results
+        else:
+            yield from _loky_batches(func, batches, args, n, bar)
+    finally:
+        if bar is not None:
+            bar.close()
     release_memory()  # what the batches' pickles and results took while they travelled
-    return out
+
+
+def _loky_batches(
+    func: Callable[..., Any], batches: list[list[Any]], args: tuple[Any, ...], n: int, bar: Any
+) -> Iterator[list[Any]]:
+    # imported here: joblib (and loky) take 0.03-0.07 s, which a loaded forecaster's
+    # first one-category predict (always in this process) need not pay
+    from joblib import Parallel, delayed
+
+    shared: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="trendcast-") as tmp:
+        paths: dict[str, str] = {}
+
+        def tasks() -> Iterator[Any]:
+            # pickled as joblib dispatches them (a few ahead of the workers), not
+            # all at once: at 100,000 series the batches' pickles held 150 MB
+            for batch in batches:
+                payload = _dumps((func, batch, args), shared, collect=True)
+                for token, obj in shared.items():
+                    if token not in paths:  # the first batch that refers to it
+                        paths[token] = os.path.join(tmp, f"shared-{len(paths)}.pkl")
+                        _write_shared(obj, paths[token])
+                yield delayed(_run_shipped)(payload, dict(paths))
+
+        # no memory-mapping of the batches' arrays: statsmodels' filters unpickle
+        # into writable buffers and fail on joblib's read-only memmaps (only the
+        # shared objects' large arrays are mapped, see _write_shared)
+        parallel = Parallel(n_jobs=n, return_as="generator", max_nbytes=None)
+        for batch, result in zip(batches, parallel(tasks()), strict=True):
+            results = _loads(result, shared, batch)
+            del result
+            if bar is not None:
+                bar.update(len(batch))
+            yield results
 
 
 def check_backend(backend: Any) -> None:
@@ -340,15 +389,15 @@ def dask_client(backend: str) -> Any:
     return client
 
 
-def _dask_map(
+def _dask_batches(
     func: Callable[..., Any],
     items: list[Any],
     args: tuple[Any, ...],
     client: Any,
     progress: bool | str,
     desc: str,
-) -> list[Any]:
-    """``parallel_map`` on a Dask cluster: one task a batch, results in order."""
+) -> Iterator[list[Any]]:
+    """``parallel_batches`` on a Dask cluster: one task a batch, results in order."""
     workers = max(1, sum(client.nthreads().values()))
     n_batches = min(len(items), workers * 8) or 1
     size = max(1, math.ceil(len(items) / n_batches))
@@ -365,14 +414,14 @@ def _dask_map(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(items), desc=desc, unit="category", disable=_disable(progress))
-    out: list[Any] = []
     try:
         for i, batch in enumerate(batches):
             future, futures[i] = futures[i], None  # a gathered result leaves the worker
-            out.extend(_loads(future.result(), shared, batch))
+            results = _loads(future.result(), shared, batch)
             del future
             if bar is not None:
                 bar.update(len(batch))
+            yield results
     finally:
         if bar is not None:
             bar.close()
@@ -380,7 +429,6 @@ def _dask_map(
             if future is not None:
                 future.cancel()
         del scattered
-    return out
 
 
 def _disable(progress: bool | str) -> bool | None:
