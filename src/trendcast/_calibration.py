@@ -231,7 +231,9 @@ class Calibration:
             steps = np.concatenate([np.asarray(s, dtype=int) for s, _ in parts or empty])
             errs = np.abs(np.concatenate([np.asarray(e, dtype=float) for _, e in parts or empty]))
             keep = np.isfinite(errs)  # zero-width intervals that missed: no factor fixes them
-            steps, errs = steps[keep], errs[keep]
+            if not keep.all():  # (no copies of every error when all are kept)
+                steps, errs = steps[keep], errs[keep]
+            del keep
             if errs.size < min_errors:
                 self.skipped[key] = (name, int(errs.size))
                 continue

@@ -406,8 +406,10 @@ class TrendForecaster(OldLayoutHooks, SamplePaths, FittedValues, Params):
         release_memory()
         search = setup_search(spec, plan, self.models, series, without)
         plan, search = attach_pools(plan, search, [y for _, y, _, _ in series])
+        release_memory()  # what training the pools took
         fits = self._map(fit_category, fit_items(plan, search, spec, series), desc="fitting")
         self.state_ = new_state(spec, plan, search, series, fits)
+        release_memory()  # what the calibration took
         return self
 
     @accepts_frames

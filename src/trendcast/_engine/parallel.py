@@ -211,7 +211,10 @@ def _run_shipped(payload: bytes, shared: Any) -> bytes:
     # protocol 4: the driver keeps every result, and protocol 5 rebuilds each small
     # array as a view of its own bytes object (three objects instead of one: 2.3 KB
     # more for each category's fit, 230 MB at 100,000)
-    return _dumps(results, objects, inputs=_input_arrays(items), protocol=4)
+    out = _dumps(results, objects, inputs=_input_arrays(items), protocol=4)
+    del results, items
+    release_memory()  # a worker process runs many batches
+    return out
 
 
 def parallel_map(

@@ -98,7 +98,7 @@ def _pool_from_token(token: str, state: dict[str, Any]) -> Pool:
     return pool
 
 
-def _digests(windows: Sequence[np.ndarray]) -> np.ndarray:
+def _digests(windows: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
     """A 16-byte BLAKE2b digest of each window's bytes (the key of its remembered forecasts).
 
     Two windows share a digest only if their bytes are equal (a collision among
@@ -106,7 +106,10 @@ def _digests(windows: Sequence[np.ndarray]) -> np.ndarray:
     answers exactly what a look-up by the window's bytes would.
     """
     return np.array(
-        [hashlib.blake2b(np.ascontiguousarray(w), digest_size=16).digest() for w in windows],
+        [
+            hashlib.blake2b(np.ascontiguousarray(w).data, digest_size=16).digest()
+            for w in windows
+        ],
         dtype="S16",
     )
 
