@@ -89,6 +89,7 @@ def _pool_from_token(token: str, state: dict[str, Any]) -> Pool:
     pool = Pool.__new__(Pool)
     cache = state.pop("_cache", None)  # pickled before the remembered forecasts were arrays
     pool.__dict__.update(state)
+    pool.__dict__.setdefault("_pending", {})
     if cache is not None:
         pool._forget()
         rows = [np.concatenate([np.frombuffer(k, dtype=float), v]) for k, v in cache.items()]
@@ -96,6 +97,32 @@ def _pool_from_token(token: str, state: dict[str, Any]) -> Pool:
             pool.remember(np.array(rows))
     _POOLS[token] = pool
     return pool
+
+
+def _place(window: np.ndarray) -> tuple[np.ndarray, int]:
+    """The array that ``window`` is a stretch of, and where it starts in it.
+
+    A window that is not a plain stretch of a one-dimensional float array (a
+    padded or strided one) is its own array: a copy of it.
+    """
+    w = window
+    base = w.base if w.base is not None else w
+    if (
+        isinstance(base, np.ndarray)
+        and base.ndim == 1
+        and base.dtype == np.float64
+        and base.flags.c_contiguous
+        and w.ndim == 1
+        and w.dtype == np.float64
+        and w.flags.c_contiguous
+    ):
+        offset, rest = divmod(
+            w.__array_interface__["data"][0] - base.__array_interface__["data"][0], 8
+        )
+        if rest == 0 and 0 <= offset and offset + w.size <= base.size:
+            return base, int(offset)
+    copy = np.array(w, dtype=float).ravel()
+    return copy, 0
 
 
 def _digests(windows: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
@@ -176,6 +203,7 @@ class Pool:
         return self._token
 
     def __reduce__(self) -> tuple[Any, tuple[str, dict[str, Any]]]:
+        self._pack()
         return _pool_from_token, (self._token, self.__dict__)
 
     def __repr__(self) -> str:
@@ -193,17 +221,39 @@ class Pool:
     # series a pool remembers 600,000 windows, which as bytes keys and array values
     # took 0.7 GB in the driver and again in every worker process that unpickled it.
     # As arrays, a worker maps them from the file the engine writes (see
-    # ``_engine.parallel``) and reads only the rows its categories look up; the
-    # windows themselves (most of the bytes) are read only to save the pool.
+    # ``_engine.parallel``) and reads only the rows its categories look up (by the
+    # windows' digests); the windows themselves are read only to save the pool.
+    # They are kept packed: the windows of one series' origins overlap (the four
+    # taken from a weekly history lie in its last 143 values), so each stretch of
+    # a history is kept once (``_strip``) and each window is where it starts.
     def _forget(self) -> None:
         """No remembered forecasts."""
-        #: the windows, in the order remembered (chunks: training adds several)
-        self._windows: list[np.ndarray] = []
-        #: the forecasts of every step from each window, same order, (n, horizon)
+        #: the forecasts of every step from each window, in the order remembered
         self._forecasts = np.empty((0, len(self.estimators)))
         #: the windows' digests, sorted, and the row of ``_forecasts`` of each
         self._digests = np.empty(0, dtype="S16")
         self._rows = np.empty(0, dtype=np.intp)
+        #: the windows' values, packed, and where each row's window starts in them
+        self._strip = np.empty(0)
+        self._starts = np.empty(0, dtype=np.intp)
+        #: windows remembered since the last packing: (the array they are a view of,
+        #: their offsets in it, their rows), by the array's id
+        self._pending: dict[int, tuple[np.ndarray, list[int], list[int]]] = {}
+
+    def _pack(self) -> None:
+        """Pack the windows remembered since the last packing into ``_strip``."""
+        if not self._pending:
+            return
+        pieces, starts = [self._strip], self._starts.copy()
+        at = self._strip.size
+        for base, offsets, rows in self._pending.values():
+            off = np.asarray(offsets, dtype=np.intp)
+            lo, hi = int(off.min()), int(off.max()) + self.window
+            pieces.append(base[lo:hi])
+            starts[np.asarray(rows, dtype=np.intp)] = at + off - lo
+            at += hi - lo
+        self._pending = {}
+        self._strip, self._starts = np.concatenate(pieces), starts
 
     def remembered(self) -> np.ndarray:
         """The forecasts the pool remembers from training, one row a window.
@@ -214,9 +264,11 @@ class Pool:
         regressors. Saved with the pool, they let a loaded forecaster predict
         from its histories as the fitted one does, without reading a regressor.
         """
-        if not self._windows:
+        self._pack()
+        if not self._starts.size:
             return np.empty((0, self.window + self.horizon))
-        return np.hstack([np.concatenate(self._windows), self._forecasts])
+        windows = np.lib.stride_tricks.sliding_window_view(self._strip, self.window)
+        return np.hstack([windows[self._starts], self._forecasts])
 
     def remember(self, rows: np.ndarray) -> None:
         """Remember forecasts made by these regressors (rows of ``remembered``)."""
@@ -237,7 +289,13 @@ class Pool:
         if old.any():
             self._forecasts = np.array(self._forecasts)  # writable (a worker's is mapped)
             self._forecasts[known[old]] = forecasts[source[old]]
-        self._add(keys[~old], windows[source[~old]], forecasts[source[~old]])
+        flat = np.ascontiguousarray(windows[source[~old]]).ravel()  # one stretch: one copy
+        w = self.window
+        self._add(
+            keys[~old], [flat[i * w : (i + 1) * w] for i in range(flat.size // w)],
+            forecasts[source[~old]],
+        )
+        self._pack()
 
     def _lookup(self, digests: np.ndarray) -> np.ndarray:
         """The row of ``_forecasts`` remembered for each digest, -1 where none is."""
@@ -247,13 +305,26 @@ class Pool:
         at = np.minimum(np.searchsorted(self._digests, digests), n - 1)
         return np.where(self._digests[at] == digests, self._rows[at], -1)
 
-    def _add(self, digests: np.ndarray, windows: np.ndarray, forecasts: np.ndarray) -> None:
-        """Remember new windows (distinct, none remembered yet) and their forecasts."""
+    def _add(
+        self, digests: np.ndarray, windows: Sequence[np.ndarray], forecasts: np.ndarray
+    ) -> None:
+        """Remember new windows (distinct, none remembered yet) and their forecasts.
+
+        A window that is a view of a longer array (a history) is kept as its place
+        in that array until ``_pack`` copies the stretch the windows cover.
+        """
         if not digests.size:
             return
         start = len(self._forecasts)
-        self._windows.append(np.asarray(windows, dtype=float))
         self._forecasts = np.concatenate([self._forecasts, forecasts])
+        self._starts = np.concatenate([self._starts, np.full(digests.size, -1, dtype=np.intp)])
+        for row, w in enumerate(windows, start):
+            base, offset = _place(w)
+            entry = self._pending.get(id(base))
+            if entry is None:
+                entry = self._pending[id(base)] = (base, [], [])
+            entry[1].append(offset)
+            entry[2].append(row)
         keys = np.concatenate([self._digests, digests])
         rows = np.concatenate([self._rows, np.arange(start, start + digests.size, dtype=np.intp)])
         order = np.argsort(keys, kind="stable")
@@ -292,11 +363,10 @@ class Pool:
             out[missing] = block
             if remember:  # a window met twice is remembered once
                 _, first = np.unique(digests[missing], return_index=True)
-                if first.size == missing.size:  # all distinct: no copy of the windows
-                    self._add(digests[missing], W, block)
-                else:
-                    first.sort()
-                    self._add(digests[missing[first]], W[first], block[first])
+                first.sort()
+                self._add(
+                    digests[missing[first]], [windows[missing[i]] for i in first], block[first]
+                )
         return out
 
     def _predict_windows(self, W: np.ndarray, threaded: bool = False) -> np.ndarray:
@@ -454,6 +524,7 @@ def _held_out_scale(
         del block
         release_memory()
     pool.forecast([y for y in series if y.size > 0], 1, remember=True)
+    pool._pack()  # the histories' stretches, copied once (and the histories let go)
     # the errors of every step, on the scale of step 1, as arrays (a list of Python
     # floats was 6 million objects at 100,000 weekly series): the same numbers
     actual = np.full((len(truths), horizon), np.nan)
