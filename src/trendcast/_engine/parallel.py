@@ -42,8 +42,9 @@ def _run_batch(func: Callable[..., Any], items: list[Any], *args: Any) -> list[A
 # Dask cluster every copy also stays in a worker's memory while its task's result
 # waits to be gathered. Batches are pickled here with each pool replaced by its
 # token; the pools travel once a call (scattered to every Dask worker, or written
-# once to a file that loky's processes read once each), and the fits come back
-# with tokens that the driver resolves to its own pools.
+# once to a file that loky's processes read once each, their large arrays mapped:
+# see _write_shared), and the fits come back with tokens that the driver resolves
+# to its own pools.
 
 
 try:  # loky's own pickler: classes and functions of a script's __main__ travel by value
@@ -315,7 +316,9 @@ def _loky_batches(
     from joblib import Parallel, delayed
 
     shared: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="trendcast-") as tmp:
+    # (a worker may still map its files when the call ends: Windows cannot remove them
+    # then, and the system's temporary folder keeps them)
+    with tempfile.TemporaryDirectory(prefix="trendcast-", ignore_cleanup_errors=True) as tmp:
         paths: dict[str, str] = {}
 
         def tasks() -> Iterator[Any]:
