@@ -229,14 +229,19 @@ class Calibration:
                     self.scales[key] = scales
             empty = [(np.zeros(0, dtype=int), np.zeros(0))]
             steps = np.concatenate([np.asarray(s, dtype=int) for s, _ in parts or empty])
-            errs = np.abs(np.concatenate([np.asarray(e, dtype=float) for _, e in parts or empty]))
+            errs = np.concatenate([np.asarray(e, dtype=float) for _, e in parts or empty])
+            np.abs(errs, out=errs)  # in place: one array of every error, not two
+            del parts  # (the scaled copies: every error is in errs now)
             keep = np.isfinite(errs)  # zero-width intervals that missed: no factor fixes them
-            steps, errs = steps[keep], errs[keep]
+            if not keep.all():  # (no copies of every error when all are kept)
+                steps, errs = steps[keep], errs[keep]
+            del keep
             if errs.size < min_errors:
                 self.skipped[key] = (name, int(errs.size))
                 continue
             n_steps = int(steps.max())
             per_step = [errs[steps == s] for s in range(1, n_steps + 1)]
+            del steps, errs  # (each error is in per_step now)
             by_step, counts = [], []
             for s in range(n_steps):
                 radius = 0

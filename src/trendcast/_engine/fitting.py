@@ -142,6 +142,7 @@ def fit_series(
             if proto is not refit:
                 reasons.append(f"{proto.name}: {exc}")
             continue
+        share_history(model, y)
         original = chain[position]
         chosen = next((i for i, c in enumerate(candidates) if c is original), None)
         if position > 0:
@@ -163,6 +164,35 @@ def fit_series(
             rmsse=[r.rmsse for r in results] if scores else [],
         )
     return SeriesFit(None, tried, "none", True, None, reasons, scores, chain, [])
+
+
+def share_history(model: LocalModel, y: np.ndarray) -> None:
+    """Let ``model`` (and its members) keep ``y`` itself where they keep a copy of it.
+
+    A model copies the history it is fitted to (``LocalModel.fit``), so a caller's
+    later change cannot reach it; the engine never changes a history in place
+    (an update makes a new array), so its fits can share the array that the
+    forecaster's state keeps (``state.y``): one history a category in memory
+    instead of one more a model, and a fit sent back from a worker process
+    carries a reference to the batch's array instead of a copy (see
+    ``_engine.parallel``). The numbers are the same.
+    """
+    own = getattr(model, "y_", None)
+    if (
+        type(own) is np.ndarray
+        and own is not y
+        and own.dtype == y.dtype
+        and own.shape == y.shape
+        and np.array_equal(own, y)
+    ):
+        model.y_ = y
+    for value in vars(model).values():
+        if isinstance(value, LocalModel):
+            share_history(value, y)
+        elif isinstance(value, list | tuple):
+            for member in value:
+                if isinstance(member, LocalModel):
+                    share_history(member, y)
 
 
 def selection_reason(

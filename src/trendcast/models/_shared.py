@@ -15,10 +15,15 @@ The models and the engine above them (``backtest``, ``forecaster``,
   a series on which it is zero or undefined.
 * ``check_season_length`` and ``season_length_or_one``: a ``season_length``
   argument checked (the second reads a model's ``None`` as 1).
+* ``release_memory``: hand the memory freed by a large step back to the
+  operating system (the pooled model's training, the engine's phases).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import sys
 from typing import Any
 
 import numpy as np
@@ -27,6 +32,7 @@ from trendcast.exceptions import ModelFitError, ParameterError
 
 __all__ = [
     "FIT_ERRORS",
+    "release_memory",
     "REFERENCE_LEVEL",
     "REFERENCE_Z",
     "check_season_length",
@@ -202,3 +208,30 @@ def ses_levels(x: np.ndarray, alpha: float, level0: float) -> np.ndarray:
         delay = value * 0.0 - level * a1
         levels.append(level)
     return np.array(levels, dtype=float)
+
+
+_TRIM: Any = None
+
+
+def release_memory() -> None:
+    """Return the memory that freed arrays left in the C heap to the operating system.
+
+    glibc's ``malloc`` keeps what large steps free (the arrays of tens of MB that
+    a pool's training or a batch of results makes and drops) in its heap, in
+    holes between what stays, so a process's resident memory keeps the peak of
+    every step: at 30,000 weekly series the trained pool held 0.19 GB and the
+    process 0.44 GB more than before training. ``malloc_trim(0)`` gives the
+    free pages back (about 10 ms); elsewhere than glibc (macOS, Windows, musl)
+    this does nothing.
+    """
+    global _TRIM
+    if _TRIM is None:
+        _TRIM = False
+        if sys.platform.startswith("linux"):
+            try:
+                _TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+                _TRIM.argtypes, _TRIM.restype = [ctypes.c_size_t], ctypes.c_int
+            except (OSError, AttributeError):  # not glibc
+                _TRIM = False
+    if _TRIM:
+        _TRIM(0)

@@ -23,6 +23,7 @@ pool on its one series the same way.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import uuid
 import weakref
@@ -37,6 +38,7 @@ from trendcast.models._shared import (
     REFERENCE_LEVEL,
     REFERENCE_Z,
     noise_scale,
+    release_memory,
     season_length_or_one,
 )
 from trendcast.models.base import LocalModel, ModelForecast, ModelTags
@@ -85,9 +87,58 @@ def _pool_from_token(token: str, state: dict[str, Any]) -> Pool:
     if live is not None:
         return live
     pool = Pool.__new__(Pool)
+    cache = state.pop("_cache", None)  # pickled before the remembered forecasts were arrays
     pool.__dict__.update(state)
+    pool.__dict__.setdefault("_pending", {})
+    if cache is not None:
+        pool._forget()
+        rows = [np.concatenate([np.frombuffer(k, dtype=float), v]) for k, v in cache.items()]
+        if rows:
+            pool.remember(np.array(rows))
     _POOLS[token] = pool
     return pool
+
+
+def _place(window: np.ndarray) -> tuple[np.ndarray, int]:
+    """The array that ``window`` is a stretch of, and where it starts in it.
+
+    A window that is not a plain stretch of a one-dimensional float array (a
+    padded or strided one) is its own array: a copy of it.
+    """
+    w = window
+    base = w.base if w.base is not None else w
+    if (
+        isinstance(base, np.ndarray)
+        and base.ndim == 1
+        and base.dtype == np.float64
+        and base.flags.c_contiguous
+        and w.ndim == 1
+        and w.dtype == np.float64
+        and w.flags.c_contiguous
+    ):
+        offset, rest = divmod(
+            w.__array_interface__["data"][0] - base.__array_interface__["data"][0], 8
+        )
+        if rest == 0 and 0 <= offset and offset + w.size <= base.size:
+            return base, int(offset)
+    copy = np.array(w, dtype=float).ravel()
+    return copy, 0
+
+
+def _digests(windows: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
+    """A 16-byte BLAKE2b digest of each window's bytes (the key of its remembered forecasts).
+
+    Two windows share a digest only if their bytes are equal (a collision among
+    a million windows has a chance of about 1e-27), so a look-up by digest
+    answers exactly what a look-up by the window's bytes would.
+    """
+    return np.array(
+        [
+            hashlib.blake2b(np.ascontiguousarray(w).data, digest_size=16).digest()
+            for w in windows
+        ],
+        dtype="S16",
+    )
 
 
 def _default_estimator() -> HistGradientBoostingRegressor:
@@ -140,7 +191,7 @@ class Pool:
         self.n_series = int(n_series)
         self.n_windows = int(n_windows)
         self.n_errors = int(n_errors)
-        self._cache: dict[bytes, np.ndarray] = {}
+        self._forget()
         self._token = uuid.uuid4().hex
         _POOLS[self._token] = self
 
@@ -152,6 +203,7 @@ class Pool:
         return self._token
 
     def __reduce__(self) -> tuple[Any, tuple[str, dict[str, Any]]]:
+        self._pack()
         return _pool_from_token, (self._token, self.__dict__)
 
     def __repr__(self) -> str:
@@ -165,6 +217,44 @@ class Pool:
         """Steps ahead with their own regressor (further steps are recursive)."""
         return len(self.estimators)
 
+    # The remembered forecasts are arrays, not a dict of windows: at 100,000 weekly
+    # series a pool remembers 600,000 windows, which as bytes keys and array values
+    # took 0.7 GB in the driver and again in every worker process that unpickled it.
+    # As arrays, a worker maps them from the file the engine writes (see
+    # ``_engine.parallel``) and reads only the rows its categories look up (by the
+    # windows' digests); the windows themselves are read only to save the pool.
+    # They are kept packed: the windows of one series' origins overlap (the four
+    # taken from a weekly history lie in its last 143 values), so each stretch of
+    # a history is kept once (``_strip``) and each window is where it starts.
+    def _forget(self) -> None:
+        """No remembered forecasts."""
+        #: the forecasts of every step from each window, in the order remembered
+        self._forecasts = np.empty((0, len(self.estimators)))
+        #: the windows' digests, sorted, and the row of ``_forecasts`` of each
+        self._digests = np.empty(0, dtype="S16")
+        self._rows = np.empty(0, dtype=np.intp)
+        #: the windows' values, packed, and where each row's window starts in them
+        self._strip = np.empty(0)
+        self._starts = np.empty(0, dtype=np.intp)
+        #: windows remembered since the last packing: (the array they are a view of,
+        #: their offsets in it, their rows), by the array's id
+        self._pending: dict[int, tuple[np.ndarray, list[int], list[int]]] = {}
+
+    def _pack(self) -> None:
+        """Pack the windows remembered since the last packing into ``_strip``."""
+        if not self._pending:
+            return
+        pieces, starts = [self._strip], self._starts.copy()
+        at = self._strip.size
+        for base, offsets, rows in self._pending.values():
+            off = np.asarray(offsets, dtype=np.intp)
+            lo, hi = int(off.min()), int(off.max()) + self.window
+            pieces.append(base[lo:hi])
+            starts[np.asarray(rows, dtype=np.intp)] = at + off - lo
+            at += hi - lo
+        self._pending = {}
+        self._strip, self._starts = np.concatenate(pieces), starts
+
     def remembered(self) -> np.ndarray:
         """The forecasts the pool remembers from training, one row a window.
 
@@ -174,17 +264,71 @@ class Pool:
         regressors. Saved with the pool, they let a loaded forecaster predict
         from its histories as the fitted one does, without reading a regressor.
         """
-        if not self._cache:
+        self._pack()
+        if not self._starts.size:
             return np.empty((0, self.window + self.horizon))
-        return np.array(
-            [np.concatenate([np.frombuffer(k, dtype=float), v]) for k, v in self._cache.items()]
-        )
+        windows = np.lib.stride_tricks.sliding_window_view(self._strip, self.window)
+        return np.hstack([windows[self._starts], self._forecasts])
 
     def remember(self, rows: np.ndarray) -> None:
         """Remember forecasts made by these regressors (rows of ``remembered``)."""
         rows = np.asarray(rows, dtype=float)
-        for row in rows:
-            self._cache[np.ascontiguousarray(row[: self.window]).tobytes()] = row[self.window :]
+        if not len(rows):
+            return
+        windows = np.ascontiguousarray(rows[:, : self.window])
+        forecasts = rows[:, self.window :]
+        digests = _digests(windows)
+        # as a dict would: a window given twice keeps its first place and its last forecasts
+        last: dict[bytes, int] = {}
+        for i, d in enumerate(digests.tolist()):
+            last[d] = i
+        keys = np.array(list(last), dtype="S16")
+        source = np.fromiter(last.values(), dtype=np.intp, count=len(last))
+        known = self._lookup(keys)
+        old = known >= 0
+        if old.any():
+            self._forecasts = np.array(self._forecasts)  # writable (a worker's is mapped)
+            self._forecasts[known[old]] = forecasts[source[old]]
+        flat = np.ascontiguousarray(windows[source[~old]]).ravel()  # one stretch: one copy
+        w = self.window
+        self._add(
+            keys[~old], [flat[i * w : (i + 1) * w] for i in range(flat.size // w)],
+            forecasts[source[~old]],
+        )
+        self._pack()
+
+    def _lookup(self, digests: np.ndarray) -> np.ndarray:
+        """The row of ``_forecasts`` remembered for each digest, -1 where none is."""
+        n = self._digests.size
+        if n == 0 or digests.size == 0:
+            return np.full(digests.size, -1, dtype=np.intp)
+        at = np.minimum(np.searchsorted(self._digests, digests), n - 1)
+        return np.where(self._digests[at] == digests, self._rows[at], -1)
+
+    def _add(
+        self, digests: np.ndarray, windows: Sequence[np.ndarray], forecasts: np.ndarray
+    ) -> None:
+        """Remember new windows (distinct, none remembered yet) and their forecasts.
+
+        A window that is a view of a longer array (a history) is kept as its place
+        in that array until ``_pack`` copies the stretch the windows cover.
+        """
+        if not digests.size:
+            return
+        start = len(self._forecasts)
+        self._forecasts = np.concatenate([self._forecasts, forecasts])
+        self._starts = np.concatenate([self._starts, np.full(digests.size, -1, dtype=np.intp)])
+        for row, w in enumerate(windows, start):
+            base, offset = _place(w)
+            entry = self._pending.get(id(base))
+            if entry is None:
+                entry = self._pending[id(base)] = (base, [], [])
+            entry[1].append(offset)
+            entry[2].append(row)
+        keys = np.concatenate([self._digests, digests])
+        rows = np.concatenate([self._rows, np.arange(start, start + digests.size, dtype=np.intp)])
+        order = np.argsort(keys, kind="stable")
+        self._digests, self._rows = keys[order], rows[order]
 
     def _window(self, history: np.ndarray) -> np.ndarray:
         """The last ``window`` values, padded in front with the first one."""
@@ -205,22 +349,24 @@ class Pool:
         regressors for one window at a time.
         """
         out = np.empty((len(windows), self.horizon))
-        missing = []
-        for i, w in enumerate(windows):
-            hit = self._cache.get(w.tobytes())
-            if hit is None:
-                missing.append(i)
-            else:
-                out[i] = hit
-        if missing:
+        if not windows:
+            return out
+        digests = _digests(windows)
+        rows = self._lookup(digests)
+        hit = rows >= 0
+        out[hit] = self._forecasts[rows[hit]]
+        missing = np.flatnonzero(~hit)
+        if missing.size:
+            W = np.array([windows[i] for i in missing])
             with _threads(None if remember else 1):
-                block = self._predict_windows(
-                    np.array([windows[i] for i in missing]), threaded=remember
+                block = self._predict_windows(W, threaded=remember)
+            out[missing] = block
+            if remember:  # a window met twice is remembered once
+                _, first = np.unique(digests[missing], return_index=True)
+                first.sort()
+                self._add(
+                    digests[missing[first]], [windows[missing[i]] for i in first], block[first]
                 )
-            for j, i in enumerate(missing):
-                out[i] = block[j]
-                if remember:
-                    self._cache[windows[i].tobytes()] = block[j]
         return out
 
     def _predict_windows(self, W: np.ndarray, threaded: bool = False) -> np.ndarray:
@@ -375,17 +521,28 @@ def _held_out_scale(
         rows = np.flatnonzero(reach == r)
         block = pool.forecast([histories[i] for i in rows], int(r), remember=True)
         means[rows] = block[:, :horizon]
+        del block
+        release_memory()
     pool.forecast([y for y in series if y.size > 0], 1, remember=True)
-    errors: list[list[float]] = [[] for _ in range(horizon)]
-    for f, t, u in zip(means, truths, units, strict=True):
-        for k, e in enumerate((t - f[: t.size]) / u):
-            errors[k].append(abs(e) / np.sqrt(k + 1))  # on the scale of step 1
+    pool._pack()  # the histories' stretches, copied once (and the histories let go)
+    # the errors of every step, on the scale of step 1, as arrays (a list of Python
+    # floats was 6 million objects at 100,000 weekly series): the same numbers
+    actual = np.full((len(truths), horizon), np.nan)
+    for i, t in enumerate(truths):
+        actual[i, : t.size] = t
+    inside = np.arange(horizon)[None, :] < np.array([t.size for t in truths])[:, None]
+    del truths, histories
+    errors = np.abs((actual - means) / np.array(units)[:, None]) / np.sqrt(
+        np.arange(1, horizon + 1)
+    )
+    by_step = [errors[inside[:, k], k] for k in range(horizon)]
+    del actual, errors, means
     z = REFERENCE_Z
-    everything = np.concatenate([np.asarray(e) for e in errors if e])
+    everything = np.concatenate([e for e in by_step if e.size])
     overall = float(np.quantile(everything, REFERENCE_LEVEL / 100.0)) / z
     scale = np.empty(horizon)
     for k in range(horizon):
-        e = np.asarray(errors[k])
+        e = by_step[k]
         own = float(np.quantile(e, REFERENCE_LEVEL / 100.0)) / z if e.size >= _MIN_ERRORS else None
         scale[k] = (overall if own is None else own) * np.sqrt(k + 1)
     return np.maximum.accumulate(scale), int(everything.size)
