@@ -239,3 +239,25 @@ def test_the_rows_of_predict_make_the_frame_of_before(kind):
     assert (rows.frame()["lo-95"] >= 0).all()  # clipped at zero, as before
     empty = ForecastRows(spec, levels, n_rows=0).frame()
     assert list(empty.columns) == list(before.columns) and empty.empty
+
+
+def test_remembering_saved_rows_lays_them_out_as_one_by_one_would():
+    # a loaded pool remembers its saved rows at once (no Python step a window); the packed
+    # stretch, the starts and the look-ups are those of remembering the windows one by one
+    from trendcast.models.pooled import Pool
+
+    rng = np.random.default_rng(3)
+    window, horizon = 6, 3
+    rows = rng.normal(size=(40, window + horizon))
+    rows[7] = rows[2]  # a window given twice keeps its first place and its last forecasts
+    rows[7, window:] += 1.0
+    at_once = Pool([None] * horizon, np.ones(horizon), window, 2, 1, 1, 1, 1)
+    at_once.remember(rows)
+    one_by_one = Pool([None] * horizon, np.ones(horizon), window, 2, 1, 1, 1, 1)
+    for row in rows:
+        one_by_one.remember(row[None, :])
+    for name in ("_strip", "_starts", "_digests", "_rows", "_forecasts"):
+        np.testing.assert_array_equal(getattr(at_once, name), getattr(one_by_one, name))
+    np.testing.assert_array_equal(at_once.remembered(), one_by_one.remembered())
+    assert len(at_once.remembered()) == 39
+    np.testing.assert_array_equal(at_once.remembered()[2, window:], rows[7, window:])

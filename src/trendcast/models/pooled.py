@@ -289,13 +289,11 @@ class Pool:
         if old.any():
             self._forecasts = np.array(self._forecasts)  # writable (a worker's is mapped)
             self._forecasts[known[old]] = forecasts[source[old]]
-        flat = np.ascontiguousarray(windows[source[~old]]).ravel()  # one stretch: one copy
-        w = self.window
-        self._add(
-            keys[~old], [flat[i * w : (i + 1) * w] for i in range(flat.size // w)],
-            forecasts[source[~old]],
-        )
         self._pack()
+        # the new windows, copied into one stretch, each its own piece of it (as packing
+        # them one by one would lay them out, without a Python step per window)
+        flat = np.ascontiguousarray(windows[source[~old]]).ravel()
+        self._add_packed(keys[~old], flat, forecasts[source[~old]])
 
     def _lookup(self, digests: np.ndarray) -> np.ndarray:
         """The row of ``_forecasts`` remembered for each digest, -1 where none is."""
@@ -325,6 +323,21 @@ class Pool:
                 entry = self._pending[id(base)] = (base, [], [])
             entry[1].append(offset)
             entry[2].append(row)
+        self._index(digests, start)
+
+    def _add_packed(self, digests: np.ndarray, flat: np.ndarray, forecasts: np.ndarray) -> None:
+        """Remember new windows (distinct, none remembered yet) laid end to end in ``flat``."""
+        if not digests.size:
+            return
+        start, at = len(self._forecasts), self._strip.size
+        self._forecasts = np.concatenate([self._forecasts, forecasts])
+        self._strip = np.concatenate([self._strip, flat])
+        starts = at + np.arange(digests.size, dtype=np.intp) * self.window
+        self._starts = np.concatenate([self._starts, starts])
+        self._index(digests, start)
+
+    def _index(self, digests: np.ndarray, start: int) -> None:
+        """Sorted digests with the new ones, whose rows start at ``start``."""
         keys = np.concatenate([self._digests, digests])
         rows = np.concatenate([self._rows, np.arange(start, start + digests.size, dtype=np.intp)])
         order = np.argsort(keys, kind="stable")
