@@ -35,7 +35,9 @@ from _provenance import provenance, with_provenance  # noqa: E402
 
 def instrument(totals: collections.Counter, counts: collections.Counter, phase: list[str]) -> None:
     """Wrap the model methods so their processor seconds add up per (phase, what)."""
-    from trendcast import forecaster
+    # the selection backtest is called from the engine's fitting module (it was
+    # ``trendcast.forecaster`` before the engine moved out of it)
+    from trendcast._engine import fitting as caller
     from trendcast.models import (
         ARIMA,
         CES,
@@ -95,7 +97,7 @@ def instrument(totals: collections.Counter, counts: collections.Counter, phase: 
 
     PooledRegression.train_pool = train_pool
 
-    original_score = forecaster.score_models
+    original_score = caller.score_models
 
     @functools.wraps(original_score)
     def backtest(*args: Any, **kwargs: Any) -> Any:
@@ -107,7 +109,7 @@ def instrument(totals: collections.Counter, counts: collections.Counter, phase: 
             totals[("backtest", "total")] += time.process_time() - start
             phase[0] = "final fit"
 
-    forecaster.score_models = backtest
+    caller.score_models = backtest
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,8 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     lines += [
         "",
         "Indented rows are parts of the model rows above them (the ETS and ARIMA "
-        "searches run inside `fit`); `total` is the whole backtest. Theta has no update of "
-        "its own (it refits), so the seconds of `Theta.update` are also in `Theta.fit`.",
+        "searches run inside `fit`); `total` is the whole backtest. The backtest refits "
+        "Theta at every origin (its `update` keeps the parameters, which the selection "
+        "must not), so the seconds of `Theta.update` there are also in `Theta.fit`.",
         "",
     ]
     text = with_provenance("\n".join(lines), prov)
