@@ -128,6 +128,20 @@ def old_style_manifest(manifest: bytes) -> bytes:
     return json.dumps(data, indent=1).encode()
 
 
+def resign_dir(path: Path) -> None:
+    """The manifest of the directory save at ``path`` with its checksums recomputed (and
+    its sizes and own SHA-256 dropped), after a test edited a member in place."""
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["files"] = {
+        p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and p.name != "manifest.json"
+    }
+    manifest.pop("sizes", None)
+    manifest.pop("manifest_sha256", None)
+    (path / "manifest.json").write_text(json.dumps(manifest))
+
+
 def resign_files(files: dict[str, bytes]) -> dict[str, bytes]:
     """``files`` with the manifest's checksums recomputed (and its sizes and own SHA-256
     dropped): what someone who edits a member and fixes the checksums writes."""

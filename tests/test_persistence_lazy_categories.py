@@ -11,7 +11,6 @@ the fitted one did.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -21,19 +20,8 @@ import pytest
 
 import trendcast as tc
 from tests.conftest import make_panel
+from tests.persistence_tools import resign_dir
 from trendcast.persistence._forecaster import _category_lines
-
-
-def _resign(path: Path) -> None:
-    manifest = json.loads((path / "manifest.json").read_text())
-    manifest["files"] = {
-        p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(path.rglob("*"))
-        if p.is_file() and p.name != "manifest.json"
-    }
-    manifest.pop("sizes", None)
-    manifest.pop("manifest_sha256", None)
-    (path / "manifest.json").write_text(json.dumps(manifest))
 
 
 def _panel_with_ids(ids: list) -> pd.DataFrame:
@@ -100,7 +88,7 @@ def test_one_category_is_used_without_parsing_the_others(fitted, saved):
     spoiled = _line_of(lines, "}{")
     lines[spoiled] = lines[spoiled].replace('"model":', '"model":[', 1)
     (saved / "categories.json").write_text("\n".join(lines), encoding="utf-8")
-    _resign(saved)
+    resign_dir(saved)
     loaded = tc.load(saved)
     pd.testing.assert_frame_equal(
         loaded.predict(4, ids=["plain"]), fitted.predict(4, ids=["plain"])
@@ -118,7 +106,7 @@ def test_a_missing_history_is_refused_naming_the_category(saved):
     comma = "," if lines[i].endswith(",") else ""
     lines[i] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + comma
     (saved / "categories.json").write_text("\n".join(lines), encoding="utf-8")
-    _resign(saved)
+    resign_dir(saved)
     loaded = tc.load(saved)
     with pytest.raises(tc.PersistenceError, match="category 'plain'.*lacks or misstates"):
         loaded.predict(2, ids=["plain"])
@@ -127,7 +115,7 @@ def test_a_missing_history_is_refused_naming_the_category(saved):
 def test_a_file_rewritten_by_another_tool_is_parsed_whole(fitted, saved):
     data = json.loads((saved / "categories.json").read_bytes())
     (saved / "categories.json").write_text(json.dumps(data, indent=2))
-    _resign(saved)
+    resign_dir(saved)
     assert _category_lines((saved / "categories.json").read_bytes()) is None
     loaded = tc.load(saved)
     assert isinstance(loaded.state_.y, dict)  # parsed whole: histories decoded at load
@@ -182,7 +170,7 @@ def test_a_malformed_report_fails_by_name_when_read(fitted, saved):
     state = json.loads((saved / "forecaster.json").read_bytes())
     state["fit_report"]["data"] = state["fit_report"]["data"][:-1]  # a column short
     (saved / "forecaster.json").write_text(json.dumps(state))
-    _resign(saved)
+    resign_dir(saved)
     loaded = tc.load(saved)
     pd.testing.assert_frame_equal(loaded.predict(3), fitted.predict(3))
     with pytest.raises(tc.PersistenceError, match="fit_report.*differ in length"):

@@ -48,7 +48,7 @@ from trendcast._engine.inputs import (
     split_series,
 )
 from trendcast._engine.legacy import OldLayoutHooks
-from trendcast._engine.parallel import check_backend, parallel_imap, parallel_map
+from trendcast._engine.parallel import check_backend, parallel_imap
 from trendcast._engine.plan import build_plan, window_plans
 from trendcast._engine.records import (
     add_categories,
@@ -349,15 +349,7 @@ class TrendForecaster(OldLayoutHooks, SamplePaths, FittedValues, Params):
         return data, spec, without, source
 
     def _map(self, func: Any, items: list[Any], *args: Any, desc: str) -> list[Any]:
-        return parallel_map(
-            func,
-            items,
-            *args,
-            n_jobs=self.n_jobs,
-            progress=self.progress,
-            desc=desc,
-            backend=self.backend,
-        )
+        return list(self._imap(func, items, *args, desc=desc))
 
     def _imap(self, func: Any, items: list[Any], *args: Any, desc: str) -> Iterator[Any]:
         return parallel_imap(

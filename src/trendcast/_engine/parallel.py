@@ -235,12 +235,11 @@ def parallel_map(
     each batch runs with one BLAS thread. The output order does not depend on
     ``n_jobs`` or the backend.
     """
-    out: list[Any] = []
-    for results in parallel_batches(
-        func, items, *args, n_jobs=n_jobs, progress=progress, desc=desc, backend=backend
-    ):
-        out.extend(results)
-    return out
+    return list(
+        parallel_imap(
+            func, items, *args, n_jobs=n_jobs, progress=progress, desc=desc, backend=backend
+        )
+    )
 
 
 def parallel_imap(

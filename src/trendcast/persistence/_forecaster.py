@@ -11,6 +11,7 @@ forecaster rebuilds each category's model the first time it is used.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
@@ -455,18 +456,25 @@ class _Histories:
         return self._array(key, "X", "covariates")
 
     def _array(self, key: Any, field: str, what: str) -> Any:
-        where = f"categories.json, category {key!r}"
-        try:
+        with _entry(self.reader, key):
             node = self.nodes.get(key)[field]
             if field == "X" and node is None:
                 return None
             return self.reader.array(node, f"category {key!r} {what}")
-        except TrendcastError:
-            raise
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            raise self.reader.fail(
-                where, f"the entry lacks or misstates a field ({exc!r})"
-            ) from exc
+
+
+@contextlib.contextmanager
+def _entry(reader: _Reader, key: Any) -> Iterator[None]:
+    """A missing or mistyped field of category ``key``'s entry: a PersistenceError naming it."""
+    try:
+        yield
+    except TrendcastError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise reader.fail(
+            f"categories.json, category {key!r}",
+            f"the entry lacks or misstates a field ({exc!r})",
+        ) from exc
 
 
 class _Categories:
@@ -486,15 +494,8 @@ class _Categories:
         entry is a PersistenceError then, naming the category.
         """
         node = self.nodes.pop(key)
-        where = f"categories.json, category {key!r}"
-        try:
-            return self._fit(node, where)
-        except TrendcastError:
-            raise
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            raise self.reader.fail(
-                where, f"the entry lacks or misstates a field ({exc!r})"
-            ) from exc
+        with _entry(self.reader, key):
+            return self._fit(node, f"categories.json, category {key!r}")
 
     def _fit(self, node: dict[str, Any], where: str) -> SeriesFit:
         r = self.reader
